@@ -1,0 +1,43 @@
+"""Engines (vidsheets) under the sheet prefix; all agent-scoped."""
+
+from __future__ import annotations
+
+import builtins
+
+from genpro_desktop.core.api._prefix import is_route_missing
+from genpro_desktop.core.api._retry import RequestKind
+from genpro_desktop.core.api.errors import APIStatusError
+from genpro_desktop.core.api.resources._common import Resource, parse_list, parse_one, seg
+from genpro_desktop.core.api.types import Engine, EngineSummary
+
+
+class Engines(Resource):
+    """An agent's engines."""
+
+    async def list(self, agent_id: str | None = None) -> builtins.list[EngineSummary] | None:
+        """The agent's engines, or None when the server has no listing route (gen-api.md 5.5)."""
+        agent = self._base.resolve_agent(agent_id)
+        try:
+            return await self._base.sheet_request(
+                "GET",
+                "",
+                kind=RequestKind.READ,
+                parse=parse_list(EngineSummary, "spreadsheets", "engines", "projects"),
+                agent_id=agent,
+                allow_405=True,
+            )
+        except APIStatusError as exc:
+            if is_route_missing(exc, allow_405=True):
+                return None
+            raise
+
+    async def get(self, engine_id: str, agent_id: str | None = None) -> Engine:
+        """One engine with its columns, rows, cells and layers."""
+        agent = self._base.resolve_agent(agent_id)
+        return await self._base.sheet_request(
+            "GET",
+            f"/{seg(engine_id)}",
+            kind=RequestKind.READ,
+            parse=parse_one(Engine, "spreadsheet", "engine"),
+            agent_id=agent,
+        )

@@ -1,0 +1,128 @@
+"""The simulated CDN: public media with Content-Length, ETag, Last-Modified and byte ranges."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib
+import re
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+
+from aiohttp import web
+
+from genpro_desktop.simulator.world import World
+
+RENDER_FILE = "render.mp4"
+THUMBNAIL_FILE = "thumbnail.jpg"
+# Uploads were "made" before the seeded sheet, so they get one fixed Last-Modified.
+UPLOADS_MODIFIED = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+_RANGE = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
+
+
+def sample_path(name: str) -> Path:
+    """Locate a sample asset: through core.resources when present, else the source checkout."""
+    try:
+        resources = importlib.import_module("genpro_desktop.core.resources")
+        path = Path(resources.resource_path(f"sample/{name}"))
+        if path.exists():
+            return path
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass
+    return Path(__file__).resolve().parents[2] / "resources" / "sample" / name
+
+
+@functools.lru_cache(maxsize=4)
+def _load(name: str) -> tuple[bytes, str]:
+    data = sample_path(name).read_bytes()
+    return data, '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+
+
+def _not_found() -> web.Response:
+    return web.Response(status=404, text="Not Found", content_type="text/plain")
+
+
+def parse_range(header: str, size: int) -> tuple[int, int] | bool | None:
+    """One `bytes=` range -> (start, end inclusive); False = unsatisfiable; None = ignore it."""
+    unit, _, spec = header.partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return None  # other units and multipart ranges: answer the whole file (RFC 9110 allows)
+    match = _RANGE.match(spec)
+    if match is None or (not match[1] and not match[2]):
+        return None
+    if not match[1]:
+        suffix = int(match[2])
+        if suffix == 0 or size == 0:
+            return False
+        return max(size - suffix, 0), size - 1
+    start = int(match[1])
+    end = int(match[2]) if match[2] else size - 1
+    if match[2] and end < start:
+        return None  # syntactically invalid: ignore the header
+    if start >= size:
+        return False
+    return start, min(end, size - 1)
+
+
+def _if_range_holds(value: str | None, etag: str, last_modified: str) -> bool:
+    if value is None:
+        return True
+    value = value.strip()
+    if value.startswith(('"', "W/")):
+        return value == etag  # If-Range needs a strong match; weak tags never match
+    return value == last_modified
+
+
+def media_response(
+    request: web.Request, name: str, content_type: str, modified: datetime
+) -> web.Response:
+    """Serve a sample file with validators and single byte-range support (GET and HEAD)."""
+    data, etag = _load(name)
+    size = len(data)
+    last_modified = format_datetime(modified.astimezone(UTC), usegmt=True)
+    headers = {
+        "Content-Type": content_type,
+        "Accept-Ranges": "bytes",
+        "ETag": etag,
+        "Last-Modified": last_modified,
+        "Cache-Control": "public, max-age=31536000, immutable",
+    }
+    status, body = 200, data
+    if request.headers.get("If-None-Match", "").strip() == etag:
+        return web.Response(status=304, headers={"ETag": etag, "Last-Modified": last_modified})
+    range_header = request.headers.get("Range")
+    if range_header and _if_range_holds(request.headers.get("If-Range"), etag, last_modified):
+        wanted = parse_range(range_header, size)
+        if wanted is False:
+            headers["Content-Range"] = f"bytes */{size}"
+            return web.Response(status=416, headers={**headers, "Content-Type": "text/plain"})
+        if isinstance(wanted, tuple):
+            start, end = wanted
+            status, body = 206, data[start : end + 1]
+            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    if request.method == "HEAD":
+        headers["Content-Length"] = str(len(body))
+        return web.Response(status=status, headers=headers)
+    return web.Response(status=status, body=body, headers=headers)
+
+
+async def cdn_handler(request: web.Request, world: World) -> web.Response:
+    """GET/HEAD {cdn}/outputs/render_{id}.mp4, /thumbnails/render_{id}.jpg, /uploads/{name}."""
+    folder, name = request.match_info["folder"], request.match_info["name"]
+    if folder == "uploads":
+        if f"uploads/{name}" not in world.uploads:
+            return _not_found()
+        return media_response(request, RENDER_FILE, "video/mp4", UPLOADS_MODIFIED)
+    patterns = {
+        "outputs": (r"render_(\d+)\.mp4", RENDER_FILE, "video/mp4"),
+        "thumbnails": (r"render_(\d+)\.jpg", THUMBNAIL_FILE, "image/jpeg"),
+    }
+    if folder not in patterns:
+        return _not_found()
+    pattern, file_name, content_type = patterns[folder]
+    match = re.fullmatch(pattern, name)
+    ready = world.media_ready(match[1]) if match else None
+    if ready is None:
+        return _not_found()
+    return media_response(request, file_name, content_type, ready)

@@ -1,0 +1,278 @@
+"""The simulator's data, credits ledger, scripting and inspection (operations: state.py).
+
+Job statuses are never stored: they are computed from the clock on each read, and the ledger
+is settled lazily (`_tick`) before anything reads a balance or a job.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from genpro_desktop.simulator.clock import SimClock
+from genpro_desktop.simulator.models import (
+    DEFAULT_PUBLISH_FAILURE,
+    DEFAULT_RENDER_FAILURE,
+    PUBLISH_DONE_S,
+    PUBLISH_PENDING_S,
+    RENDER_COST,
+    RENDER_DONE_S,
+    RENDER_PENDING_S,
+    RENDER_PRECHARGE,
+    TERMINAL,
+    AgentRec,
+    CellRec,
+    EngineRec,
+    LedgerEntry,
+    OrgRec,
+    PublishRec,
+    PublishScript,
+    RenderRec,
+    RenderScript,
+)
+from genpro_desktop.simulator.seed import ORG_ID, build_seed
+from genpro_desktop.simulator.wire import Wire
+
+IDEMPOTENCY_TTL_S = 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A handler result: HTTP status and JSON body; `replayed` marks an idempotent replay."""
+
+    status: int
+    body: Any
+    replayed: bool = False
+
+
+def error(status: int, code: str, message: str) -> Reply:
+    """GEN's error body: {error, error_code}."""
+    return Reply(status, {"error": message, "error_code": code})
+
+
+def _as_int(raw: str | None) -> int | None:
+    # isdigit() alone accepts "²" and other non-ASCII digits that int() rejects.
+    if raw is None or not (raw.isascii() and raw.isdigit()):
+        return None
+    return int(raw)
+
+
+class World:
+    """Workspaces, agents, organizations (with credits), engines, renders and user jobs."""
+
+    def __init__(self, clock: SimClock, seed: int = 7) -> None:
+        self.clock = clock
+        self._lock = threading.RLock()
+        data = build_seed(seed, clock.now(), clock.wall().timestamp())
+        self.org_records: dict[int, OrgRec] = data.orgs
+        self.agent_records: dict[int, AgentRec] = data.agents
+        self.engine_records: dict[int, EngineRec] = data.engines
+        self.render_records: dict[int, RenderRec] = data.renders
+        self.publish_records: dict[int, PublishRec] = {}
+        self.uploads: set[str] = data.uploads
+        self._user = data.user
+        self._ids = data.ids
+        self._render_scripts: deque[RenderScript] = deque()
+        self._publish_scripts: deque[PublishScript] = deque()
+        self._idempotency: dict[tuple[str, str], tuple[float, Reply]] = {}
+        self.cdn_base_url = "http://127.0.0.1/cdn"
+        # When False every sheet route answers 422 usable_gen_credit_required, reads included.
+        self.usable_credit = True
+        # When False publishing answers 422 no_active_credit_purchase.
+        self.active_credit_purchase = True
+
+    # -- scripting (tests) -------------------------------------------------------------
+
+    def script_render(
+        self,
+        outcome: str = "completed",
+        *,
+        failed_reason: str | None = None,
+        cost: Decimal | str | float | None = None,
+        pending_s: float = RENDER_PENDING_S,
+        done_s: float = RENDER_DONE_S,
+        times: int = 1,
+    ) -> None:
+        """Queue how the next `times` renders (or continues) end; unscripted ones complete."""
+        if outcome not in ("completed", "failed"):
+            raise ValueError("a render can only be scripted to end 'completed' or 'failed'")
+        if not 0 <= pending_s <= done_s:
+            raise ValueError("need 0 <= pending_s <= done_s")
+        reason = failed_reason or (DEFAULT_RENDER_FAILURE if outcome == "failed" else None)
+        price = RENDER_COST if cost is None else Decimal(str(cost))
+        script = RenderScript(outcome, reason, price, pending_s, done_s)
+        with self._lock:
+            self._render_scripts.extend([script] * times)
+
+    def script_publish(
+        self,
+        outcome: str = "completed",
+        *,
+        failed_reason: str | None = None,
+        post_id: str | None = None,
+        pending_s: float = PUBLISH_PENDING_S,
+        done_s: float = PUBLISH_DONE_S,
+        times: int = 1,
+    ) -> None:
+        """Queue how the next `times` publish jobs end; unscripted ones complete."""
+        if outcome not in ("completed", "failed"):
+            raise ValueError("a publish job can only be scripted to end 'completed' or 'failed'")
+        reason = failed_reason or (DEFAULT_PUBLISH_FAILURE if outcome == "failed" else None)
+        script = PublishScript(outcome, reason, post_id, pending_s, done_s)
+        with self._lock:
+            self._publish_scripts.extend([script] * times)
+
+    def clear_scripts(self) -> None:
+        """Drop every queued render and publish script."""
+        with self._lock:
+            self._render_scripts.clear()
+            self._publish_scripts.clear()
+
+    # -- inspection (tests) ------------------------------------------------------------
+
+    def balance(self, org_id: int = ORG_ID) -> Decimal:
+        """The organization's generic credits now (settling jobs that finished)."""
+        with self._tick():
+            return self.org_records[org_id].generic
+
+    def ledger(self, org_id: int = ORG_ID) -> list[LedgerEntry]:
+        """Every credit movement so far, oldest first."""
+        with self._tick():
+            return list(self.org_records[org_id].ledger)
+
+    def set_balance(self, generic: Decimal | str | float, org_id: int = ORG_ID) -> None:
+        """Top up or drain the generic balance to exactly `generic` (an `adjust` entry)."""
+        with self._tick() as now:
+            org = self.org_records[org_id]
+            delta = Decimal(str(generic)) - org.generic
+            org.ledger.append(LedgerEntry(now, "adjust", delta))
+
+    def render_status(self, generation_id: int | str) -> str:
+        """The status a client would read for a generation now."""
+        with self._tick() as now:
+            return self.render_records[int(generation_id)].status(now)
+
+    def user_job_status(self, user_job_id: int | str) -> str:
+        """The status a client would read for a publish job now."""
+        with self._tick() as now:
+            return self.publish_records[int(user_job_id)].status(now)
+
+    @property
+    def last_render_id(self) -> int:
+        """Id of the newest generation."""
+        with self._lock:
+            return max(self.render_records)
+
+    def publish_data(self, user_job_id: int | str) -> dict[str, Any]:
+        """The decoded `data` a publish job was created with."""
+        with self._lock:
+            return dict(self.publish_records[int(user_job_id)].data)
+
+    def media_ready(self, generation_id: int | str) -> datetime | None:
+        """When the render's output appeared on the CDN, or None if it has no output."""
+        with self._tick() as now:
+            render = self.render_records.get(_as_int(str(generation_id)) or -1)
+            if render is None or render.status(now) != "completed":
+                return None
+            return self._wall_at(render.changed_at(now))
+
+    # -- internals ---------------------------------------------------------------------
+
+    @contextmanager
+    def _tick(self) -> Iterator[float]:
+        """Hold the lock and settle the ledger for every job that ended by `now`."""
+        with self._lock:
+            now = self.clock.now()
+            for render in self.render_records.values():
+                if render.settled:
+                    continue
+                status = render.status(now)
+                if status in TERMINAL:
+                    refund = render.precharge
+                    kind = "refund"
+                    if status == "completed":
+                        refund, kind = render.precharge - render.script.cost, "reconcile"
+                    self.org_records[render.org_id].ledger.append(
+                        LedgerEntry(render.changed_at(now), kind, refund, render.id)
+                    )
+                    render.settled = True
+            yield now
+
+    def _wall_at(self, sim_time: float) -> datetime:
+        return self.clock.wall() - timedelta(seconds=self.clock.now() - sim_time)
+
+    def _wire(self, now: float) -> Wire:
+        return Wire(
+            cdn_base_url=self.cdn_base_url,
+            now=now,
+            wall_at=self._wall_at,
+            renders=self.render_records,
+        )
+
+    def _replay(self, scope: str, key: str | None, now: float) -> Reply | None:
+        if not key:
+            return None
+        hit = self._idempotency.get((scope, key))
+        if hit is None or now - hit[0] > IDEMPOTENCY_TTL_S:
+            return None
+        return replace(hit[1], replayed=True)
+
+    def _remember(self, scope: str, key: str | None, now: float, reply: Reply) -> Reply:
+        if key and 200 <= reply.status < 300:
+            self._idempotency[(scope, key)] = (now, reply)
+        return reply
+
+    def _agent(self, agent_id: str | None) -> AgentRec | Reply:
+        agent = self.agent_records.get(_as_int(agent_id) or -1)
+        if agent is None:
+            return error(422, "agent_not_found", "Agent not found")
+        return agent
+
+    def _sheet(self, agent_id: str | None, engine_id: str) -> EngineRec | Reply:
+        agent = self._agent(agent_id)
+        if isinstance(agent, Reply):
+            return agent
+        if not self.usable_credit:
+            return error(
+                422, "usable_gen_credit_required", "GEN credits are required to use the API."
+            )
+        engine = self.engine_records.get(_as_int(engine_id) or -1)
+        if engine is None or engine.id not in agent.engine_ids:
+            return error(404, "spreadsheet_not_found", "Spreadsheet not found")
+        return engine
+
+    @staticmethod
+    def _find_cell(engine: EngineRec, cell_id: str) -> CellRec | None:
+        wanted = _as_int(cell_id)
+        for row in engine.rows:
+            for cell in row.cells:
+                if cell.id == wanted:
+                    return cell
+        return None
+
+    def _charge(self, org: OrgRec, now: float, generation_id: int) -> Reply | None:
+        if org.generic < RENDER_PRECHARGE:
+            return error(
+                422,
+                "insufficient_credits_for_job",
+                f"Not enough credits for this job: {org.generic} available, "
+                f"{RENDER_PRECHARGE} required.",
+            )
+        org.ledger.append(LedgerEntry(now, "precharge", -RENDER_PRECHARGE, generation_id))
+        return None
+
+    def _refund(self, render: RenderRec, now: float) -> None:
+        """Give back the whole pre-charge (stop) and mark the render settled."""
+        self.org_records[render.org_id].ledger.append(
+            LedgerEntry(now, "refund", render.precharge, render.id)
+        )
+        render.settled = True
+
+    def _next_render_script(self) -> RenderScript:
+        return self._render_scripts.popleft() if self._render_scripts else RenderScript()

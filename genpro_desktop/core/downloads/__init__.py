@@ -1,0 +1,37 @@
+"""Credential-free, verified downloads of rendered videos (see ``downloader`` for the policy)."""
+
+from genpro_desktop.core.downloads.downloader import (
+    DEFAULT_MAX_BYTES,
+    Downloader,
+    DownloadResult,
+)
+from genpro_desktop.core.downloads.errors import (
+    DownloadError,
+    DownloadIncompleteError,
+    DownloadVerificationError,
+    InsufficientSpaceError,
+)
+from genpro_desktop.core.downloads.naming import safe_filename, sanitize_filename
+from genpro_desktop.core.downloads.progress import (
+    DownloadProgress,
+    ProgressCallback,
+    format_bytes,
+)
+from genpro_desktop.core.downloads.urls import check_download_url, display_url
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DownloadError",
+    "DownloadIncompleteError",
+    "DownloadProgress",
+    "DownloadResult",
+    "DownloadVerificationError",
+    "Downloader",
+    "InsufficientSpaceError",
+    "ProgressCallback",
+    "check_download_url",
+    "display_url",
+    "format_bytes",
+    "safe_filename",
+    "sanitize_filename",
+]

@@ -1,0 +1,1 @@
+"""`genpro` subcommands, one module per area; each exposes `register(subparsers, parents)`."""

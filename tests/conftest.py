@@ -7,11 +7,20 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from genpro_desktop.core.api import PREFIX_MEMORY, GenClient
+from genpro_desktop.core.clock import FakeClock
+from genpro_desktop.simulator import DEMO_API_KEY, ManualClock, Simulator
+
+# Qt widgets in tests never need a screen; CI sets this too.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from genpro_desktop.core.api import GenClient  # noqa: E402
-from genpro_desktop.core.clock import FakeClock  # noqa: E402
-from genpro_desktop.simulator import DEMO_API_KEY, ManualClock, Simulator  # noqa: E402
+
+@pytest.fixture(autouse=True)
+def _forget_remembered_prefixes() -> Iterator[None]:
+    """Ports are reused between tests, so a prefix remembered for one base URL must not leak."""
+    PREFIX_MEMORY.clear()
+    yield
+    PREFIX_MEMORY.clear()
 
 
 @pytest.fixture

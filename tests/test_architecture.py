@@ -1,0 +1,99 @@
+"""The layering rules of docs/architecture.md, checked on the source and in a fresh interpreter."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "genpro_desktop"
+QT_MODULES = ("PySide6", "qasync", "shiboken6")
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module name a file imports, absolute, including imports inside functions."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            assert node.level == 0, f"{path}: relative import (house style: absolute imports only)"
+            names.add(node.module)
+    return names
+
+
+def _files(subpackage: str) -> list[Path]:
+    files = sorted((PACKAGE / subpackage).rglob("*.py"))
+    assert files, f"no source files found under {subpackage}"
+    return files
+
+
+def _offenders(subpackage: str, forbidden: tuple[str, ...]) -> list[str]:
+    found: list[str] = []
+    for path in _files(subpackage):
+        for name in _imports(path):
+            if name.split(".")[0] in forbidden or name.startswith(forbidden):
+                found.append(f"{path.relative_to(PACKAGE.parent)} imports {name}")
+    return found
+
+
+@pytest.mark.parametrize("subpackage", ["core", "simulator", "cli"])
+def test_qt_free_packages_never_import_qt(subpackage: str) -> None:
+    assert _offenders(subpackage, QT_MODULES) == []
+
+
+def test_core_api_imports_nothing_else_from_the_package() -> None:
+    found = [
+        f"{path.name} imports {name}"
+        for path in _files("core/api")
+        for name in _imports(path)
+        if name.startswith("genpro_desktop.") and not name.startswith("genpro_desktop.core.api")
+    ]
+    assert found == []
+
+
+def test_core_never_imports_the_outer_layers() -> None:
+    outer = ("genpro_desktop.gui", "genpro_desktop.cli", "genpro_desktop.simulator")
+    assert _offenders("core", outer) == []
+
+
+def test_gui_and_cli_do_not_import_each_other() -> None:
+    assert _offenders("gui", ("genpro_desktop.cli",)) == []
+    assert _offenders("cli", ("genpro_desktop.gui",)) == []
+
+
+def test_qt_free_packages_load_without_qt_in_a_fresh_interpreter() -> None:
+    """Import every module of core, simulator and cli; neither Qt nor qasync may come along."""
+    modules = []
+    for subpackage in ("core", "simulator", "cli"):
+        for path in _files(subpackage):
+            rel = path.relative_to(PACKAGE.parent).with_suffix("")
+            parts = list(rel.parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            if parts[-1] == "__main__":
+                continue
+            modules.append(".".join(parts))
+    code = (
+        "import importlib, json, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {QT_MODULES!r})))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert json.loads(out.stdout) == []
+    assert len(modules) > 20
+
+
+def test_core_api_public_surface_is_sorted_and_complete() -> None:
+    import genpro_desktop.core.api as api
+
+    assert list(api.__all__) == sorted(api.__all__)
+    missing = [name for name in api.__all__ if not hasattr(api, name)]
+    assert missing == []

@@ -7,49 +7,15 @@ records what was asked, so retry back-offs and poll intervals are asserted inste
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, runtime_checkable
+
+from genpro_desktop.core.api import Clock, SystemClock
+
+__all__ = ["DEFAULT_WALL_START", "Clock", "FakeClock", "SystemClock"]
 
 # The same instant as the simulator's ManualClock default, so schedules built from either clock
 # agree on what "now" is.
 DEFAULT_WALL_START = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-
-
-@runtime_checkable
-class Clock(Protocol):
-    """Monotonic seconds, an async sleep on the same timeline, and aware UTC wall time."""
-
-    def now(self) -> float:
-        """Monotonic seconds; only differences are meaningful."""
-        ...
-
-    async def sleep(self, seconds: float) -> None:
-        """Wait `seconds` on this clock's timeline."""
-        ...
-
-    def wall(self) -> datetime:
-        """The wall-clock time, timezone-aware UTC."""
-        ...
-
-
-class SystemClock:
-    """The real clocks: `time.monotonic`, `asyncio.sleep` and `datetime.now(UTC)`."""
-
-    def now(self) -> float:
-        """Monotonic seconds from the OS."""
-        return time.monotonic()
-
-    async def sleep(self, seconds: float) -> None:
-        """Sleep on the running event loop."""
-        await asyncio.sleep(max(0.0, seconds))
-
-    def wall(self) -> datetime:
-        """The system's wall clock in UTC."""
-        return datetime.now(UTC)
-
-    def __repr__(self) -> str:
-        return "SystemClock()"
 
 
 class FakeClock:

@@ -1,8 +1,9 @@
 """The async GEN API client: httpx + pydantic, and nothing else from genpro_desktop."""
 
+from genpro_desktop.core.api._clock import Clock, SystemClock
 from genpro_desktop.core.api._constants import DEFAULT_BASE_URL
 from genpro_desktop.core.api._prefix import PREFIX_MEMORY, PathPrefix, PrefixMemory
-from genpro_desktop.core.api._retry import Clock, RequestKind, RetryPolicy, parse_retry_after
+from genpro_desktop.core.api._retry import RequestKind, RetryPolicy, parse_retry_after
 from genpro_desktop.core.api._security import (
     RedactingFilter,
     Secret,
@@ -116,6 +117,7 @@ __all__ = [  # noqa: RUF022
     "Secret",
     "ServerError",
     "StopResult",
+    "SystemClock",
     "UnprocessableError",
     "UnsafeURLError",
     "UserJob",

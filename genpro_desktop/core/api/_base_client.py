@@ -11,6 +11,7 @@ from typing import Final, TypeVar
 import httpx
 from pydantic import ValidationError
 
+from genpro_desktop.core.api._clock import Clock, SystemClock
 from genpro_desktop.core.api._constants import (
     API_KEY_HEADER,
     CONNECT_TIMEOUT,
@@ -29,10 +30,8 @@ from genpro_desktop.core.api._prefix import (
     proves_route,
 )
 from genpro_desktop.core.api._retry import (
-    Clock,
     RequestKind,
     RetryPolicy,
-    SystemClock,
     parse_retry_after,
     run_with_retries,
 )

@@ -7,19 +7,18 @@ connect or pool timeout); anything after sending is the caller's to reconcile.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
+from genpro_desktop.core.api._clock import Clock
 from genpro_desktop.core.api._constants import (
     BASE_DELAY,
     MAX_ATTEMPTS,
@@ -47,38 +46,6 @@ class RequestKind(StrEnum):
     def sends_idempotency_key(self) -> bool:
         """CHARGED and PUBLISH requests carry an Idempotency-Key header."""
         return self in (RequestKind.CHARGED, RequestKind.PUBLISH)
-
-
-class Clock(Protocol):
-    """Structural twin of `core.clock.Clock` (core.api imports nothing else from the package)."""
-
-    def now(self) -> float:
-        """Monotonic seconds."""
-        ...
-
-    async def sleep(self, seconds: float) -> None:
-        """Wait on this clock's timeline."""
-        ...
-
-    def wall(self) -> datetime:
-        """Aware UTC wall-clock time."""
-        ...
-
-
-class SystemClock:
-    """Real time; the default when no clock is injected."""
-
-    def now(self) -> float:
-        """`time.monotonic()`."""
-        return time.monotonic()
-
-    async def sleep(self, seconds: float) -> None:
-        """`asyncio.sleep`."""
-        await asyncio.sleep(max(0.0, seconds))
-
-    def wall(self) -> datetime:
-        """`datetime.now(UTC)`."""
-        return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

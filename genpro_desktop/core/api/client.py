@@ -7,9 +7,10 @@ from types import TracebackType
 import httpx
 
 from genpro_desktop.core.api._base_client import BaseClient
+from genpro_desktop.core.api._clock import Clock
 from genpro_desktop.core.api._constants import DEFAULT_BASE_URL
 from genpro_desktop.core.api._prefix import PathPrefix, PrefixMemory
-from genpro_desktop.core.api._retry import Clock, RetryPolicy
+from genpro_desktop.core.api._retry import RetryPolicy
 from genpro_desktop.core.api._security import Secret
 from genpro_desktop.core.api.errors import GenError, InvalidResponseError
 from genpro_desktop.core.api.resources import (

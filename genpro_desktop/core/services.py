@@ -1,13 +1,34 @@
-"""The composition root: builds the core services once and closes them in reverse order."""
+"""The composition root: builds the core services once and closes them in reverse order.
+
+`open_services()` is what the GUI and the CLI call: it takes the single-instance lock, opens the
+job store, builds the client, downloader, scheduler, events, tracker and publisher, and resumes
+every unfinished job. `build_services()` builds the same graph around a store the caller owns
+(or, without one, a throwaway store that lives only for the session: demos and tests).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
 from genpro_desktop.core.api import DEFAULT_BASE_URL, GenClient, PathPrefix, Secret
+from genpro_desktop.core.clock import Clock, SystemClock
 from genpro_desktop.core.downloads import Downloader
+from genpro_desktop.core.jobs import EventHub, JobTracker, PollScheduler
+from genpro_desktop.core.jobs.scheduler import DEFAULT_MAX_CONCURRENT
+from genpro_desktop.core.paths import AppPaths
+from genpro_desktop.core.publishing.service import PublishService
+from genpro_desktop.core.store import InstanceLock, InstanceLockedError, Store
+from genpro_desktop.core.store.instance_lock import DESKTOP_PROGRAM
+
+__all__ = ["AppServices", "build_services", "open_services"]
+
+logger = logging.getLogger("genpro_desktop.core")
 
 
 @dataclass
@@ -16,17 +37,40 @@ class AppServices:
 
     client: GenClient
     downloader: Downloader
+    store: Store
+    scheduler: PollScheduler
+    events: EventHub
+    tracker: JobTracker
+    publisher: PublishService
+    clock: Clock
+    lock: InstanceLock | None = None
+    _scratch: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
     _closed: bool = field(default=False, init=False)
 
     async def aclose(self) -> None:
-        """Close services in the reverse order of construction; safe to call twice."""
+        """Close tracker -> downloader -> client -> store, then release the lock; safe twice."""
         if self._closed:
             return
         self._closed = True
-        try:
-            await self.downloader.aclose()
-        finally:
-            await self.client.aclose()
+        steps = (
+            self.tracker.aclose,
+            self.downloader.aclose,
+            self.client.aclose,
+            self.store.aclose,
+        )
+        first_error: BaseException | None = None
+        for step in steps:
+            try:
+                await step()
+            except Exception as exc:  # keep closing the rest; report the first failure
+                logger.exception("Closing a core service failed")
+                first_error = first_error or exc
+        if self.lock is not None:
+            self.lock.release()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+        if first_error is not None:
+            raise first_error
 
 
 def build_services(
@@ -36,13 +80,106 @@ def build_services(
     agent_id: str | None = None,
     path_prefix: PathPrefix = "auto",
     transport: httpx.AsyncBaseTransport | None = None,
+    store: Store | None = None,
+    clock: Clock | None = None,
+    download_dir: Path | None = None,
+    auto_download: bool = False,
+    user_agent: str | None = None,
+    max_concurrent: int = DEFAULT_MAX_CONCURRENT,
 ) -> AppServices:
-    """Build the API client and the credential-free downloader for one signed-in session."""
+    """Build the service graph around `store` (without one: a throwaway session store)."""
+    clock = clock or SystemClock()
+    # The client first: it validates the key and URL, and builds nothing that needs closing.
     client = GenClient(
         api_key=api_key,
         base_url=base_url,
         agent_id=agent_id,
         path_prefix=path_prefix,
         transport=transport,
+        clock=clock,
+        user_agent=user_agent,
     )
-    return AppServices(client=client, downloader=Downloader())
+    scratch: tempfile.TemporaryDirectory[str] | None = None
+    if store is None:
+        scratch = tempfile.TemporaryDirectory(prefix="genpro-session-")
+        store = Store.open(Path(scratch.name) / "genpro.sqlite3")
+    downloader = Downloader()
+    scheduler = PollScheduler(clock, max_concurrent=max_concurrent)
+    events = EventHub()
+    tracker = JobTracker(
+        client,
+        store,
+        downloader,
+        scheduler,
+        clock,
+        events,
+        download_dir=download_dir or Path.home() / "Downloads",
+        auto_download=auto_download,
+    )
+    publisher = PublishService(tracker, store, clock)
+    return AppServices(
+        client=client,
+        downloader=downloader,
+        store=store,
+        scheduler=scheduler,
+        events=events,
+        tracker=tracker,
+        publisher=publisher,
+        clock=clock,
+        _scratch=scratch,
+    )
+
+
+async def open_services(
+    paths: AppPaths,
+    *,
+    api_key: str | Secret,
+    base_url: str = DEFAULT_BASE_URL,
+    agent_id: str | None = None,
+    path_prefix: PathPrefix = "auto",
+    clock: Clock | None = None,
+    lock: bool = True,
+    program: str = DESKTOP_PROGRAM,
+    user_agent: str | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    auto_download: bool = False,
+    download_dir: Path | None = None,
+) -> AppServices:
+    """Take the instance lock, open the store, build everything and resume unfinished jobs."""
+    instance_lock: InstanceLock | None = None
+    if lock:
+        instance_lock = InstanceLock.default(paths, program=program)
+        if not instance_lock.acquire():
+            raise InstanceLockedError(instance_lock.holder_info(), path=instance_lock.path)
+    try:
+        # Opening runs migrations and an fsync or two: keep it off the event loop.
+        store = await asyncio.to_thread(Store.default, paths)
+    except BaseException:
+        if instance_lock is not None:
+            instance_lock.release()
+        raise
+    try:
+        services = build_services(
+            api_key=api_key,
+            base_url=base_url,
+            agent_id=agent_id,
+            path_prefix=path_prefix,
+            transport=transport,
+            store=store,
+            clock=clock,
+            download_dir=download_dir or paths.downloads_dir,
+            auto_download=auto_download,
+            user_agent=user_agent,
+        )
+    except BaseException:
+        await store.aclose()
+        if instance_lock is not None:
+            instance_lock.release()
+        raise
+    services.lock = instance_lock
+    try:
+        await services.tracker.start()
+    except BaseException:
+        await services.aclose()
+        raise
+    return services

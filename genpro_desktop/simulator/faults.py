@@ -6,6 +6,13 @@
 Plans are matched in the order they were added (method, then `re.search` on the request path,
 e.g. "/v1/vidsheet/9101" or "/cdn/outputs/render_880001.mp4"); the first live plan fires and
 loses one of its `times`. Expired plans are dropped.
+
+Holds park a request until the test says so (see `holds.py`):
+
+    sim.faults.add("POST", r"/render$", faults.hold("render"))
+    ...                                    # the client sends the POST
+    sim.faults.wait_held("render")         # or: await sim.faults.until_held("render")
+    sim.faults.release("render")           # runs the handler now; drop=True resets instead
 """
 
 from __future__ import annotations
@@ -23,12 +30,18 @@ from typing import Any
 
 from aiohttp import web
 
+from genpro_desktop.simulator.holds import Holds, stream_slowly, stream_with_hold
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # Set on the request when a fault fires, so the journal can say which fault shaped the response.
 FAULT_KEY: web.RequestKey[str] = web.RequestKey("genpro_sim_fault", str)
 # Set when the connection was aborted: the journal then records no status at all.
 RESET_KEY: web.RequestKey[bool] = web.RequestKey("genpro_sim_reset", bool)
+# Tells the CDN handler to change its content version or expire the URL before answering.
+CDN_ACTION_KEY: web.RequestKey[str] = web.RequestKey("genpro_sim_cdn_action", str)
+# Seconds a held request waits for `release` before its connection is reset.
+HOLD_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -43,10 +56,18 @@ class FaultAction:
     seconds: float = 0.0
     value: str = ""
     apply: bool = False
+    rate: float = 0.0
+    chunk: int = 0
+    at: float = 0.0
 
     def describe(self) -> str:
         """Short label stored in the journal."""
-        detail = {"status": self.code, "apply_then_status": self.code, "delay": self.seconds}
+        detail = {
+            "status": self.code,
+            "apply_then_status": self.code,
+            "delay": self.seconds,
+            "slow": self.rate,
+        }
         extra = detail.get(self.kind, self.value or None)
         return self.kind if extra is None else f"{self.kind}({extra})"
 
@@ -96,6 +117,50 @@ def apply_then_status(code: int) -> FaultAction:
     return FaultAction("apply_then_status", code=code, apply=True)
 
 
+def slow(bytes_per_second: float, chunk_size: int | None = None) -> FaultAction:
+    """Run the handler, then send its body in small pieces at about `bytes_per_second` (real
+    time), honouring the handler's status and headers (so ranges and 206 still work)."""
+    if bytes_per_second <= 0:
+        raise ValueError("bytes_per_second must be positive")
+    chunk = chunk_size or max(512, min(64 * 1024, int(bytes_per_second) // 20))
+    return FaultAction("slow", apply=True, rate=float(bytes_per_second), chunk=chunk)
+
+
+def change_etag() -> FaultAction:
+    """CDN only: the file becomes a new version (bytes, length, ETag, Last-Modified) for this
+    and every later request, so an If-Range naming the old version gets a 200 full body."""
+    return FaultAction("change_etag")
+
+
+def expire_url() -> FaultAction:
+    """CDN outputs only: answer 403 and expire the render's URL for good; the generation's
+    GET then returns the same file under a fresh URL ending in `?v=2` (then 3, ...)."""
+    return FaultAction("expire_url")
+
+
+def hold(name: str, timeout: float = HOLD_TIMEOUT_S) -> FaultAction:
+    """Park the request before the handler runs until `release(name)` (then it is applied)
+    or `release(name, drop=True)` / `timeout` seconds (then the connection is reset)."""
+    return FaultAction("hold", value=name, seconds=timeout)
+
+
+def hold_after_apply(name: str, timeout: float = HOLD_TIMEOUT_S) -> FaultAction:
+    """Run the handler for real (charges, creates jobs), then park the response until
+    `release(name)`; a drop or a timeout resets the connection instead of answering."""
+    return FaultAction("hold_after_apply", value=name, seconds=timeout, apply=True)
+
+
+def hold_body(name: str, at: float | int, timeout: float = HOLD_TIMEOUT_S) -> FaultAction:
+    """Run the handler, send the headers and the first part of the body (`at`: a float in
+    (0, 1) is a fraction of the body, an int a byte count), then park until `release(name)`
+    (the rest follows) or a drop / timeout (the connection closes early)."""
+    if isinstance(at, float) and not 0.0 < at < 1.0:
+        raise ValueError("a fractional `at` must be between 0 and 1")
+    if at < 0:
+        raise ValueError("`at` must not be negative")
+    return FaultAction("hold_body", value=name, seconds=timeout, apply=True, at=float(at))
+
+
 @dataclass
 class FaultPlan:
     """One armed fault: fires for the next `remaining` matching requests."""
@@ -124,10 +189,34 @@ class FaultPlans:
     malformed_json = staticmethod(malformed_json)
     unknown_status = staticmethod(unknown_status)
     apply_then_status = staticmethod(apply_then_status)
+    slow = staticmethod(slow)
+    change_etag = staticmethod(change_etag)
+    expire_url = staticmethod(expire_url)
+    hold = staticmethod(hold)
+    hold_after_apply = staticmethod(hold_after_apply)
+    hold_body = staticmethod(hold_body)
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._plans: list[FaultPlan] = []
+        # Requests parked by hold actions; see `release`, `wait_held` and `until_held`.
+        self.holds = Holds()
+
+    def release(self, name: str, *, drop: bool = False) -> int:
+        """Let the requests held under `name` carry on (drop=True resets them); returns how many."""
+        return self.holds.release(name, drop=drop)
+
+    def held(self, name: str) -> int:
+        """How many requests are held under `name` right now."""
+        return self.holds.held(name)
+
+    def wait_held(self, name: str, count: int = 1, timeout: float = 10.0) -> bool:
+        """Block this thread until `count` requests are held under `name`; False on timeout."""
+        return self.holds.wait_held(name, count, timeout)
+
+    async def until_held(self, name: str, count: int = 1, timeout: float = 10.0) -> bool:  # noqa: ASYNC109
+        """Await until `count` requests are held under `name`; False on timeout."""
+        return await self.holds.until_held(name, count, timeout)
 
     def add(self, method: str, path_regex: str, action: FaultAction, times: int = 1) -> FaultPlan:
         """Arm `action` for the next `times` requests whose method and path match."""
@@ -220,8 +309,28 @@ async def _truncated(request: web.Request, inner: web.StreamResponse) -> web.Str
     return resp
 
 
+async def _held(
+    action: FaultAction, request: web.Request, handler: Handler, holds: Holds
+) -> web.StreamResponse:
+    name = action.value
+    if action.kind == "hold_body":
+        inner = await handler(request)
+        body = body_bytes(inner)
+        if request.method == "HEAD" or not body:
+            return inner
+        cut = int(action.at * len(body)) if action.at < 1 else int(action.at)
+        cut = min(cut, len(body))
+        return await stream_with_hold(request, inner, body, cut, holds, name, action.seconds)
+    inner = await handler(request) if action.apply else None
+    outcome = await holds.park(name, action.seconds)
+    if outcome != "release":
+        request[FAULT_KEY] = f"{action.kind}({name}):{outcome}"
+        return _abort(request)
+    return inner if inner is not None else await handler(request)
+
+
 async def run_fault(
-    action: FaultAction, request: web.Request, handler: Handler
+    action: FaultAction, request: web.Request, handler: Handler, holds: Holds | None = None
 ) -> web.StreamResponse:
     """Produce the response for `request` under `action`."""
     request[FAULT_KEY] = action.describe()
@@ -229,6 +338,11 @@ async def run_fault(
     if action.kind == "delay":
         await asyncio.sleep(action.seconds)
         return await handler(request)
+    if action.kind in ("change_etag", "expire_url"):
+        request[CDN_ACTION_KEY] = action.kind
+        return await handler(request)
+    if action.kind in ("hold", "hold_after_apply", "hold_body"):
+        return await _held(action, request, handler, holds if holds is not None else Holds())
     if action.apply:
         inner = await handler(request)
     match action.kind:
@@ -248,6 +362,12 @@ async def run_fault(
         case "unknown_status":
             assert inner is not None
             return _replace_status(inner, action.value)
+        case "slow":
+            assert inner is not None
+            body = body_bytes(inner)
+            if request.method == "HEAD" or not body:
+                return inner
+            return await stream_slowly(request, inner, body, action.rate, action.chunk)
         case _:
             raise ValueError(f"unknown fault action {action.kind!r}")
 

@@ -43,13 +43,36 @@ class Journal:
     """Thread-safe, append-only record of requests; tests read it from their own thread."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._entries: list[JournalEntry] = []
 
     def record(self, entry: JournalEntry) -> None:
         """Append one entry (called by the server once the response status is known)."""
         with self._lock:
             self._entries.append(entry)
+            self._lock.notify_all()
+
+    def wait_count(
+        self, method: str = "*", path_regex: str = "", count: int = 1, timeout: float = 10.0
+    ) -> bool:
+        """Block until at least `count` entries match (see `find`); False on timeout.
+
+        Entries are recorded when the response is finished, so a held request shows up only
+        after its release. From a coroutine use `await asyncio.to_thread(journal.wait_count, ...)`.
+        """
+        pattern = re.compile(path_regex)
+        wanted = method.upper()
+
+        def enough() -> bool:
+            hits = [
+                e
+                for e in self._entries
+                if (wanted == "*" or e.method == wanted) and pattern.search(e.path)
+            ]
+            return len(hits) >= count
+
+        with self._lock:
+            return self._lock.wait_for(enough, timeout)
 
     @property
     def requests(self) -> list[JournalEntry]:

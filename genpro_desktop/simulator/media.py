@@ -1,4 +1,13 @@
-"""The simulated CDN: public media with Content-Length, ETag, Last-Modified and byte ranges."""
+"""The simulated CDN: public media with Content-Length, ETag, Last-Modified and byte ranges.
+
+Two CDN behaviours are driven by fault actions (see `faults.change_etag` / `faults.expire_url`):
+
+- content versions: after `World.change_media(path)` the file at `path` is a new version, the
+  sample plus a trailing MP4 `free` box, so its bytes, length, ETag and Last-Modified all differ
+  and an `If-Range` naming the old version gets the whole new file (200);
+- URL versions: after `World.expire_output_url(id)` the render's old URL answers 403 (like an
+  expired signed URL) and the generation's GET hands out the same file under `?v=N`.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +15,14 @@ import functools
 import hashlib
 import importlib
 import re
-from datetime import UTC, datetime
+import struct
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
 from aiohttp import web
 
+from genpro_desktop.simulator.faults import CDN_ACTION_KEY
 from genpro_desktop.simulator.world import World
 
 RENDER_FILE = "render.mp4"
@@ -33,14 +44,28 @@ def sample_path(name: str) -> Path:
     return Path(__file__).resolve().parents[2] / "resources" / "sample" / name
 
 
-@functools.lru_cache(maxsize=4)
-def _load(name: str) -> tuple[bytes, str]:
+@functools.lru_cache(maxsize=16)
+def media_bytes(name: str, version: int = 1) -> tuple[bytes, str]:
+    """The bytes and strong ETag of sample `name` at content `version` (1 = the sample itself)."""
     data = sample_path(name).read_bytes()
+    if version > 1:
+        # A top-level "free" box is valid ISO-BMFF padding: still an MP4, but different bytes.
+        payload = f"genpro simulator media version {version}".encode()
+        data += struct.pack(">I", 8 + len(payload)) + b"free" + payload
     return data, '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
 
 
 def _not_found() -> web.Response:
     return web.Response(status=404, text="Not Found", content_type="text/plain")
+
+
+def _expired() -> web.Response:
+    # What S3/CloudFront answer for an expired signed URL.
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+        "<Message>Request has expired</Message></Error>"
+    )
+    return web.Response(status=403, text=body, content_type="application/xml")
 
 
 def parse_range(header: str, size: int) -> tuple[int, int] | bool | None:
@@ -75,11 +100,13 @@ def _if_range_holds(value: str | None, etag: str, last_modified: str) -> bool:
 
 
 def media_response(
-    request: web.Request, name: str, content_type: str, modified: datetime
+    request: web.Request, name: str, content_type: str, modified: datetime, version: int = 1
 ) -> web.Response:
     """Serve a sample file with validators and single byte-range support (GET and HEAD)."""
-    data, etag = _load(name)
+    data, etag = media_bytes(name, version)
     size = len(data)
+    # Each new content version was "uploaded" a minute after the previous one.
+    modified += timedelta(minutes=version - 1)
     last_modified = format_datetime(modified.astimezone(UTC), usegmt=True)
     headers = {
         "Content-Type": content_type,
@@ -110,10 +137,15 @@ def media_response(
 async def cdn_handler(request: web.Request, world: World) -> web.Response:
     """GET/HEAD {cdn}/outputs/render_{id}.mp4, /thumbnails/render_{id}.jpg, /uploads/{name}."""
     folder, name = request.match_info["folder"], request.match_info["name"]
+    path = f"{folder}/{name}"
+    action = request.get(CDN_ACTION_KEY)
+    if action == "change_etag":
+        world.change_media(path)
+    version = world.media_version(path)
     if folder == "uploads":
-        if f"uploads/{name}" not in world.uploads:
+        if path not in world.uploads:
             return _not_found()
-        return media_response(request, RENDER_FILE, "video/mp4", UPLOADS_MODIFIED)
+        return media_response(request, RENDER_FILE, "video/mp4", UPLOADS_MODIFIED, version)
     patterns = {
         "outputs": (r"render_(\d+)\.mp4", RENDER_FILE, "video/mp4"),
         "thumbnails": (r"render_(\d+)\.jpg", THUMBNAIL_FILE, "image/jpeg"),
@@ -123,6 +155,13 @@ async def cdn_handler(request: web.Request, world: World) -> web.Response:
     pattern, file_name, content_type = patterns[folder]
     match = re.fullmatch(pattern, name)
     ready = world.media_ready(match[1]) if match else None
-    if ready is None:
+    if match is None or ready is None:
         return _not_found()
-    return media_response(request, file_name, content_type, ready)
+    if folder == "outputs":
+        if action == "expire_url":
+            world.expire_output_url(match[1])
+            return _expired()
+        current = world.url_version(match[1])
+        if current > 1 and request.query.get("v") != str(current):
+            return _expired()
+    return media_response(request, file_name, content_type, ready, version)

@@ -166,7 +166,7 @@ class Simulator:
         action = self.faults.take(request.method, request.path)
         if action is None:
             return await handler(request)
-        return await run_fault(action, request, handler)
+        return await run_fault(action, request, handler, self.faults.holds)
 
     @web.middleware
     async def _gate_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -252,6 +252,8 @@ class Simulator:
         loop, thread, runner = self._loop, self._thread, self._runner
         if loop is None or thread is None:
             return
+        # Held requests would otherwise keep the graceful shutdown waiting.
+        self.faults.holds.drop_all()
         if runner is not None:
             asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result()
         loop.call_soon_threadsafe(loop.stop)
@@ -274,6 +276,7 @@ class Simulator:
             await asyncio.Event().wait()
         finally:
             self._origin = None
+            self.faults.holds.drop_all()
             await runner.cleanup()
 
     def __enter__(self) -> Self:

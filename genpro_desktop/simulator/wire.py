@@ -51,15 +51,19 @@ class Wire:
         now: float,
         wall_at: Callable[[float], datetime],
         renders: dict[int, RenderRec],
+        url_versions: dict[int, int] | None = None,
     ) -> None:
         self.cdn = cdn_base_url
         self.now = now
         self.wall_at = wall_at
         self.renders = renders
+        self.url_versions = url_versions or {}
 
     def output_url(self, render_id: int) -> str:
-        """The CDN URL of a render's MP4."""
-        return f"{self.cdn}/outputs/render_{render_id}.mp4"
+        """The CDN URL of a render's MP4 (with `?v=N` once an earlier URL was expired)."""
+        version = self.url_versions.get(render_id, 1)
+        query = f"?v={version}" if version > 1 else ""
+        return f"{self.cdn}/outputs/render_{render_id}.mp4{query}"
 
     def thumbnail_url(self, render_id: int) -> str:
         """The CDN URL of a render's first-frame JPEG."""

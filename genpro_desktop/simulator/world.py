@@ -86,6 +86,10 @@ class World:
         self.usable_credit = True
         # When False publishing answers 422 no_active_credit_purchase.
         self.active_credit_purchase = True
+        # CDN content versions per media path ("outputs/render_7.mp4"); absent = version 1.
+        self.media_versions: dict[str, int] = {}
+        # Output URL versions per render; above 1 the URL carries "?v=N" and older URLs get 403.
+        self.url_versions: dict[int, int] = {}
 
     # -- scripting (tests) -------------------------------------------------------------
 
@@ -182,6 +186,31 @@ class World:
                 return None
             return self._wall_at(render.changed_at(now))
 
+    def change_media(self, path: str) -> int:
+        """Publish a new version of CDN file `path` (new bytes, ETag, Last-Modified); returns it."""
+        with self._lock:
+            version = self.media_versions.get(path, 1) + 1
+            self.media_versions[path] = version
+            return version
+
+    def media_version(self, path: str) -> int:
+        """The content version the CDN serves for `path` (1 until `change_media`)."""
+        with self._lock:
+            return self.media_versions.get(path, 1)
+
+    def expire_output_url(self, generation_id: int | str) -> int:
+        """Expire the render's output URL: old URLs answer 403, GETs hand out `?v=N+1`."""
+        with self._lock:
+            render_id = _as_int(str(generation_id)) or -1
+            version = self.url_versions.get(render_id, 1) + 1
+            self.url_versions[render_id] = version
+            return version
+
+    def url_version(self, generation_id: int | str) -> int:
+        """The current output URL version of a render (1 = the plain URL)."""
+        with self._lock:
+            return self.url_versions.get(_as_int(str(generation_id)) or -1, 1)
+
     # -- internals ---------------------------------------------------------------------
 
     @contextmanager
@@ -213,6 +242,7 @@ class World:
             now=now,
             wall_at=self._wall_at,
             renders=self.render_records,
+            url_versions=self.url_versions,
         )
 
     def _replay(self, scope: str, key: str | None, now: float) -> Reply | None:

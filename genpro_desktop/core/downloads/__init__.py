@@ -8,6 +8,7 @@ from genpro_desktop.core.downloads.downloader import (
 from genpro_desktop.core.downloads.errors import (
     DownloadError,
     DownloadIncompleteError,
+    DownloadURLExpiredError,
     DownloadVerificationError,
     InsufficientSpaceError,
 )
@@ -17,21 +18,27 @@ from genpro_desktop.core.downloads.progress import (
     ProgressCallback,
     format_bytes,
 )
+from genpro_desktop.core.downloads.resume import ResumeState, part_path_for
+from genpro_desktop.core.downloads.transfer import CheckpointCallback
 from genpro_desktop.core.downloads.urls import check_download_url, display_url
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "CheckpointCallback",
     "DownloadError",
     "DownloadIncompleteError",
     "DownloadProgress",
     "DownloadResult",
+    "DownloadURLExpiredError",
     "DownloadVerificationError",
     "Downloader",
     "InsufficientSpaceError",
     "ProgressCallback",
+    "ResumeState",
     "check_download_url",
     "display_url",
     "format_bytes",
+    "part_path_for",
     "safe_filename",
     "sanitize_filename",
 ]

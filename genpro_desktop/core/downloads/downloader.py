@@ -5,70 +5,60 @@
   redirect target (S-7); URLs with a user name or password are refused.
 - Streams in chunks into a hidden ``.<name>.part`` beside the target, so memory stays flat and
   the target path never holds a partial file (D1, D4).
+- Resumes a kept ``.part`` with ``Range`` + ``If-Range`` and never splices two versions of a file
+  (D2; the rules are in ``resume``); reports a ``ResumeState`` at the start of the body and then
+  at least every 1 MiB or 1 s through ``on_checkpoint``, so a tracker can persist it.
 - Checks free space before starting (D5), the content type, the byte count against
-  Content-Length, and that the file is ISO-BMFF (``ftyp`` at bytes 4..8) (D3).
+  Content-Length, and that the file is ISO-BMFF (``ftyp`` at bytes 4..8) (D3). A disk that
+  fills up mid-way is an ``InsufficientSpaceError`` that keeps the ``.part`` for a resume.
+- A connection that crawls (less than 1 KiB/s over 60 s) is given up as a resumable
+  ``DownloadIncompleteError`` (D6); the 60 s read timeout catches one that stops entirely.
 - fsyncs, then ``os.replace`` into place, then fsyncs the folder where the OS allows it (D4).
 - Never overwrites an existing file unless asked: it picks ``name (2).mp4`` instead and reports
   the path it used in ``DownloadResult.path``.
 
-What happens to the ``.part`` file on failure: it is *kept* when the transfer was cut short by
-the network or cancelled (``DownloadIncompleteError`` / resumable ``DownloadError`` carry its
-path), so a later version can resume it with ``Range`` + ``If-Range``; it is *removed* when the
-bytes are wrong (``DownloadVerificationError``), when the disk is full, or on any other error.
-A new download of the same target starts the ``.part`` over.
+One call is one attempt (plus, when a resume cannot be used, one request for the whole file);
+how often and when to try again is the caller's policy. Which ``.part`` files are kept on
+failure is described in ``transfer``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import errno
-import hashlib
 import os
 import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 from urllib.parse import unquote
 
 import httpx
 
 from genpro_desktop import __version__
 from genpro_desktop.core.clock import SystemClock
-from genpro_desktop.core.downloads.errors import (
-    DownloadError,
-    DownloadVerificationError,
-    InsufficientSpaceError,
+from genpro_desktop.core.downloads.cadence import (
+    CHECKPOINT_BYTES,
+    CHECKPOINT_INTERVAL,
+    STALL_MIN_RATE,
+    STALL_WINDOW,
 )
+from genpro_desktop.core.downloads.errors import DownloadError
 from genpro_desktop.core.downloads.naming import sanitize_filename
-from genpro_desktop.core.downloads.progress import (
-    MonotonicClock,
-    ProgressCallback,
-    ProgressThrottle,
-    format_bytes,
+from genpro_desktop.core.downloads.part import Opener, fsync_dir, open_part, read_prefix
+from genpro_desktop.core.downloads.progress import MonotonicClock, ProgressCallback
+from genpro_desktop.core.downloads.resume import ResumeState, part_path_for
+from genpro_desktop.core.downloads.transfer import (
+    CheckpointCallback,
+    Received,
+    Transfer,
+    TransferSettings,
 )
-from genpro_desktop.core.downloads.responses import (
-    check_content_type,
-    check_status,
-    content_length,
-    incomplete_error,
-    network_error,
-)
-from genpro_desktop.core.downloads.urls import (
-    ORIGIN_EXTENSION,
-    check_download_url,
-    display_url,
-    vet_request,
-)
+from genpro_desktop.core.downloads.urls import check_download_url, vet_request
 
 DEFAULT_MAX_BYTES = 4 * 1024**3  # TikTok's per-video ceiling (mission-anchors.md section 5)
 CHUNK_SIZE = 256 * 1024
-# Connect like the API; a 60 s read timeout doubles as the stall watchdog for CDN chunks (R6).
+# Connect like the API; a 60 s read timeout catches a connection that stops sending (R6).
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=10.0, pool=10.0)
-# Free space wanted beyond the file: 10 % of it, or 200 MB when the size is not declared (D5).
-SPACE_HEADROOM = 0.10
-UNKNOWN_SIZE_RESERVE = 200 * 1000**2
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov"})
 _NUMBERED = re.compile(r"^(?P<base>.*) \((?P<n>\d+)\)$")
@@ -84,6 +74,10 @@ class DownloadResult:
     content_type: str | None
     # True when the requested name was taken and a numbered name such as "x (2).mp4" was used.
     renamed: bool = False
+    # Bytes reused from a kept .part file (0 when the whole file came over the network).
+    resumed_from: int = 0
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 class Downloader:
@@ -97,10 +91,23 @@ class Downloader:
         clock: MonotonicClock | None = None,
         chunk_size: int = CHUNK_SIZE,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        opener: Opener | None = None,
+        checkpoint_bytes: int = CHECKPOINT_BYTES,
+        checkpoint_interval: float = CHECKPOINT_INTERVAL,
+        stall_window: float = STALL_WINDOW,
+        stall_min_rate: float = STALL_MIN_RATE,
     ) -> None:
-        self._max_bytes = max_bytes
-        self._clock: MonotonicClock = clock if clock is not None else SystemClock()
-        self._chunk_size = chunk_size
+        self._settings = TransferSettings(
+            clock=clock if clock is not None else SystemClock(),
+            opener=opener if opener is not None else open_part,
+            free_space=_free_space,
+            max_bytes=max_bytes,
+            chunk_size=chunk_size,
+            checkpoint_bytes=checkpoint_bytes,
+            checkpoint_interval=checkpoint_interval,
+            stall_window=stall_window,
+            stall_min_rate=stall_min_rate,
+        )
         # Targets being written right now, so two downloads never share a name or a .part file.
         self._active: set[Path] = set()
         self._client = httpx.AsyncClient(
@@ -133,13 +140,47 @@ class Downloader:
         suggested_name: str | None = None,
         overwrite: bool = False,
         progress: ProgressCallback | None = None,
+        resume: ResumeState | None = None,
+        on_checkpoint: CheckpointCallback | None = None,
     ) -> DownloadResult:
-        """Download ``url`` into folder ``dest`` (or to file path ``dest``) and verify it."""
+        """Download ``url`` into folder ``dest`` (or to file path ``dest``) and verify it.
+
+        With ``resume`` (from a checkpoint or ``DownloadError.resume_state``) the download
+        continues ``resume.part_path`` towards ``resume.target_path``; ``dest`` and
+        ``suggested_name`` are then ignored.
+        """
         parsed = check_download_url(url)
-        requested = _prepare_target(parsed, dest, suggested_name)
-        target = self._claim(requested, overwrite)
+        if resume is None:
+            requested = _prepare_target(parsed, dest, suggested_name)
+            target = self._claim(requested, overwrite)
+            part = part_path_for(target)
+        else:
+            requested = target = self._claim_resume(resume)
+            part = resume.part_path
         try:
-            return await self._fetch(parsed, target, requested, overwrite, progress)
+            if resume is not None:
+                done = await asyncio.to_thread(_already_in_place, resume)
+                if done is not None:
+                    return done
+            transfer = Transfer(
+                self._client,
+                self._settings,
+                parsed,
+                target,
+                part,
+                resume=resume,
+                progress=progress,
+                on_checkpoint=on_checkpoint,
+            )
+            received = await transfer.run()
+            try:
+                final = self._move_into_place(part, target, requested, overwrite)
+            except DownloadError as exc:
+                size, etag, modified = received.bytes, received.etag, received.last_modified
+                exc.resume_state = ResumeState(target, part, size, size, etag, modified)
+                raise
+            await asyncio.to_thread(fsync_dir, final.parent)
+            return _result(final, received, renamed=final != requested)
         finally:
             self._active.discard(target)
 
@@ -155,85 +196,17 @@ class Downloader:
         self._active.add(target)
         return target
 
-    async def _fetch(
-        self,
-        url: httpx.URL,
-        target: Path,
-        requested: Path,
-        overwrite: bool,
-        progress: ProgressCallback | None,
-    ) -> DownloadResult:
-        shown = display_url(url)
-        part = target.with_name(f".{target.name}.part")
-        writer: _PartWriter | None = None
-        keep_part = False
-        try:
-            async with self._client.stream(
-                "GET", url, extensions={ORIGIN_EXTENSION: shown}
-            ) as response:
-                check_status(response, shown)
-                content_type = check_content_type(response, shown)
-                total = content_length(response)
-                self._check_size(total, target.parent, shown)
-                throttle = ProgressThrottle(progress, total, self._clock)
-                with part.open("wb") as sink:
-                    writer = _PartWriter(sink, shown, target.name, self._max_bytes)
-                    # Write pieces as they arrive (not re-buffered), so a cut keeps every byte.
-                    async for data in response.aiter_bytes():
-                        for start in range(0, len(data), self._chunk_size):
-                            writer.write(data[start : start + self._chunk_size])
-                            throttle.update(writer.written)
-                    received = response.num_bytes_downloaded
-                    if total is not None and received < total:
-                        keep_part = True
-                        raise incomplete_error(shown, received, total, part)
-                    writer.check_complete()
-                    sink.flush()
-                    await asyncio.to_thread(os.fsync, sink.fileno())
-                throttle.finish(writer.written)
-            final = self._move_into_place(part, target, requested, overwrite)
-            await asyncio.to_thread(_fsync_dir, final.parent)
-            return DownloadResult(
-                path=final,
-                bytes=writer.written,
-                sha256=writer.digest.hexdigest(),
-                content_type=content_type,
-                renamed=final != requested,
-            )
-        except asyncio.CancelledError:
-            # Stopped by the user: keep what arrived for a later resume.
-            keep_part = writer is not None and writer.written > 0
-            raise
-        except httpx.TransportError as exc:
-            # Cut short by the network: keep what arrived for a later resume.
-            written = writer.written if writer is not None else 0
-            keep_part = written > 0
-            raise network_error(exc, shown, written, part if keep_part else None) from exc
-        except httpx.RequestError as exc:
-            # Too many redirects, undecodable body: trying again will not help.
-            raise DownloadError(f"could not download {shown}: {exc}", url=shown) from exc
-        finally:
-            if writer is not None and not keep_part:
-                with contextlib.suppress(FileNotFoundError):
-                    part.unlink()
-
-    def _check_size(self, total: int | None, folder: Path, shown: str) -> None:
-        if total is not None and total > self._max_bytes:
-            raise DownloadVerificationError(
-                f"{shown} is {format_bytes(total)}, more than the "
-                f"{format_bytes(self._max_bytes)} limit",
-                url=shown,
-            )
-        need = UNKNOWN_SIZE_RESERVE if total is None else total + int(total * SPACE_HEADROOM)
-        have = shutil.disk_usage(folder).free
-        if have < need:
-            raise InsufficientSpaceError(
-                f"not enough free space in {folder}: need {format_bytes(need)}, "
-                f"have {format_bytes(have)}",
-                need=need,
-                have=have,
-                url=shown,
-            )
+    def _claim_resume(self, resume: ResumeState) -> Path:
+        target = resume.target_path
+        if resume.part_path.parent != target.parent:
+            raise DownloadError(f"the partial file for {target.name} is not in {target.parent}")
+        if target in self._active:
+            raise DownloadError(f"{target.name} is already being downloaded")
+        if target.is_dir():
+            raise DownloadError(f"{target} is a folder, not a file")
+        _make_folder(target.parent)
+        self._active.add(target)
+        return target
 
     def _move_into_place(self, part: Path, target: Path, requested: Path, overwrite: bool) -> Path:
         final = target
@@ -245,9 +218,60 @@ class Downloader:
         except OSError as exc:
             # On Windows this is typically the target being open in a player.
             raise DownloadError(
-                f"could not save {final.name}: {exc.strerror or exc} (is it open elsewhere?)"
+                f"could not save {final.name}: {exc.strerror or exc} (is it open elsewhere?)",
+                resumable=True,
+                partial_path=part,
             ) from exc
         return final
+
+
+def _result(path: Path, received: Received, *, renamed: bool) -> DownloadResult:
+    return DownloadResult(
+        path=path,
+        bytes=received.bytes,
+        sha256=received.sha256,
+        content_type=received.content_type,
+        renamed=renamed,
+        resumed_from=received.resumed_from,
+        etag=received.etag,
+        last_modified=received.last_modified,
+    )
+
+
+def _already_in_place(resume: ResumeState) -> DownloadResult | None:
+    """The previous run moved the file into place but stopped before recording it.
+
+    Only a file at the exact target, with the exact expected length and an MP4 header, while
+    the ``.part`` is gone, counts; nothing is written either way.
+    """
+    target, total = resume.target_path, resume.total
+    if total is None or os.path.lexists(resume.part_path) or not target.is_file():
+        return None
+    if target.stat().st_size != total:
+        return None
+    try:
+        digest, head = read_prefix(target, total)
+    except OSError:
+        return None
+    if head[4:8] != b"ftyp":
+        return None
+    received = Received(total, digest.hexdigest(), None, total, resume.etag, resume.last_modified)
+    return _result(target, received, renamed=False)
+
+
+def _free_space(folder: Path) -> int:
+    """Free bytes on the disk holding ``folder`` (0 when it cannot be measured)."""
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return 0
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DownloadError(f"cannot create the folder {folder}: {exc.strerror or exc}") from exc
 
 
 def _prepare_target(url: httpx.URL, dest: Path | str, suggested_name: str | None) -> Path:
@@ -260,59 +284,8 @@ def _prepare_target(url: httpx.URL, dest: Path | str, suggested_name: str | None
         if Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
             name = sanitize_filename(name + ".mp4")
         dest = dest / name
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DownloadError(
-            f"cannot create the folder {dest.parent}: {exc.strerror or exc}"
-        ) from exc
+    _make_folder(dest.parent)
     return dest
-
-
-class _PartWriter:
-    """Writes the body to the ``.part`` file while hashing, counting and checking it."""
-
-    def __init__(self, sink: BinaryIO, shown: str, name: str, max_bytes: int) -> None:
-        self._sink = sink
-        self._shown = shown
-        self._name = name
-        # Bytes beyond Content-Length are a protocol error in httpx; this caps unknown lengths.
-        self._limit = max_bytes
-        self._head = b""
-        self.written = 0
-        self.digest = hashlib.sha256()
-
-    def write(self, chunk: bytes) -> None:
-        """Check and store one piece of the body."""
-        if len(self._head) < 8:
-            self._head += chunk[: 8 - len(self._head)]
-            if len(self._head) == 8 and self._head[4:8] != b"ftyp":
-                # ISO-BMFF (MP4/MOV) files start with a box whose type is "ftyp".
-                raise DownloadVerificationError(
-                    f"{self._shown} is not an MP4 video", url=self._shown
-                )
-        self.written += len(chunk)
-        if self.written > self._limit:
-            raise DownloadVerificationError(
-                f"{self._shown} sent more than the {format_bytes(self._limit)} limit",
-                url=self._shown,
-            )
-        try:
-            self._sink.write(chunk)
-        except OSError as exc:
-            if exc.errno == errno.ENOSPC:
-                message = f"the disk filled up while saving {self._name}"
-            else:
-                message = f"could not write {self._name}: {exc.strerror or exc}"
-            raise DownloadError(message, url=self._shown) from exc
-        self.digest.update(chunk)
-
-    def check_complete(self) -> None:
-        """Refuse a body too short to be an MP4."""
-        if len(self._head) < 8:
-            raise DownloadVerificationError(
-                f"{self._shown} is not an MP4 video (only {self.written} bytes)", url=self._shown
-            )
 
 
 def _unique_path(requested: Path, active: set[Path]) -> Path:
@@ -330,20 +303,3 @@ def _unique_path(requested: Path, active: set[Path]) -> Path:
         if free(candidate):
             return candidate
     raise DownloadError(f"too many files named like {requested.name} in {requested.parent}")
-
-
-def _fsync_dir(directory: Path) -> None:
-    # Makes the rename durable on POSIX. Windows cannot open a folder this way, and some file
-    # systems refuse fsync on folders; the file itself is already synced, so skip quietly.
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -3,16 +3,23 @@
 ::
 
     DownloadError                 any failed download (network, HTTP status, disk, URL policy)
-    ├── DownloadIncompleteError   the connection ended early; the ``.part`` file is kept (resumable)
+    ├── DownloadIncompleteError   the connection ended early or stalled; the ``.part`` is kept
+    ├── DownloadURLExpiredError   the CDN answered 403/404/410: re-read the job for a fresh URL
     ├── InsufficientSpaceError    not enough free disk space (``need`` / ``have`` in bytes)
     └── DownloadVerificationError the bytes are not the video we expect (web page, not MP4, size)
 
 URLs in messages never include a query string, which on some CDNs carries a signature.
+Whenever a ``.part`` file is kept, ``resume_state`` says how to continue it: pass it back as
+``Downloader.download(..., resume=error.resume_state)``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from genpro_desktop.core.downloads.resume import ResumeState
 
 
 class DownloadError(Exception):
@@ -30,10 +37,12 @@ class DownloadError(Exception):
         self.message = message
         # The URL without query or credentials, safe to log.
         self.url = url
-        # True when trying again later may succeed (network trouble, 5xx, 429).
+        # True when trying again later may succeed (network trouble, 5xx, 429, disk full).
         self.resumable = resumable
         # The hidden ``.part`` file kept for a later resume, when there is one.
         self.partial_path = partial_path
+        # Where to continue from (set by the downloader whenever it keeps a ``.part``).
+        self.resume_state: ResumeState | None = None
 
     def __str__(self) -> str:
         return self.message
@@ -43,11 +52,27 @@ class DownloadIncompleteError(DownloadError):
     """The transfer stopped before the declared length; the partial file was kept."""
 
 
-class InsufficientSpaceError(DownloadError):
-    """The destination disk does not have room for the file."""
+class DownloadURLExpiredError(DownloadError):
+    """The CDN refused or no longer knows the URL (403/404/410); a fresh URL may work."""
 
-    def __init__(self, message: str, *, need: int, have: int, url: str | None = None) -> None:
-        super().__init__(message, url=url, resumable=True)
+    def __init__(self, message: str, *, status_code: int, url: str | None = None) -> None:
+        super().__init__(message, url=url, resumable=False)
+        self.status_code = status_code
+
+
+class InsufficientSpaceError(DownloadError):
+    """The destination disk does not have room for the file (checked first, or it filled up)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        need: int,
+        have: int,
+        url: str | None = None,
+        partial_path: Path | None = None,
+    ) -> None:
+        super().__init__(message, url=url, resumable=True, partial_path=partial_path)
         self.need = need
         self.have = have
 

@@ -42,13 +42,15 @@ class ProgressThrottle:
         clock: MonotonicClock,
         *,
         interval: float = PROGRESS_INTERVAL,
+        start: int = 0,
     ) -> None:
         self._callback = callback
         self._total = total
         self._clock = clock
         self._interval = interval
         self._last_report: float | None = None
-        self._samples: deque[tuple[float, int]] = deque([(clock.now(), 0)])
+        # A resumed download starts at `start` bytes; speed counts only what arrives now.
+        self._samples: deque[tuple[float, int]] = deque([(clock.now(), start)])
 
     def update(self, done: int) -> None:
         """Record ``done`` bytes; report if the last report is at least ``interval`` old."""

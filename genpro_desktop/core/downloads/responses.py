@@ -9,6 +9,7 @@ import httpx
 from genpro_desktop.core.downloads.errors import (
     DownloadError,
     DownloadIncompleteError,
+    DownloadURLExpiredError,
     DownloadVerificationError,
 )
 from genpro_desktop.core.downloads.progress import format_bytes
@@ -18,14 +19,21 @@ _BINARY_TYPES = frozenset({"application/octet-stream", "binary/octet-stream", "a
 
 
 def check_status(response: httpx.Response, shown: str) -> None:
-    """Raise a DownloadError unless the CDN answered 200 (or 203)."""
+    """Raise a DownloadError unless the CDN answered 200 (or 203); 403/404/410 mean expired."""
     status = response.status_code
     if status in (200, 203):
         return
     reason = f"HTTP {status} {response.reason_phrase}".strip()
     if status in (404, 410):
-        message = f"{shown} was not found ({reason}); the video may have been deleted"
-    elif status in (401, 403):
+        message = (
+            f"{shown} was not found ({reason}); the link may have expired "
+            "or the video may have been deleted"
+        )
+        raise DownloadURLExpiredError(message, status_code=status, url=shown)
+    if status == 403:
+        message = f"the server refused access to {shown} ({reason}); the link may have expired"
+        raise DownloadURLExpiredError(message, status_code=status, url=shown)
+    if status == 401:
         message = f"the server refused access to {shown} ({reason})"
     elif status in (408, 429) or status >= 500:
         message = f"the server could not send {shown} right now ({reason}); try again later"

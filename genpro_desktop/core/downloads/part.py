@@ -1,0 +1,186 @@
+"""The ``.part`` file: writing, hashing and checking the body, and the disk-level helpers."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from genpro_desktop.core.downloads.errors import (
+    DownloadError,
+    DownloadVerificationError,
+    InsufficientSpaceError,
+)
+from genpro_desktop.core.downloads.progress import format_bytes
+
+Opener = Callable[[Path, str], BinaryIO]
+"""Opens the ``.part`` file in mode ``"wb"`` or ``"ab"`` (injectable for tests)."""
+
+FreeSpace = Callable[[Path], int]
+"""Free bytes on the disk holding a folder."""
+
+
+class Digest(Protocol):
+    """What we use of a ``hashlib`` hash object."""
+
+    def update(self, data: bytes, /) -> None:
+        """Feed bytes."""
+        ...
+
+    def hexdigest(self) -> str:
+        """The digest so far, in hex."""
+        ...
+
+
+_READ_SIZE = 1024 * 1024
+# Windows: ERROR_HANDLE_DISK_FULL (39) and ERROR_DISK_FULL (112).
+_WINDOWS_DISK_FULL = frozenset({39, 112})
+_DISK_FULL_ERRNOS = frozenset(
+    code for code in (errno.ENOSPC, getattr(errno, "EDQUOT", None)) if code is not None
+)
+
+
+def open_part(path: Path, mode: str) -> BinaryIO:
+    """The default opener: a plain buffered binary file."""
+    if mode not in ("wb", "ab"):
+        raise ValueError(f"unsupported mode {mode!r}")
+    return path.open("wb" if mode == "wb" else "ab")
+
+
+def is_disk_full(exc: OSError) -> bool:
+    """True for "no space left" and "quota exceeded", on POSIX and Windows."""
+    return exc.errno in _DISK_FULL_ERRNOS or getattr(exc, "winerror", None) in _WINDOWS_DISK_FULL
+
+
+def read_prefix(part: Path, length: int) -> tuple[Digest, bytes]:
+    """Hash the first ``length`` bytes of ``part``; returns the hash and the first 8 bytes."""
+    digest: Digest = hashlib.sha256()
+    head = b""
+    left = length
+    with part.open("rb") as source:
+        while left > 0:
+            block = source.read(min(_READ_SIZE, left))
+            if not block:
+                raise OSError(errno.EIO, f"{part.name} is shorter than expected")
+            if len(head) < 8:
+                head += block[: 8 - len(head)]
+            digest.update(block)
+            left -= len(block)
+    return digest, head
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename in ``directory`` durable where the OS allows it."""
+    # Windows cannot open a folder this way, and some file systems refuse fsync on folders;
+    # the file itself is already synced, so skip quietly.
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class PartWriter:
+    """Writes the body to the ``.part`` file while hashing, counting and checking it."""
+
+    def __init__(
+        self,
+        sink: BinaryIO,
+        *,
+        shown: str,
+        part: Path,
+        max_bytes: int,
+        total: int | None,
+        free_space: FreeSpace,
+        start: int = 0,
+        digest: Digest | None = None,
+        head: bytes = b"",
+    ) -> None:
+        self._sink = sink
+        self._shown = shown
+        self._part = part
+        # Bytes beyond Content-Length are a protocol error in httpx; this caps unknown lengths.
+        self._limit = max_bytes
+        self._total = total
+        self._free_space = free_space
+        self._head = head
+        self.written = start
+        self.digest: Digest = digest if digest is not None else hashlib.sha256()
+
+    @property
+    def name(self) -> str:
+        """The name of the final file (without the hidden ``.`` and ``.part``)."""
+        return self._part.name.removeprefix(".").removesuffix(".part")
+
+    def write(self, chunk: bytes) -> None:
+        """Check and store one piece of the body."""
+        if len(self._head) < 8:
+            self._head += chunk[: 8 - len(self._head)]
+            if len(self._head) == 8 and self._head[4:8] != b"ftyp":
+                # ISO-BMFF (MP4/MOV) files start with a box whose type is "ftyp".
+                raise DownloadVerificationError(
+                    f"{self._shown} is not an MP4 video", url=self._shown
+                )
+        if self.written + len(chunk) > self._limit:
+            raise DownloadVerificationError(
+                f"{self._shown} sent more than the {format_bytes(self._limit)} limit",
+                url=self._shown,
+            )
+        try:
+            self._sink.write(chunk)
+        except OSError as exc:
+            raise self.write_error(exc) from exc
+        self.written += len(chunk)
+        self.digest.update(chunk)
+
+    def flush(self) -> None:
+        """Hand buffered bytes to the OS (enough to survive the app being killed)."""
+        try:
+            self._sink.flush()
+        except OSError as exc:
+            raise self.write_error(exc) from exc
+
+    def sync(self) -> None:
+        """Flush and fsync (enough to survive a power cut)."""
+        self.flush()
+        try:
+            os.fsync(self._sink.fileno())
+        except OSError as exc:
+            raise self.write_error(exc) from exc
+
+    def check_complete(self) -> None:
+        """Refuse a body too short to be an MP4."""
+        if len(self._head) < 8:
+            raise DownloadVerificationError(
+                f"{self._shown} is not an MP4 video (only {self.written} bytes)", url=self._shown
+            )
+
+    def write_error(self, exc: OSError) -> DownloadError:
+        """Translate a failed write: disk full is its own, resumable error."""
+        if is_disk_full(exc):
+            have = self._free_space(self._part.parent)
+            need = max(0, self._total - self.written) if self._total is not None else 0
+            wanted = f"need {format_bytes(need)} more, " if need else ""
+            return InsufficientSpaceError(
+                f"not enough disk space to save {self.name}: {wanted}have {format_bytes(have)}; "
+                "free some space and resume (the partial file was kept)",
+                need=need,
+                have=have,
+                url=self._shown,
+                partial_path=self._part,
+            )
+        return DownloadError(
+            f"could not write {self.name}: {exc.strerror or exc}",
+            url=self._shown,
+            partial_path=self._part,
+        )

@@ -1,0 +1,201 @@
+"""Plain job data shared by the tracker, the store, the CLI and the GUI.
+
+A `LocalJob` is one render, download or publish the user started (or adopted). The store persists
+it, the tracker is the only code that changes its state, and events carry copies of it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+__all__ = [
+    "ACTIVE_STATES",
+    "NOT_SENT_PREFIX",
+    "NOT_STARTED_PREFIX",
+    "PARKED_STATES",
+    "TERMINAL_STATES",
+    "JobKind",
+    "JobState",
+    "LocalJob",
+    "can_transition",
+    "new_job_id",
+]
+
+
+class JobKind(StrEnum):
+    """What a local job tracks."""
+
+    RENDER = "render"
+    DOWNLOAD = "download"
+    PUBLISH = "publish"
+
+
+class JobState(StrEnum):
+    """The API's statuses plus the local ones the tracker needs to be honest about."""
+
+    SUBMITTING = "submitting"  # intent recorded, POST not answered yet
+    PENDING = "pending"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    STOPPED = "stopped"
+    OUTCOME_UNKNOWN = "outcome_unknown"  # POST may have been applied; never re-sent automatically
+    NEEDS_ATTENTION = "needs_attention"  # unknown x3, 404, no output, deadline
+    QUEUED = "queued"  # download waiting to start
+    DOWNLOADING = "downloading"
+    DOWNLOADED = "downloaded"
+    DISMISSED = "dismissed"  # the user gave up on an outcome_unknown / needs_attention job
+
+
+TERMINAL_STATES: frozenset[JobState] = frozenset(
+    {
+        JobState.COMPLETED,
+        JobState.FAILED,
+        JobState.STOPPED,
+        JobState.DOWNLOADED,
+        JobState.DISMISSED,
+    }
+)
+"""States a job never leaves."""
+
+PARKED_STATES: frozenset[JobState] = frozenset({JobState.OUTCOME_UNKNOWN, JobState.NEEDS_ATTENTION})
+"""States that wait for the user; only a user action moves a job on."""
+
+ACTIVE_STATES: frozenset[JobState] = frozenset(
+    {
+        JobState.SUBMITTING,
+        JobState.PENDING,
+        JobState.PROCESSING,
+        JobState.QUEUED,
+        JobState.DOWNLOADING,
+    }
+)
+"""States the tracker works on by itself (polling, submitting or downloading)."""
+
+NOT_SENT_PREFIX = "not sent: "
+"""`failed_reason` prefix of a POST that provably never reached GEN (safe to retry)."""
+
+NOT_STARTED_PREFIX = "not started: "
+"""`failed_reason` prefix of a POST GEN refused (nothing was charged or posted)."""
+
+
+def can_transition(old: JobState, new: JobState) -> bool:
+    """Whether a job may move from `old` to `new`: terminal states are sticky."""
+    if old == new:
+        return True
+    return old not in TERMINAL_STATES
+
+
+def new_job_id() -> str:
+    """A fresh local job id (uuid4 hex)."""
+    return uuid.uuid4().hex
+
+
+@dataclass
+class LocalJob:
+    """One render, download or publish as the app knows it (plain data; copy freely)."""
+
+    id: str
+    kind: JobKind
+    state: JobState
+    agent_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    remote_id: str | None = None
+    idempotency_key: str | None = None
+    parent_id: str | None = None
+    engine_id: str | None = None
+    cell_id: str | None = None
+    title: str | None = None
+    raw_status: str | None = None
+    unknown_count: int = 0
+    failed_reason: str | None = None
+    attention_reason: str | None = None
+    output_url: str | None = None
+    thumbnail_url: str | None = None
+    execution_cost: Decimal | None = None
+    finished_at: datetime | None = None
+    # download
+    target_path: str | None = None
+    part_path: str | None = None
+    bytes_done: int = 0
+    bytes_total: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    sha256: str | None = None
+    # publish
+    platform: str | None = None
+    media_url: str | None = None
+    caption: str | None = None
+    post_title: str | None = None
+    post_thumbnail_url: str | None = None
+    scheduled_utc: datetime | None = None
+    schedule_tz: str | None = None
+    post_id: str | None = None
+    dedupe_key: str | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once the job can never change again."""
+        return self.state in TERMINAL_STATES
+
+    @property
+    def is_parked(self) -> bool:
+        """True while the job waits for the user (outcome unknown or needs attention)."""
+        return self.state in PARKED_STATES
+
+    @property
+    def is_active(self) -> bool:
+        """True while the tracker works on the job by itself."""
+        return self.state in ACTIVE_STATES
+
+    @property
+    def was_not_sent(self) -> bool:
+        """True for a render/publish whose POST failed before GEN applied anything."""
+        return (
+            self.kind is not JobKind.DOWNLOAD
+            and self.state is JobState.FAILED
+            and self.remote_id is None
+            and self.failed_reason is not None
+            and self.failed_reason.startswith((NOT_SENT_PREFIX, NOT_STARTED_PREFIX))
+        )
+
+    def can_stop(self) -> bool:
+        """A running render can be stopped on GEN; a queued or running download can be cancelled."""
+        if self.kind is JobKind.RENDER:
+            return self.remote_id is not None and self.state in {
+                JobState.PENDING,
+                JobState.PROCESSING,
+            }
+        if self.kind is JobKind.DOWNLOAD:
+            return self.state in {JobState.QUEUED, JobState.DOWNLOADING}
+        return False
+
+    def can_retry(self) -> bool:
+        """Whether a user-confirmed retry is possible (renders/publishes reuse their key)."""
+        if self.kind is JobKind.DOWNLOAD:
+            # Failed or cancelled downloads resume from their .part file when there is one.
+            return self.state in {JobState.FAILED, JobState.STOPPED}
+        if self.state is JobState.OUTCOME_UNKNOWN:
+            return self.idempotency_key is not None
+        return self.was_not_sent and self.idempotency_key is not None
+
+    def can_download(self) -> bool:
+        """A completed render with a video URL can be downloaded."""
+        return (
+            self.kind is JobKind.RENDER
+            and self.state is JobState.COMPLETED
+            and self.output_url is not None
+        )
+
+    def can_publish(self) -> bool:
+        """A completed render with a video URL can be published."""
+        return self.can_download()
+
+    def can_dismiss(self) -> bool:
+        """A parked job (outcome unknown / needs attention) can be dismissed by the user."""
+        return self.is_parked

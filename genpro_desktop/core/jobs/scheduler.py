@@ -1,0 +1,260 @@
+"""The one poll scheduler: cadence per job kind, a global request cap, and shared pauses.
+
+Every request the tracker makes to GEN goes through `request_slot()`, which waits while tracking
+is paused (401/403 until the user signs in again, offline with reconnect back-off, 429 until the
+Retry-After instant) and then takes one of `max_concurrent` slots, so 500 active jobs never
+stampede the API. Time comes only from the injected `Clock`; jitter from an injectable RNG.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import AsyncGenerator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from genpro_desktop.core.clock import Clock
+from genpro_desktop.core.jobs.model import JobKind
+
+__all__ = [
+    "CADENCES",
+    "DEFAULT_MAX_CONCURRENT",
+    "Cadence",
+    "PauseListener",
+    "PollScheduler",
+]
+
+logger = logging.getLogger("genpro_desktop.core.jobs")
+
+DEFAULT_MAX_CONCURRENT = 6
+# Reconnect probing while offline (reliability anchors row 6): 1 s x1.6, cap 120 s, +-20 %.
+OFFLINE_FIRST_S = 1.0
+OFFLINE_FACTOR = 1.6
+OFFLINE_CAP_S = 120.0
+# Resumed jobs start spread over at most this window (P5), narrower for a handful of jobs.
+RESUME_WINDOW_S = 5.0
+RESUME_WINDOW_PER_JOB_S = 0.05
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How often to poll one kind of job: first delay, growth, cap, jitter and overall deadline."""
+
+    first_s: float
+    factor: float
+    cap_s: float
+    jitter: float
+    deadline_s: float
+
+    def base_delay(self, attempt: int) -> float:
+        """The un-jittered delay before poll number `attempt` (0 = the first poll)."""
+        return min(self.first_s * self.factor ** max(0, attempt), self.cap_s)
+
+
+CADENCES: dict[JobKind, Cadence] = {
+    JobKind.RENDER: Cadence(first_s=2.0, factor=1.5, cap_s=15.0, jitter=0.2, deadline_s=3600.0),
+    # TikTok moderation can take hours, so publish jobs are tracked for a day.
+    JobKind.PUBLISH: Cadence(first_s=5.0, factor=1.5, cap_s=60.0, jitter=0.2, deadline_s=86400.0),
+}
+
+PauseListener = Callable[[bool, str | None], None]
+"""Called with (paused, reason) whenever tracking pauses or resumes."""
+
+
+class PollScheduler:
+    """Cadence, the global request cap and the auth/offline/rate-limit pauses for all jobs."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        rng: random.Random | None = None,
+        max_concurrent: int = DEFAULT_MAX_CONCURRENT,
+    ) -> None:
+        if max_concurrent < 1:
+            raise ValueError("max_concurrent must be at least 1")
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self.max_concurrent = max_concurrent
+        self._slots = asyncio.Semaphore(max_concurrent)
+        self._in_flight = 0
+        self.peak_in_flight = 0
+        self._auth_reason: str | None = None
+        self._auth_resumed = asyncio.Event()
+        self._auth_resumed.set()
+        self._offline_until: float | None = None
+        self._offline_delay = 0.0
+        self._rate_limited_until: float | None = None
+        self._listener: PauseListener | None = None
+
+    # -- cadence -------------------------------------------------------------------------
+
+    def cadence(self, kind: JobKind) -> Cadence:
+        """The cadence for polling `kind` (downloads are not polled)."""
+        if kind not in CADENCES:
+            raise ValueError(f"{kind} jobs are not polled")
+        return CADENCES[kind]
+
+    def next_delay(self, kind: JobKind, attempt: int) -> float:
+        """Seconds to wait before poll number `attempt` (0 = first), with +-jitter."""
+        cadence = self.cadence(kind)
+        return self._jittered(cadence.base_delay(attempt), cadence.jitter)
+
+    def deadline(self, kind: JobKind) -> float:
+        """Seconds a job of `kind` may stay unfinished before it needs the user's attention."""
+        return self.cadence(kind).deadline_s
+
+    def resume_spread(self, n: int) -> list[float]:
+        """Initial delays for `n` resumed jobs, spread across [0, min(5, 0.05 * n)] seconds."""
+        if n <= 0:
+            return []
+        window = min(RESUME_WINDOW_S, RESUME_WINDOW_PER_JOB_S * n)
+        # One random point inside each equal share of the window: spread, never clustered.
+        share = window / n
+        return [(i + self._rng.random()) * share for i in range(n)]
+
+    def _jittered(self, base: float, jitter: float) -> float:
+        return base * self._rng.uniform(1.0 - jitter, 1.0 + jitter)
+
+    # -- the request cap -----------------------------------------------------------------
+
+    @property
+    def in_flight(self) -> int:
+        """Requests holding a slot right now."""
+        return self._in_flight
+
+    @asynccontextmanager
+    async def request_slot(self) -> AsyncGenerator[None]:
+        """Wait while tracking is paused, then hold one of the `max_concurrent` request slots."""
+        while True:
+            await self.wait_until_unpaused()
+            await self._slots.acquire()
+            if not self._paused_now():
+                break
+            # A pause began while we queued for the slot: give it back and wait again.
+            self._slots.release()
+        self._in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            self._slots.release()
+
+    async def wait_until_unpaused(self) -> None:
+        """Return once no auth, offline or rate-limit pause is in force."""
+        while True:
+            if self._auth_reason is not None:
+                await self._auth_resumed.wait()
+                continue
+            until = self._time_pause_until()
+            if until is None:
+                return
+            await self._clock.sleep(until - self._clock.now())
+
+    def _paused_now(self) -> bool:
+        return self._auth_reason is not None or self._time_pause_until() is not None
+
+    def _time_pause_until(self) -> float | None:
+        now = self._clock.now()
+        ends = [t for t in (self._offline_until, self._rate_limited_until) if t is not None]
+        latest = max(ends, default=None)
+        if latest is None or latest <= now:
+            return None
+        return latest
+
+    # -- pauses --------------------------------------------------------------------------
+
+    def set_listener(self, listener: PauseListener | None) -> None:
+        """Be told (paused, reason) when tracking pauses or resumes (the tracker emits events)."""
+        self._listener = listener
+
+    @property
+    def auth_paused(self) -> bool:
+        """True while GEN refuses the key (401/403) and the user has not signed in again."""
+        return self._auth_reason is not None
+
+    @property
+    def pause_reason(self) -> str | None:
+        """Why tracking is paused right now, as a sentence, or None."""
+        if self._auth_reason is not None:
+            return self._auth_reason
+        now = self._clock.now()
+        if self._rate_limited_until is not None and self._rate_limited_until > now:
+            left = self._rate_limited_until - now
+            return f"GEN asked to slow down; polling resumes in {left:.0f} s"
+        if self._offline_until is not None:
+            return "GEN cannot be reached; retrying with back-off"
+        return None
+
+    @property
+    def offline(self) -> bool:
+        """True between a connection failure and the next successful request."""
+        return self._offline_until is not None
+
+    @property
+    def rate_limited_until(self) -> float | None:
+        """The monotonic instant a 429 pause ends, if one is in force."""
+        until = self._rate_limited_until
+        return until if until is not None and until > self._clock.now() else None
+
+    def pause_auth(self, reason: str) -> None:
+        """Pause every request until `resume_auth()` (GEN refused the key: 401/403)."""
+        first = self._auth_reason is None
+        self._auth_reason = reason
+        self._auth_resumed.clear()
+        if first:
+            logger.warning("Tracking paused: %s", reason)
+            self._notify(True, reason)
+
+    def resume_auth(self) -> None:
+        """The user signed in again: let requests through."""
+        if self._auth_reason is None:
+            return
+        self._auth_reason = None
+        self._auth_resumed.set()
+        logger.info("Tracking resumed after sign-in")
+        self._notify(False, None)
+
+    def note_offline(self) -> None:
+        """A request failed to reach GEN after the client's retries: back off before the next."""
+        now = self._clock.now()
+        if self._offline_until is not None and now < self._offline_until:
+            return  # several jobs noticed the same outage: one back-off step, not many
+        first = self._offline_until is None
+        if first:
+            self._offline_delay = OFFLINE_FIRST_S
+        else:
+            self._offline_delay = min(self._offline_delay * OFFLINE_FACTOR, OFFLINE_CAP_S)
+        self._offline_until = now + self._jittered(self._offline_delay, 0.2)
+        if first:
+            self._notify(True, "GEN cannot be reached; retrying with back-off")
+
+    def note_online(self) -> None:
+        """A request reached GEN: end the offline back-off (and a rate limit that has passed)."""
+        changed = False
+        if self._offline_until is not None:
+            self._offline_until = None
+            self._offline_delay = 0.0
+            changed = True
+        limited = self._rate_limited_until
+        if limited is not None and limited <= self._clock.now():
+            self._rate_limited_until = None
+            changed = True
+        if changed and self._auth_reason is None:
+            self._notify(False, None)
+
+    def rate_limit(self, seconds: float) -> None:
+        """GEN answered 429: every request to the origin waits `seconds` from now."""
+        until = self._clock.now() + max(0.0, seconds)
+        if self._rate_limited_until is None or until > self._rate_limited_until:
+            self._rate_limited_until = until
+            self._notify(True, f"GEN asked to slow down for {seconds:.0f} s")
+
+    def _notify(self, paused: bool, reason: str | None) -> None:
+        if self._listener is not None:
+            try:
+                self._listener(paused, reason)
+            except Exception:
+                logger.exception("The scheduler's pause listener failed")

@@ -1,0 +1,242 @@
+"""Polling renders (generations) and publishes (user jobs), and applying what GEN reports.
+
+Rules (reliability anchors P1-P6 and rows 1, 8-10, 20, 25): pending/processing keep polling on
+the scheduler's cadence until the job's deadline; completed/failed/stopped are terminal; an
+unknown status three times in a row, a 404 on a known job, a completion without a usable video
+link (after three re-reads) or a passed deadline park the job as NEEDS_ATTENTION; a status
+arriving after a terminal one is logged and ignored. Read failures after the client's own retries
+never change a job: the scheduler backs off (offline, 429) or pauses (401/403).
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import Enum
+
+from genpro_desktop.core.api import (
+    APIConnectionError,
+    APIStatusError,
+    AuthenticationError,
+    Generation,
+    InvalidResponseError,
+    JobStatus,
+    MissingAgentError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ServerError,
+    UserJob,
+)
+from genpro_desktop.core.downloads import DownloadError, check_download_url
+from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
+from genpro_desktop.core.jobs.tracker_core import JobActionError, TrackerCore
+
+__all__ = ["PollStep", "PollingMixin", "output_problem"]
+
+logger = logging.getLogger("genpro_desktop.core.jobs")
+
+UNKNOWN_LIMIT = 3
+NO_OUTPUT_REREADS = 3
+# A 429 without Retry-After still pauses the origin for a moment rather than not at all.
+DEFAULT_RATE_LIMIT_S = 10.0
+
+
+class PollStep(Enum):
+    """What the poll loop does after one read."""
+
+    CONTINUE = "continue"
+    STOP = "stop"
+
+
+class PollingMixin(TrackerCore):
+    """The poll loop of renders and publishes."""
+
+    async def _poll_loop(self, job: LocalJob, first_delay: float | None = None) -> None:
+        """Poll `job` on its cadence until it is terminal or parked (the job's owned task)."""
+        attempt = 0
+        if first_delay is None:
+            delay = self._scheduler.next_delay(job.kind, 0)
+            attempt = 1
+        else:
+            delay = first_delay
+        self._deadlines.setdefault(job.id, self._clock.now() + self._scheduler.deadline(job.kind))
+        while True:
+            await self._clock.sleep(delay)
+            if not job.is_active or self._jobs.get(job.id) is not job:
+                return
+            if await self._poll_once(job) is PollStep.STOP:
+                return
+            delay = self._scheduler.next_delay(job.kind, attempt)
+            attempt += 1
+
+    async def _poll_once(self, job: LocalJob) -> PollStep:
+        """One read of the job on GEN, applied to the job."""
+        remote_id = job.remote_id
+        if remote_id is None:
+            await self._park(job, JobState.NEEDS_ATTENTION, "GEN never gave this job an id")
+            return PollStep.STOP
+        try:
+            async with self._scheduler.request_slot():
+                remote = await self._read_remote(job, remote_id)
+        except (AuthenticationError, PermissionDeniedError) as exc:
+            self._scheduler.pause_auth(str(exc))
+            return PollStep.CONTINUE
+        except RateLimitedError as exc:
+            self._scheduler.rate_limit(exc.retry_after or DEFAULT_RATE_LIMIT_S)
+            return PollStep.CONTINUE
+        except NotFoundError as exc:
+            self._scheduler.note_online()
+            reason = f"GEN no longer finds this job ({exc}); it was kept here"
+            await self._park(job, JobState.NEEDS_ATTENTION, reason)
+            return PollStep.STOP
+        except APIConnectionError as exc:
+            logger.info("Polling job %s: %s", job.id, exc)
+            self._scheduler.note_offline()
+            return PollStep.CONTINUE
+        except (ServerError, InvalidResponseError) as exc:
+            # Transient for reads: the job stays as it is and the next cadence step tries again.
+            self._scheduler.note_online()
+            logger.info("Polling job %s: %s", job.id, exc)
+            return PollStep.CONTINUE
+        except MissingAgentError as exc:
+            await self._park(job, JobState.NEEDS_ATTENTION, str(exc))
+            return PollStep.STOP
+        except APIStatusError as exc:
+            # An unexpected refusal: count it like an unknown status so it cannot loop forever.
+            self._scheduler.note_online()
+            return await self._apply_unknown(job, f"HTTP {exc.status_code}", str(exc))
+        self._scheduler.note_online()
+        return await self._apply_remote(job, remote)
+
+    async def _read_remote(self, job: LocalJob, remote_id: str) -> Generation | UserJob:
+        if job.kind is JobKind.RENDER:
+            return await self._client.generations.get(remote_id)
+        return await self._client.user_jobs.get(remote_id, agent_id=job.agent_id)
+
+    async def _apply_remote(self, job: LocalJob, remote: Generation | UserJob) -> PollStep:
+        """Apply a status read from GEN to `job` (terminal jobs ignore it)."""
+        raw = remote.raw_status or remote.status.value
+        if job.is_terminal:
+            if remote.status.value != job.state.value:
+                logger.warning(
+                    "Job %s is %s; ignoring the later status %r from GEN", job.id, job.state, raw
+                )
+            return PollStep.STOP
+        match remote.status:
+            case JobStatus.PENDING | JobStatus.PROCESSING:
+                return await self._apply_running(job, JobState(remote.status.value), raw)
+            case JobStatus.COMPLETED:
+                return await self._apply_completed(job, remote)
+            case JobStatus.FAILED | JobStatus.STOPPED:
+                state = JobState(remote.status.value)
+                reason = remote.failed_reason
+                if reason is None and state is JobState.FAILED:
+                    reason = f"GEN reported that the {job.kind} failed without saying why"
+                await self._finish(
+                    job, state, raw_status=raw, unknown_count=0, failed_reason=reason
+                )
+                return PollStep.STOP
+            case JobStatus.UNKNOWN:
+                return await self._apply_unknown(job, raw, f"status {raw!r}")
+
+    async def _apply_running(self, job: LocalJob, state: JobState, raw: str) -> PollStep:
+        changed = job.state is not state or job.raw_status != raw or job.unknown_count
+        if changed and self._set_state(job, state, raw_status=raw, unknown_count=0):
+            await self._save(job)
+        deadline = self._deadlines.get(job.id)
+        if deadline is not None and self._clock.now() > deadline:
+            reason = (
+                f"taking much longer than usual: still {raw} after "
+                f"{_span(self._scheduler.deadline(job.kind))}; keep waiting, stop it or dismiss it"
+            )
+            await self._park(job, JobState.NEEDS_ATTENTION, reason)
+            return PollStep.STOP
+        return PollStep.CONTINUE
+
+    async def _apply_unknown(self, job: LocalJob, raw: str, shown: str) -> PollStep:
+        count = job.unknown_count + 1
+        if count >= UNKNOWN_LIMIT:
+            reason = f"GEN reported {shown} {count} times in a row, which this app does not know"
+            if self._set_state(
+                job,
+                JobState.NEEDS_ATTENTION,
+                raw_status=raw,
+                unknown_count=count,
+                attention_reason=reason,
+            ):
+                await self._save(job)
+            return PollStep.STOP
+        job.unknown_count = count
+        job.raw_status = raw
+        job.updated_at = self._clock.wall()
+        await self._save(job)
+        return PollStep.CONTINUE
+
+    async def _apply_completed(self, job: LocalJob, remote: Generation | UserJob) -> PollStep:
+        raw = remote.raw_status or remote.status.value
+        if isinstance(remote, UserJob):
+            await self._finish(
+                job, JobState.COMPLETED, raw_status=raw, unknown_count=0, post_id=remote.post_id
+            )
+            return PollStep.STOP
+        url = remote.video_url
+        problem = output_problem(url)
+        if problem is not None:
+            seen = self._no_output.get(job.id, 0) + 1
+            self._no_output[job.id] = seen
+            if seen <= NO_OUTPUT_REREADS:
+                # Often eventual consistency: the output appears a moment after the status.
+                return PollStep.CONTINUE
+            reason = f"completed without output: {problem}; contact GEN support"
+            await self._park(job, JobState.NEEDS_ATTENTION, reason)
+            return PollStep.STOP
+        await self._finish(
+            job,
+            JobState.COMPLETED,
+            raw_status=raw,
+            unknown_count=0,
+            output_url=url,
+            thumbnail_url=remote.thumbnail_url,
+            execution_cost=remote.execution_cost,
+            attention_reason=None,
+        )
+        return PollStep.STOP
+
+    async def refresh(self, job_id: str) -> LocalJob:
+        """Read a render/publish from GEN now and apply it (a user's "check now")."""
+        job = await self._job(job_id)
+        if job.kind is JobKind.DOWNLOAD or job.remote_id is None:
+            raise JobActionError(f"This {job.kind} job has no GEN job to check.")
+        async with self._scheduler.request_slot():
+            remote = await self._read_remote(job, job.remote_id)
+        self._scheduler.note_online()
+        if job.is_parked and remote.status in (JobStatus.PENDING, JobStatus.PROCESSING):
+            # Checking a parked job that is running again is the user choosing to keep waiting.
+            self._set_state(job, JobState(remote.status.value), attention_reason=None)
+            await self._save(job)
+            self._start_polling(job, None)
+        else:
+            step = await self._apply_remote(job, remote)
+            if step is PollStep.CONTINUE and job.is_active:
+                self._start_polling(job, None)
+        return await self.get(job.id)
+
+    def _start_polling(self, job: LocalJob, first_delay: float | None) -> None:
+        """Give `job` its poll task unless it already has one."""
+        self._spawn(job, lambda: self._poll_loop(job, first_delay))
+
+
+def _span(seconds: float) -> str:
+    """A deadline for people: "60 min", "24 h"."""
+    return f"{seconds / 3600:.0f} h" if seconds >= 7200 else f"{seconds / 60:.0f} min"
+
+
+def output_problem(url: str | None) -> str | None:
+    """Why a completed render's video link cannot be used, or None when it can."""
+    if not url:
+        return "GEN gave no video link"
+    try:
+        check_download_url(url)
+    except DownloadError as exc:
+        return str(exc)
+    return None

@@ -1,0 +1,290 @@
+"""Charged and publish POSTs: write-ahead intent, one send, and honest outcomes.
+
+The intent (SUBMITTING, with its Idempotency-Key) is on disk before the POST leaves. The POST is
+sent once: an ambiguous failure parks the job as OUTCOME_UNKNOWN, a refusal fails it with a
+"not started" reason, a request that never left fails it "not sent". Only `retry()`, which the
+user confirms, sends again, with the same idempotency key so GEN replays instead of charging or
+posting twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import replace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import ValidationError
+
+from genpro_desktop.core.api import (
+    APIConnectionError,
+    APIStatusError,
+    AuthenticationError,
+    GenError,
+    InsufficientCreditsError,
+    MissingAgentError,
+    OutcomeUnknownError,
+    PermissionDeniedError,
+    PublishContent,
+    RateLimitedError,
+)
+from genpro_desktop.core.jobs.model import (
+    NOT_SENT_PREFIX,
+    NOT_STARTED_PREFIX,
+    JobKind,
+    JobState,
+    LocalJob,
+    new_job_id,
+)
+from genpro_desktop.core.jobs.tracker_core import JobActionError, consume_exception
+from genpro_desktop.core.jobs.tracker_downloads import DownloadMixin
+from genpro_desktop.core.jobs.tracker_polling import DEFAULT_RATE_LIMIT_S
+
+__all__ = ["SubmitMixin", "publish_content_for"]
+
+logger = logging.getLogger("genpro_desktop.core.jobs")
+
+CLOSED_IN_FLIGHT = (
+    "the app closed while GEN was answering the request, so it is unknown whether it started; "
+    "check GEN before retrying (a retry reuses the same idempotency key)"
+)
+CLOSED_BEFORE_SEND = "the app closed before sending it"
+
+
+class SubmitMixin(DownloadMixin):
+    """Submitting renders and publishes, and the user-confirmed retry."""
+
+    async def submit_render(
+        self,
+        engine_id: str,
+        cell_id: str,
+        *,
+        agent_id: str | None = None,
+        title: str | None = None,
+    ) -> LocalJob:
+        """Record the intent, POST the render once, then track it; returns the job as it stands."""
+        self._ensure_open()
+        job = self._new_job(
+            JobKind.RENDER,
+            JobState.SUBMITTING,
+            agent_id=agent_id if agent_id is not None else self._client.agent_id,
+            engine_id=str(engine_id),
+            cell_id=str(cell_id),
+            title=title,
+            idempotency_key=str(uuid.uuid4()),
+        )
+        return await self._submit(job, added=True)
+
+    async def publish_intent(self, job: LocalJob) -> LocalJob:
+        """Record a publish intent built by PublishService, POST it once, then track it."""
+        self._ensure_open()
+        if job.kind is not JobKind.PUBLISH or not job.media_url:
+            raise ValueError("publish_intent needs a publish job with a media URL")
+        job = replace(job)  # the tracker owns its copy; the caller's object stays theirs
+        job.state = JobState.SUBMITTING
+        job.remote_id = None
+        job.idempotency_key = job.idempotency_key or str(uuid.uuid4())
+        if job.agent_id is None:
+            job.agent_id = self._client.agent_id
+        job.updated_at = self._clock.wall()
+        return await self._submit(job, added=True)
+
+    async def retry(self, job_id: str) -> LocalJob:
+        """User-confirmed retry: re-send with the same idempotency key, or resume a download."""
+        self._ensure_open()
+        job = await self._job(job_id)
+        if not job.can_retry():
+            raise JobActionError(
+                f"This {job.kind} job is {job.state}; only a job whose outcome is unknown, a "
+                "render or publish that was never started, or a failed download can be retried."
+            )
+        if job.kind is JobKind.DOWNLOAD:
+            return await self._retry_download(job)
+        if self._has_task(job.id):
+            raise JobActionError("This job is still being worked on; try again in a moment.")
+        if job.state is JobState.OUTCOME_UNKNOWN:
+            self._set_state(job, JobState.SUBMITTING, attention_reason=None)
+            return await self._submit(job, added=False)
+        # A failed job stays failed (terminal is sticky); the retry is a new job, same key.
+        now = self._clock.wall()
+        fresh = replace(
+            job,
+            id=new_job_id(),
+            state=JobState.SUBMITTING,
+            created_at=now,
+            updated_at=now,
+            raw_status=None,
+            unknown_count=0,
+            failed_reason=None,
+            attention_reason=None,
+            finished_at=None,
+        )
+        return await self._submit(fresh, added=True)
+
+    async def _submit(self, job: LocalJob, *, added: bool) -> LocalJob:
+        submitted: asyncio.Future[LocalJob] = asyncio.get_running_loop().create_future()
+        submitted.add_done_callback(consume_exception)
+        self._submissions[job.id] = submitted
+        epoch = self._credit_refusals
+        self._jobs[job.id] = job
+        self._spawn(job, lambda: self._run_submission(job, epoch, submitted, added))
+        # The owned task carries on (and sends) even if this caller is cancelled.
+        return await asyncio.shield(submitted)
+
+    async def _run_submission(
+        self, job: LocalJob, epoch: int, submitted: asyncio.Future[LocalJob], added: bool
+    ) -> None:
+        try:
+            record = asyncio.get_running_loop().create_task(self._store.record_intent(replace(job)))
+            record.add_done_callback(consume_exception)
+            self._writes.add(record)
+            record.add_done_callback(self._writes.discard)
+            try:
+                # Shielded: a shutdown mid-write still leaves a consistent intent behind.
+                await asyncio.shield(record)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # Nothing was sent: without a durable intent there is no POST.
+                self._forget_unrecorded(job, added, exc)
+                if not submitted.done():
+                    submitted.set_exception(exc)
+                return
+            self._saved_states[job.id] = job.state
+            self._events.job_event("job_added" if added else "job_updated", job)
+            await self._send(job, epoch)
+        except asyncio.CancelledError:
+            self._mark_interrupted(job)
+            raise
+        finally:
+            self._submissions.pop(job.id, None)
+            if not submitted.done():
+                submitted.set_result(replace(job))
+        if job.is_active:
+            await self._poll_loop(job)
+
+    def _forget_unrecorded(self, job: LocalJob, added: bool, exc: Exception) -> None:
+        logger.error("Could not record the intent of job %s: %s", job.id, exc)
+        if added:
+            self._jobs.pop(job.id, None)
+        else:
+            # The store still holds the job as outcome unknown; keep memory in step with it.
+            self._set_state(
+                job, JobState.OUTCOME_UNKNOWN, attention_reason=f"the retry was not sent: {exc}"
+            )
+
+    def _mark_interrupted(self, job: LocalJob) -> None:
+        """The job's task was cancelled (shutdown) while submitting: save the honest state."""
+        if job.state is not JobState.SUBMITTING:
+            return
+        if job.id in self._in_flight_posts:
+            self._set_state(job, JobState.OUTCOME_UNKNOWN, attention_reason=CLOSED_IN_FLIGHT)
+        else:
+            self._set_state(
+                job, JobState.FAILED, failed_reason=NOT_SENT_PREFIX + CLOSED_BEFORE_SEND
+            )
+        self._in_flight_posts.discard(job.id)
+        self._persist(job)
+
+    async def _send(self, job: LocalJob, epoch: int) -> None:
+        """Send the job's POST once and apply the answer."""
+        if self._scheduler.auth_paused:
+            reason = self._scheduler.pause_reason or "GEN did not accept the API key"
+            await self._not_sent(job, f"{reason}; sign in again, then retry")
+            return
+        async with self._scheduler.request_slot():
+            if job.kind is JobKind.RENDER and self._credit_refusals > epoch:
+                # Row 21: renders queued behind a credit refusal are not fired into it one by one.
+                await self._not_sent(
+                    job,
+                    "GEN refused an earlier render for insufficient credits; add credits, "
+                    "then retry",
+                )
+                return
+            try:
+                content = publish_content_for(job) if job.kind is JobKind.PUBLISH else None
+                if content is None and (job.engine_id is None or job.cell_id is None):
+                    raise ValueError("the render names no engine or cell")
+            except ValueError as exc:
+                await self._not_sent(job, str(exc))
+                return
+            self._in_flight_posts.add(job.id)
+            try:
+                remote_id, raw = await self._post(job, content)
+            except GenError as exc:
+                self._in_flight_posts.discard(job.id)
+                await self._apply_post_error(job, exc)
+                return
+            self._in_flight_posts.discard(job.id)
+        self._scheduler.note_online()
+        state = JobState.PROCESSING if raw == JobState.PROCESSING.value else JobState.PENDING
+        self._set_state(job, state, remote_id=remote_id, raw_status=raw)
+        self._deadlines[job.id] = self._clock.now() + self._scheduler.deadline(job.kind)
+        await self._save(job)
+
+    async def _post(self, job: LocalJob, content: PublishContent | None) -> tuple[str, str]:
+        if content is not None:
+            created = await self._client.user_jobs.create_publish(
+                content, agent_id=job.agent_id, idempotency_key=job.idempotency_key
+            )
+            return created.user_job_id, JobState.PENDING.value
+        started = await self._client.renders.create(
+            job.engine_id or "",
+            job.cell_id or "",
+            agent_id=job.agent_id,
+            idempotency_key=job.idempotency_key,
+        )
+        return started.generation_id, started.raw_status or started.status.value
+
+    async def _apply_post_error(self, job: LocalJob, exc: GenError) -> None:
+        if isinstance(exc, OutcomeUnknownError):
+            await self._park(job, JobState.OUTCOME_UNKNOWN, str(exc))
+        elif isinstance(exc, InsufficientCreditsError):
+            self._credit_refusals += 1
+            await self._not_started(job, f"insufficient credits: {exc}")
+        elif isinstance(exc, AuthenticationError | PermissionDeniedError):
+            self._scheduler.pause_auth(str(exc))
+            await self._not_sent(job, f"{exc}; sign in again, then retry")
+        elif isinstance(exc, RateLimitedError):
+            self._scheduler.rate_limit(exc.retry_after or DEFAULT_RATE_LIMIT_S)
+            await self._not_started(job, str(exc))
+        elif isinstance(exc, APIConnectionError):
+            # The client only lets this through for a POST that provably never left.
+            self._scheduler.note_offline()
+            await self._not_sent(job, str(exc))
+        elif isinstance(exc, APIStatusError | MissingAgentError):
+            await self._not_started(job, str(exc))
+        else:
+            # Anything else may have happened after sending: never assume it did not.
+            await self._park(job, JobState.OUTCOME_UNKNOWN, str(exc))
+
+    async def _not_sent(self, job: LocalJob, why: str) -> None:
+        await self._finish(job, JobState.FAILED, failed_reason=NOT_SENT_PREFIX + why)
+
+    async def _not_started(self, job: LocalJob, why: str) -> None:
+        await self._finish(job, JobState.FAILED, failed_reason=NOT_STARTED_PREFIX + why)
+
+
+def publish_content_for(job: LocalJob) -> PublishContent:
+    """The publish_content request for a publish job (DST-aware offset for its schedule)."""
+    offset: int | None = None
+    if job.scheduled_utc is not None and job.schedule_tz:
+        try:
+            zone = ZoneInfo(job.schedule_tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {job.schedule_tz!r}") from exc
+        delta = job.scheduled_utc.astimezone(zone).utcoffset()
+        offset = int(delta.total_seconds() // 60) if delta is not None else None
+    try:
+        return PublishContent(
+            media_url=job.media_url or "",
+            description=job.caption or "",
+            title=job.post_title,
+            thumbnail_url=job.post_thumbnail_url,
+            scheduled_time=job.scheduled_utc,
+            platform=job.platform or "tiktok",
+            timezone_offset=offset,
+        )
+    except ValidationError as exc:
+        raise ValueError(f"the publish request is not valid: {exc}") from exc

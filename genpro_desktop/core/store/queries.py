@@ -1,0 +1,274 @@
+"""The SQL of the store; every function here runs on the store's writer thread.
+
+Each function takes the connection as its last argument so the facade can bind the others with
+`functools.partial` and hand the call to the writer thread. Write functions run inside the
+transaction the facade opens; they never commit themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from genpro_desktop.core.jobs.model import (
+    TERMINAL_STATES,
+    JobKind,
+    JobState,
+    LocalJob,
+    can_transition,
+)
+from genpro_desktop.core.store.codec import JobRow, decode_datetime, job_from_json
+from genpro_desktop.core.store.errors import TerminalStateError
+
+__all__ = [
+    "TYPICAL_MINIMUM",
+    "TYPICAL_SAMPLE",
+    "StateChange",
+    "StateEntry",
+    "active_jobs",
+    "delete_setting",
+    "find_by_remote",
+    "forget_engine",
+    "get_job",
+    "get_setting",
+    "list_jobs",
+    "publish_duplicates",
+    "save_engine",
+    "save_job",
+    "saved_engines",
+    "set_setting",
+    "state_history",
+    "typical_duration",
+]
+
+_log = logging.getLogger(__name__)
+
+# How many recent finished jobs feed the typical duration, and how few are too few to say.
+TYPICAL_SAMPLE = 20
+TYPICAL_MINIMUM = 3
+
+_DONE_STATES = (JobState.COMPLETED.value, JobState.DOWNLOADED.value)
+_NOT_DUPLICATE_STATES = (JobState.FAILED.value, JobState.DISMISSED.value, JobState.STOPPED.value)
+_NOT_DUPLICATE_MARKS = ", ".join("?" for _ in _NOT_DUPLICATE_STATES)
+_TERMINAL = tuple(sorted(state.value for state in TERMINAL_STATES))
+_JOB_COLUMNS = ", ".join(JobRow._fields)
+# Built from the JobRow field names only; every value is bound as a ? parameter.
+_UPSERT = (
+    f"INSERT INTO jobs ({_JOB_COLUMNS}) VALUES ({', '.join('?' for _ in JobRow._fields)}) "  # noqa: S608
+    "ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in JobRow._fields if name != "id")
+)
+_NEWEST_FIRST = "ORDER BY created_at DESC, rowid DESC"
+_OLDEST_FIRST = "ORDER BY created_at ASC, rowid ASC"
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    """One entry of a job's state history."""
+
+    state: JobState
+    at: datetime
+    detail: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StateEntry:
+    """The history entry a save appends if the state changed (`at` already encoded)."""
+
+    state: JobState
+    at: str
+    detail: str | None
+
+
+# -- jobs ------------------------------------------------------------------------------------
+
+
+def save_job(row: JobRow, entry: StateEntry, conn: sqlite3.Connection) -> None:
+    """Upsert a job row, refusing to leave a terminal state; log a state change in history."""
+    previous = conn.execute("SELECT state FROM jobs WHERE id = ?", (row.id,)).fetchone()
+    old: str | None = previous[0] if previous is not None else None
+    if old is not None and old != row.state:
+        try:
+            old_state = JobState(old)
+        except ValueError:
+            old_state = None  # a state from a newer version: not ours to police
+        if old_state is not None and not can_transition(old_state, entry.state):
+            raise TerminalStateError(row.id, old, row.state)
+    conn.execute(_UPSERT, tuple(row))
+    if old != row.state:
+        conn.execute(
+            "INSERT INTO job_states (job_id, state, at, detail) VALUES (?, ?, ?, ?)",
+            (row.id, row.state, entry.at, entry.detail),
+        )
+
+
+def get_job(job_id: str, conn: sqlite3.Connection) -> LocalJob | None:
+    """The job with this local id, or None."""
+    jobs = _select(_jobs_sql("id = ?"), (job_id,), conn)
+    return jobs[0] if jobs else None
+
+
+def find_by_remote(kind: JobKind, remote_id: str, conn: sqlite3.Connection) -> LocalJob | None:
+    """The newest job of `kind` with this GEN id, or None."""
+    sql = _jobs_sql("kind = ? AND remote_id = ?", limit=True)
+    jobs = _select(sql, (kind.value, remote_id, 1), conn)
+    return jobs[0] if jobs else None
+
+
+def list_jobs(
+    kinds: Iterable[str] | None,
+    states: Iterable[str] | None,
+    limit: int | None,
+    conn: sqlite3.Connection,
+) -> list[LocalJob]:
+    """Jobs newest first, filtered by kind/state values (None = any) and capped at `limit`."""
+    clauses: list[str] = []
+    params: list[object] = []
+    for column, values in (("kind", kinds), ("state", states)):
+        if values is not None:
+            wanted = sorted(set(values))
+            if not wanted:
+                return []
+            clauses.append(f"{column} IN ({_placeholders(len(wanted))})")
+            params.extend(wanted)
+    if limit is not None:
+        params.append(limit)
+    return _select(_jobs_sql(" AND ".join(clauses), limit=limit is not None), tuple(params), conn)
+
+
+def active_jobs(conn: sqlite3.Connection) -> list[LocalJob]:
+    """Every job not in a terminal state, oldest first."""
+    where = f"state NOT IN ({_placeholders(len(_TERMINAL))})"
+    return _select(_jobs_sql(where, order=_OLDEST_FIRST), _TERMINAL, conn)
+
+
+def publish_duplicates(dedupe_key: str, conn: sqlite3.Connection) -> list[LocalJob]:
+    """Publishes with this key that are not failed, dismissed or stopped, newest first."""
+    where = f"kind = ? AND dedupe_key = ? AND state NOT IN ({_NOT_DUPLICATE_MARKS})"
+    params = (JobKind.PUBLISH.value, dedupe_key, *_NOT_DUPLICATE_STATES)
+    return _select(_jobs_sql(where), params, conn)
+
+
+def state_history(job_id: str, conn: sqlite3.Connection) -> list[StateChange]:
+    """A job's state changes, oldest first."""
+    changes: list[StateChange] = []
+    rows = conn.execute(
+        "SELECT state, at, detail FROM job_states WHERE job_id = ? ORDER BY seq", (job_id,)
+    ).fetchall()
+    for state, at, detail in rows:
+        try:
+            changes.append(StateChange(JobState(state), decode_datetime(at), detail))
+        except ValueError as exc:
+            _log.warning("skipping unreadable history entry of job %s: %s", job_id, exc)
+    return changes
+
+
+def typical_duration(kind: JobKind, conn: sqlite3.Connection) -> float | None:
+    """Median creation-to-finish seconds of the last successful jobs of `kind`, if enough."""
+    rows = conn.execute(
+        "SELECT created_at, finished_at FROM jobs WHERE kind = ? AND state IN (?, ?) "
+        "AND finished_at IS NOT NULL ORDER BY finished_at DESC, rowid DESC LIMIT ?",
+        (kind.value, *_DONE_STATES, TYPICAL_SAMPLE),
+    ).fetchall()
+    durations: list[float] = []
+    for created, finished in rows:
+        seconds = (decode_datetime(finished) - decode_datetime(created)).total_seconds()
+        # A wall clock set back mid-job gives a negative span: no information, skip it.
+        if seconds >= 0:
+            durations.append(seconds)
+    if len(durations) < TYPICAL_MINIMUM:
+        return None
+    return float(statistics.median(durations))
+
+
+# -- saved engines and settings --------------------------------------------------------------
+
+
+def saved_engines(agent_id: str, conn: sqlite3.Connection) -> list[str]:
+    """Engine ids saved for an agent, in saving order."""
+    rows = conn.execute(
+        "SELECT engine_id FROM saved_engines WHERE agent_id = ? ORDER BY rowid", (agent_id,)
+    ).fetchall()
+    return [str(engine_id) for (engine_id,) in rows]
+
+
+def save_engine(agent_id: str, engine_id: str, saved_at: str, conn: sqlite3.Connection) -> None:
+    """Remember an engine (a second save keeps the first one's position)."""
+    conn.execute(
+        "INSERT OR IGNORE INTO saved_engines (agent_id, engine_id, saved_at) VALUES (?, ?, ?)",
+        (agent_id, engine_id, saved_at),
+    )
+
+
+def forget_engine(agent_id: str, engine_id: str, conn: sqlite3.Connection) -> None:
+    """Forget a saved engine."""
+    conn.execute(
+        "DELETE FROM saved_engines WHERE agent_id = ? AND engine_id = ?", (agent_id, engine_id)
+    )
+
+
+def get_setting(key: str, conn: sqlite3.Connection) -> str | None:
+    """A setting's JSON text, or None."""
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_setting(key: str, text: str, conn: sqlite3.Connection) -> None:
+    """Store a setting's JSON text."""
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, text),
+    )
+
+
+def delete_setting(key: str, conn: sqlite3.Connection) -> None:
+    """Remove a setting."""
+    conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _select(sql: str, params: tuple[object, ...], conn: sqlite3.Connection) -> list[LocalJob]:
+    jobs: list[LocalJob] = []
+    for values in conn.execute(sql, params).fetchall():
+        row = JobRow(*values)
+        try:
+            jobs.append(job_from_json(row.data, fallback=_fallback(row)))
+        except (ValueError, TypeError) as exc:
+            # One unreadable row (e.g. a state from a newer version) must not hide the rest.
+            _log.warning("skipping stored job %s that cannot be read: %s", row.id, exc)
+    return jobs
+
+
+def _jobs_sql(where: str = "", *, order: str = _NEWEST_FIRST, limit: bool = False) -> str:
+    """A SELECT over jobs; `where` is a fixed fragment of this module, values are ? parameters."""
+    sql = f"SELECT {_JOB_COLUMNS} FROM jobs"  # noqa: S608 -- fixed names, bound values
+    if where:
+        sql += f" WHERE {where}"
+    sql += f" {order}"
+    if limit:
+        sql += " LIMIT ?"
+    return sql
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join("?" for _ in range(count))
+
+
+def _fallback(row: JobRow) -> dict[str, object]:
+    """Indexed column values that stand in for fields missing from an old JSON document."""
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "state": row.state,
+        "agent_id": row.agent_id,
+        "remote_id": row.remote_id,
+        "parent_id": row.parent_id,
+        "dedupe_key": row.dedupe_key,
+    }

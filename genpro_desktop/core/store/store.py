@@ -1,0 +1,262 @@
+"""The async store facade: every database operation runs on one dedicated writer thread.
+
+Callers on the event loop (the GUI thread, the CLI) never block on disk: each method hands its
+work (see ``queries``) to a single-thread executor and awaits the result. Because that thread is
+the only one that touches the connection, writes are serialised without any "database is locked"
+retry dance, and each write is one transaction (committed durably, ``synchronous=FULL``, or
+rolled back whole, leaving the last committed state intact).
+
+A job is encoded the moment its save starts, so changing the `LocalJob` afterwards never changes
+what gets written. A caller cancelled while its write runs may or may not see it committed; it is
+never half-written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import sqlite3
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from genpro_desktop.core.jobs.model import PARKED_STATES, JobKind, JobState, LocalJob
+from genpro_desktop.core.paths import AppPaths
+from genpro_desktop.core.store import database, queries
+from genpro_desktop.core.store.codec import encode_datetime, job_to_row
+from genpro_desktop.core.store.errors import StoreClosedError, StoreError, StoreReadOnlyError
+from genpro_desktop.core.store.queries import StateChange
+
+__all__ = ["StateChange", "Store"]
+
+_T = TypeVar("_T")
+
+
+class Store:
+    """The local job database (jobs, state history, saved engines, settings); see module doc."""
+
+    def __init__(self, path: Path, *, read_only: bool, _token: object = None) -> None:
+        if _token is not _OPEN_TOKEN:
+            raise TypeError("use Store.open(path) or Store.default(paths)")
+        self._path = path
+        self._read_only = read_only
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="genpro-store")
+        self._conn: sqlite3.Connection | None = None
+        self._closed = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path, *, read_only: bool = False) -> Store:
+        """Open (creating and migrating unless `read_only`) the database at `path`."""
+        store = cls(Path(path), read_only=read_only, _token=_OPEN_TOKEN)
+        try:
+            # The connection is created on the writer thread, the only thread that will use it.
+            store._executor.submit(store._connect).result()
+        except BaseException:
+            store._executor.shutdown(wait=True)
+            raise
+        return store
+
+    @classmethod
+    def default(cls, paths: AppPaths, *, read_only: bool = False) -> Store:
+        """Open the app's database, ``data_dir/genpro.sqlite3``."""
+        return cls.open(paths.data_dir / database.DB_FILENAME, read_only=read_only)
+
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self._path
+
+    @property
+    def read_only(self) -> bool:
+        """True when opened read-only (writes raise `StoreReadOnlyError`)."""
+        return self._read_only
+
+    @property
+    def closed(self) -> bool:
+        """True after `close()` / `aclose()`."""
+        return self._closed
+
+    def close(self) -> None:
+        """Finish queued operations, close the connection and stop the writer thread."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._executor.submit(self._disconnect).result()
+        finally:
+            self._executor.shutdown(wait=True)
+
+    async def aclose(self) -> None:
+        """Like `close()`, without blocking the event loop while queued operations finish."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._disconnect)
+        finally:
+            # The thread is idle now, so joining it is immediate.
+            self._executor.shutdown(wait=True)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    async def save_job(self, job: LocalJob, *, detail: str | None = None) -> None:
+        """Insert or update a job; a state change is appended to its history with `detail`."""
+        row = job_to_row(job)
+        history_detail = detail if detail is not None else _default_detail(job)
+        entry = queries.StateEntry(job.state, encode_datetime(job.updated_at), history_detail)
+        await self._write(functools.partial(queries.save_job, row, entry))
+
+    async def record_intent(self, job: LocalJob) -> None:
+        """Save a SUBMITTING job before its POST is sent; on disk when this returns."""
+        if job.state is not JobState.SUBMITTING:
+            raise ValueError(f"an intent is recorded in state submitting, not {job.state}")
+        # Every commit is fsynced (synchronous=FULL), so returning means durable.
+        await self.save_job(job)
+
+    async def get_job(self, job_id: str) -> LocalJob | None:
+        """The job with this local id, or None."""
+        return await self._read(functools.partial(queries.get_job, job_id))
+
+    async def find_by_remote(self, kind: JobKind, remote_id: str) -> LocalJob | None:
+        """The newest job of `kind` tracking this GEN id (generation / user job), or None."""
+        return await self._read(functools.partial(queries.find_by_remote, kind, remote_id))
+
+    async def list_jobs(
+        self,
+        *,
+        kinds: Iterable[JobKind] | None = None,
+        states: Iterable[JobState] | None = None,
+        limit: int | None = None,
+    ) -> list[LocalJob]:
+        """Jobs newest first, optionally filtered by kind and state and capped at `limit`."""
+        if limit is not None and limit < 0:
+            raise ValueError("limit must be zero or more")
+        kind_values = None if kinds is None else [kind.value for kind in kinds]
+        state_values = None if states is None else [state.value for state in states]
+        query = functools.partial(queries.list_jobs, kind_values, state_values, limit)
+        return await self._read(query)
+
+    async def active_jobs(self) -> list[LocalJob]:
+        """Every job that is not terminal (parked ones included), oldest first."""
+        return await self._read(queries.active_jobs)
+
+    async def find_publish_duplicates(self, dedupe_key: str) -> list[LocalJob]:
+        """Publishes with this key that are pending or posted (not failed, dismissed, stopped)."""
+        return await self._read(functools.partial(queries.publish_duplicates, dedupe_key))
+
+    async def state_history(self, job_id: str) -> list[StateChange]:
+        """The states a job went through, oldest first."""
+        return await self._read(functools.partial(queries.state_history, job_id))
+
+    async def typical_duration(self, kind: JobKind) -> float | None:
+        """Median seconds from creation to finish of the last 20 successful jobs of `kind`."""
+        return await self._read(functools.partial(queries.typical_duration, kind))
+
+    # -- saved engines and settings ----------------------------------------------------------
+
+    async def saved_engines(self, agent_id: str) -> list[str]:
+        """The engine ids saved for an agent, in the order they were saved."""
+        return await self._read(functools.partial(queries.saved_engines, agent_id))
+
+    async def save_engine(self, agent_id: str, engine_id: str) -> None:
+        """Remember an engine for an agent (saving it again changes nothing)."""
+        saved_at = encode_datetime(datetime.now(UTC))
+        await self._write(functools.partial(queries.save_engine, agent_id, engine_id, saved_at))
+
+    async def forget_engine(self, agent_id: str, engine_id: str) -> None:
+        """Forget a saved engine (forgetting an unknown one changes nothing)."""
+        await self._write(functools.partial(queries.forget_engine, agent_id, engine_id))
+
+    async def get_setting(self, key: str) -> Any | None:
+        """A JSON setting's value, or None when unset. Secrets never belong here."""
+        text = await self._read(functools.partial(queries.get_setting, key))
+        return None if text is None else json.loads(text)
+
+    async def set_setting(self, key: str, value: Any) -> None:
+        """Store a JSON-serialisable setting; None removes it. Never pass secrets (API keys)."""
+        if value is None:
+            await self._write(functools.partial(queries.delete_setting, key))
+            return
+        # Encoded here so a value JSON cannot represent fails in the caller, not the thread.
+        text = json.dumps(value, allow_nan=False)
+        await self._write(functools.partial(queries.set_setting, key, text))
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        self._conn = database.connect(self._path, read_only=self._read_only)
+
+    def _disconnect(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    async def _submit(self, work: Callable[[], _T]) -> _T:
+        if self._closed:
+            raise StoreClosedError("The job database is closed.", path=self._path)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work)
+
+    async def _read(self, query: Callable[[sqlite3.Connection], _T]) -> _T:
+        return await self._submit(functools.partial(self._run_read, query))
+
+    async def _write(self, change: Callable[[sqlite3.Connection], object]) -> None:
+        if self._read_only:
+            raise StoreReadOnlyError(
+                "The job database is open read-only because another genpro process is "
+                "tracking jobs; nothing was saved.",
+                path=self._path,
+            )
+        await self._submit(functools.partial(self._run_write, change))
+
+    def _run_read(self, query: Callable[[sqlite3.Connection], _T]) -> _T:
+        conn = self._live_connection()
+        try:
+            return query(conn)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"Could not read the job database at {self._path}: "
+                f"{database.describe_sqlite_error(exc)}.",
+                path=self._path,
+            ) from exc
+
+    def _run_write(self, change: Callable[[sqlite3.Connection], object]) -> None:
+        conn = self._live_connection()
+        try:
+            with database.transaction(conn):
+                change(conn)
+        except sqlite3.Error as exc:
+            raise database.write_error(exc, self._path) from exc
+
+    def _live_connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreClosedError("The job database is closed.", path=self._path)
+        return self._conn
+
+
+def _default_detail(job: LocalJob) -> str | None:
+    """The reason worth keeping next to a state change, when the caller gave none."""
+    if job.state in (JobState.FAILED, JobState.STOPPED):
+        return job.failed_reason
+    if job.state in PARKED_STATES:
+        return job.attention_reason or job.failed_reason
+    return None
+
+
+_OPEN_TOKEN = object()

@@ -1,0 +1,236 @@
+"""The tracker's happy paths and user actions, over real sockets against the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from jobs_harness import Harness
+
+from genpro_desktop.core.jobs import (
+    JobActionError,
+    JobKind,
+    JobState,
+    TrackerClosedError,
+    UnknownJobError,
+    WaitTimeout,
+)
+from genpro_desktop.simulator import RENDER_COST, faults
+
+
+async def test_submit_render_records_the_intent_then_polls_on_cadence_to_completion(
+    harness: Harness,
+):
+    job = await harness.submit(0, title="Demo · row 1")
+    assert job.state is JobState.PENDING
+    assert job.remote_id is not None
+    assert job.idempotency_key is not None
+    done = await harness.settle(job.id)
+    assert done.state is JobState.COMPLETED
+    assert done.output_url
+    assert done.output_url.endswith(".mp4")
+    assert done.execution_cost == RENDER_COST
+    assert done.finished_at is not None
+    # First poll around 2 s, then x1.5, each within +-20 %.
+    polls = harness.clock.sleeps[:3]
+    for n, slept in enumerate(polls):
+        base = 2.0 * 1.5**n
+        assert base * 0.8 <= slept <= base * 1.2
+    history = [c.state for c in await harness.store.state_history(job.id)]
+    assert history[0] is JobState.SUBMITTING
+    assert history[-1] is JobState.COMPLETED
+    assert JobState.PENDING in history
+    # The intent carried the key the POST used; exactly one POST.
+    assert harness.posts_by_key(r"/render$") == {job.idempotency_key: 1}
+    assert harness.event_types(job.id)[0] == "job_added"
+    assert harness.event_types(job.id)[-1] == "job_finished"
+
+
+async def test_failed_render_is_terminal_with_geNs_reason(harness: Harness):
+    harness.sim.state.script_render("failed", failed_reason="The avatar could not be generated")
+    job = await harness.submit(1)
+    done = await harness.settle(job.id)
+    assert done.state is JobState.FAILED
+    assert done.failed_reason == "The avatar could not be generated"
+    assert not done.can_retry()  # GEN ran it; a retry would be a new, charged render
+
+
+async def test_stop_asks_gen_and_confirms_by_re_reading(harness: Harness):
+    harness.sim.state.script_render(pending_s=2, done_s=500)
+    job = await harness.submit(0)
+    stopped = await harness.tracker.stop(job.id)
+    assert stopped.state is JobState.STOPPED
+    assert harness.sim.journal.count("POST", r"/stop$") == 1
+    assert (await harness.tracker.get(job.id)).state is JobState.STOPPED
+    with pytest.raises(JobActionError, match="cannot be stopped"):
+        await harness.tracker.stop(job.id)
+
+
+async def test_stop_of_an_already_finished_generation_applies_the_real_status(harness: Harness):
+    job = await harness.submit(0)
+    assert job.remote_id is not None
+    harness.clock.sim_clock.advance(60)  # finished on GEN before the tracker noticed
+    stopped = await harness.tracker.stop(job.id)
+    assert stopped.state is JobState.COMPLETED
+    assert stopped.output_url is not None
+
+
+async def test_adopt_generation_tracks_an_existing_one_and_is_idempotent(harness: Harness):
+    started = await harness.client.renders.create(*harness.final_cells()[2])
+    adopted = await harness.tracker.adopt_generation(started.generation_id)
+    again = await harness.tracker.adopt_generation(started.generation_id)
+    assert again.id == adopted.id
+    done = await harness.settle(adopted.id)
+    assert done.state is JobState.COMPLETED
+    assert (await harness.tracker.adopt_generation(started.generation_id)).id == adopted.id
+
+
+async def test_deadline_parks_the_job_and_keep_waiting_resumes_it(harness: Harness):
+    harness.sim.state.script_render(pending_s=2, done_s=5000)
+    job = await harness.submit(0)
+    parked = await harness.settle(job.id, limit=60)
+    assert parked.state is JobState.NEEDS_ATTENTION
+    assert parked.attention_reason
+    assert "much longer than usual" in parked.attention_reason
+    assert harness.clock.now() >= 3600
+    resumed = await harness.tracker.keep_waiting(job.id)
+    assert resumed.state is JobState.PROCESSING
+    done = await harness.settle(job.id, limit=60)
+    assert done.state is JobState.COMPLETED
+
+
+async def test_dismiss_only_parked_jobs(harness: Harness):
+    harness.sim.faults.add("GET", r"/generations/", harness.sim.faults.unknown_status("q"), 3)
+    job = await harness.submit(0)
+    parked = await harness.settle(job.id)
+    assert parked.state is JobState.NEEDS_ATTENTION
+    assert parked.can_dismiss()
+    dismissed = await harness.tracker.dismiss(job.id)
+    assert dismissed.state is JobState.DISMISSED
+    with pytest.raises(JobActionError):
+        await harness.tracker.dismiss(job.id)
+
+
+async def test_wait_times_out_on_the_tracker_clock_and_unknown_ids_are_reported(
+    harness: Harness,
+):
+    harness.sim.state.script_render(pending_s=2, done_s=5000)
+    job = await harness.submit(0)
+    with pytest.raises(WaitTimeout):
+        await harness.tracker.wait(job.id, timeout=1)
+    with pytest.raises(UnknownJobError):
+        await harness.tracker.wait("nope")
+
+
+async def test_typical_duration_elapsed_and_overdue(harness: Harness):
+    for index in range(3):
+        job = await harness.submit(index)
+        assert (await harness.settle(job.id)).state is JobState.COMPLETED
+    typical = await harness.tracker.typical_duration(JobKind.RENDER)
+    assert typical is not None
+    assert typical > 0
+    harness.sim.state.script_render(pending_s=2, done_s=5000)
+    slow = await harness.submit(3)
+    assert not harness.tracker.is_overdue(slow)
+    harness.clock.advance(typical * 2)
+    assert harness.tracker.elapsed(slow) >= typical * 2
+    assert harness.tracker.is_overdue(slow)
+
+
+async def test_events_carry_copies_and_a_failing_subscriber_does_not_stop_others(
+    harness: Harness,
+):
+    def broken(_event: object) -> None:
+        raise RuntimeError("subscriber bug")
+
+    unsubscribe = harness.hub.subscribe(broken)
+    seen: list[JobState] = []
+    harness.hub.subscribe(lambda e: seen.append(e.job.state) if e.job else None)
+    job = await harness.submit(0)
+    await harness.settle(job.id)
+    unsubscribe()
+    assert seen[-1] is JobState.COMPLETED
+    event = harness.events[-1]
+    assert event.job is not None
+    event.job.state = JobState.FAILED  # mutating an event's copy changes nothing
+    assert (await harness.tracker.get(job.id)).state is JobState.COMPLETED
+
+
+async def test_retry_and_download_refuse_jobs_in_the_wrong_state(harness: Harness):
+    harness.sim.state.script_render(pending_s=2, done_s=5000)
+    job = await harness.submit(0)
+    with pytest.raises(JobActionError, match="can be retried"):
+        await harness.tracker.retry(job.id)
+    with pytest.raises(JobActionError, match="can be downloaded"):
+        await harness.tracker.download(job.id)
+
+
+async def test_credits_are_charged_once_per_render(harness: Harness):
+    before = harness.sim.state.balance()
+    job = await harness.submit(0)
+    await harness.settle(job.id)
+    assert harness.sim.state.balance() == before - RENDER_COST
+
+
+async def test_scheduler_rng_makes_runs_repeatable(sim, store, linked_clock, tmp_path: Path):
+    built = Harness(sim, store, linked_clock, tmp_path / "dl", rng=random.Random(11))
+    await built.start()
+    try:
+        job = await built.submit(0)
+        await built.settle(job.id)
+        first = list(built.clock.sleeps[:3])
+    finally:
+        await built.aclose()
+    expected = random.Random(11)
+    assert first[0] == pytest.approx(2.0 * expected.uniform(0.8, 1.2))
+
+
+async def test_publish_intent_posts_once_with_a_dst_aware_offset_and_completes(
+    harness: Harness,
+):
+    scheduled = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    mine = harness.publish_job(scheduled_utc=scheduled, schedule_tz="Europe/Berlin")
+    started = await harness.tracker.publish_intent(mine)
+    assert started.state is JobState.PENDING
+    assert started.remote_id is not None
+    assert mine.state is JobState.SUBMITTING  # the caller's object is not the tracker's
+    data = harness.sim.state.publish_data(started.remote_id)
+    assert data["timezone_offset"] == 60  # CET in November
+    assert data["schedule_type"] == "scheduled"
+    done = await harness.settle(started.id)
+    assert done.state is JobState.COMPLETED
+    assert done.post_id
+    first_poll = harness.clock.sleeps[0]
+    assert 4.0 <= first_poll <= 6.0  # publishes start around 5 s
+    assert harness.posts_by_key(r"/user_jobs$") == {started.idempotency_key: 1}
+
+
+async def test_a_cancelled_caller_does_not_cancel_the_submission(harness: Harness):
+    harness.sim.faults.add("POST", r"/render$", faults.hold("render"))
+    caller = asyncio.create_task(harness.submit(0))
+    assert await harness.sim.faults.until_held("render")
+    caller.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    harness.sim.faults.release("render")
+    [job] = harness.tracker.live_jobs()
+    assert (await harness.settle(job.id)).state is JobState.COMPLETED
+    assert harness.sim.journal.count("POST", r"/render$") == 1
+
+
+async def test_a_closed_tracker_refuses_new_work(harness: Harness):
+    await harness.tracker.aclose()
+    with pytest.raises(TrackerClosedError):
+        await harness.submit(0)
+
+
+async def test_start_parks_jobs_it_cannot_resume_instead_of_losing_them(harness: Harness):
+    orphan = harness.seed_job(state=JobState.PROCESSING)  # no GEN id
+    await harness.store.save_job(orphan)
+    await harness.restart()
+    parked = await harness.tracker.get(orphan.id)
+    assert parked.state is JobState.NEEDS_ATTENTION
+    assert parked.can_dismiss()

@@ -1,8 +1,10 @@
-"""`genpro-desktop`: builds the app (QApplication, qasync loop, services, window) and tears it down.
+"""`genpro-desktop`: builds the app (QApplication, qasync loop, window, account flow) and tears it
+down.
 
 This is the desktop app's composition root. Qt owns the loop; asyncio runs on it through qasync.
-Shutdown order: window closed -> GUI tasks cancelled and awaited -> core services closed ->
-the demo simulator stopped.
+Shutdown order: window closed -> layout saved -> app tasks cancelled and awaited -> the session
+closed (its tasks, then the core services in reverse order) -> the demo simulator stopped.
+Tests build a `DesktopApp` with a memory credential store, a fake clock and fake prompts.
 """
 
 from __future__ import annotations
@@ -12,37 +14,44 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import qasync
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
 from genpro_desktop import __version__
-from genpro_desktop.core.api import DEFAULT_BASE_URL, GenError, Secret, UnsafeURLError
-from genpro_desktop.core.credentials import CredentialError, KeyringCredentialStore, resolve_api_key
-from genpro_desktop.core.services import AppServices, build_services
-from genpro_desktop.gui.asyncqt import TaskRegistry
-from genpro_desktop.gui.browser_presenter import BrowserPresenter
+from genpro_desktop.core.clock import Clock
+from genpro_desktop.core.credentials import CredentialStore, KeyringCredentialStore
+from genpro_desktop.core.paths import AppPaths, app_paths
+from genpro_desktop.gui.account_flow import AccountFlow
+from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
+from genpro_desktop.gui.dialogs.settings_dialog import SettingsDialog
+from genpro_desktop.gui.jobs_presenter import UrlOpener
+from genpro_desktop.gui.main_thread_gc import MainThreadGarbageCollector
+from genpro_desktop.gui.models.job_list_model import JobListModel
+from genpro_desktop.gui.notifications import Notifier
+from genpro_desktop.gui.preferences import Preferences, PreferenceStore
+from genpro_desktop.gui.prompts import DialogPrompts, Prompts
+from genpro_desktop.gui.session import SessionContext
+from genpro_desktop.gui.theme import apply_theme
 from genpro_desktop.gui.widgets.main_window import MainWindow
-from genpro_desktop.simulator import DEMO_API_KEY, RealClock, Simulator
 
 log = logging.getLogger(__name__)
 
-DEMO_AGENT_ID = "4711"
-# Renders take ~8 s of simulator time; the demo runs that clock at real speed so the status bars
-# show pending and processing long enough to be seen.
-DEMO_CLOCK_SPEED = 1.0
+LAYOUT_KEYS = ("geometry", "window_state", "browser_splitter")
+BASE_URL_ENV = "GEN_API_BASE_URL"
 
 
 @dataclass
 class LaunchOptions:
     """What the command line asked for."""
 
-    demo: bool
-    base_url: str
-    agent_id: str | None
-    smoke: bool
+    demo: bool = False
+    base_url: str | None = None
+    agent_id: str | None = None
+    smoke: bool = False
 
 
 def parse_args(argv: Sequence[str]) -> LaunchOptions:
@@ -56,8 +65,8 @@ def parse_args(argv: Sequence[str]) -> LaunchOptions:
     )
     parser.add_argument(
         "--base-url",
-        default=os.environ.get("GEN_API_BASE_URL", DEFAULT_BASE_URL),
-        help="GEN API base URL (https, or http on loopback only)",
+        default=None,
+        help="GEN API base URL (https, or http on loopback only); overrides Settings",
     )
     parser.add_argument("--agent", default=os.environ.get("GEN_AGENT_ID"), help="agent id")
     parser.add_argument(
@@ -73,91 +82,166 @@ def parse_args(argv: Sequence[str]) -> LaunchOptions:
 
 
 class DesktopApp:
-    """Owns one run of the desktop app: its services, window, tasks and (in demo) simulator."""
+    """Owns one run of the desktop app: window, preferences, account flow and its session."""
 
-    def __init__(self, options: LaunchOptions) -> None:
+    def __init__(
+        self,
+        options: LaunchOptions,
+        *,
+        credentials: CredentialStore | None = None,
+        clock: Clock | None = None,
+        prompts: Prompts | None = None,
+        open_url: UrlOpener = QDesktopServices.openUrl,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.options = options
-        self.simulator: Simulator | None = None
-        self.services: AppServices | None = None
+        self.credentials: CredentialStore = credentials or KeyringCredentialStore()
         self.tasks = TaskRegistry(on_error=self._on_task_error)
-        self.window: MainWindow | None = None
         self.exit_code = 0
+        self.window: MainWindow | None = None
+        self.flow: AccountFlow | None = None
+        self.prefs_store: PreferenceStore | None = None
+        self.preferences: Preferences | None = None
+        self.notifier: Notifier | None = None
+        self.started = asyncio.Event()
+        self._clock = clock
+        self._prompts = prompts
+        self._open_url = open_url
+        self._environ = os.environ if environ is None else environ
         self._closed = asyncio.Event()
+        self._shut_down = False
+        self._garbage_collector = MainThreadGarbageCollector()
 
     async def run(self) -> int:
         """Start, wait until the window closes (or the smoke check ends), then shut down."""
         try:
-            await self._start()
+            await self.start()
             await self._closed.wait()
         finally:
             await self.aclose()
         return self.exit_code
 
-    async def _start(self) -> None:
-        loop = asyncio.get_running_loop()
-        demo = self.options.demo
-        window = MainWindow(demo=demo)
-        self.window = window
-        window.closed.connect(self._closed.set)
-        window.show()
-        try:
-            if demo:
-                self.simulator = Simulator(clock=RealClock(speed=DEMO_CLOCK_SPEED))
-                base_url = await loop.run_in_executor(None, self.simulator.start)
-                api_key: str | Secret = DEMO_API_KEY
-                agent_id: str | None = self.options.agent_id or DEMO_AGENT_ID
-            else:
-                base_url = self.options.base_url
-                resolved = await loop.run_in_executor(
-                    None, resolve_api_key, os.environ, KeyringCredentialStore()
-                )
-                if resolved is None:
-                    window.show_account("Not signed in")
-                    window.show_status(
-                        "No API key found. Run `genpro login` (or set GEN_API_KEY), or start "
-                        "with `genpro-desktop --demo` to try the built-in simulator.",
-                        error=True,
-                    )
-                    self._finish_smoke(1)
-                    return
-                api_key = resolved.secret
-                agent_id = self.options.agent_id
-            self.services = build_services(api_key=api_key, base_url=base_url, agent_id=agent_id)
-        except (GenError, CredentialError, UnsafeURLError) as exc:
-            window.show_status(str(exc), error=True)
-            self._finish_smoke(1)
-            return
-        presenter = BrowserPresenter(window, self.services, self.tasks)
-        load = self.tasks.spawn(presenter.load(), name="load-engines")
-        if self.options.smoke:
-            await load
-            count = window.engine_list_model.rowCount()
-            print(f"genpro-desktop smoke: {count} engines listed")
-            self._finish_smoke(0 if count > 0 else 1)
+    def request_quit(self) -> None:
+        """End `run()` as if the window had been closed."""
+        self._closed.set()
 
-    def _finish_smoke(self, code: int) -> None:
+    async def start(self) -> None:
+        """Build the window, then sign in (demo, saved key) or show the welcome page."""
+        self._garbage_collector.start()
+        paths: AppPaths = await asyncio.to_thread(lambda: app_paths(self._environ).ensure())
+        self.prefs_store = PreferenceStore(paths)
+        self.preferences = self.prefs_store.load()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            # This coroutine decides when the app ends (after closing services), not Qt.
+            app.setQuitOnLastWindowClosed(False)
+            apply_theme(app, self.preferences.theme)
+        window = MainWindow(JobListModel(), demo=self.options.demo)
+        self.window = window
+        window.restore_layout({key: self.prefs_store.layout(key) for key in LAYOUT_KEYS})
+        window.closed.connect(self._closed.set)
+        window.settings_requested.connect(self._on_settings_requested)
+        window.show()
+        self.notifier = Notifier(window.toasts, window)
+        ctx = SessionContext(
+            window=window,
+            prefs_store=self.prefs_store,
+            preferences=self._current_preferences,
+            prompts=self._prompts or DialogPrompts(window),
+            notifier=self.notifier,
+            on_auth_lost=self._on_auth_lost,
+            open_url=self._open_url,
+            clock=self._clock,
+        )
+        self.flow = AccountFlow(
+            ctx,
+            self.tasks,
+            credentials=self.credentials,
+            paths=paths,
+            base_url=self._base_url,
+            agent_id=self.options.agent_id,
+        )
+        opened = await (
+            self.flow.start_demo() if self.options.demo else self.flow.start_with_saved_key()
+        )
+        self.started.set()
         if self.options.smoke:
-            self.exit_code = code
+            count = window.browser.engine_list_model.rowCount()
+            print(f"genpro-desktop smoke: {count} engines listed")
+            self.exit_code = 0 if opened and count > 0 else 1
             self._closed.set()
+
+    def _current_preferences(self) -> Preferences:
+        assert self.preferences is not None
+        return self.preferences
+
+    def _base_url(self) -> str:
+        """Command line, then GEN_API_BASE_URL, then Settings."""
+        return (
+            self.options.base_url
+            or self._environ.get(BASE_URL_ENV, "").strip()
+            or self._current_preferences().base_url
+        )
+
+    def _on_auth_lost(self, reason: str) -> None:
+        if self.flow is not None:
+            self.flow.on_auth_lost(reason)
+
+    def _on_settings_requested(self) -> None:
+        if not self.tasks.closed:
+            self.tasks.spawn(self.edit_settings(), name="settings")
+
+    async def edit_settings(self) -> Preferences | None:
+        """Show the Settings dialog; apply and save what the user accepted."""
+        assert self.window is not None
+        assert self.prefs_store is not None
+        dialog = SettingsDialog(self._current_preferences(), self.window)
+        try:
+            accepted = await run_dialog(dialog) == SettingsDialog.DialogCode.Accepted
+            prefs = dialog.preferences()
+        finally:
+            dialog.deleteLater()
+        if not accepted:
+            return None
+        self.apply_preferences(prefs)
+        return prefs
+
+    def apply_preferences(self, prefs: Preferences) -> None:
+        """Save `prefs` and apply what takes effect at once (theme, downloads)."""
+        assert self.prefs_store is not None
+        self.prefs_store.save(prefs)
+        self.preferences = prefs
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, prefs.theme)
+        if self.flow is not None and self.flow.session is not None:
+            self.flow.session.apply_preferences(prefs)
 
     def _on_task_error(self, exc: BaseException) -> None:
         log.error("background task failed", exc_info=exc)
         if self.window is not None:
-            self.window.show_status(f"Something went wrong: {exc}", error=True)
+            self.window.show_error(f"Something went wrong: {exc}", repr(exc))
 
     async def aclose(self) -> None:
-        """Cancel GUI tasks, close the core services, stop the simulator; in that order."""
+        """Save the layout, cancel app tasks, close the session and the demo; in that order."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        if self.window is not None and self.prefs_store is not None:
+            for key, state in self.window.layout_state().items():
+                self.prefs_store.save_layout(key, state)
+            self.prefs_store.sync()
         await self.tasks.aclose()
-        if self.services is not None:
-            await self.services.aclose()
-            self.services = None
-        if self.simulator is not None:
-            simulator, self.simulator = self.simulator, None
-            await asyncio.get_running_loop().run_in_executor(None, simulator.stop)
+        if self.flow is not None:
+            await self.flow.aclose()
+        if self.notifier is not None:
+            self.notifier.close()
         if self.window is not None:
+            self.window.closed.disconnect(self._closed.set)
             self.window.close()
             self.window.deleteLater()
             self.window = None
+        self._garbage_collector.stop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -169,8 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("GEN Desktop")
     app.setOrganizationName("genpro-desktop")
     app.setApplicationVersion(__version__)
-    # The coroutine decides when the app ends, so it can close services before the loop stops.
-    app.setQuitOnLastWindowClosed(False)
+    app.setDesktopFileName("genpro-desktop")
     desktop = DesktopApp(options)
     return qasync.run(desktop.run())
 

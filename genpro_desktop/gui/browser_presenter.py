@@ -1,65 +1,318 @@
-"""Feeds the main window from the core: who is signed in, the engine list, the selected engine."""
+"""Feeds the browser from the core: account, workspaces and agents, credits, engines, renders.
+
+Reads go through the client, renders through the tracker; nothing here polls. Every coroutine
+started from a widget signal is spawned on the session's `TaskRegistry`. A newer request always
+wins over an older, slower one (the engine the user clicked last is the one shown).
+"""
 
 from __future__ import annotations
 
-from genpro_desktop.core.api import GenError
+import asyncio
+import statistics
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+
+from genpro_desktop.core.api import AuthenticationError, GenError
 from genpro_desktop.core.browse import list_engines
+from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
 from genpro_desktop.core.services import AppServices
+from genpro_desktop.core.store import StoreError
 from genpro_desktop.gui.asyncqt import TaskRegistry
+from genpro_desktop.gui.engine_reference import parse_engine_reference
+from genpro_desktop.gui.preferences import PreferenceStore
+from genpro_desktop.gui.prompts import Prompts
+from genpro_desktop.gui.sign_in import display_name
 from genpro_desktop.gui.widgets.main_window import MainWindow
+
+COST_HISTORY = 20
+NO_LIST_NOTE = (
+    "GEN has no engine list for this server; showing the agent's setup engine and the engines "
+    "you added."
+)
 
 
 class BrowserPresenter:
-    """Loads data through the core services and hands it to the window's models."""
+    """Loads what the browser shows and turns Render clicks into tracker submissions."""
 
-    def __init__(self, window: MainWindow, services: AppServices, tasks: TaskRegistry) -> None:
+    def __init__(
+        self,
+        window: MainWindow,
+        services: AppServices,
+        tasks: TaskRegistry,
+        prefs: PreferenceStore,
+        prompts: Prompts,
+        *,
+        on_auth_lost: Callable[[str], None],
+        on_batch_started: Callable[[str, list[str]], None],
+    ) -> None:
         self._window = window
+        self._bar = window.account_bar
+        self._browser = window.browser
         self._services = services
         self._tasks = tasks
+        self._prefs = prefs
+        self._prompts = prompts
+        self._on_auth_lost = on_auth_lost
+        self._on_batch_started = on_batch_started
         self._wanted_engine: str | None = None
-        window.engine_selected.connect(self._on_window_engine_selected)
+        self._credits_request = 0
+        self._connections = [
+            (self._browser.engine_selected, self._on_engine_selected),
+            (self._browser.add_engine_requested, self._on_add_engine_requested),
+            (self._browser.refresh_requested, self._on_refresh_requested),
+            (self._browser.render_requested, self._on_render_requested),
+            (self._bar.workspace_chosen, self._on_workspace_chosen),
+            (self._bar.agent_chosen, self._on_agent_chosen),
+        ]
+        for signal, slot in self._connections:
+            signal.connect(slot)
+
+    def detach(self) -> None:
+        """Stop listening to the window (the session is closing)."""
+        for signal, slot in self._connections:
+            signal.disconnect(slot)
+        self._connections = []
+
+    # -- loading -------------------------------------------------------------------------
 
     async def load(self) -> None:
-        """Show the signed-in user and the agent's engines; errors go to the status bar."""
+        """Who is signed in, their workspaces and agents, then the chosen agent's engines."""
         client = self._services.client
-        self._window.show_status("Loading engines…")
+        self._window.show_status("Loading your account…")
         try:
             me = await client.me.get()
-            who = me.name or me.email or me.username or f"user {me.id}"
-            self._window.show_account(f"Signed in as {who}")
-            listing = await list_engines(client)
+            self._bar.show_user(f"Signed in as {display_name(me)}")
+            workspaces = await client.workspaces.list()
         except GenError as exc:
-            self._window.show_status(str(exc), error=True)
+            self._report(exc)
             return
-        self._window.engine_list_model.set_entries(listing.entries)
-        if listing.server_lists_engines:
-            self._window.show_engines_note(None)
-        else:
-            self._window.show_engines_note(
-                "GEN has no engine list for this server; showing the agent's setup engine"
-                " and engines you saved."
-            )
-        self._window.show_status(f"{len(listing.entries)} engines")
-        self._window.select_first_engine()
+        remembered_workspace, remembered_agent = self._prefs.last_agent()
+        workspace_ids = [w.id for w in workspaces]
+        workspace = remembered_workspace if remembered_workspace in workspace_ids else None
+        workspace = workspace or (workspace_ids[0] if workspace_ids else None)
+        self._bar.set_workspaces(workspaces, workspace)
+        await self._load_agents(workspace, prefer=client.agent_id or remembered_agent)
 
-    async def open_engine(self, engine_id: str) -> None:
-        """Load one engine into the grid; a slower, older request never overwrites a newer one."""
+    async def _load_agents(self, workspace_id: str | None, *, prefer: str | None) -> None:
+        try:
+            agents = await self._services.client.agents.list(workspace_id)
+        except GenError as exc:
+            self._report(exc)
+            return
+        agent_ids = [a.id for a in agents]
+        agent = prefer if prefer in agent_ids else (agent_ids[0] if agent_ids else prefer)
+        self._bar.set_agents(agents, agent)
+        if agent is None:
+            self._window.show_status("This workspace has no agents yet.", error=True)
+            return
+        await self.choose_agent(agent)
+
+    async def choose_agent(self, agent_id: str) -> None:
+        """Make `agent_id` the client's agent; reload its credits and engines."""
+        self._services.client.agent_id = agent_id
+        self._prefs.remember_agent(self._bar.current_workspace_id(), agent_id)
+        await asyncio.gather(self.refresh_credits(), self.load_engines())
+
+    async def refresh_credits(self) -> None:
+        """Ask GEN for the workspace's balance (a newer answer always wins)."""
+        self._credits_request += 1
+        request = self._credits_request
+        try:
+            balance = await self._services.client.credit_balance()
+        except GenError as exc:
+            if request == self._credits_request:
+                self._bar.show_credits(None, problem=str(exc))
+            if isinstance(exc, AuthenticationError):
+                self._on_auth_lost(str(exc))
+            return
+        if request == self._credits_request:
+            self._bar.show_credits(balance)
+
+    async def load_engines(self, *, select: str | None = None) -> None:
+        """The agent's engines: GEN's list, or its setup engine plus the saved ones."""
+        agent_id = self._services.client.agent_id
+        if agent_id is None:
+            return
+        self._window.show_status("Loading engines…")
+        try:
+            saved = await self._services.store.saved_engines(agent_id)
+            listing = await list_engines(self._services.client, agent_id=agent_id, saved=saved)
+        except (GenError, StoreError) as exc:
+            self._report(exc)
+            return
+        model = self._browser.engine_list_model
+        model.set_entries(listing.entries)
+        self._browser.show_engines_note(None if listing.server_lists_engines else NO_LIST_NOTE)
+        self._window.show_status(f"{len(listing.entries)} engines")
+        self._browser.select_engine(select)
+
+    async def open_engine(self, engine_id: str, *, keep_view: bool = False) -> None:
+        """Show one engine in the grid; a refresh keeps the selection and the scroll position."""
         self._wanted_engine = engine_id
-        self._window.show_status(f"Loading engine {engine_id}…")
+        if not keep_view:
+            self._window.show_status(f"Loading engine {engine_id}…")
         try:
             engine = await self._services.client.engines.get(engine_id)
         except GenError as exc:
             if self._wanted_engine == engine_id:
-                self._window.show_status(str(exc), error=True)
+                self._report(exc)
             return
         if self._wanted_engine != engine_id:
             return
-        self._window.engine_table_model.set_engine(engine)
-        grid = self._window.engine_table_model.grid
-        self._window.engine_title.setText(
-            f"<b>{grid.title or 'Engine ' + engine_id}</b> — {len(grid.rows)} rows"
-        )
-        self._window.show_status(f"Engine {engine_id} loaded")
+        view = self._browser.engine_table_view
+        model = self._browser.engine_table_model
+        selected_ids = [model.grid_row(r).row_id for r in self._browser.selected_rows()]
+        scroll = (view.verticalScrollBar().value(), view.horizontalScrollBar().value())
+        kept = model.set_engine(engine)
+        if not kept and keep_view:
+            rows = [model.row_for_id(row_id) for row_id in selected_ids]
+            self._browser.select_rows([r for r in rows if r >= 0])
+            view.verticalScrollBar().setValue(scroll[0])
+            view.horizontalScrollBar().setValue(scroll[1])
+        grid = model.grid
+        self._browser.show_engine_title(grid.title or f"Engine {engine_id}", len(grid.rows))
+        if not keep_view:
+            self._window.show_status(f"Engine {grid.title or engine_id} loaded")
 
-    def _on_window_engine_selected(self, engine_id: str) -> None:
+    # -- renders -------------------------------------------------------------------------
+
+    async def render_rows(self, rows: list[int]) -> list[LocalJob]:
+        """Submit a render of each row's final video; a batch is confirmed first."""
+        model = self._browser.engine_table_model
+        grid = model.grid
+        if grid.engine_id is None:
+            return []
+        targets = [
+            (row, model.grid_row(row).final_video_cell_id)
+            for row in rows
+            if 0 <= row < len(grid.rows)
+        ]
+        missing = [row + 1 for row, cell in targets if cell is None]
+        targets = [(row, cell) for row, cell in targets if cell is not None]
+        if missing:
+            self._window.show_error(
+                f"Row {', '.join(map(str, missing))} has no final-video cell to render."
+            )
+        if not targets:
+            return []
+        if len(targets) > 1 and not await self._confirm_batch(len(targets)):
+            return []
+        title = grid.title or f"Engine {grid.engine_id}"
+        agent_id = self._services.client.agent_id
+        tracker = self._services.tracker
+        submissions = [
+            tracker.submit_render(
+                grid.engine_id, cell_id, agent_id=agent_id, title=f"{title} · row {row + 1}"
+            )
+            for row, cell_id in targets
+        ]
+        results = await asyncio.gather(*submissions, return_exceptions=True)
+        jobs = [job for job in results if isinstance(job, LocalJob)]
+        errors = [exc for exc in results if isinstance(exc, BaseException)]
+        if len(jobs) > 1:
+            self._on_batch_started(uuid.uuid4().hex, [job.id for job in jobs])
+        for job in jobs:
+            model.show_job(job)
+        if errors:
+            self._window.show_error(
+                f"{_count(len(errors), 'render')} could not be started", str(errors[0])
+            )
+        else:
+            self._window.show_status(f"Started {_count(len(jobs), 'render')}")
+        return jobs
+
+    async def _confirm_batch(self, count: int) -> bool:
+        cost = await self._typical_cost()
+        text = f"Render {count} videos?"
+        details = (
+            f"Each render usually costs about {_credits(cost)} credits, so about "
+            f"{_credits(cost * count)} in total."
+            if cost is not None
+            else "Each render is charged in credits when GEN starts it."
+        )
+        return await self._prompts.confirm(
+            "Render selected rows", text, accept=f"Render {count}", details=details
+        )
+
+    async def _typical_cost(self) -> Decimal | None:
+        try:
+            history = await self._services.store.list_jobs(
+                kinds=[JobKind.RENDER], states=[JobState.COMPLETED], limit=COST_HISTORY
+            )
+        except StoreError:
+            return None
+        costs = [job.execution_cost for job in history if job.execution_cost is not None]
+        return statistics.median(costs) if costs else None
+
+    # -- job feedback --------------------------------------------------------------------
+
+    def job_changed(self, job: LocalJob) -> None:
+        """A render moved on: show it on its row; when it finished, refresh credits and grid."""
+        if job.kind is not JobKind.RENDER:
+            return
+        self._browser.engine_table_model.show_job(job)
+        if job.is_terminal and job.state is not JobState.DISMISSED and not self._tasks.closed:
+            self._tasks.spawn(self.refresh_credits(), name="refresh-credits")
+            if job.engine_id is not None and job.engine_id == self._wanted_engine:
+                self._tasks.spawn(self.open_engine(job.engine_id, keep_view=True), name="reload")
+
+    # -- add engine ----------------------------------------------------------------------
+
+    async def add_engine(self, text: str) -> None:
+        """Check that the engine exists for this agent, save it, list and open it."""
+        engine_id = parse_engine_reference(text)
+        agent_id = self._services.client.agent_id
+        if engine_id is None:
+            self._window.show_error(
+                f"Not an engine ID or gen.pro link: {text[:80]}",
+                "Paste the number from the engine's address in the GEN app, or the whole link.",
+            )
+            return
+        if agent_id is None:
+            self._window.show_error("Choose an agent first.")
+            return
+        try:
+            engine = await self._services.client.engines.get(engine_id)
+            await self._services.store.save_engine(agent_id, engine.id)
+        except (GenError, StoreError) as exc:
+            self._report(exc, prefix=f"Engine {engine_id} could not be added")
+            return
+        self._browser.add_engine_edit.clear()
+        await self.load_engines(select=engine.id)
+
+    # -- slots ---------------------------------------------------------------------------
+
+    def _on_engine_selected(self, engine_id: str) -> None:
         self._tasks.spawn(self.open_engine(engine_id), name=f"open-engine-{engine_id}")
+
+    def _on_refresh_requested(self) -> None:
+        engine_id = self._browser.current_engine_id()
+        if engine_id is not None:
+            self._tasks.spawn(self.open_engine(engine_id, keep_view=True), name="refresh")
+
+    def _on_add_engine_requested(self, text: str) -> None:
+        self._tasks.spawn(self.add_engine(text), name="add-engine")
+
+    def _on_render_requested(self, rows: list[int]) -> None:
+        self._tasks.spawn(self.render_rows(rows), name="render")
+
+    def _on_workspace_chosen(self, workspace_id: str) -> None:
+        self._tasks.spawn(self._load_agents(workspace_id, prefer=None), name="agents")
+
+    def _on_agent_chosen(self, agent_id: str) -> None:
+        self._tasks.spawn(self.choose_agent(agent_id), name="choose-agent")
+
+    def _report(self, exc: Exception, *, prefix: str | None = None) -> None:
+        if isinstance(exc, AuthenticationError):
+            self._on_auth_lost(str(exc))
+        message = f"{prefix}: {exc}" if prefix else str(exc)
+        self._window.show_error(message)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _credits(amount: Decimal) -> str:
+    return f"{amount:.2f}".rstrip("0").rstrip(".")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from genpro_desktop.core.browse import EngineEntry
 
@@ -16,8 +16,8 @@ _Index = QModelIndex | QPersistentModelIndex
 class EngineListModel(QAbstractListModel):
     """One row per engine: its title for display, its id under `EngineIdRole`."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._entries: list[EngineEntry] = []
 
     def set_entries(self, entries: list[EngineEntry]) -> None:

@@ -1,137 +1,198 @@
-"""The main window's layout: engine list beside the engine grid. No HTTP, no polling here."""
+"""The main window: a shell that lays out the pages, the Jobs dock, menus and toasts.
+
+Welcome page (signed out) or browser page (account bar, banner, engine browser); the Jobs dock;
+File and View menus. No HTTP, no polling, no settings I/O here: presenters feed it, and it
+reports what the user asked for through signals.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
+    QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
-    QListView,
     QMainWindow,
-    QSplitter,
-    QTableView,
+    QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from genpro_desktop.gui.models.engine_list_model import EngineIdRole, EngineListModel
-from genpro_desktop.gui.models.engine_table_model import EngineTableModel
+from genpro_desktop.gui.models.job_list_model import JobListModel
+from genpro_desktop.gui.theme import app_icon
+from genpro_desktop.gui.widgets.account_bar import AccountBar
+from genpro_desktop.gui.widgets.engine_browser import EngineBrowser
+from genpro_desktop.gui.widgets.jobs_panel import JobsPanel
+from genpro_desktop.gui.widgets.toast import ToastArea
+from genpro_desktop.gui.widgets.welcome_page import WelcomePage
 
-DEMO_BADGE_STYLE = (
-    "QLabel { background: #ffb300; color: #1d1d1d; font-weight: bold;"
-    " border-radius: 4px; padding: 2px 8px; }"
-)
+DEFAULT_SIZE = (1280, 820)
+JOBS_DOCK_HEIGHT = 300
+WELCOME_PAGE = 0
+BROWSER_PAGE = 1
 
 
 class MainWindow(QMainWindow):
-    """Lays out the browser; tells the presenter what the user picked; shows what it is given."""
+    """Lays out the app; tells presenters what the user picked; shows what it is given."""
 
-    engine_selected = Signal(str)
     closed = Signal()
+    settings_requested = Signal()
+    sign_out_requested = Signal()
+    sign_in_again_requested = Signal()
 
-    def __init__(self, *, demo: bool) -> None:
+    def __init__(self, jobs_model: JobListModel, *, demo: bool = False) -> None:
         super().__init__()
-        self.setWindowTitle("GEN Desktop" + (" (demo)" if demo else ""))
         self.setObjectName("MainWindow")
-        self.engine_list_model = EngineListModel()
-        self.engine_table_model = EngineTableModel()
+        self.setWindowIcon(app_icon())
+        jobs_model.setParent(self)  # the panel's view must never outlive its model
+        self.welcome_page = WelcomePage()
+        self.account_bar = AccountBar(demo=demo)
+        self.account_bar.sign_out_requested.connect(self.sign_out_requested)
+        self.browser = EngineBrowser()
 
-        self._filter_model = QSortFilterProxyModel(self)
-        self._filter_model.setSourceModel(self.engine_list_model)
-        self._filter_model.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-
-        self.account_label = QLabel("Connecting…")
-        self.account_label.setObjectName("accountLabel")
-        self.demo_badge = QLabel("DEMO")
-        self.demo_badge.setObjectName("demoBadge")
-        self.demo_badge.setStyleSheet(DEMO_BADGE_STYLE)
-        self.demo_badge.setToolTip("Running on the built-in GEN simulator: no credits, no posts.")
-        self.demo_badge.setVisible(demo)
-
-        header = QHBoxLayout()
-        header.addWidget(self.account_label, 1)
-        header.addWidget(self.demo_badge)
-
-        self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText("Filter engines")
-        self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.textChanged.connect(self._filter_model.setFilterFixedString)
-
-        self.engine_list_view = QListView()
-        self.engine_list_view.setModel(self._filter_model)
-        self.engine_list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.engine_list_view.selectionModel().selectionChanged.connect(self._on_list_selection)
-
-        self.engines_note = QLabel()
-        self.engines_note.setWordWrap(True)
-        self.engines_note.setVisible(False)
-
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.filter_edit)
-        left_layout.addWidget(self.engine_list_view, 1)
-        left_layout.addWidget(self.engines_note)
-
-        self.engine_title = QLabel()
-        self.engine_title.setObjectName("engineTitle")
-        self.engine_table_view = QTableView()
-        self.engine_table_view.setModel(self.engine_table_model)
-        self.engine_table_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.engine_table_view.setWordWrap(False)
-        self.engine_table_view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.Interactive
+        self.banner = QFrame()
+        self.banner.setObjectName("authBanner")
+        self.banner.setStyleSheet(
+            "QFrame#authBanner { background: #fff4e0; border: 1px solid #e08e0b;"
+            " border-radius: 6px; } QFrame#authBanner QLabel { color: #5a3b00; }"
         )
-        self.engine_table_view.horizontalHeader().setDefaultSectionSize(160)
+        self.banner_label = QLabel()
+        self.banner_label.setWordWrap(True)
+        self.banner_button = QPushButton("Sign in again…")
+        self.banner_button.setObjectName("signInAgainButton")
+        self.banner_button.clicked.connect(self.sign_in_again_requested)
+        banner_layout = QHBoxLayout(self.banner)
+        banner_layout.addWidget(self.banner_label, 1)
+        banner_layout.addWidget(self.banner_button)
+        self.banner.setVisible(False)
 
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.engine_title)
-        right_layout.addWidget(self.engine_table_view, 1)
+        browser_page = QWidget()
+        browser_layout = QVBoxLayout(browser_page)
+        browser_layout.addWidget(self.account_bar)
+        browser_layout.addWidget(self.banner)
+        browser_layout.addWidget(self.browser, 1)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([260, 900])
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.welcome_page)
+        self.pages.addWidget(browser_page)
+        self.setCentralWidget(self.pages)
 
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.addLayout(header)
-        layout.addWidget(splitter, 1)
-        self.setCentralWidget(central)
-        self.resize(1200, 720)
+        self.jobs_panel = JobsPanel(jobs_model, self)
+        self.jobs_panel.setAllowedAreas(
+            Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.jobs_panel)
+        self.resizeDocks([self.jobs_panel], [JOBS_DOCK_HEIGHT], Qt.Orientation.Vertical)
+        self.toasts = ToastArea(self)
+        self._build_menus()
+        self.set_demo(demo)
+        self._fit_to_screen()
+        self.show_welcome()
 
-    def show_account(self, text: str) -> None:
-        """Show who is signed in (and the balance, when known)."""
-        self.account_label.setText(text)
+    # -- pages ---------------------------------------------------------------------------
 
-    def show_engines_note(self, text: str | None) -> None:
-        """Explain where the engine list came from, or hide the note."""
-        self.engines_note.setText(text or "")
-        self.engines_note.setVisible(bool(text))
+    def show_welcome(self, notice: str | None = None) -> None:
+        """The signed-out page; the Jobs dock hides until someone signs in."""
+        self.pages.setCurrentIndex(WELCOME_PAGE)
+        self.welcome_page.show_notice(notice)
+        self.welcome_page.form.set_busy(False)
+        self.jobs_panel.setVisible(False)
+        self.sign_out_action.setEnabled(False)
+        self.show_auth_problem(None)
+
+    def show_browser(self) -> None:
+        """The signed-in page with the Jobs dock."""
+        self.pages.setCurrentIndex(BROWSER_PAGE)
+        self.jobs_panel.setVisible(True)
+        self.sign_out_action.setEnabled(True)
+
+    @property
+    def on_welcome_page(self) -> bool:
+        """True while the welcome page is shown."""
+        return self.pages.currentIndex() == WELCOME_PAGE
+
+    def set_demo(self, demo: bool) -> None:
+        """Title and badge for demo mode."""
+        self.setWindowTitle("GEN Desktop" + (" — demo" if demo else ""))
+        self.account_bar.set_demo(demo)
+        self.sign_out_action.setText("Leave demo" if demo else "Sign out")
+
+    def show_auth_problem(self, text: str | None) -> None:
+        """The banner asking to sign in again (or hide it)."""
+        self.banner_label.setText(text or "")
+        self.banner.setVisible(bool(text))
 
     def show_status(self, text: str, *, error: bool = False) -> None:
         """A one-line message in the status bar; errors stay until replaced."""
-        self.statusBar().setStyleSheet("color: #c62828;" if error else "")
+        self.statusBar().setStyleSheet("color: #d64545;" if error else "")
         self.statusBar().showMessage(text, 0 if error else 5000)
 
-    def select_first_engine(self) -> None:
-        """Select the first engine in the list, if any."""
-        if self._filter_model.rowCount() > 0:
-            self.engine_list_view.setCurrentIndex(self._filter_model.index(0, 0))
+    def show_error(self, text: str, details: str | None = None) -> None:
+        """A non-modal error toast (with Details) plus the status bar line."""
+        self.show_status(text, error=True)
+        self.toasts.show_toast(text, severity="error", details=details)
 
-    def _on_list_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
-        indexes = selected.indexes()
-        if indexes:
-            engine_id = indexes[0].data(EngineIdRole)
-            if isinstance(engine_id, str):
-                self.engine_selected.emit(engine_id)
+    # -- layout persistence ----------------------------------------------------------------
+
+    def layout_state(self) -> dict[str, QByteArray]:
+        """Geometry, dock/toolbar state and the browser splitter, to save."""
+        return {
+            "geometry": self.saveGeometry(),
+            "window_state": self.saveState(),
+            "browser_splitter": self.browser.splitter.saveState(),
+        }
+
+    def restore_layout(self, saved: dict[str, QByteArray | None]) -> None:
+        """Restore what `layout_state` saved (missing parts keep their defaults)."""
+        geometry = saved.get("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        window_state = saved.get("window_state")
+        if window_state is not None:
+            self.restoreState(window_state)
+        splitter = saved.get("browser_splitter")
+        if splitter is not None:
+            self.browser.splitter.restoreState(splitter)
+        if self.on_welcome_page:
+            self.jobs_panel.setVisible(False)
+
+    def _fit_to_screen(self) -> None:
+        """A first-run size that fits the screen (a saved geometry replaces it)."""
+        available = self.screen().availableGeometry()
+        width = min(DEFAULT_SIZE[0], int(available.width() * 0.94))
+        height = min(DEFAULT_SIZE[1], int(available.height() * 0.94))
+        self.resize(max(width, self.minimumSizeHint().width()), height)
+
+    # -- menus ---------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.settings_action = QAction("Settings…", self)
+        self.settings_action.setObjectName("settingsAction")
+        # The platform's Preferences key where it has one (macOS: Cmd+,), else Ctrl+,.
+        preferences = QKeySequence(QKeySequence.StandardKey.Preferences)
+        self.settings_action.setShortcut(
+            preferences if not preferences.isEmpty() else QKeySequence("Ctrl+,")
+        )
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.settings_action.triggered.connect(self.settings_requested)
+        file_menu.addAction(self.settings_action)
+        self.sign_out_action = QAction("Sign out", self)
+        self.sign_out_action.triggered.connect(self.sign_out_requested)
+        file_menu.addAction(self.sign_out_action)
+        file_menu.addSeparator()
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        jobs_toggle = self.jobs_panel.toggleViewAction()
+        jobs_toggle.setText("Jobs panel")
+        jobs_toggle.setShortcut(QKeySequence("Ctrl+J"))
+        view_menu.addAction(jobs_toggle)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closed.emit()

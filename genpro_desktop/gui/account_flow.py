@@ -1,0 +1,280 @@
+"""Getting in and out: saved key at start-up, the welcome page, the demo, sign-out, and signing
+in again after GEN stops accepting the key.
+
+Owns the current `Session` and, in demo mode, the embedded simulator and its throwaway data
+folder. Keyring calls run in worker threads; the key check is one `GET /me`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from genpro_desktop.core.api import GenError, Secret
+from genpro_desktop.core.credentials import CredentialError, CredentialStore
+from genpro_desktop.core.paths import AppPaths
+from genpro_desktop.core.store import InstanceLockedError, StoreError
+from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
+from genpro_desktop.gui.dialogs.sign_in_dialog import SignInDialog
+from genpro_desktop.gui.session import Session, SessionConfig, SessionContext
+from genpro_desktop.gui.sign_in import (
+    KeyRejectedError,
+    check_key,
+    display_name,
+    explain_storage_problem,
+    forget_key,
+    load_saved_key,
+    save_key,
+)
+from genpro_desktop.gui.widgets.sign_in_form import SignInForm
+from genpro_desktop.simulator import DEMO_API_KEY, RealClock, Simulator
+
+log = logging.getLogger(__name__)
+
+KeyKept = Literal["store", "env", "this_run"]
+"""Where the session's key lives: the credential store, GEN_API_KEY, or this run's memory."""
+
+DEMO_AGENT_ID = "4711"
+# Renders take ~8 s of simulator time; the demo runs that clock at real speed so the status bars
+# show pending and processing long enough to be seen.
+DEMO_CLOCK_SPEED = 1.0
+
+
+class AccountFlow:
+    """Signs in and out, starts and leaves the demo, and recovers from a rejected key."""
+
+    def __init__(
+        self,
+        ctx: SessionContext,
+        tasks: TaskRegistry,
+        *,
+        credentials: CredentialStore,
+        paths: AppPaths,
+        base_url: Callable[[], str],
+        agent_id: str | None,
+    ) -> None:
+        self._ctx = ctx
+        self._window = ctx.window
+        self._tasks = tasks
+        self._credentials = credentials
+        self._paths = paths
+        self._base_url = base_url
+        self._agent_id = agent_id
+        self.session: Session | None = None
+        self.simulator: Simulator | None = None
+        self._demo_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._reauth_open = False
+        self._key_kept: KeyKept | None = None
+        form = self._window.welcome_page.form
+        form.sign_in_requested.connect(self._on_sign_in_requested)
+        form.this_run_only_requested.connect(self._on_this_run_only_requested)
+        self._window.welcome_page.demo_requested.connect(self._on_demo_requested)
+        self._window.sign_out_requested.connect(self._on_sign_out_requested)
+        self._window.sign_in_again_requested.connect(self._on_sign_in_again_requested)
+
+    @property
+    def demo(self) -> bool:
+        """True while the demo runs."""
+        return self.simulator is not None
+
+    # -- start-up ------------------------------------------------------------------------
+
+    async def start_with_saved_key(self) -> bool:
+        """Open a session with the key from GEN_API_KEY or the keyring; else the welcome page."""
+        try:
+            resolved = await load_saved_key(self._credentials)
+        except CredentialError as exc:
+            problem = explain_storage_problem(exc)
+            self._window.show_welcome(f"{problem.title}. {problem.message}")
+            # The keyring cannot hold a key right now: offer the way in that works.
+            self._window.welcome_page.form.this_run_only_box.setChecked(True)
+            return False
+        if resolved is None:
+            self._window.show_welcome()
+            return False
+        self._key_kept = "env" if resolved.source == "env" else "store"
+        return await self._open(resolved.secret, demo=False)
+
+    async def start_demo(self) -> bool:
+        """Start the embedded simulator and open a session on it, in a throwaway data folder."""
+        await self._close_session()
+        simulator = Simulator(clock=RealClock(speed=DEMO_CLOCK_SPEED))
+        base_url = await asyncio.to_thread(simulator.start)
+        self.simulator = simulator
+        self._demo_dir = tempfile.TemporaryDirectory(prefix="genpro-demo-")
+        root = Path(self._demo_dir.name)
+        paths = AppPaths(
+            data_dir=root / "data",
+            cache_dir=root / "cache",
+            log_dir=root / "logs",
+            downloads_dir=root / "downloads",
+            config_dir=root / "config",
+        )
+        await asyncio.to_thread(paths.ensure)
+        config = SessionConfig(
+            Secret(DEMO_API_KEY), base_url, self._agent_id or DEMO_AGENT_ID, paths, demo=True
+        )
+        return await self._open_config(config)
+
+    # -- signing in ----------------------------------------------------------------------
+
+    async def sign_in(self, form: SignInForm, key_text: str, *, this_run_only: bool) -> bool:
+        """Check the key with GEN, keep it (keyring, or memory for this run), open a session."""
+        key = Secret(key_text.strip())
+        form.show_problem(None)
+        form.set_busy(True)
+        try:
+            me = await check_key(key, base_url=self._base_url())
+        except KeyRejectedError as exc:
+            form.set_busy(False)
+            form.show_problem(str(exc))
+            return False
+        if not this_run_only:
+            try:
+                await save_key(self._credentials, key)
+            except CredentialError as exc:
+                problem = explain_storage_problem(exc)
+                form.set_busy(False)
+                form.show_problem(f"{problem.title}. {problem.message}", offer_this_run_only=True)
+                return False
+        where = "for this run only" if this_run_only else "in your system keyring"
+        self._key_kept = "this_run" if this_run_only else "store"
+        form.reset()
+        opened = await self._open(key, demo=False)
+        if opened:
+            self._window.show_status(f"Signed in as {display_name(me)}; key kept {where}")
+        return opened
+
+    async def sign_in_again(self, reason: str) -> bool:
+        """Ask for a new key in a dialog; on success reopen the session (jobs resume)."""
+        if self._reauth_open:
+            return False
+        self._reauth_open = True
+        dialog = SignInDialog(reason, self._window)
+        succeeded = False
+
+        async def attempt(key_text: str, this_run_only: bool) -> None:
+            nonlocal succeeded
+            succeeded = await self.sign_in(dialog.form, key_text, this_run_only=this_run_only)
+            if succeeded:
+                dialog.accept()
+
+        dialog.form.sign_in_requested.connect(
+            lambda key, run_only: self._tasks.spawn(attempt(key, run_only), name="sign-in-again")
+        )
+        dialog.form.this_run_only_requested.connect(
+            lambda key: self._tasks.spawn(attempt(key, True), name="sign-in-again")
+        )
+        try:
+            await run_dialog(dialog)
+        finally:
+            self._reauth_open = False
+            dialog.deleteLater()
+        return succeeded
+
+    def on_auth_lost(self, reason: str) -> None:
+        """GEN refused the key mid-session: tracking is paused; ask to sign in again."""
+        if self.demo:
+            return
+        self._window.show_auth_problem(
+            f"GEN no longer accepts your API key ({reason}). Tracking is paused until you sign "
+            "in again; your jobs are safe."
+        )
+
+    async def sign_out(self) -> None:
+        """Close the session, forget the key (or leave the demo), back to the welcome page."""
+        was_demo = self.demo
+        await self._close_session()
+        self._window.jobs_panel.model.clear()
+        self._window.browser.engine_list_model.set_entries([])
+        self._window.browser.engine_table_model.set_engine(None)
+        kept, self._key_kept = self._key_kept, None
+        if was_demo:
+            self._window.show_welcome()
+            return
+        if kept == "env":
+            self._window.show_welcome(
+                "Signed out for now. GEN_API_KEY is set in the environment, so the app signs in "
+                "with it again at the next start; unset it to stay signed out."
+            )
+            return
+        if kept == "this_run":
+            self._window.show_welcome("Signed out. The key was only kept for this run.")
+            return
+        try:
+            await forget_key(self._credentials)
+        except CredentialError as exc:
+            problem = explain_storage_problem(exc)
+            self._window.show_welcome(
+                f"Signed out, but the key could not be removed: {problem.message}"
+            )
+            return
+        self._window.show_welcome("Signed out. The key was removed from this computer.")
+
+    # -- sessions ------------------------------------------------------------------------
+
+    async def _open(self, key: Secret, *, demo: bool) -> bool:
+        await self._close_session()
+        config = SessionConfig(key, self._base_url(), self._agent_id, self._paths, demo=demo)
+        return await self._open_config(config)
+
+    async def _open_config(self, config: SessionConfig) -> bool:
+        window = self._window
+        try:
+            session = await Session.open(config, self._ctx)
+        except InstanceLockedError as exc:
+            window.show_welcome(f"{exc} Quit it first, or use the demo.")
+            await self._stop_demo()
+            return False
+        except (GenError, StoreError, CredentialError, ValueError) as exc:
+            window.show_welcome(f"Could not start: {exc}")
+            await self._stop_demo()
+            return False
+        self.session = session
+        window.set_demo(config.demo)
+        window.show_auth_problem(None)
+        window.show_browser()
+        await session.start()
+        return True
+
+    async def _close_session(self) -> None:
+        session, self.session = self.session, None
+        if session is not None:
+            await session.aclose()
+        await self._stop_demo()
+
+    async def _stop_demo(self) -> None:
+        simulator, self.simulator = self.simulator, None
+        if simulator is not None:
+            await asyncio.to_thread(simulator.stop)
+        demo_dir, self._demo_dir = self._demo_dir, None
+        if demo_dir is not None:
+            await asyncio.to_thread(demo_dir.cleanup)
+
+    async def aclose(self) -> None:
+        """Close the session and stop the demo (app shutdown)."""
+        await self._close_session()
+
+    # -- slots ---------------------------------------------------------------------------
+
+    def _on_sign_in_requested(self, key: str, this_run_only: bool) -> None:
+        form = self._window.welcome_page.form
+        self._tasks.spawn(self.sign_in(form, key, this_run_only=this_run_only), name="sign-in")
+
+    def _on_this_run_only_requested(self, key: str) -> None:
+        form = self._window.welcome_page.form
+        self._tasks.spawn(self.sign_in(form, key, this_run_only=True), name="sign-in")
+
+    def _on_demo_requested(self) -> None:
+        self._tasks.spawn(self.start_demo(), name="start-demo")
+
+    def _on_sign_out_requested(self) -> None:
+        self._tasks.spawn(self.sign_out(), name="sign-out")
+
+    def _on_sign_in_again_requested(self) -> None:
+        reason = self._window.banner_label.text() or "GEN no longer accepts your API key."
+        self._tasks.spawn(self.sign_in_again(reason), name="sign-in-again")

@@ -1,0 +1,129 @@
+"""Settings: download folder, auto-download, sheet path prefix, API base URL, theme.
+
+A form over `Preferences`: `load(prefs)` fills it, `preferences()` reads it back, and the OK
+button stays disabled while the base URL is not https (or http on this computer).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from genpro_desktop.gui.preferences import PATH_PREFIXES, THEMES, Preferences, check_base_url
+
+_PREFIX_LABELS = {
+    "auto": "Automatic (vidsheet, then autocontentengine)",
+    "vidsheet": "vidsheet",
+    "autocontentengine": "autocontentengine (older servers)",
+}
+
+
+class SettingsDialog(QDialog):
+    """Edits the app's preferences; never the API key (that lives in the keyring)."""
+
+    def __init__(self, prefs: Preferences, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setObjectName("settingsDialog")
+        self.setMinimumWidth(520)
+
+        self.download_dir_edit = QLineEdit()
+        self.download_dir_edit.setObjectName("downloadDirEdit")
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._on_browse)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.download_dir_edit, 1)
+        folder_row.addWidget(browse)
+        self.auto_download_box = QCheckBox("Download each video as soon as its render completes")
+        self.auto_download_box.setObjectName("autoDownloadBox")
+
+        self.theme_combo = QComboBox()
+        self.theme_combo.setObjectName("themeCombo")
+        for theme in THEMES:
+            self.theme_combo.addItem(theme.capitalize(), theme)
+
+        general = QFormLayout()
+        general.addRow("Download folder", folder_row)
+        general.addRow("", self.auto_download_box)
+        general.addRow("Theme", self.theme_combo)
+
+        self.prefix_combo = QComboBox()
+        self.prefix_combo.setObjectName("prefixCombo")
+        for prefix in PATH_PREFIXES:
+            self.prefix_combo.addItem(_PREFIX_LABELS[prefix], prefix)
+        self.base_url_edit = QLineEdit()
+        self.base_url_edit.setObjectName("baseUrlEdit")
+        self.base_url_edit.textChanged.connect(self._on_base_url_changed)
+        self.base_url_problem = QLabel()
+        self.base_url_problem.setObjectName("baseUrlProblem")
+        self.base_url_problem.setWordWrap(True)
+        self.base_url_problem.setStyleSheet("color: #d64545;")
+        self.base_url_problem.setVisible(False)
+        advanced_box = QGroupBox("Advanced")
+        advanced = QFormLayout(advanced_box)
+        advanced.addRow("Sheet path prefix", self.prefix_combo)
+        advanced.addRow("API base URL", self.base_url_edit)
+        advanced.addRow("", self.base_url_problem)
+        note = QLabel("Changes to the API address or prefix apply the next time you sign in.")
+        note.setWordWrap(True)
+        advanced.addRow("", note)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(general)
+        layout.addWidget(advanced_box)
+        layout.addWidget(self.buttons)
+        self.load(prefs)
+
+    def load(self, prefs: Preferences) -> None:
+        """Show `prefs` in the form."""
+        self.download_dir_edit.setText(str(prefs.download_dir))
+        self.auto_download_box.setChecked(prefs.auto_download)
+        self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(prefs.theme)))
+        self.prefix_combo.setCurrentIndex(max(0, self.prefix_combo.findData(prefs.path_prefix)))
+        self.base_url_edit.setText(prefs.base_url)
+
+    def preferences(self) -> Preferences:
+        """What the form says now."""
+        return Preferences(
+            download_dir=Path(self.download_dir_edit.text().strip()).expanduser(),
+            auto_download=self.auto_download_box.isChecked(),
+            path_prefix=self.prefix_combo.currentData(),
+            base_url=self.base_url_edit.text().strip(),
+            theme=self.theme_combo.currentData(),
+        )
+
+    def _on_base_url_changed(self, text: str) -> None:
+        problem = check_base_url(text)
+        self.base_url_problem.setText(problem or "")
+        self.base_url_problem.setVisible(problem is not None)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(problem is None)
+
+    def _on_browse(self) -> None:
+        # A non-blocking folder picker: `open()` plus a signal, never `exec()`.
+        picker = QFileDialog(self, "Download folder", self.download_dir_edit.text())
+        picker.setFileMode(QFileDialog.FileMode.Directory)
+        picker.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        picker.fileSelected.connect(self.download_dir_edit.setText)
+        picker.open()

@@ -1,0 +1,236 @@
+"""Adapts the tracker to the Jobs panel: history, live events, and the actions on a job.
+
+Events from the core's `EventHub` arrive on the event loop (the GUI thread under qasync) and
+go straight into the job model, which repaints one row. Actions call the tracker; decisions
+(retry a charged request, dismiss a job whose outcome is unknown) are confirmed first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+
+from genpro_desktop.core.api import GenError
+from genpro_desktop.core.jobs import JobKind, LocalJob
+from genpro_desktop.core.jobs.events import JobEvent
+from genpro_desktop.core.services import AppServices
+from genpro_desktop.core.store import StoreError
+from genpro_desktop.gui.asyncqt import TaskRegistry
+from genpro_desktop.gui.models.job_list_model import JobListModel, job_title
+from genpro_desktop.gui.notifications import Notifier
+from genpro_desktop.gui.preferences import Preferences
+from genpro_desktop.gui.prompts import Prompts
+from genpro_desktop.gui.widgets.jobs_panel import JobAction, local_file, video_url
+from genpro_desktop.gui.widgets.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+HISTORY_LIMIT = 300
+HIDDEN_JOBS_SETTING = "desktop.hidden_jobs"
+HIDDEN_JOBS_KEPT = 1000
+UrlOpener = Callable[[QUrl], object]
+
+
+class JobsPresenter(QObject):
+    """Feeds the job model from the tracker and runs the panel's actions."""
+
+    auth_lost = Signal(str)
+
+    def __init__(
+        self,
+        window: MainWindow,
+        services: AppServices,
+        tasks: TaskRegistry,
+        prompts: Prompts,
+        notifier: Notifier,
+        *,
+        preferences: Callable[[], Preferences],
+        on_job_changed: Callable[[LocalJob], None],
+        open_url: UrlOpener = QDesktopServices.openUrl,
+    ) -> None:
+        super().__init__(window)
+        self._window = window
+        self._panel = window.jobs_panel
+        self._model: JobListModel = window.jobs_panel.model
+        self._services = services
+        self._tasks = tasks
+        self._prompts = prompts
+        self._notifier = notifier
+        self._preferences = preferences
+        self._on_job_changed = on_job_changed
+        self._open_url = open_url
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def attach(self) -> None:
+        """Start listening to the tracker and to the panel."""
+        self._unsubscribe = self._services.events.subscribe(self._on_event)
+        self._panel.action_requested.connect(self._on_action_requested)
+        self._panel.clear_finished_requested.connect(self._on_clear_finished)
+
+    def detach(self) -> None:
+        """Stop listening (the session is closing); the model keeps its rows until cleared."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+            self._panel.action_requested.disconnect(self._on_action_requested)
+            self._panel.clear_finished_requested.disconnect(self._on_clear_finished)
+
+    async def load_history(self) -> None:
+        """This run's jobs and the store's history, minus those the user removed."""
+        store = self._services.store
+        try:
+            hidden = await store.get_setting(HIDDEN_JOBS_SETTING)
+            history = await store.list_jobs(limit=HISTORY_LIMIT)
+        except StoreError as exc:
+            self._window.show_error("The job history could not be read", str(exc))
+            return
+        if isinstance(hidden, list):
+            self._model.set_hidden(str(job_id) for job_id in hidden)
+        live = self._services.tracker.live_jobs()
+        self._model.set_jobs([*history, *live])
+        for job in live:
+            self._model.upsert(job)
+        for job in self._model.jobs():
+            if job.is_active or job.is_parked:
+                self._on_job_changed(job)  # the grid shows resumed renders on their rows
+        await self.refresh_typical_durations()
+        parked = [job for job in self._model.jobs() if job.is_parked]
+        if parked:
+            self._window.show_status(
+                (
+                    "1 job needs your decision"
+                    if len(parked) == 1
+                    else f"{len(parked)} jobs need your decision"
+                )
+                + ": see the top of the Jobs panel",
+                error=True,
+            )
+
+    async def refresh_typical_durations(self) -> None:
+        """How long renders and publishes usually take, from history."""
+        for kind in (JobKind.RENDER, JobKind.PUBLISH, JobKind.DOWNLOAD):
+            try:
+                typical = await self._services.tracker.typical_duration(kind)
+            except StoreError:
+                typical = None
+            self._model.set_typical_duration(kind, typical)
+
+    # -- events --------------------------------------------------------------------------
+
+    def _on_event(self, event: JobEvent) -> None:
+        if event.type == "tracker_paused":
+            self._on_tracker_paused(event.detail)
+            return
+        if event.type == "tracker_resumed":
+            self._panel.show_tracking_status(None)
+            return
+        job = event.job
+        if job is None:
+            return
+        self._model.apply(event)
+        if event.type == "download_progress":
+            return
+        self._notifier.job_changed(job)
+        self._on_job_changed(job)
+        if event.type == "job_finished" and not self._tasks.closed:
+            self._tasks.spawn(self.refresh_typical_durations(), name="typical-durations")
+
+    def _on_tracker_paused(self, reason: str | None) -> None:
+        text = reason or "Tracking is paused"
+        self._panel.show_tracking_status(f"Tracking paused: {text}")
+        if self._services.scheduler.auth_paused:
+            self.auth_lost.emit(text)
+
+    # -- actions -------------------------------------------------------------------------
+
+    def _on_action_requested(self, action: str, job_id: str) -> None:
+        job = self._model.find(job_id)
+        if job is not None and not self._tasks.closed:
+            self._tasks.spawn(self.run_action(JobAction(action), job), name=f"job-{action}")
+
+    async def run_action(self, action: JobAction, job: LocalJob) -> None:
+        """Do what the panel asked for `job`."""
+        tracker = self._services.tracker
+        try:
+            if action is JobAction.STOP:
+                await tracker.stop(job.id)
+            elif action is JobAction.RETRY:
+                await self._retry(job)
+            elif action is JobAction.DOWNLOAD:
+                await tracker.download(job.id, self._preferences().download_dir)
+            elif action is JobAction.KEEP_WAITING:
+                await tracker.keep_waiting(job.id)
+            elif action is JobAction.REMOVE:
+                await self._remove(job)
+            elif action is JobAction.COPY_URL:
+                self._copy_url(job)
+            else:
+                await self._open_file(job, folder=action is JobAction.SHOW_IN_FOLDER)
+        except (GenError, StoreError, LookupError, ValueError, OSError) as exc:
+            self._window.show_error(
+                f"{action.value.replace('_', ' ').capitalize()} failed", str(exc)
+            )
+
+    async def _retry(self, job: LocalJob) -> None:
+        if job.kind is JobKind.DOWNLOAD:
+            await self._services.tracker.retry(job.id)
+            return
+        charged = "charged" if job.kind is JobKind.RENDER else "posted"
+        confirmed = await self._prompts.confirm(
+            "Retry",
+            f"Send “{job_title(job)}” again?",
+            accept="Retry",
+            details=(
+                "The request is re-sent with the same idempotency key, so if GEN already "
+                f"received it the first time it is not {charged} again."
+            ),
+        )
+        if confirmed:
+            await self._services.tracker.retry(job.id)
+
+    async def _remove(self, job: LocalJob) -> None:
+        if job.is_parked:
+            confirmed = await self._prompts.confirm(
+                "Dismiss",
+                f"Stop watching “{job_title(job)}”?",
+                accept="Dismiss",
+                details="Do this once you have checked the job on GEN. History keeps it.",
+            )
+            if confirmed:
+                await self._services.tracker.dismiss(job.id)
+            return
+        self._model.hide(job.id)
+        await self._save_hidden()
+
+    async def _save_hidden(self) -> None:
+        hidden = sorted(self._model.hidden)[-HIDDEN_JOBS_KEPT:]
+        await self._services.store.set_setting(HIDDEN_JOBS_SETTING, hidden)
+
+    def _on_clear_finished(self) -> None:
+        for job in self._model.jobs():
+            if job.is_terminal:
+                self._model.hide(job.id)
+        if not self._tasks.closed:
+            self._tasks.spawn(self._save_hidden(), name="save-hidden-jobs")
+
+    def _copy_url(self, job: LocalJob) -> None:
+        url = video_url(job, self._model)
+        if url:
+            QGuiApplication.clipboard().setText(url)
+            self._window.show_status("Video link copied")
+
+    async def _open_file(self, job: LocalJob, *, folder: bool) -> None:
+        path = local_file(job, self._model)
+        if path is None:
+            return
+        exists = await asyncio.to_thread(Path.exists, path)
+        if not exists:
+            self._window.show_error(f"The file is no longer there: {path}")
+            return
+        target = path.parent if folder else path
+        self._open_url(QUrl.fromLocalFile(str(target)))

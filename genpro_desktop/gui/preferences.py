@@ -1,0 +1,129 @@
+"""The desktop app's preferences and window layout, kept with QSettings. Never the API key.
+
+The settings file lives in the app's config folder (`core.paths`), so `GENPRO_DATA_DIR` isolates
+it like every other piece of local state. Values are validated on the way in and on the way out:
+a hand-edited file can never make the app use an unsafe base URL or a non-existent theme.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, get_args
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from genpro_desktop.core.api import DEFAULT_BASE_URL, PathPrefix, validate_base_url
+from genpro_desktop.core.paths import AppPaths
+
+Theme = Literal["system", "light", "dark"]
+THEMES: tuple[Theme, ...] = get_args(Theme)
+PATH_PREFIXES: tuple[PathPrefix, ...] = get_args(PathPrefix)
+SETTINGS_FILE = "desktop.ini"
+
+# Words that must never appear in a settings key: the key lives in the OS keyring only.
+_SECRET_WORDS = ("api_key", "apikey", "token", "secret", "password")
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """What the Settings dialog edits."""
+
+    download_dir: Path
+    auto_download: bool = False
+    path_prefix: PathPrefix = "auto"
+    base_url: str = DEFAULT_BASE_URL
+    theme: Theme = "system"
+
+
+def check_base_url(text: str) -> str | None:
+    """Why `text` cannot be the API base URL (https, or http on loopback only), or None if fine."""
+    try:
+        validate_base_url(text.strip())
+    except ValueError as exc:  # UnsafeURLError is a ValueError
+        return str(exc)
+    return None
+
+
+class PreferenceStore:
+    """Reads and writes `Preferences` and the window layout in one QSettings INI file."""
+
+    def __init__(self, paths: AppPaths) -> None:
+        self._paths = paths
+        self._settings = QSettings(
+            str(paths.config_dir / SETTINGS_FILE), QSettings.Format.IniFormat
+        )
+
+    @property
+    def file_path(self) -> Path:
+        """Where the settings live."""
+        return Path(self._settings.fileName())
+
+    def load(self) -> Preferences:
+        """The saved preferences, with defaults for anything missing or invalid."""
+        s = self._settings
+        download_dir = _text(s.value("downloads/folder")) or str(self._paths.downloads_dir)
+        theme = _text(s.value("appearance/theme"))
+        prefix = _text(s.value("api/path_prefix"))
+        base_url = _text(s.value("api/base_url")) or DEFAULT_BASE_URL
+        if check_base_url(base_url) is not None:
+            base_url = DEFAULT_BASE_URL
+        return Preferences(
+            download_dir=Path(download_dir).expanduser(),
+            auto_download=_flag(s.value("downloads/auto_download")),
+            path_prefix=prefix if prefix in PATH_PREFIXES else "auto",  # type: ignore[arg-type]
+            base_url=base_url,
+            theme=theme if theme in THEMES else "system",  # type: ignore[arg-type]
+        )
+
+    def save(self, prefs: Preferences) -> None:
+        """Store `prefs` (the base URL must already be valid)."""
+        problem = check_base_url(prefs.base_url)
+        if problem is not None:
+            raise ValueError(problem)
+        self._set("downloads/folder", str(prefs.download_dir))
+        self._set("downloads/auto_download", prefs.auto_download)
+        self._set("api/path_prefix", prefs.path_prefix)
+        self._set("api/base_url", prefs.base_url.strip())
+        self._set("appearance/theme", prefs.theme)
+        self._settings.sync()
+
+    def last_agent(self) -> tuple[str | None, str | None]:
+        """The workspace and agent chosen last time."""
+        return (
+            _text(self._settings.value("account/workspace_id")) or None,
+            _text(self._settings.value("account/agent_id")) or None,
+        )
+
+    def remember_agent(self, workspace_id: str | None, agent_id: str | None) -> None:
+        """Remember the chosen workspace and agent for the next start."""
+        self._set("account/workspace_id", workspace_id or "")
+        self._set("account/agent_id", agent_id or "")
+
+    def layout(self, name: str) -> QByteArray | None:
+        """A saved window geometry, window state or splitter state."""
+        value = self._settings.value(f"layout/{name}")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def save_layout(self, name: str, state: QByteArray) -> None:
+        """Save a window geometry, window state or splitter state."""
+        self._set(f"layout/{name}", state)
+
+    def sync(self) -> None:
+        """Write pending changes to disk."""
+        self._settings.sync()
+
+    def _set(self, key: str, value: object) -> None:
+        if any(word in key.lower() for word in _SECRET_WORDS):
+            raise ValueError(f"refusing to keep {key!r} in the settings file")
+        self._settings.setValue(key, value)
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    return isinstance(value, str) and value.strip().lower() in {"true", "1", "yes"}

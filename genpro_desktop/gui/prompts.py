@@ -1,0 +1,42 @@
+"""Questions that need a decision (modal, awaited without `exec()`); tests swap in a fake."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from genpro_desktop.gui.asyncqt import run_dialog
+
+
+class Prompts(Protocol):
+    """Asks the user to decide something."""
+
+    async def confirm(self, title: str, text: str, *, accept: str, details: str = "") -> bool:
+        """True when the user chose `accept`."""
+        ...
+
+
+class DialogPrompts:
+    """Prompts as window-modal message boxes over `parent`."""
+
+    def __init__(self, parent: QWidget) -> None:
+        self._parent = parent
+
+    async def confirm(self, title: str, text: str, *, accept: str, details: str = "") -> bool:
+        """A question with `accept` and Cancel; Cancel is the default button."""
+        box = QMessageBox(self._parent)
+        box.setObjectName("confirmBox")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(title)
+        box.setText(text)
+        if details:
+            box.setInformativeText(details)
+        accept_button = box.addButton(accept, QMessageBox.ButtonRole.AcceptRole)
+        cancel_button = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel_button)
+        try:
+            await run_dialog(box)
+            return box.clickedButton() is accept_button
+        finally:
+            box.deleteLater()

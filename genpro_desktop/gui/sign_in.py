@@ -1,0 +1,110 @@
+"""Signing in: check a pasted key with `GET /me`, then keep it in the OS keyring or for this run.
+
+Qt-free logic the welcome page and the "sign in again" dialog share. Keyring calls block (D-Bus,
+an unlock prompt) so they run in a worker thread; the key check is one async request on a
+short-lived client that is always closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from genpro_desktop.core.api import (
+    AuthenticationError,
+    GenClient,
+    GenError,
+    Me,
+    PathPrefix,
+    PermissionDeniedError,
+    Secret,
+)
+from genpro_desktop.core.credentials import (
+    CredentialError,
+    CredentialStore,
+    InsecureKeyringError,
+    KeyringLockedError,
+    KeyringPromptDismissedError,
+    KeyringUnavailableError,
+    MemoryCredentialStore,
+    ResolvedKey,
+    resolve_api_key,
+)
+
+HOW_TO_GET_A_KEY = (
+    "Create a key in GEN: open your agent, then <b>API</b> in the sidebar "
+    "(gen.pro/&lt;agent id&gt;/api), or <b>Settings → API Keys</b>. GEN shows a new key once, "
+    "so copy it right away."
+)
+
+
+class KeyRejectedError(Exception):
+    """GEN did not accept the key (or could not be asked); the message says which."""
+
+
+@dataclass(frozen=True)
+class KeyStorageProblem:
+    """Why the key could not be kept in the keyring, in words, and what kind of failure it was."""
+
+    title: str
+    message: str
+
+
+def display_name(me: Me) -> str:
+    """How to name the signed-in user: name, then email, then user name, then id."""
+    return me.name or me.email or me.username or f"user {me.id}"
+
+
+async def check_key(key: Secret, *, base_url: str, path_prefix: PathPrefix = "auto") -> Me:
+    """Ask GEN who owns `key`; raise `KeyRejectedError` with a clear message when it fails."""
+    if not key.reveal().strip():
+        raise KeyRejectedError("Paste your API key first.")
+    try:
+        async with GenClient(api_key=key, base_url=base_url, path_prefix=path_prefix) as client:
+            return await client.me.get()
+    except AuthenticationError as exc:
+        raise KeyRejectedError(
+            "GEN did not accept this key (401). Check that you copied all of it, or create a "
+            "new one."
+        ) from exc
+    except PermissionDeniedError as exc:
+        raise KeyRejectedError(
+            "GEN accepted the key but refused access (403). The key may lack a permission."
+        ) from exc
+    except (GenError, ValueError) as exc:
+        raise KeyRejectedError(f"Could not check the key: {exc}") from exc
+
+
+async def load_saved_key(store: CredentialStore) -> ResolvedKey | None:
+    """The key from `GEN_API_KEY` or the store (read in a worker thread); None when neither."""
+    return await asyncio.to_thread(resolve_api_key, None, store)
+
+
+async def save_key(store: CredentialStore, key: Secret) -> None:
+    """Keep `key` in `store`, off the GUI thread; raises `CredentialError`."""
+    await asyncio.to_thread(store.set, key)
+
+
+async def forget_key(store: CredentialStore) -> None:
+    """Remove the key from `store`, off the GUI thread; raises `CredentialError`."""
+    await asyncio.to_thread(store.delete)
+
+
+def explain_storage_problem(exc: CredentialError) -> KeyStorageProblem:
+    """Turn a keyring failure into a heading and the core's specific message."""
+    if isinstance(exc, KeyringPromptDismissedError):
+        title = "The keyring prompt was dismissed"
+    elif isinstance(exc, KeyringLockedError):
+        title = "The keyring is locked"
+    elif isinstance(exc, InsecureKeyringError) and not str(exc).startswith("No system keyring"):
+        title = "Only an insecure keyring is available"
+    elif isinstance(exc, KeyringUnavailableError):
+        title = "No system keyring is available"
+    else:
+        title = "The key could not be saved"
+    return KeyStorageProblem(title=title, message=str(exc))
+
+
+def session_store(key: Secret) -> MemoryCredentialStore:
+    """A store that keeps `key` for this run only."""
+    return MemoryCredentialStore(key)

@@ -1,0 +1,235 @@
+"""The browser: the engine list (filter, "add engine") beside the engine grid (Render actions).
+
+Layout and user intent only: it emits what the user asked for and shows what it is given.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from genpro_desktop.gui.models.engine_list_model import EngineIdRole, EngineListModel
+from genpro_desktop.gui.models.engine_table_model import EngineTableModel
+from genpro_desktop.gui.thumbnail_cache import THUMBNAIL_SIZE
+from genpro_desktop.gui.widgets.final_video_delegate import FinalVideoDelegate
+
+FINAL_VIDEO_COLUMN_WIDTH = 240
+
+
+class EngineBrowser(QWidget):
+    """Engine list + engine grid; emits `engine_selected`, `render_requested` and friends."""
+
+    engine_selected = Signal(str)
+    add_engine_requested = Signal(str)
+    refresh_requested = Signal()
+    render_requested = Signal(list)  # row indexes of the grid
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # Models are parented to the widget so the views never outlive them (Qt owns both).
+        self.engine_list_model = EngineListModel(parent=self)
+        self.engine_table_model = EngineTableModel(parent=self)
+
+        self._filter_model = QSortFilterProxyModel(self)
+        self._filter_model.setSourceModel(self.engine_list_model)
+        self._filter_model.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setObjectName("engineFilter")
+        self.filter_edit.setPlaceholderText("Filter engines")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self._filter_model.setFilterFixedString)
+
+        self.engine_list_view = QListView()
+        self.engine_list_view.setObjectName("engineList")
+        self.engine_list_view.setModel(self._filter_model)
+        self.engine_list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.engine_list_view.selectionModel().selectionChanged.connect(self._on_list_selection)
+
+        self.add_engine_edit = QLineEdit()
+        self.add_engine_edit.setObjectName("addEngineEdit")
+        self.add_engine_edit.setPlaceholderText("Add engine by ID or gen.pro URL")
+        self.add_engine_edit.returnPressed.connect(self._on_add_engine)
+        add_button = QToolButton()
+        add_button.setText("Add")
+        add_button.setToolTip("Save this engine for the current agent")
+        add_button.clicked.connect(self._on_add_engine)
+        add_row = QHBoxLayout()
+        add_row.addWidget(self.add_engine_edit, 1)
+        add_row.addWidget(add_button)
+
+        self.engines_note = QLabel()
+        self.engines_note.setObjectName("enginesNote")
+        self.engines_note.setWordWrap(True)
+        self.engines_note.setVisible(False)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.filter_edit)
+        left_layout.addWidget(self.engine_list_view, 1)
+        left_layout.addLayout(add_row)
+        left_layout.addWidget(self.engines_note)
+
+        self.engine_title = QLabel()
+        self.engine_title.setObjectName("engineTitle")
+        self.refresh_action = QAction("Refresh", self)
+        self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.refresh_action.setToolTip("Reload the engine from GEN (F5)")
+        self.refresh_action.triggered.connect(self.refresh_requested)
+        self.render_selected_action = QAction("Render selected", self)
+        self.render_selected_action.setObjectName("renderSelectedAction")
+        self.render_selected_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.render_selected_action.setToolTip("Render the final video of every selected row")
+        self.render_selected_action.setEnabled(False)
+        self.render_selected_action.triggered.connect(self._on_render_selected)
+        self.addActions([self.refresh_action, self.render_selected_action])
+        refresh_button = QToolButton()
+        refresh_button.setDefaultAction(self.refresh_action)
+        self.render_selected_button = QPushButton("Render selected")
+        self.render_selected_button.setObjectName("renderSelectedButton")
+        self.render_selected_button.setEnabled(False)
+        self.render_selected_button.clicked.connect(self._on_render_selected)
+        grid_header = QHBoxLayout()
+        grid_header.addWidget(self.engine_title, 1)
+        grid_header.addWidget(refresh_button)
+        grid_header.addWidget(self.render_selected_button)
+
+        self.engine_table_view = QTableView()
+        self.engine_table_view.setObjectName("engineTable")
+        self.engine_table_view.setModel(self.engine_table_model)
+        self.engine_table_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.engine_table_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.engine_table_view.setWordWrap(False)
+        self.engine_table_view.setIconSize(THUMBNAIL_SIZE)
+        self.engine_table_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.engine_table_view.customContextMenuRequested.connect(self._on_grid_context_menu)
+        header = self.engine_table_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setDefaultSectionSize(150)
+        self.engine_table_view.verticalHeader().setDefaultSectionSize(THUMBNAIL_SIZE.height() + 8)
+        self.final_video_delegate = FinalVideoDelegate(self.engine_table_view)
+        self.final_video_delegate.render_clicked.connect(self._on_render_clicked)
+        self.engine_table_view.setItemDelegate(self.final_video_delegate)
+        self.engine_table_view.selectionModel().selectionChanged.connect(
+            self._on_grid_selection_changed
+        )
+        self.engine_table_model.modelReset.connect(self._on_grid_selection_changed)
+        self.engine_table_model.modelReset.connect(self._on_grid_reset)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addLayout(grid_header)
+        right_layout.addWidget(self.engine_table_view, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("browserSplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([260, 900])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter, 1)
+
+    def show_engines_note(self, text: str | None) -> None:
+        """Explain where the engine list came from, or hide the note."""
+        self.engines_note.setText(text or "")
+        self.engines_note.setVisible(bool(text))
+
+    def show_engine_title(self, title: str, rows: int) -> None:
+        """The heading above the grid."""
+        self.engine_title.setText(f"<b>{title}</b> — {rows} rows")
+
+    def select_engine(self, engine_id: str | None) -> None:
+        """Select `engine_id` in the list (the first engine when it is not listed)."""
+        for row in range(self._filter_model.rowCount()):
+            index = self._filter_model.index(row, 0)
+            if engine_id is None or index.data(EngineIdRole) == engine_id:
+                self.engine_list_view.setCurrentIndex(index)
+                return
+        if engine_id is not None:
+            self.select_engine(None)
+
+    def current_engine_id(self) -> str | None:
+        """The engine selected in the list."""
+        value = self.engine_list_view.currentIndex().data(EngineIdRole)
+        return value if isinstance(value, str) else None
+
+    def selected_rows(self) -> list[int]:
+        """Grid rows the user selected, top to bottom."""
+        selection = self.engine_table_view.selectionModel()
+        return sorted({index.row() for index in selection.selectedRows()})
+
+    def select_rows(self, rows: list[int]) -> None:
+        """Select whole grid rows (used to keep the selection across a reload)."""
+        selection = QItemSelection()
+        last = self.engine_table_model.columnCount() - 1
+        for row in rows:
+            selection.select(
+                self.engine_table_model.index(row, 0), self.engine_table_model.index(row, last)
+            )
+        self.engine_table_view.selectionModel().select(
+            selection, self.engine_table_view.selectionModel().SelectionFlag.ClearAndSelect
+        )
+
+    def _on_list_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        if indexes:
+            engine_id = indexes[0].data(EngineIdRole)
+            if isinstance(engine_id, str):
+                self.engine_selected.emit(engine_id)
+
+    def _on_add_engine(self) -> None:
+        text = self.add_engine_edit.text().strip()
+        if text:
+            self.add_engine_requested.emit(text)
+
+    def _on_render_clicked(self, row: int) -> None:
+        self.render_requested.emit([row])
+
+    def _on_render_selected(self) -> None:
+        rows = self.selected_rows()
+        if rows:
+            self.render_requested.emit(rows)
+
+    def _on_grid_selection_changed(self, *_args: object) -> None:
+        count = len(self.selected_rows())
+        enabled = count > 0 and self.engine_table_model.final_video_column >= 0
+        self.render_selected_action.setEnabled(enabled)
+        self.render_selected_button.setEnabled(enabled)
+        self.render_selected_button.setText(
+            f"Render selected ({count})" if count > 1 else "Render selected"
+        )
+
+    def _on_grid_reset(self) -> None:
+        final = self.engine_table_model.final_video_column
+        if final >= 0:
+            self.engine_table_view.setColumnWidth(final, FINAL_VIDEO_COLUMN_WIDTH)
+
+    def _on_grid_context_menu(self, position: object) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            return
+        menu = QMenu(self)
+        label = f"Render {len(rows)} rows" if len(rows) > 1 else "Render this row"
+        menu.addAction(label, lambda: self.render_requested.emit(rows))
+        menu.addAction(self.refresh_action)
+        menu.popup(self.engine_table_view.viewport().mapToGlobal(position))  # type: ignore[arg-type]

@@ -1,0 +1,287 @@
+"""The Jobs dock: every render, download and publish, live, with the actions each one allows.
+
+The panel shows what the job model holds and turns clicks and shortcuts into
+`action_requested(action, job_id)`; the jobs presenter does the work. Which actions are enabled
+comes from the job's own `can_*` predicates, re-checked whenever the current job changes.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
+from genpro_desktop.gui.models.job_list_model import JobListModel, job_explanation, job_title
+from genpro_desktop.gui.theme import STATE_LABELS
+from genpro_desktop.gui.widgets.job_delegate import JobDelegate, format_cost
+
+ANIMATION_INTERVAL_MS = 60
+SWEEP_SECONDS = 1.6
+
+
+class JobAction(StrEnum):
+    """What the user can do with a job."""
+
+    STOP = "stop"
+    RETRY = "retry"
+    DOWNLOAD = "download"
+    OPEN = "open"
+    SHOW_IN_FOLDER = "show_in_folder"
+    COPY_URL = "copy_url"
+    KEEP_WAITING = "keep_waiting"
+    REMOVE = "remove"
+
+
+def local_file(job: LocalJob, model: JobListModel) -> Path | None:
+    """The downloaded file of a download job, or of a render's newest finished download."""
+    if job.kind is JobKind.DOWNLOAD:
+        if job.state is JobState.DOWNLOADED and job.target_path:
+            return Path(job.target_path)
+        return None
+    for child in model.children_of(job.id):
+        if child.state is JobState.DOWNLOADED and child.target_path:
+            return Path(child.target_path)
+    return None
+
+
+def video_url(job: LocalJob, model: JobListModel) -> str | None:
+    """The rendered video's URL (a download job uses its render's)."""
+    if job.output_url:
+        return job.output_url
+    if job.parent_id:
+        parent = model.find(job.parent_id)
+        if parent is not None:
+            return parent.output_url
+    return None
+
+
+def allowed_actions(job: LocalJob, model: JobListModel) -> set[JobAction]:
+    """The actions `job` allows right now."""
+    allowed: set[JobAction] = set()
+    if job.can_stop():
+        allowed.add(JobAction.STOP)
+    if job.can_retry():
+        allowed.add(JobAction.RETRY)
+    if job.can_download():
+        allowed.add(JobAction.DOWNLOAD)
+    if local_file(job, model) is not None:
+        allowed.update({JobAction.OPEN, JobAction.SHOW_IN_FOLDER})
+    if video_url(job, model):
+        allowed.add(JobAction.COPY_URL)
+    if job.state is JobState.NEEDS_ATTENTION:
+        allowed.add(JobAction.KEEP_WAITING)
+    if job.can_dismiss() or job.is_terminal:
+        allowed.add(JobAction.REMOVE)
+    return allowed
+
+
+_ACTION_SPECS: tuple[tuple[JobAction, str, str, str], ...] = (
+    (JobAction.STOP, "Stop", "Ctrl+.", "Stop this render on GEN, or cancel this download"),
+    (JobAction.RETRY, "Retry…", "Ctrl+Shift+R", "Send again with the same idempotency key"),
+    (JobAction.DOWNLOAD, "Download", "Ctrl+D", "Download the video to your download folder"),
+    (JobAction.OPEN, "Open", "Ctrl+O", "Open the downloaded video"),
+    (JobAction.SHOW_IN_FOLDER, "Show in folder", "Ctrl+Shift+O", "Open the folder holding it"),
+    (JobAction.COPY_URL, "Copy video URL", "Ctrl+Shift+C", "Copy the video's link"),
+    (JobAction.KEEP_WAITING, "Keep waiting", "", "Poll GEN again for this job"),
+    (JobAction.REMOVE, "Remove from list", "Delete", "Take it off the list (history keeps it)"),
+)
+
+
+class JobsPanel(QDockWidget):
+    """Dock with the job list, an action bar and the selected job's details."""
+
+    action_requested = Signal(str, str)  # JobAction value, job id
+    clear_finished_requested = Signal()
+
+    def __init__(self, model: JobListModel, parent: QWidget | None = None) -> None:
+        super().__init__("Jobs", parent)
+        self.setObjectName("jobsDock")
+        self.model = model
+        self.list_view = QListView()
+        self.list_view.setObjectName("jobList")
+        self.list_view.setModel(model)
+        self.list_view.setUniformItemSizes(True)
+        self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list_view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.delegate = JobDelegate(self.list_view)
+        self.list_view.setItemDelegate(self.delegate)
+        self.list_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        model.job_changed.connect(self._on_model_job_changed)
+        model.rowsInserted.connect(self._on_rows_changed)
+        model.rowsRemoved.connect(self._on_rows_changed)
+        model.modelReset.connect(self._on_rows_changed)
+
+        self.actions_by_name: dict[JobAction, QAction] = {}
+        toolbar = QToolBar()
+        toolbar.setObjectName("jobActions")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action_id, text, shortcut, tip in _ACTION_SPECS:
+            action = QAction(text, self)
+            action.setObjectName(f"job_{action_id.value}")
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+                action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
+            action.setEnabled(False)
+            action.triggered.connect(self._trigger(action_id))
+            self.actions_by_name[action_id] = action
+            self.addAction(action)
+            if action_id is not JobAction.KEEP_WAITING:
+                toolbar.addAction(action)
+        toolbar.addSeparator()
+        toolbar.addAction("Clear finished", self.clear_finished_requested.emit)
+
+        self.status_label = QLabel()
+        self.status_label.setObjectName("jobsStatus")
+        self.status_label.setWordWrap(True)
+        self.status_label.setVisible(False)
+
+        self.detail_label = QLabel()
+        self.detail_label.setObjectName("jobDetail")
+        self.detail_label.setWordWrap(True)
+        self.detail_label.setTextFormat(Qt.TextFormat.RichText)
+        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.choice_buttons: dict[JobAction, QPushButton] = {}
+        choices = QHBoxLayout()
+        for action_id in (JobAction.RETRY, JobAction.KEEP_WAITING, JobAction.REMOVE):
+            button = QPushButton(self.actions_by_name[action_id].text())
+            button.setObjectName(f"choice_{action_id.value}")
+            button.clicked.connect(self._trigger(action_id))
+            button.setVisible(False)
+            self.choice_buttons[action_id] = button
+            choices.addWidget(button)
+        choices.addStretch(1)
+
+        self.empty_label = QLabel("No jobs yet. Render a row and it shows up here.")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setObjectName("jobsEmpty")
+
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(toolbar)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.empty_label)
+        layout.addWidget(self.list_view, 1)
+        layout.addWidget(self.detail_label)
+        layout.addLayout(choices)
+        self.setWidget(body)
+
+        self._animation = QTimer(self)
+        self._animation.setInterval(ANIMATION_INTERVAL_MS)
+        self._animation.timeout.connect(self._on_animation_tick)
+        self._ticks = 0
+        self._on_rows_changed()
+
+    def current_job(self) -> LocalJob | None:
+        """The selected job, if any."""
+        index = self.list_view.currentIndex()
+        return self.model.job(index.row()) if index.isValid() else None
+
+    def select_job(self, job_id: str) -> None:
+        """Make `job_id` the current row."""
+        row = self.model.row_of(job_id)
+        if row >= 0:
+            self.list_view.setCurrentIndex(self.model.index(row))
+
+    def show_tracking_status(self, text: str | None) -> None:
+        """A line above the list while tracking is paused (signed out, offline, rate-limited)."""
+        self.status_label.setText(text or "")
+        self.status_label.setVisible(bool(text))
+        self.status_label.setStyleSheet("color: #e08e0b; font-weight: bold;" if text else "")
+
+    def refresh_actions(self) -> None:
+        """Re-check which actions the current job allows and redraw its details."""
+        job = self.current_job()
+        allowed = allowed_actions(job, self.model) if job is not None else set()
+        for action_id, action in self.actions_by_name.items():
+            action.setEnabled(action_id in allowed)
+        for action_id, button in self.choice_buttons.items():
+            button.setVisible(job is not None and job.is_parked and action_id in allowed)
+        remove = self.actions_by_name[JobAction.REMOVE]
+        remove.setText("Dismiss" if job is not None and job.is_parked else "Remove from list")
+        self.choice_buttons[JobAction.REMOVE].setText("Dismiss")
+        self.detail_label.setText(self._details(job) if job is not None else "")
+        self.detail_label.setVisible(job is not None)
+
+    def _details(self, job: LocalJob) -> str:
+        lines = [f"<b>{html.escape(job_title(job))}</b>"]
+        state = STATE_LABELS.get(job.state, job.state.value)
+        facts = [state]
+        if job.execution_cost is not None:
+            facts.append(format_cost(job.execution_cost))
+        if job.remote_id:
+            facts.append(f"GEN id {html.escape(job.remote_id)}")
+        lines.append(" · ".join(facts))
+        explanation = job_explanation(job)
+        if explanation:
+            colour = "#e08e0b" if job.is_parked else "#d64545"
+            lines.append(f"<span style='color:{colour}'>{html.escape(explanation)}</span>")
+        path = local_file(job, self.model)
+        if path is not None:
+            lines.append(f"Saved to {html.escape(str(path))}")
+        return "<br>".join(lines)
+
+    def _trigger(self, action_id: JobAction) -> Callable[[], None]:
+        def trigger() -> None:
+            job = self.current_job()
+            if job is not None and action_id in allowed_actions(job, self.model):
+                self.action_requested.emit(action_id.value, job.id)
+
+        return trigger
+
+    def _on_selection_changed(self, _selected: QItemSelection, _deselected: object) -> None:
+        self.refresh_actions()
+
+    def _on_model_job_changed(self, job_id: str) -> None:
+        current = self.current_job()
+        if current is not None and (current.id == job_id or current.id == self._parent_of(job_id)):
+            self.refresh_actions()
+        self._sync_animation()
+
+    def _parent_of(self, job_id: str) -> str | None:
+        job = self.model.find(job_id)
+        return job.parent_id if job is not None else None
+
+    def _on_rows_changed(self, *_args: object) -> None:
+        has_jobs = self.model.rowCount() > 0
+        self.empty_label.setVisible(not has_jobs)
+        self.list_view.setVisible(has_jobs)
+        if not self.list_view.currentIndex().isValid():
+            self.refresh_actions()
+        self._sync_animation()
+
+    def _sync_animation(self) -> None:
+        running = self.model.has_active_jobs()
+        if running and not self._animation.isActive():
+            self._animation.start()
+        elif not running and self._animation.isActive():
+            self._animation.stop()
+            self.list_view.viewport().update()
+
+    def _on_animation_tick(self) -> None:
+        self._ticks += 1
+        steps = SWEEP_SECONDS * 1000 / ANIMATION_INTERVAL_MS
+        self.delegate.phase = (self._ticks % steps) / steps
+        self.list_view.viewport().update()
+
+    def current_index(self) -> QModelIndex:
+        """The list's current index (for tests and keyboard focus)."""
+        return self.list_view.currentIndex()

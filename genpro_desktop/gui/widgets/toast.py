@@ -1,0 +1,129 @@
+"""Non-modal notifications in the window's corner: a line of text, "Details", and a close button.
+
+Errors that need no decision go here instead of a modal dialog. Info toasts fade after a few
+seconds; errors stay until closed (or until newer ones push them out).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+Severity = Literal["info", "warning", "error"]
+INFO_TIMEOUT_MS = 6000
+MAX_TOASTS = 4
+_COLOURS: dict[Severity, str] = {"info": "#2f80ed", "warning": "#e08e0b", "error": "#d64545"}
+
+
+class Toast(QFrame):
+    """One notification; `closed` fires when it goes away."""
+
+    closed = Signal()
+    resized = Signal()
+
+    def __init__(
+        self, text: str, *, severity: Severity, details: str | None, parent: QWidget
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"toast_{severity}")
+        self.severity: Severity = severity
+        self.text = text
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        self.setStyleSheet(
+            f"QFrame#{self.objectName()} {{ background: palette(base);"
+            " border: 1px solid palette(mid);"
+            f" border-left: 4px solid {_COLOURS[severity]}; border-radius: 6px; }}"
+        )
+        self.message_label = QLabel(text)
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details_label = QLabel(details or "")
+        self.details_label.setWordWrap(True)
+        self.details_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details_label.setVisible(False)
+        self.details_button = QToolButton()
+        self.details_button.setText("Details")
+        self.details_button.setCheckable(True)
+        self.details_button.setVisible(bool(details))
+        self.details_button.toggled.connect(self._on_details_toggled)
+        close_button = QToolButton()
+        close_button.setText("✕")
+        close_button.setToolTip("Close")
+        close_button.setAutoRaise(True)
+        close_button.clicked.connect(self.dismiss)
+        top = QHBoxLayout()
+        top.addWidget(self.message_label, 1)
+        top.addWidget(self.details_button)
+        top.addWidget(close_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 8, 8)
+        layout.addLayout(top)
+        layout.addWidget(self.details_label)
+        self.setFixedWidth(380)
+        if severity == "info":
+            QTimer.singleShot(INFO_TIMEOUT_MS, self, self.dismiss)
+
+    def dismiss(self) -> None:
+        """Close the toast."""
+        if self.isVisible() or self.parent() is not None:
+            self.hide()
+            self.setParent(None)
+            self.closed.emit()
+            self.deleteLater()
+
+    def _on_details_toggled(self, shown: bool) -> None:
+        self.details_label.setVisible(shown)
+        self.adjustSize()
+        self.resized.emit()
+
+
+class ToastArea(QObject):
+    """Stacks toasts in the bottom-right corner of a window and keeps them there on resize."""
+
+    def __init__(self, host: QWidget) -> None:
+        super().__init__(host)
+        self._host = host
+        self._toasts: list[Toast] = []
+        host.installEventFilter(self)
+
+    @property
+    def toasts(self) -> list[Toast]:
+        """The toasts on screen, oldest first."""
+        return list(self._toasts)
+
+    def show_toast(
+        self, text: str, *, severity: Severity = "info", details: str | None = None
+    ) -> Toast:
+        """Show a notification; the oldest goes when there are too many."""
+        toast = Toast(text, severity=severity, details=details, parent=self._host)
+        toast.closed.connect(lambda: self._on_toast_closed(toast))
+        toast.resized.connect(self._restack)
+        self._toasts.append(toast)
+        while len(self._toasts) > MAX_TOASTS:
+            self._toasts[0].dismiss()
+        toast.adjustSize()
+        toast.show()
+        toast.raise_()
+        self._restack()
+        return toast
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._host and event.type() == QEvent.Type.Resize:
+            self._restack()
+        return False
+
+    def _on_toast_closed(self, toast: Toast) -> None:
+        if toast in self._toasts:
+            self._toasts.remove(toast)
+        self._restack()
+
+    def _restack(self) -> None:
+        bottom = self._host.height() - 16
+        for toast in reversed(self._toasts):
+            toast.adjustSize()
+            bottom -= toast.height()
+            toast.move(self._host.width() - toast.width() - 16, bottom)
+            bottom -= 8

@@ -1,0 +1,116 @@
+"""Settings: the dialog validates and saves preferences; window layout persists; no secrets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from guikit import until
+from PySide6.QtCore import QByteArray
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from pytestqt.qtbot import QtBot
+
+from genpro_desktop.core.api import DEFAULT_BASE_URL
+from genpro_desktop.core.paths import app_paths
+from genpro_desktop.gui.app import DesktopApp
+from genpro_desktop.gui.dialogs.settings_dialog import SettingsDialog
+from genpro_desktop.gui.preferences import Preferences, PreferenceStore, check_base_url
+
+MakeApp = Callable[..., Any]
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://api.gen.pro/v1", True),
+        ("http://127.0.0.1:8765/v1", True),
+        ("http://localhost:8765/v1", True),
+        ("http://api.gen.pro/v1", False),
+        ("ftp://api.gen.pro/v1", False),
+        ("https://user:pw@api.gen.pro/v1", False),
+        ("", False),
+    ],
+)
+def test_base_url_must_be_https_or_loopback(url: str, ok: bool) -> None:
+    assert (check_base_url(url) is None) is ok
+
+
+def test_the_dialog_refuses_an_unsafe_base_url(qtbot: QtBot, tmp_path: Path) -> None:
+    dialog = SettingsDialog(Preferences(download_dir=tmp_path))
+    qtbot.addWidget(dialog)
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert ok.isEnabled()
+    dialog.base_url_edit.setText("http://api.gen.pro/v1")
+    assert not ok.isEnabled()
+    assert dialog.base_url_problem.text()
+    dialog.base_url_edit.setText("http://127.0.0.1:9000/v1")
+    assert ok.isEnabled()
+
+
+def test_a_hand_edited_settings_file_cannot_force_an_unsafe_url(
+    isolated_data_dir: Path, qtbot: QtBot
+) -> None:
+    paths = app_paths().ensure()
+    store = PreferenceStore(paths)
+    store._settings.setValue("api/base_url", "http://evil.example/v1")
+    store._settings.setValue("appearance/theme", "neon")
+    prefs = store.load()
+    assert prefs.base_url == DEFAULT_BASE_URL
+    assert prefs.theme == "system"
+    with pytest.raises(ValueError, match="refusing"):
+        store._set("api/api_key", "x")
+
+
+async def test_settings_are_edited_saved_and_applied(
+    make_app: MakeApp, signed_in: object, isolated_data_dir: Path, tmp_path: Path
+) -> None:
+    app: DesktopApp = await make_app()
+    assert app.window is not None
+    assert app.flow is not None
+    assert app.flow.session is not None
+    window = app.window
+    window.settings_action.trigger()
+    await until(
+        lambda: (dialog := window.findChild(SettingsDialog)) is not None and dialog.isVisible(),
+        what="the settings dialog",
+    )
+    dialog = window.findChild(SettingsDialog)
+    assert dialog is not None
+    downloads = tmp_path / "videos"
+    dialog.download_dir_edit.setText(str(downloads))
+    dialog.auto_download_box.setChecked(True)
+    dialog.theme_combo.setCurrentIndex(dialog.theme_combo.findData("dark"))
+    dialog.prefix_combo.setCurrentIndex(dialog.prefix_combo.findData("vidsheet"))
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    await app.tasks.wait_idle()
+
+    assert app.preferences is not None
+    assert app.preferences.download_dir == downloads
+    tracker = app.flow.session.services.tracker
+    assert tracker.download_dir == downloads
+    assert tracker.auto_download
+    palette = QApplication.palette()
+    assert palette.color(QPalette.ColorRole.Window).lightness() < 80
+    saved = PreferenceStore(app_paths().ensure()).load()
+    assert saved == app.preferences
+    assert saved.path_prefix == "vidsheet"
+    app.apply_preferences(Preferences(download_dir=downloads))  # back to the system theme
+
+
+async def test_window_geometry_and_splitter_survive_a_restart(
+    make_app: MakeApp, signed_in: object
+) -> None:
+    first: DesktopApp = await make_app()
+    assert first.window is not None
+    first.window.resize(first.window.minimumSizeHint().width(), 540)
+    first.window.browser.splitter.setSizes([333, 700])
+    sizes = first.window.browser.splitter.sizes()
+    await first.aclose()
+    second: DesktopApp = await make_app()
+    assert second.window is not None
+    assert second.window.size().height() == 540
+    assert second.window.browser.splitter.sizes()[0] == sizes[0]
+    assert isinstance(second.prefs_store and second.prefs_store.layout("geometry"), QByteArray)

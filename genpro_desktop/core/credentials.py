@@ -6,7 +6,8 @@ and is never written to a file or a log by this app (security checklist S-1, S-3
 Only system keyrings are trusted (S-2): macOS Keychain, Windows Credential Locker, the
 freedesktop Secret Service (GNOME Keyring, KeePassXC...) directly or through libsecret, and
 KWallet. ``keyrings.alt`` (plain or weakly protected files), the ``null`` backend (silently drops
-secrets) and the ``fail`` backend (no keyring at all) are refused with ``InsecureKeyringError``,
+secrets) are refused with ``InsecureKeyringError``; the ``fail`` backend (no keyring at all) with
+``KeyringUnavailableError``,
 and so is any backend not on the list. keyring's ``ChainerBackend`` is used as-is when every
 backend it chains is trusted; when it mixes trusted and untrusted ones, the highest-priority
 trusted one is used directly, so a secret can never land in an untrusted store.
@@ -253,7 +254,10 @@ def trusted_backend(backend: KeyringBackend) -> KeyringBackend:
     if not _is_chainer(backend):
         problem = _distrust(backend)
         if problem is not None:
-            raise InsecureKeyringError(f"{problem} {_ADVICE}")
+            # keyring's `fail` backend means "no keyring at all", which is not an insecure one.
+            absent = backend_class_name(backend) == "keyring.backends.fail.Keyring"
+            error = KeyringUnavailableError if absent else InsecureKeyringError
+            raise error(f"{problem} {_ADVICE}")
         return backend
     children = _chained(backend)
     trusted = [child for child in children if _distrust(child) is None]

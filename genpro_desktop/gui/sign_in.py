@@ -96,7 +96,7 @@ def explain_storage_problem(exc: CredentialError) -> KeyStorageProblem:
         title = "The keyring prompt was dismissed"
     elif isinstance(exc, KeyringLockedError):
         title = "The keyring is locked"
-    elif isinstance(exc, InsecureKeyringError) and not str(exc).startswith("No system keyring"):
+    elif isinstance(exc, InsecureKeyringError):
         title = "Only an insecure keyring is available"
     elif isinstance(exc, KeyringUnavailableError):
         title = "No system keyring is available"

@@ -112,11 +112,21 @@ def chainer(*children: KeyringBackend) -> ChainerBackend:
 # -- refusing untrusted backends ------------------------------------------------------------
 
 
+def test_no_keyring_at_all_is_reported_as_unavailable_not_insecure() -> None:
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    store = KeyringCredentialStore()
+    for operation in (store.get, lambda: store.set(CANARY), store.delete):
+        with pytest.raises(KeyringUnavailableError) as caught:
+            operation()
+        assert not isinstance(caught.value, InsecureKeyringError)
+        assert "No system keyring is available" in str(caught.value)
+        assert "GEN_API_KEY" in str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("make", "named"),
     [
         (keyring.backends.null.Keyring, "keyring.backends.null.Keyring silently discards"),
-        (keyring.backends.fail.Keyring, "No system keyring is available"),
         (PlaintextKeyring, "keyrings.alt.file.PlaintextKeyring (from keyrings.alt)"),
         (ThirdPartyKeyring, "keyring_pass.ThirdPartyKeyring is not a system keyring"),
         (lambda: chainer(PlaintextKeyring(), keyring.backends.null.Keyring()), "no trusted"),

@@ -166,7 +166,7 @@ class UnreadableKeyring(MemoryCredentialStore):
     """A keyring that cannot even be read (no backend at all)."""
 
     def get(self) -> Secret | None:
-        raise InsecureKeyringError(
+        raise KeyringUnavailableError(
             "No system keyring is available (keyring chose keyring.backends.fail.Keyring)."
         )
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from genpro_desktop.cli.context import Context, GlobalOptions, Runtime
+from genpro_desktop.cli.context import Context, GlobalOptions, Runtime, store_error
 from genpro_desktop.cli.exit_codes import CliError, ExitCode, from_gen_error
 from genpro_desktop.cli.output import Output
 from genpro_desktop.cli.parser import build_parser
@@ -99,8 +99,26 @@ async def _run(ctx: Context, args: argparse.Namespace) -> int:
         err = from_gen_error(exc)
         ctx.out.error(err)
         return int(err.exit_code)
+    except Exception as exc:
+        err = _core_error(exc)
+        if err is None:
+            raise
+        ctx.out.error(err)
+        return int(err.exit_code)
     finally:
         await ctx.aclose()
+
+
+def _core_error(exc: Exception) -> CliError | None:
+    """Expected failures of the job engine as CLI errors; None for anything else (a bug)."""
+    from genpro_desktop.core.jobs import JobActionError, UnknownJobError
+    from genpro_desktop.core.store import StoreError
+
+    if isinstance(exc, StoreError):
+        return store_error(exc)
+    if isinstance(exc, JobActionError | UnknownJobError):
+        return CliError(str(exc), ExitCode.USAGE, error_code="usage_error")
+    return None
 
 
 def _redact(ctx: Context, text: str) -> str:

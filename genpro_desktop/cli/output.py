@@ -13,21 +13,15 @@ from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from rich.console import Console, RenderableType
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TransferSpeedColumn,
-)
 from rich.text import Text
 
 from genpro_desktop.cli.exit_codes import CliError, ExitCode
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 def _json_default(value: object) -> object:
@@ -99,6 +93,13 @@ class Output:
         if not self.json_mode:
             self.console.print(Text(text, style=style or ""))
 
+    def report(self, text: str, style: str | None = None) -> None:
+        """A result line meant for people: stdout, or stderr in --json mode (stdout is JSON)."""
+        if self.json_mode:
+            self.info(text, style)
+        else:
+            self.result(text, style)
+
     # -- stderr -----------------------------------------------------------------------------
 
     def info(self, text: str, style: str | None = None) -> None:
@@ -125,22 +126,30 @@ class Output:
         if not self.err.is_terminal:
             yield ProgressLine(self, None, label)
             return
+        # Imported here: scripts and pipes (no terminal) never pay for the live display.
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
         columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
         with Progress(*columns, console=self.err, transient=True) as progress:
             yield ProgressLine(self, progress, label)
 
 
 class DownloadBar:
-    """Byte progress of one download: a real bar when the size is known (terminal only)."""
+    """Byte progress of downloads: one real bar per download when the size is known (terminal
+    only; elsewhere a no-op)."""
 
     def __init__(self, progress: Progress | None) -> None:
         self._progress = progress
-        self._task = progress.add_task("Downloading", total=None) if progress else None
+        self._tasks: dict[str, TaskID] = {}
 
-    def __call__(self, report: DownloadReport) -> None:
-        """Progress callback for core.downloads.Downloader.download."""
-        if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, completed=report.bytes, total=report.total)
+    def __call__(self, report: DownloadReport, key: str = "", label: str = "Downloading") -> None:
+        """Progress callback: `key` tells concurrent downloads apart."""
+        if self._progress is None:
+            return
+        task = self._tasks.get(key)
+        if task is None:
+            task = self._tasks[key] = self._progress.add_task(label, total=None)
+        self._progress.update(task, completed=report.bytes, total=report.total)
 
 
 class DownloadReport(Protocol):
@@ -155,10 +164,18 @@ class DownloadReport(Protocol):
 
 @contextmanager
 def download_bar(output: Output) -> Iterator[DownloadBar]:
-    """A download progress bar on a terminal; a no-op callback otherwise."""
+    """Download progress bars on a terminal; a no-op callback otherwise."""
     if not output.err.is_terminal:
         yield DownloadBar(None)
         return
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TransferSpeedColumn,
+    )
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

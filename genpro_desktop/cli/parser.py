@@ -11,7 +11,7 @@ DESCRIPTION = """\
 Render, download and publish GEN Auto Content Engine videos from the terminal.
 
 The API key comes from GEN_API_KEY, else from the OS keyring (`genpro login`); it is never
-printed, logged or written to the settings file. The agent comes from --agent, else
+printed, logged or written to any file. The agent comes from --agent, else
 GEN_AGENT_ID, else the saved default (`genpro agents --set-default ID`; `genpro login` saves the
 only agent when the account has exactly one)."""
 
@@ -20,7 +20,7 @@ environment:
   GEN_API_KEY        API key (takes precedence over the keyring)
   GEN_API_BASE_URL   API base URL (default https://api.gen.pro/v1)
   GEN_AGENT_ID       agent id (takes precedence over the saved default)
-  GENPRO_DATA_DIR    keep every local file (settings, logs) in this one folder
+  GENPRO_DATA_DIR    keep every local file (job history, settings, logs) in this one folder
 
 exit codes:
   0 success          1 job failed/stopped    2 usage error or local refusal
@@ -86,7 +86,7 @@ def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> N
 def build_parser() -> CliArgumentParser:
     """The full `genpro` parser; each subparser sets `handler` to an async command function."""
     # Imported here so `parser` stays importable by the command modules' type hints.
-    from genpro_desktop.cli.commands import account, engines, local, publishing, renders, simulate
+    from genpro_desktop.cli.commands import account, engines, jobs, publishing, renders, simulate
 
     parser = CliArgumentParser(
         prog="genpro",
@@ -107,6 +107,6 @@ def build_parser() -> CliArgumentParser:
         required=True,
         parser_class=CliArgumentParser,
     )
-    for module in (account, engines, renders, publishing, local, simulate):
+    for module in (account, engines, renders, publishing, jobs, simulate):
         module.register(subparsers, [common])
     return parser

@@ -1,112 +1,156 @@
-"""The CLI's small settings file: default agent and saved engines per agent.
+"""The CLI's settings: default agent and saved engines per agent, kept in the local store.
 
-Stored as JSON at `<data dir>/cli-settings.json`. It never holds the API key (that lives in the
-OS keyring or GEN_API_KEY). Writes are atomic (temp file + os.replace) so a crash cannot leave
-half a file behind.
+They live in the same SQLite database as the job history (`core.store`: `settings` and
+`saved_engines`), shared with the desktop app. Earlier versions of the CLI wrote them to
+`<config dir>/cli-settings.json`; that file is imported once, then renamed to
+`cli-settings.json.migrated`. `--demo` keeps settings in memory only. The API key is never here.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 SETTINGS_FILE_NAME = "cli-settings.json"
+MIGRATED_SUFFIX = ".migrated"
+CORRUPT_SUFFIX = ".corrupt"
+DEFAULT_AGENT_KEY = "default_agent_id"
+MIGRATED_KEY = "cli_settings_json_migrated"
 # The app's private folders are user-only (core.paths does the same for the folders it creates).
 PRIVATE_DIR_MODE = 0o700
 
 
-@dataclass
-class CliSettings:
-    """Default agent id and engine ids saved per agent id."""
+class SettingsBackend(Protocol):
+    """The part of core.store.Store the settings use (a dict stands in for --demo)."""
 
-    default_agent_id: str | None = None
-    engines: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
+    async def get_setting(self, key: str) -> Any | None: ...
 
-    def saved_engines(self, agent_id: str) -> list[str]:
-        """Engine ids saved for one agent, in the order they were added."""
-        return list(self.engines.get(agent_id, []))
+    async def set_setting(self, key: str, value: Any) -> None: ...
 
-    def add_engine(self, agent_id: str, engine_id: str) -> bool:
-        """Remember an engine for an agent; False when it was already saved."""
-        saved = self.engines.setdefault(agent_id, [])
-        if engine_id in saved:
-            return False
-        saved.append(engine_id)
-        return True
+    async def saved_engines(self, agent_id: str) -> list[str]: ...
 
-    def remove_engine(self, agent_id: str, engine_id: str) -> bool:
-        """Forget an engine; False when it was not saved."""
-        saved = self.engines.get(agent_id, [])
+    async def save_engine(self, agent_id: str, engine_id: str) -> None: ...
+
+    async def forget_engine(self, agent_id: str, engine_id: str) -> None: ...
+
+
+class MemorySettings:
+    """Settings that vanish with the process (--demo must not change the real ones)."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = {}
+        self._engines: dict[str, list[str]] = {}
+
+    async def get_setting(self, key: str) -> Any | None:
+        """The value, or None."""
+        return self._values.get(key)
+
+    async def set_setting(self, key: str, value: Any) -> None:
+        """Set a value; None removes it."""
+        if value is None:
+            self._values.pop(key, None)
+        else:
+            self._values[key] = value
+
+    async def saved_engines(self, agent_id: str) -> list[str]:
+        """Engines saved for the agent, oldest first."""
+        return list(self._engines.get(agent_id, []))
+
+    async def save_engine(self, agent_id: str, engine_id: str) -> None:
+        """Remember an engine (idempotent)."""
+        saved = self._engines.setdefault(agent_id, [])
         if engine_id not in saved:
+            saved.append(engine_id)
+
+    async def forget_engine(self, agent_id: str, engine_id: str) -> None:
+        """Forget an engine (idempotent)."""
+        saved = self._engines.get(agent_id, [])
+        if engine_id in saved:
+            saved.remove(engine_id)
+
+
+class Settings:
+    """Default agent and saved engines, over the store (or memory in --demo)."""
+
+    def __init__(self, backend: SettingsBackend) -> None:
+        self.backend = backend
+
+    async def default_agent(self) -> str | None:
+        """The saved default agent id, or None."""
+        value = await self.backend.get_setting(DEFAULT_AGENT_KEY)
+        return str(value) if isinstance(value, str | int) and str(value) else None
+
+    async def set_default_agent(self, agent_id: str | None) -> None:
+        """Save (or, with None, forget) the default agent."""
+        await self.backend.set_setting(DEFAULT_AGENT_KEY, agent_id)
+
+    async def saved_engines(self, agent_id: str) -> list[str]:
+        """Engine ids saved for an agent, in the order they were added."""
+        return await self.backend.saved_engines(agent_id)
+
+    async def add_engine(self, agent_id: str, engine_id: str) -> bool:
+        """Remember an engine for an agent; False when it was already saved."""
+        if engine_id in await self.backend.saved_engines(agent_id):
             return False
-        saved.remove(engine_id)
-        if not saved:
-            del self.engines[agent_id]
+        await self.backend.save_engine(agent_id, engine_id)
         return True
 
-    def to_json(self) -> dict[str, Any]:
-        """The on-disk shape."""
-        return {"version": 1, "default_agent_id": self.default_agent_id, "engines": self.engines}
-
-    @classmethod
-    def from_json(cls, data: object) -> CliSettings:
-        """Parse the on-disk shape, ignoring anything malformed rather than failing."""
-        if not isinstance(data, dict):
-            raise ValueError("the settings file does not hold a JSON object")
-        default = data.get("default_agent_id")
-        engines: dict[str, list[str]] = {}
-        raw_engines = data.get("engines")
-        if isinstance(raw_engines, dict):
-            for agent, ids in raw_engines.items():
-                if isinstance(ids, list):
-                    engines[str(agent)] = [str(i) for i in ids if isinstance(i, str | int)]
-        return cls(
-            default_agent_id=str(default) if default not in (None, "") else None, engines=engines
-        )
+    async def remove_engine(self, agent_id: str, engine_id: str) -> bool:
+        """Forget an engine; False when it was not saved."""
+        if engine_id not in await self.backend.saved_engines(agent_id):
+            return False
+        await self.backend.forget_engine(agent_id, engine_id)
+        return True
 
 
-class SettingsStore:
-    """Loads and saves CliSettings; `path=None` keeps them in memory only (used by --demo)."""
+def read_legacy_file(path: Path) -> tuple[str | None, dict[str, list[str]]]:
+    """Parse an old cli-settings.json: (default agent, engines per agent); ValueError if bad."""
+    data: object = json.loads(path.read_text("utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("the settings file does not hold a JSON object")
+    fields: dict[str, Any] = {str(k): v for k, v in data.items()}  # pyright: ignore[reportUnknownVariableType]
+    default = fields.get("default_agent_id")
+    engines: dict[str, list[str]] = {}
+    raw_engines = fields.get("engines")
+    if isinstance(raw_engines, dict):
+        for agent, ids in raw_engines.items():  # pyright: ignore[reportUnknownVariableType]
+            if isinstance(ids, list):
+                engines[str(agent)] = [str(i) for i in ids if isinstance(i, str | int)]  # pyright: ignore[reportUnknownVariableType]
+    agent = str(default) if isinstance(default, str | int) and str(default) else None
+    return agent, engines
 
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.warning: str | None = None
-        self._corrupt = False
-        self._cached: CliSettings | None = None
 
-    def load(self) -> CliSettings:
-        """Read the settings; a missing file is empty settings, a corrupt one warns and is empty."""
-        if self._cached is not None:
-            return self._cached
-        settings = CliSettings()
-        if self.path is not None and self.path.exists():
-            try:
-                settings = CliSettings.from_json(json.loads(self.path.read_text("utf-8")))
-            except (OSError, ValueError) as exc:
-                self.warning = f"ignoring unreadable settings file {self.path}: {exc}"
-                self._corrupt = True
-        self._cached = settings
-        return settings
+async def migrate_legacy_file(backend: SettingsBackend, config_dir: Path) -> str | None:
+    """Import an old cli-settings.json into the store once; returns a warning to show, if any.
 
-    def save(self, settings: CliSettings) -> None:
-        """Write the settings atomically (a corrupt previous file is kept as *.corrupt)."""
-        self._cached = settings
-        if self.path is None:
-            return
-        self.path.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
-        if self._corrupt and self.path.exists():
-            os.replace(self.path, self.path.with_suffix(".json.corrupt"))
-            self._corrupt = False
-        text = json.dumps(settings.to_json(), indent=2, sort_keys=True) + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=".cli-settings-", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    Values already in the store win (the desktop app may have set them). The file is renamed to
+    `*.migrated` (or `*.corrupt` when unreadable) so it is never imported twice.
+    """
+    path = config_dir / SETTINGS_FILE_NAME
+    if not path.exists() or await backend.get_setting(MIGRATED_KEY):
+        return None
+    warning: str | None = None
+    try:
+        default, engines = read_legacy_file(path)
+    except (OSError, ValueError) as exc:
+        warning = f"ignoring unreadable settings file {path}: {exc}"
+        _move_aside(path, path.with_name(path.name + CORRUPT_SUFFIX))
+        await backend.set_setting(MIGRATED_KEY, True)
+        return warning
+    if default is not None and await backend.get_setting(DEFAULT_AGENT_KEY) is None:
+        await backend.set_setting(DEFAULT_AGENT_KEY, default)
+    for agent, ids in engines.items():
+        for engine_id in ids:
+            await backend.save_engine(agent, engine_id)
+    await backend.set_setting(MIGRATED_KEY, True)
+    _move_aside(path, path.with_name(path.name + MIGRATED_SUFFIX))
+    return warning
+
+
+def _move_aside(path: Path, target: Path) -> None:
+    try:
+        os.replace(path, target)
+    except OSError:
+        return  # the store remembers the import; a file we cannot rename is simply left

@@ -1,42 +1,29 @@
-"""Waiting for a generation or a publish job: polling with back-off, progress and timeouts.
+"""Waiting for jobs through the tracker: its events drive the display, `tracker.wait()` the end.
 
-GEN documents no progress percentage or ETA (gen-api.md 7.4), so the live display shows only a
-spinner, the elapsed time and the latest status. Time comes from the injected `Clock`, so tests
-drive a whole wait without sleeping.
+The CLI never polls GEN itself: the tracker (core.jobs) owns one task per job and the cadence
+(renders from 2 s backing off to 15 s, publish jobs from 5 s to 60 s, with jitter). This module
+subscribes to the tracker's events to show a spinner with the elapsed time and the latest state
+on a terminal (one stderr line per change otherwise), and a byte bar for downloads. GEN documents
+no progress percentage for renders, so none is shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol
 
 from genpro_desktop.cli.context import Context
 from genpro_desktop.cli.exit_codes import CliError, ExitCode
+from genpro_desktop.cli.jobview import KIND_NOUN, short_id, state_text
+from genpro_desktop.cli.output import DownloadBar, ProgressLine, download_bar
 from genpro_desktop.core.api import JobStatus
 
-# A status GEN sends that we do not know is shown as-is; this many in a row ends the wait.
-UNKNOWN_STATUS_LIMIT = 3
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Poll delays: `initial`, then x`factor` each time, capped at `maximum` seconds."""
-
-    initial: float
-    factor: float
-    maximum: float
-
-    def delays(self) -> Iterator[float]:
-        """The infinite sequence of delays."""
-        delay = self.initial
-        while True:
-            yield delay
-            delay = min(self.maximum, delay * self.factor)
-
-
-GENERATION_POLL = Backoff(initial=2.0, factor=1.5, maximum=15.0)
-PUBLISH_POLL = Backoff(initial=5.0, factor=1.5, maximum=60.0)
+if TYPE_CHECKING:
+    from genpro_desktop.core.jobs.events import JobEvent
+    from genpro_desktop.core.jobs.model import LocalJob
+    from genpro_desktop.core.services import AppServices
 
 
 class HasStatus(Protocol):
@@ -49,11 +36,8 @@ class HasStatus(Protocol):
     def raw_status(self) -> str | None: ...
 
 
-T = TypeVar("T", bound=HasStatus)
-
-
 def status_text(item: HasStatus) -> str:
-    """The status in words, naming the raw value when GEN sent one we don't know."""
+    """A GEN status in words, naming the raw value when GEN sent one we don't know."""
     if item.status is JobStatus.UNKNOWN:
         return f"unknown ({item.raw_status!r})"
     return item.status.value
@@ -66,87 +50,141 @@ class WaitSpec:
     noun: str
     item_id: str
     resume_command: str
-    backoff: Backoff
     timeout: float | None = None
     id_field: str = "generation_id"
 
 
-async def wait_until_done(
-    ctx: Context,
-    fetch: Callable[[], Awaitable[T]],
-    *,
-    spec: WaitSpec,
-    first: T | None = None,
-) -> T:
-    """Poll `fetch` until the item is completed/failed/stopped.
+async def wait_for_job(
+    ctx: Context, services: AppServices, job: LocalJob, spec: WaitSpec
+) -> LocalJob:
+    """Wait (through the tracker) until `job` is finished or needs the user.
 
-    Raises CliError with exit 8 when `spec.timeout` elapses and exit 1 after
-    UNKNOWN_STATUS_LIMIT unknown statuses in a row. Errors from `fetch` propagate unchanged.
-    While waiting, Ctrl-C makes main() print how to resume (the job itself is not stopped).
+    Exit 8 (`timeout`) when `spec.timeout` elapses; Ctrl-C makes main() print how to resume. The
+    job itself is never stopped by the CLI giving up.
     """
-    with ctx.interrupt_hint(_interrupted(spec)):
-        return await _poll(ctx, fetch, spec, first)
+    from genpro_desktop.core.jobs.tracker_core import WaitTimeout
+
+    with ctx.interrupt_hint(interrupted(spec)), _live(ctx, services, [job], single=True):
+        try:
+            return await services.tracker.wait(job.id, timeout=spec.timeout)
+        except WaitTimeout:
+            latest = await services.tracker.get(job.id)
+            raise timed_out(spec, latest) from None
 
 
-async def _poll(
-    ctx: Context, fetch: Callable[[], Awaitable[T]], spec: WaitSpec, first: T | None
-) -> T:
-    clock = ctx.clock
-    start = clock.now()
-    delays = spec.backoff.delays()
-    current = first if first is not None else await fetch()
-    unknown_streak = 0
-    with ctx.out.progress(f"{spec.noun} {spec.item_id}") as progress:
-        while True:
-            elapsed = clock.now() - start
-            progress.update(status_text(current), elapsed)
-            if current.status.is_terminal:
-                return current
-            if current.status is JobStatus.UNKNOWN:
-                unknown_streak += 1
-                if unknown_streak >= UNKNOWN_STATUS_LIMIT:
-                    raise _needs_attention(spec, current)
+async def wait_for_jobs(ctx: Context, services: AppServices, jobs: Sequence[LocalJob]) -> None:
+    """Wait until every job is finished or parked, showing one line per change (resume)."""
+    hint = CliError(
+        "Stopped waiting; the jobs keep going on GEN and stay in the local history.",
+        ExitCode.INTERRUPTED,
+        error_code="interrupted",
+        hint="Resume with `genpro resume --wait`.",
+    )
+    with ctx.interrupt_hint(hint), _live(ctx, services, jobs, single=False):
+        # One after the other: the tracker works on all of them meanwhile, so this takes as
+        # long as the slowest job, without a helper task per job.
+        for job in jobs:
+            await services.tracker.wait(job.id)
+
+
+def job_label(job: LocalJob) -> str:
+    """ "Render 3f2a9c1b (generation 880001)" for progress lines."""
+    label = f"{KIND_NOUN[job.kind]} {short_id(job.id)}"
+    if job.remote_id:
+        label += f" ({job.remote_id})"
+    return label
+
+
+@contextmanager
+def _live(
+    ctx: Context, services: AppServices, jobs: Sequence[LocalJob], *, single: bool
+) -> Iterator[None]:
+    """Show progress of `jobs` from tracker events while the block runs."""
+    watched = {job.id: job for job in jobs}
+    start = ctx.clock.now()
+    last: dict[str, str] = {}
+    downloads = [job for job in jobs if job.kind.value == "download"]
+    label = job_label(jobs[0]) if single and jobs else "Jobs"
+    with ExitStack() as stack:
+        # rich allows one live display at a time: a byte bar for downloads, else a spinner.
+        if downloads:
+            bar = stack.enter_context(download_bar(ctx.out))
+            line = ProgressLine(ctx.out, None, label)
+        else:
+            bar = DownloadBar(None)
+            line = stack.enter_context(ctx.out.progress(label))
+
+        def on_event(event: JobEvent) -> None:
+            job = event.job
+            if job is None:
+                if event.type == "tracker_paused" and event.detail:
+                    ctx.out.info(f"Tracking paused: {event.detail}", style="yellow")
+                elif event.type == "tracker_resumed":
+                    ctx.out.info("Tracking resumed.")
+                return
+            if job.id not in watched:
+                return
+            if event.type == "download_progress":
+                if event.progress is not None:
+                    bar(event.progress, job.id, job_label(job))
+                return
+            # One line per state change (a download's percentage is the bar's business).
+            if last.get(job.id) == job.state.value:
+                return
+            last[job.id] = job.state.value
+            text = state_text(job)
+            elapsed = ctx.clock.now() - start
+            if single:
+                line.update(text, elapsed)
             else:
-                unknown_streak = 0
-            delay = next(delays)
-            if spec.timeout is not None:
-                remaining = spec.timeout - elapsed
-                if remaining <= 0:
-                    raise _timed_out(spec, current)
-                delay = min(delay, remaining)
-            await clock.sleep(delay)
-            current = await fetch()
+                ctx.out.info(f"{job_label(job)}: {text} ({elapsed:.0f} s)")
+
+        for job in jobs:
+            last[job.id] = job.state.value
+            if single:
+                line.update(state_text(job), 0.0)
+        unsubscribe = services.events.subscribe(on_event)
+        try:
+            yield
+        finally:
+            unsubscribe()
 
 
-def _needs_attention(spec: WaitSpec, current: HasStatus) -> CliError:
-    raw = current.raw_status
+def needs_attention(spec: WaitSpec, job: LocalJob) -> CliError:
+    """Exit 1 for a job the tracker parked as needs_attention (unknown status x3, 404, ...)."""
+    reason = job.attention_reason or "GEN reported something the CLI cannot act on"
+    extra: dict[str, object] = {spec.id_field: spec.item_id, "status": "unknown"}
+    if job.raw_status:
+        extra["raw_status"] = job.raw_status
     return CliError(
-        f"{spec.noun} {spec.item_id} needs attention: GEN reported the unknown status {raw!r} "
-        f"{UNKNOWN_STATUS_LIMIT} times in a row, so the CLI stopped waiting.",
+        f"{spec.noun} {spec.item_id} needs attention: {reason}.",
         ExitCode.JOB_FAILED,
         error_code="needs_attention",
-        hint=f"Check it in the GEN app, or later with `{spec.resume_command}`.",
-        extra={spec.id_field: spec.item_id, "status": "unknown", "raw_status": raw},
+        hint=f"Check it in the GEN app or with `{spec.resume_command}`; "
+        f"`genpro dismiss {short_id(job.id)}` removes it from the attention list.",
+        extra={**extra, "job_id": job.id},
     )
 
 
-def _timed_out(spec: WaitSpec, current: HasStatus) -> CliError:
+def timed_out(spec: WaitSpec, job: LocalJob) -> CliError:
+    """Exit 8: `--timeout` elapsed; the job keeps going on GEN (and in the local history)."""
     return CliError(
         f"Stopped waiting after {spec.timeout:g} s; {spec.noun.lower()} {spec.item_id} is still "
-        f"{status_text(current)} and keeps going on GEN.",
+        f"{state_text(job)} and keeps going on GEN.",
         ExitCode.TIMEOUT,
         error_code="timeout",
-        hint=f"Resume with `{spec.resume_command} --wait`.",
-        extra={spec.id_field: spec.item_id, "status": current.status.value},
+        hint=f"Resume with `{spec.resume_command} --wait` (or `genpro resume --wait`).",
+        extra={spec.id_field: spec.item_id, "status": job.state.value, "job_id": job.id},
     )
 
 
-def _interrupted(spec: WaitSpec) -> CliError:
+def interrupted(spec: WaitSpec) -> CliError:
+    """What Ctrl-C while waiting reports (exit 130): the job was not stopped."""
     return CliError(
         f"Stopped waiting; {spec.noun.lower()} {spec.item_id} was not stopped and keeps going "
         "on GEN.",
         ExitCode.INTERRUPTED,
         error_code="interrupted",
-        hint=f"Resume with `{spec.resume_command} --wait`.",
+        hint=f"Resume with `{spec.resume_command} --wait` (or `genpro resume --wait`).",
         extra={spec.id_field: spec.item_id},
     )

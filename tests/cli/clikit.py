@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 import io
+import itertools
 import json
+import signal
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,42 +19,97 @@ from genpro_desktop.simulator import ManualClock, Simulator
 
 
 class SimDrivenClock:
-    """A core.clock.Clock whose sleep moves the simulator's clock: waits finish at once."""
+    """A core.clock.Clock on virtual time that also moves the simulator's clock.
+
+    Sleeps resolve in deadline order, and only once every other task of the loop (except the
+    command's main task) is itself asleep on this clock: a poll waiting for an HTTP answer or a
+    store write holds time still, so the order of events is what real time would give, without
+    any real waiting. A sleep that is cancelled (e.g. the tracker closing) never moves time.
+    """
+
+    TICK_S = 0.0005  # real seconds between checks
 
     def __init__(self, sim_clock: ManualClock) -> None:
         self.sim_clock = sim_clock
         self._now = 0.0
         self.sleeps: list[float] = []
+        self._heap: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._asleep: set[asyncio.Future[None]] = set()
+        self._seq = itertools.count()
+        self._ticker: asyncio.Task[None] | None = None
 
     def now(self) -> float:
-        """Seconds slept so far."""
+        """Virtual seconds elapsed."""
         return self._now
-
-    async def sleep(self, seconds: float) -> None:
-        """Advance both clocks by `seconds` without waiting."""
-        seconds = max(0.0, float(seconds))
-        self.sleeps.append(seconds)
-        self._now += seconds
-        self.sim_clock.advance(seconds)
-        await asyncio.sleep(0)
 
     def wall(self) -> datetime:
         """The simulator's wall time, so 'the future' means the same to both sides."""
         return self.sim_clock.wall()
 
+    async def sleep(self, seconds: float) -> None:
+        """Sleep `seconds` of virtual time (resolved by the ticker, in deadline order)."""
+        seconds = max(0.0, float(seconds))
+        self.sleeps.append(seconds)
+        loop = asyncio.get_running_loop()
+        wake: asyncio.Future[None] = loop.create_future()
+        heapq.heappush(self._heap, (self._now + seconds, next(self._seq), wake))
+        self._asleep.add(wake)
+        if self._ticker is None or self._ticker.done() or self._ticker.get_loop() is not loop:
+            self._ticker = loop.create_task(self._tick(), name="sim-driven-clock")
+        try:
+            await wake
+        finally:
+            self._asleep.discard(wake)
+            if not wake.done():
+                wake.cancel()
+        self.woke(len(self.sleeps))
+
+    def woke(self, count: int) -> None:
+        """Hook for subclasses: called after a sleep ended normally."""
+
+    async def _tick(self) -> None:
+        me = asyncio.current_task()
+        while True:
+            await asyncio.sleep(self.TICK_S)
+            while self._heap and self._heap[0][2].done():
+                heapq.heappop(self._heap)
+            if not self._heap or not self._everyone_asleep(me):
+                continue
+            deadline, _, wake = heapq.heappop(self._heap)
+            if deadline > self._now:
+                self.sim_clock.advance(deadline - self._now)
+                self._now = deadline
+            wake.set_result(None)
+
+    def _everyone_asleep(self, me: asyncio.Task[None] | None) -> bool:
+        for task in asyncio.all_tasks():
+            if task is me or task.done() or _is_main(task):
+                continue
+            waiter = getattr(task, "_fut_waiter", None)
+            if waiter is None or waiter not in self._asleep:
+                return False
+        return True
+
+
+def _is_main(task: asyncio.Task[object]) -> bool:
+    """The command's own task (main._run): it waits on the tracker, not on the clock."""
+    return getattr(task.get_coro(), "__qualname__", "") == "_run"
+
 
 class InterruptingClock(SimDrivenClock):
-    """Presses Ctrl-C (raises KeyboardInterrupt) on the `after`-th sleep."""
+    """Presses Ctrl-C when the `after`-th sleep ends: a real SIGINT, which asyncio.run turns
+    into cancelling the command's main task and then KeyboardInterrupt, as in a terminal."""
 
     def __init__(self, sim_clock: ManualClock, after: int = 1) -> None:
         super().__init__(sim_clock)
         self.after = after
+        self.pressed = False
 
-    async def sleep(self, seconds: float) -> None:
-        """Sleep, then interrupt when the count is reached."""
-        await super().sleep(seconds)
-        if len(self.sleeps) >= self.after:
-            raise KeyboardInterrupt
+    def woke(self, count: int) -> None:
+        """Interrupt once the count is reached."""
+        if count >= self.after and not self.pressed:
+            self.pressed = True
+            signal.raise_signal(signal.SIGINT)
 
 
 @dataclass

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,18 @@ class TtyInput(io.StringIO):
 
 
 def _settings(data_dir: Path) -> dict:
-    return json.loads((data_dir / "config" / "cli-settings.json").read_text("utf-8"))
+    """The settings table of the local store (read-only), as {key: JSON value}."""
+    db = data_dir / "data" / "genpro.sqlite3"
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        rows = conn.execute("SELECT key, value FROM settings").fetchall()
+    return {key: json.loads(value) for key, value in rows}
+
+
+def _saved_engines(data_dir: Path) -> list[tuple[str, str]]:
+    db = data_dir / "data" / "genpro.sqlite3"
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        rows = conn.execute("SELECT agent_id, engine_id FROM saved_engines ORDER BY rowid")
+        return [(str(agent), str(engine)) for agent, engine in rows.fetchall()]
 
 
 @pytest.fixture
@@ -148,6 +161,8 @@ def test_agents_set_default_is_used_when_nothing_else_says(
     settings = _settings(isolated_data_dir)
     assert settings["default_agent_id"] == "4711"
     assert DEMO_API_KEY not in json.dumps(settings)  # never the key
+    db = isolated_data_dir / "data" / "genpro.sqlite3"
+    assert DEMO_API_KEY.encode() not in db.read_bytes()
     assert signed_out("credits").code == 0
     cleared = signed_out("agents", "--clear-default")
     assert cleared.code == 0
@@ -190,3 +205,32 @@ def test_a_corrupt_settings_file_warns_and_is_kept_aside(
     assert "Warning: ignoring unreadable settings file" in result.err
     assert (config / "cli-settings.json.corrupt").read_text("utf-8") == "{not json"
     assert _settings(isolated_data_dir)["default_agent_id"] == "4711"
+    again = signed_out("agents", "--json")
+    assert "Warning" not in again.err
+
+
+def test_an_old_settings_file_is_imported_once(
+    signed_out: Cli, monkeypatch: pytest.MonkeyPatch, isolated_data_dir: Path
+):
+    """Issue 2 kept settings in cli-settings.json; they move into the store, once."""
+    monkeypatch.setenv("GEN_API_KEY", DEMO_API_KEY)
+    config = isolated_data_dir / "config"
+    config.mkdir(parents=True)
+    legacy = {"version": 1, "default_agent_id": "4711", "engines": {"4711": ["9103", 9102]}}
+    (config / "cli-settings.json").write_text(json.dumps(legacy), "utf-8")
+    listed = signed_out("engines", "--json")
+    assert listed.code == 0, listed.err
+    assert [(e["id"], e["source"]) for e in listed.json_lines()] == [
+        ("9101", "server"),
+        ("9102", "server"),
+        ("9103", "server"),
+    ]
+    assert _settings(isolated_data_dir)["default_agent_id"] == "4711"
+    assert _saved_engines(isolated_data_dir) == [("4711", "9103"), ("4711", "9102")]
+    assert not (config / "cli-settings.json").exists()
+    assert (config / "cli-settings.json.migrated").exists()
+    # Changes made afterwards are not undone by the old file coming back.
+    assert signed_out("agents", "--clear-default").code == 0
+    (config / "cli-settings.json").write_text(json.dumps(legacy), "utf-8")
+    assert signed_out("credits").code == 2  # no default agent any more
+    assert "default_agent_id" not in _settings(isolated_data_dir)

@@ -86,13 +86,6 @@ def test_fixed_prefix_is_used(cli: Cli, sim: Simulator):
     assert sim.journal.count("GET", r"^/v1/vidsheet/") == 0
 
 
-@pytest.mark.parametrize("command", ["jobs", "resume"])
-def test_jobs_and_resume_are_honestly_not_available_yet(cli: Cli, command: str):
-    result = cli(command, "--json")
-    assert result.code == 2
-    assert result.only_json()["error"].startswith("not available yet:")
-
-
 def test_internal_error_is_one_line_plus_a_log_file(
     cli: Cli, monkeypatch: pytest.MonkeyPatch, isolated_data_dir: Path
 ):
@@ -241,4 +234,32 @@ def test_module_entry_point_end_to_end(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [obj["id"] for obj in lines] == ["9101", "9102", "9103"]
+    assert "Traceback" not in done.stderr
+
+
+def test_demo_render_and_download_in_a_real_process(tmp_path: Path):
+    """`--demo` tracks its jobs in a throwaway store: the real history stays untouched."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"GEN_API_KEY", "GEN_AGENT_ID", "GEN_API_BASE_URL"}
+    }
+    data = tmp_path / "data"
+    env["GENPRO_DATA_DIR"] = str(data)
+    out = tmp_path / "videos"
+    command = ["--demo", "render", "9101", "41017", "--download", f"{out}/", "--json"]
+    done = subprocess.run(
+        [sys.executable, "-m", "genpro_desktop.cli", *command],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    obj = json.loads(done.stdout)
+    assert obj["status"] == "completed"
+    assert Path(obj["path"]).parent == out
+    assert Path(obj["path"]).stat().st_size == obj["bytes"]
+    assert not (data / "data" / "genpro.sqlite3").exists()
     assert "Traceback" not in done.stderr

@@ -9,7 +9,7 @@ from clikit import Cli, InterruptingClock
 from genpro_desktop.simulator import Simulator, faults
 
 MEDIA = "https://cdn.gen.pro/outputs/render_880001.mp4"
-PUBLISH_KEYS = {"user_job_id", "status", "post_id", "failed_reason"}
+PUBLISH_KEYS = {"user_job_id", "status", "post_id", "failed_reason", "job_id"}
 
 
 def _sent_data(sim: Simulator) -> dict:
@@ -64,8 +64,8 @@ def test_publish_wait_reports_the_post_id(cli: Cli, sim: Simulator):
     obj = result.only_json()
     assert obj["status"] == "completed"
     assert obj["post_id"]
-    assert cli.clock.sleeps[:2] == [5.0, 7.5]  # publish polling: 5 s, x1.5, up to 60 s
-    assert sim.journal.find("GET", r"/user_jobs/")[0].sim_time == 5.0
+    # The tracker polls publish jobs from 5 s (+-20 %), backing off x1.5 up to 60 s.
+    assert 4.0 <= sim.journal.find("GET", r"/user_jobs/")[0].sim_time <= 6.0
 
 
 def test_publish_status_human_and_failure(cli: Cli, sim: Simulator):
@@ -127,11 +127,26 @@ def test_publish_outcome_unknown_exits_7(cli: Cli, sim: Simulator):
     assert sim.journal.count("POST", r"/user_jobs") == 1
 
 
-def test_allow_duplicate_is_accepted(cli: Cli):
-    result = cli("publish", "--media-url", MEDIA, "--description", "x", "--allow-duplicate")
-    assert result.code == 0
+def test_the_same_post_twice_is_refused_unless_allowed(cli: Cli, sim: Simulator):
+    first = cli("publish", "--media-url", MEDIA, "--description", "Same  #gen", "--json")
+    assert first.code == 0, first.err
+    # Same caption up to spacing and case: still the same post.
+    again = cli("publish", "--media-url", MEDIA, "--description", "same #GEN", "--json")
+    assert again.code == 2
+    obj = again.only_json()
+    assert obj["error_code"] == "duplicate_publish"
+    assert obj["duplicates"] == [first.only_json()["job_id"]]
+    assert "--allow-duplicate" in again.err
+    assert sim.journal.count("POST", r"/user_jobs") == 1
+    allowed = cli(
+        "publish", "--media-url", MEDIA, "--description", "same #GEN", "--allow-duplicate"
+    )
+    assert allowed.code == 0, allowed.err
+    assert sim.journal.count("POST", r"/user_jobs") == 2
+    other = cli("publish", "--media-url", MEDIA, "--description", "Another caption")
+    assert other.code == 0
     help_text = cli("publish", "--help", base_url=None)
-    assert "no effect yet" in " ".join(help_text.out.split())
+    assert "--allow-duplicate" in help_text.out
 
 
 def test_publish_wait_timeout_exits_8(cli: Cli, sim: Simulator):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import socket
 from pathlib import Path
@@ -13,7 +14,15 @@ from genpro_desktop.simulator import Simulator, faults
 
 ENGINE = "9101"
 FRESH_CELL = "41017"  # row 3 of engine 9101: never rendered
-GEN_KEYS = {"generation_id", "status", "failed_reason", "url", "thumbnail_url", "execution_cost"}
+GEN_KEYS = {
+    "generation_id",
+    "status",
+    "failed_reason",
+    "url",
+    "thumbnail_url",
+    "execution_cost",
+    "job_id",
+}
 
 
 def test_render_without_wait_prints_the_generation_and_sends_one_post(cli: Cli, sim: Simulator):
@@ -40,19 +49,22 @@ def test_render_wait_polls_with_backoff_until_completed(cli: Cli, sim: Simulator
     assert obj["execution_cost"] == "47.5"
     assert obj["url"].endswith(".mp4")
     assert obj["thumbnail_url"]
-    # 2 s, then x1.5: the render completes at 8 s on the sim clock.
-    assert cli.clock.sleeps[:3] == [2.0, 3.0, 4.5]
-    assert sum(cli.clock.sleeps) >= 8
+    # The tracker polls: 2 s, then x1.5, each +-20 %; the render completes at 8 s (sim clock).
     polls = sim.journal.find("GET", r"/generations/")
-    assert polls[0].sim_time == 2.0  # GEN's "pending" answer stood in for a first poll at 0 s
+    assert 1.6 <= polls[0].sim_time <= 2.4  # GEN's "pending" answer stood in for a poll at 0 s
+    assert polls[-1].sim_time >= 8
+    assert 2 <= len(polls) <= 5
 
 
 def test_backoff_caps_at_15_seconds(cli: Cli, sim: Simulator):
     sim.state.script_render(pending_s=10, done_s=120)
     result = cli("render", ENGINE, FRESH_CELL, "--wait", "--json")
     assert result.code == 0
-    assert max(cli.clock.sleeps) == 15.0
-    assert cli.clock.sleeps[:5] == [2.0, 3.0, 4.5, 6.75, 10.125]
+    polls = [entry.sim_time for entry in sim.journal.find("GET", r"/generations/")]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(polls)]
+    assert max(gaps) <= 15.0 * 1.2 + 1e-9  # capped at 15 s, +-20 % jitter
+    assert max(gaps) >= 15.0 * 0.8
+    assert len(polls) < 20  # backed off: 120 s with 2 s polls would be 60
 
 
 def test_render_wait_and_download_verifies_the_file(cli: Cli, tmp_path: Path):
@@ -95,7 +107,8 @@ def test_timeout_exits_8_and_says_how_to_resume(cli: Cli, sim: Simulator):
     obj = result.only_json()
     assert obj["exit_code"] == 8
     assert obj["error_code"] == "timeout"
-    assert sum(cli.clock.sleeps) == 30
+    assert 30.0 in cli.clock.sleeps
+    assert cli.clock.now() == 30.0  # the wait ended at the timeout, not at a later poll
     assert f"genpro status {obj['generation_id']} --wait" in result.err
 
 

@@ -11,7 +11,6 @@ from rich.text import Text
 from genpro_desktop.cli.context import KEY_ENV, Context
 from genpro_desktop.cli.exit_codes import CliError, ExitCode, usage_error
 from genpro_desktop.cli.output import decimal_text
-from genpro_desktop.core.credentials import CredentialError
 
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -88,9 +87,11 @@ async def run_login(ctx: Context, args: argparse.Namespace) -> int:
         raise usage_error("No API key was entered.")
     if any(ch.isspace() for ch in key):
         raise usage_error("That does not look like an API key (it contains spaces).")
-    async with ctx.make_client(key) as client:
+    async with ctx.make_client(key, None) as client:
         me = await client.me.get()
         agents = await client.agents.list()
+    from genpro_desktop.core.credentials import CredentialError
+
     try:
         ctx.credential_store.set(key)
     except CredentialError as exc:
@@ -100,11 +101,11 @@ async def run_login(ctx: Context, args: argparse.Namespace) -> int:
             error_code="keyring_unavailable",
             hint=f"Set {KEY_ENV} in your environment instead.",
         ) from exc
-    settings = ctx.settings.load()
-    ctx.warn_settings()
-    if settings.default_agent_id is None and len(agents) == 1:
-        settings.default_agent_id = agents[0].id
-        ctx.settings.save(settings)
+    settings = await ctx.settings()
+    default = await settings.default_agent()
+    if default is None and len(agents) == 1:
+        default = agents[0].id
+        await settings.set_default_agent(default)
         ctx.out.info(f"Default agent set to {agents[0].id} ({agents[0].name or 'unnamed'}).")
     ctx.out.result(f"Signed in as {_user_line(me.name, me.email, me.username)}.")
     ctx.out.info("The key is saved in the OS keyring.")
@@ -117,7 +118,7 @@ async def run_login(ctx: Context, args: argparse.Namespace) -> int:
             "name": me.name,
             "username": me.username,
             "key_source": "keyring",
-            "default_agent_id": settings.default_agent_id,
+            "default_agent_id": default,
         }
     )
     return ExitCode.OK
@@ -127,6 +128,8 @@ async def run_logout(ctx: Context, args: argparse.Namespace) -> int:
     """`genpro logout`: delete the saved key."""
     if ctx.options.demo:
         raise usage_error("--demo uses the built-in demo key; there is nothing to log out of.")
+    from genpro_desktop.core.credentials import CredentialError
+
     store = ctx.credential_store
     try:
         had_key = store.get() is not None
@@ -149,7 +152,7 @@ async def run_whoami(ctx: Context, args: argparse.Namespace) -> int:
     """`genpro whoami`: the user behind the key."""
     client = await ctx.client()
     me = await client.me.get()
-    agent = ctx.agent_id
+    agent = await ctx.agent_id()
     ctx.out.emit(
         {
             "id": me.id,
@@ -176,24 +179,22 @@ async def run_whoami(ctx: Context, args: argparse.Namespace) -> int:
 
 async def run_agents(ctx: Context, args: argparse.Namespace) -> int:
     """`genpro agents`: list agents or save the default one."""
-    settings = ctx.settings.load()
-    ctx.warn_settings()
+    settings = await ctx.settings()
     if args.clear_default:
-        settings.default_agent_id = None
-        ctx.settings.save(settings)
+        await settings.set_default_agent(None)
         ctx.out.result("The default agent was cleared.")
         ctx.out.emit({"default_agent_id": None})
         return ExitCode.OK
     client = await ctx.client()
     if args.set_default:
         agent = await client.agents.get(args.set_default)  # 403/404/422: not yours or no such agent
-        settings.default_agent_id = agent.id
-        ctx.settings.save(settings)
+        await settings.set_default_agent(agent.id)
         ctx.out.result(f"Default agent: {agent.id} ({agent.name or 'unnamed'}).")
         ctx.out.emit({"default_agent_id": agent.id, "name": agent.name})
         return ExitCode.OK
     agents = await client.agents.list()
-    current = ctx.agent_id
+    current = await ctx.agent_id()
+    default = await settings.default_agent()
     table = Table(title=None, header_style="bold")
     table.add_column("", no_wrap=True)
     table.add_column("Agent ID", no_wrap=True)
@@ -206,7 +207,7 @@ async def run_agents(ctx: Context, args: argparse.Namespace) -> int:
                 "id": agent.id,
                 "name": agent.name,
                 "workspace_id": agent.workspace_id,
-                "default": agent.id == settings.default_agent_id,
+                "default": agent.id == default,
                 "selected": chosen,
             }
         )
@@ -226,7 +227,7 @@ async def run_agents(ctx: Context, args: argparse.Namespace) -> int:
 
 async def run_credits(ctx: Context, args: argparse.Namespace) -> int:
     """`genpro credits`: the workspace's available credits."""
-    agent = ctx.require_agent()
+    agent = await ctx.require_agent()
     client = await ctx.client()
     balance = await client.credit_balance(agent)
     generic = decimal_text(balance.generic)

@@ -50,7 +50,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         description="List the agent's engines (--json: one object per engine, with its source). "
         "GEN documents no route that lists engines; when the server has none, this shows the "
         "engines you saved for the agent plus the agent's setup engine. Saved engines live in "
-        "the CLI settings file, per agent.",
+        "the local store (shared with the desktop app), per agent.",
     )
     group = p.add_mutually_exclusive_group()
     group.add_argument(
@@ -106,13 +106,11 @@ def parse_engine_ref(text: str) -> str:
 
 async def run_engines(ctx: Context, args: argparse.Namespace) -> int:
     """`genpro engines`: list, add or remove engines for the agent."""
-    agent = ctx.require_agent()
-    settings = ctx.settings.load()
-    ctx.warn_settings()
+    agent = await ctx.require_agent()
+    settings = await ctx.settings()
     if args.remove:
-        removed = settings.remove_engine(agent, args.remove)
+        removed = await settings.remove_engine(agent, args.remove)
         if removed:
-            ctx.settings.save(settings)
             ctx.out.result(f"Forgot engine {args.remove} for agent {agent}.")
         else:
             ctx.out.result(f"Engine {args.remove} was not saved for agent {agent}.")
@@ -122,14 +120,13 @@ async def run_engines(ctx: Context, args: argparse.Namespace) -> int:
     if args.add:
         engine_id = parse_engine_ref(args.add)
         engine = await client.engines.get(engine_id, agent_id=agent)  # 404/422 if not reachable
-        added = settings.add_engine(agent, engine.id)
-        ctx.settings.save(settings)
+        added = await settings.add_engine(agent, engine.id)
         title = engine.title or f"Engine {engine.id}"
         verb = "Saved" if added else "Already saved:"
         ctx.out.result(f"{verb} engine {engine.id} ({title}) for agent {agent}.")
         ctx.out.emit({"id": engine.id, "title": engine.title, "source": "saved", "agent_id": agent})
         return ExitCode.OK
-    listing = await list_engines(client, agent_id=agent, saved=settings.saved_engines(agent))
+    listing = await list_engines(client, agent_id=agent, saved=await settings.saved_engines(agent))
     if not listing.server_lists_engines:
         ctx.out.info(NO_LIST_MESSAGE)
     table = Table(header_style="bold")
@@ -151,7 +148,7 @@ async def run_engines(ctx: Context, args: argparse.Namespace) -> int:
 
 async def run_engine(ctx: Context, args: argparse.Namespace) -> int:
     """`genpro engine ENGINE_ID`: the grid, with each row's final-video cell and take status."""
-    agent = ctx.require_agent()
+    agent = await ctx.require_agent()
     client = await ctx.client()
     engine = await client.engines.get(args.engine_id, agent_id=agent)
     grid = build_grid(engine)

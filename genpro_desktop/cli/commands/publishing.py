@@ -1,13 +1,16 @@
-"""publish and publish-status: TikTok publishing through GEN's user_jobs (gen-api.md 11.2)."""
+"""publish and publish-status: TikTok publishing through GEN's user_jobs (gen-api.md 11.2).
+
+`publish` goes through the core PublishService (local checks, the duplicate guard, one in-flight
+submission per post) and the tracker (write-ahead intent, one POST, durable state).
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
-import uuid
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.table import Table
@@ -16,8 +19,11 @@ from rich.text import Text
 from genpro_desktop.cli.commands.renders import positive_seconds
 from genpro_desktop.cli.context import Context
 from genpro_desktop.cli.exit_codes import CliError, ExitCode, usage_error
-from genpro_desktop.cli.waiting import PUBLISH_POLL, WaitSpec, status_text, wait_until_done
-from genpro_desktop.core.api import JobStatus, OutcomeUnknownError, PublishContent, UserJob
+from genpro_desktop.cli.jobview import short_id, state_text
+from genpro_desktop.cli.submission import note_new_job, raise_if_not_started
+from genpro_desktop.cli.waiting import WaitSpec, needs_attention, status_text, wait_for_job
+from genpro_desktop.core.api import JobStatus, UserJob
+from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
 from genpro_desktop.core.publishing import (
     PublishForm,
     ScheduleError,
@@ -26,6 +32,10 @@ from genpro_desktop.core.publishing import (
     validate_publish,
     zone_name,
 )
+
+if TYPE_CHECKING:
+    from genpro_desktop.core.publishing.service import DuplicatePublishError as _Duplicate
+    from genpro_desktop.core.services import AppServices
 
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -37,7 +47,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         description="Publish a video to the TikTok account connected to the agent in the GEN "
         "app. The request is checked locally first (caption at most 2,200 UTF-16 units, where "
         "emoji count 2; --at in the future); a refusal exits 2 and sends nothing. The request "
-        "is never re-sent automatically once it may have reached GEN.",
+        "is never re-sent automatically once it may have reached GEN, and the same post twice "
+        "is refused unless --allow-duplicate.",
     )
     p.add_argument("--media-url", required=True, metavar="URL", help="public video URL")
     p.add_argument("--description", required=True, metavar="TEXT", help="the caption")
@@ -59,8 +70,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--allow-duplicate",
         action="store_true",
-        help="accepted for forward compatibility; it has no effect yet: the duplicate guard "
-        "needs the local job history, which a later version adds",
+        help="post even though the same video with the same caption and schedule was already "
+        "published or is pending from this computer (refused otherwise, exit 2)",
     )
     p.set_defaults(handler=run_publish)
 
@@ -100,117 +111,167 @@ def local_zone(env: Any = os.environ) -> tzinfo:
     return datetime.now().astimezone().tzinfo or UTC
 
 
-def _check_request(ctx: Context, args: argparse.Namespace) -> PublishContent:
-    """Validate locally; exit 2 (nothing sent) on any error."""
-    now = ctx.clock.wall()
-    scheduled: datetime | None = None
-    if args.at is not None:
-        zone = local_zone(ctx.runtime.env)
-        try:
-            scheduled = parse_schedule(args.at, now, zone)
-        except ScheduleError as exc:
-            raise usage_error(f"--at: {exc}") from exc
-        ctx.out.info(
-            f"Scheduled for {format_utc(scheduled)} "
-            f"({scheduled.astimezone(zone).strftime('%Y-%m-%d %H:%M')} {zone_name(zone)})."
-        )
-    form = PublishForm(
-        media_url=args.media_url,
-        description=args.description,
-        title=args.title,
-        thumbnail_url=args.thumbnail_url,
-        scheduled_time=scheduled,
+def _schedule(ctx: Context, args: argparse.Namespace) -> tuple[datetime | None, str | None]:
+    """--at as an aware local time plus the IANA zone it was meant in (exit 2 if unreadable)."""
+    if args.at is None:
+        return None, None
+    zone = local_zone(ctx.runtime.env)
+    try:
+        scheduled = parse_schedule(args.at, ctx.clock.wall(), zone)
+    except ScheduleError as exc:
+        raise usage_error(f"--at: {exc}") from exc
+    local = scheduled.astimezone(zone)
+    name = getattr(zone, "key", None)
+    ctx.out.info(
+        f"Scheduled for {format_utc(scheduled)} "
+        f"({local.strftime('%Y-%m-%d %H:%M')} {zone_name(zone)})."
     )
-    report = validate_publish(form, now)
-    for issue in report.warnings:
-        ctx.out.warn(issue.message)
-    if report.errors:
-        first, *rest = report.errors
-        message = " ".join(issue.message for issue in (first, *rest))
-        raise usage_error(f"Not published, nothing was sent: {message}")
-    return PublishContent(
-        media_url=args.media_url,
-        description=args.description,
-        title=args.title,
-        thumbnail_url=args.thumbnail_url,
-        scheduled_time=scheduled,
-    )
+    # Without an IANA name (a bare offset), the instant is kept in UTC.
+    return (local, name) if isinstance(name, str) else (scheduled, None)
 
 
 async def run_publish(ctx: Context, args: argparse.Namespace) -> int:
-    """`genpro publish`: validate, create the publish job, optionally wait for the post id."""
-    request = _check_request(ctx, args)
-    agent = ctx.require_agent()
-    client = await ctx.client()
-    key = str(uuid.uuid4())
+    """`genpro publish`: validate, refuse duplicates, create the publish job, optionally wait."""
+    from genpro_desktop.core.publishing.service import (
+        DuplicatePublishError,
+        PublishError,
+        PublishRequest,
+        PublishValidationError,
+    )
+
+    scheduled, zone = _schedule(ctx, args)
+    agent = await ctx.require_agent()
+    request = PublishRequest(
+        agent_id=agent,
+        media_url=args.media_url,
+        caption=args.description,
+        title=args.title,
+        thumbnail_url=args.thumbnail_url,
+        scheduled_local=scheduled,
+        schedule_tz=zone,
+    )
+    services = await ctx.services()
     check = "Check TikTok (or the GEN app) for the post before publishing again."
     hint = CliError(
         "Interrupted while sending the publish request; it may or may not have been accepted.",
         ExitCode.INTERRUPTED,
         error_code="interrupted",
-        hint=check,
-        extra={"idempotency_key": key},
+        hint=f"{check} `genpro jobs --kind publish` lists it.",
     )
     try:
-        with ctx.interrupt_hint(hint):
-            created = await client.user_jobs.create_publish(
-                request, agent_id=agent, idempotency_key=key
-            )
-    except OutcomeUnknownError as exc:
-        used = exc.idempotency_key or key
-        raise CliError(
-            f"{exc} The post may have been queued; nothing was re-sent.",
-            ExitCode.OUTCOME_UNKNOWN,
-            error_code="outcome_unknown",
-            hint=f"{check} Idempotency key: {used}",
-            extra={"idempotency_key": used},
+        with ctx.interrupt_hint(hint), note_new_job(services, hint):
+            job = await services.publisher.publish(request, allow_duplicate=args.allow_duplicate)
+    except PublishValidationError as exc:
+        for issue in exc.report.warnings:
+            ctx.out.warn(issue.message)
+        raise usage_error(str(exc)) from exc
+    except PublishError as exc:  # the duplicate guard: DuplicatePublishError
+        raise (
+            _duplicate(exc) if isinstance(exc, DuplicatePublishError) else usage_error(str(exc))
         ) from exc
-    job_id = created.user_job_id
+    for issue in _warnings(ctx, args):
+        ctx.out.warn(issue)
+    raise_if_not_started(job, check=check)
+    uid = job.remote_id or ""
     if not args.wait:
-        ctx.out.result(f"Publish job {job_id} created.")
-        ctx.out.info(f"Follow it with `genpro publish-status {job_id} --wait`.")
-        ctx.out.emit(
-            {"user_job_id": job_id, "status": "pending", "post_id": None, "failed_reason": None}
+        ctx.out.result(f"Publish job {uid} created.")
+        ctx.out.info(
+            f"Follow it with `genpro publish-status {uid} --wait` (local job {short_id(job.id)})."
         )
+        ctx.out.emit(publish_json(job))
         return ExitCode.OK
-    ctx.out.info(f"Publish job {job_id} created. Waiting for it (Ctrl-C stops waiting only).")
-    # GEN queues a new publish job as pending; the first GET comes after 5 s.
-    queued = UserJob.model_validate({"id": job_id, "status": "pending"})
-    job = await _wait(ctx, job_id, agent, args.timeout, first=queued)
+    ctx.out.info(f"Publish job {uid} created. Waiting for it (Ctrl-C stops waiting only).")
+    job = await _wait(ctx, services, job, args.timeout)
     return _finish(ctx, job)
 
 
+def _warnings(ctx: Context, args: argparse.Namespace) -> list[str]:
+    """Non-blocking remarks (shown after a successful submit): ignored title, http:// media."""
+    form = PublishForm(
+        media_url=args.media_url,
+        description=args.description,
+        title=args.title,
+        thumbnail_url=args.thumbnail_url,
+        scheduled_time=None,
+    )
+    return [issue.message for issue in validate_publish(form, ctx.clock.wall()).warnings]
+
+
+def _duplicate(exc: _Duplicate) -> CliError:
+    return CliError(
+        str(exc),
+        ExitCode.USAGE,
+        error_code="duplicate_publish",
+        hint="Nothing was sent. Post it again anyway with --allow-duplicate.",
+        extra={"duplicates": [job.id for job in exc.existing]},
+    )
+
+
 async def run_publish_status(ctx: Context, args: argparse.Namespace) -> int:
-    """`genpro publish-status USER_JOB_ID`: show (or wait for) a publish job."""
-    agent = ctx.require_agent()
-    client = await ctx.client()
-    job = await client.user_jobs.get(args.user_job_id, agent_id=agent)
-    if args.wait:
-        job = await _wait(ctx, args.user_job_id, agent, args.timeout, first=job)
+    """`genpro publish-status USER_JOB_ID`: show a publish job, or follow it (tracker)."""
+    agent = await ctx.require_agent()
+    uid = args.user_job_id
+    if not args.wait:
+        client = await ctx.client()
+        remote = await client.user_jobs.get(uid, agent_id=agent)
+        return _show_user_job(ctx, remote)
+    services = await ctx.services()
+    if await services.store.find_by_remote(JobKind.PUBLISH, uid) is None:
+        await services.client.user_jobs.get(uid, agent_id=agent)  # an unknown id exits 4 here
+    job = await services.tracker.adopt_user_job(uid, agent_id=agent)
+    if job.is_parked:
+        job = await services.tracker.refresh(job.id)  # asked again: read GEN once more
+    job = await _wait(ctx, services, job, args.timeout)
     return _finish(ctx, job)
 
 
 async def _wait(
-    ctx: Context, job_id: str, agent: str, limit: float | None, first: UserJob | None = None
-) -> UserJob:
-    client = await ctx.client()
+    ctx: Context, services: AppServices, job: LocalJob, limit: float | None
+) -> LocalJob:
+    uid = job.remote_id or job.id
     spec = WaitSpec(
         noun="Publish job",
-        item_id=job_id,
-        resume_command=f"genpro publish-status {job_id}",
-        backoff=PUBLISH_POLL,
+        item_id=uid,
+        resume_command=f"genpro publish-status {uid}",
         timeout=limit,
         id_field="user_job_id",
     )
+    job = await wait_for_job(ctx, services, job, spec)
+    if job.state is JobState.NEEDS_ATTENTION:
+        ctx.out.emit(publish_json(job))
+        raise needs_attention(spec, job)
+    return job
 
-    async def fetch() -> UserJob:
-        return await client.user_jobs.get(job_id, agent_id=agent)
 
-    return await wait_until_done(ctx, fetch, spec=spec, first=first)
+def publish_json(job: LocalJob) -> dict[str, Any]:
+    """The --json object for publish/publish-status from the local job."""
+    status = job.state.value
+    if job.state is JobState.NEEDS_ATTENTION and job.raw_status:
+        status = "unknown"
+    obj: dict[str, Any] = {
+        "user_job_id": job.remote_id,
+        "status": status,
+        "post_id": job.post_id,
+        "failed_reason": job.failed_reason,
+    }
+    if job.state is JobState.NEEDS_ATTENTION and job.raw_status:
+        obj["raw_status"] = job.raw_status
+    obj["job_id"] = job.id
+    return obj
 
 
-def publish_json(job: UserJob) -> dict[str, Any]:
-    """The --json object for publish/publish-status."""
+def _finish(ctx: Context, job: LocalJob) -> int:
+    if job.state is JobState.OUTCOME_UNKNOWN:
+        raise_if_not_started(job, check="Check TikTok (or the GEN app) for the post.")
+    ctx.out.emit(publish_json(job))
+    _show(ctx, job.remote_id, state_text(job), job.state.value, job.post_id, job.failed_reason)
+    if job.state in (JobState.FAILED, JobState.STOPPED, JobState.DISMISSED):
+        return ExitCode.JOB_FAILED
+    return ExitCode.OK
+
+
+def api_publish_json(job: UserJob) -> dict[str, Any]:
+    """The --json object for publish-status straight from GEN."""
     obj: dict[str, Any] = {
         "user_job_id": job.id,
         "status": job.status.value,
@@ -222,21 +283,9 @@ def publish_json(job: UserJob) -> dict[str, Any]:
     return obj
 
 
-def _finish(ctx: Context, job: UserJob) -> int:
-    ctx.out.emit(publish_json(job))
-    style = {"completed": "green", "failed": "red", "stopped": "yellow"}.get(job.status.value, "")
-    ctx.out.show(
-        Text.assemble(f"Publish job {job.id}: ", (status_text(job), f"bold {style}".strip()))
-    )
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="dim", no_wrap=True)
-    grid.add_column(overflow="fold")
-    if job.post_id:
-        grid.add_row("Post id", Text(job.post_id))
-    if job.failed_reason:
-        grid.add_row("Reason", Text(job.failed_reason))
-    if grid.row_count:
-        ctx.out.show(grid)
+def _show_user_job(ctx: Context, job: UserJob) -> int:
+    ctx.out.emit(api_publish_json(job))
+    _show(ctx, job.id, status_text(job), job.status.value, job.post_id, job.failed_reason)
     if job.status is JobStatus.UNKNOWN:
         ctx.out.info(
             f"Publish job {job.id} needs attention: GEN reports the unknown status "
@@ -247,3 +296,24 @@ def _finish(ctx: Context, job: UserJob) -> int:
     if job.status in (JobStatus.FAILED, JobStatus.STOPPED):
         return ExitCode.JOB_FAILED
     return ExitCode.OK
+
+
+def _show(
+    ctx: Context,
+    uid: str | None,
+    text: str,
+    state: str,
+    post_id: str | None,
+    failed_reason: str | None,
+) -> None:
+    style = {"completed": "green", "failed": "red", "stopped": "yellow"}.get(state, "")
+    ctx.out.show(Text.assemble(f"Publish job {uid}: ", (text, f"bold {style}".strip())))
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(overflow="fold")
+    if post_id:
+        grid.add_row("Post id", Text(post_id))
+    if failed_reason:
+        grid.add_row("Reason", Text(failed_reason))
+    if grid.row_count:
+        ctx.out.show(grid)

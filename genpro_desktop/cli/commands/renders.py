@@ -1,33 +1,37 @@
-"""render, status, stop, download: the render -> poll -> download path (gen-api.md 7-9)."""
+"""render, status, stop, download: the render -> track -> download path (gen-api.md 7-9).
+
+Renders, waits and downloads go through the core tracker (write-ahead intent, one POST, durable
+state, resumable downloads). `status` without --wait and `stop` are single requests to GEN, so
+they also work while the desktop app holds the single-instance lock.
+"""
 
 from __future__ import annotations
 
 import argparse
-import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
 
 from genpro_desktop.cli.context import Context
+from genpro_desktop.cli.downloading import destination, download_render
 from genpro_desktop.cli.exit_codes import CliError, ExitCode, usage_error
-from genpro_desktop.cli.output import decimal_text, download_bar
-from genpro_desktop.cli.waiting import GENERATION_POLL, WaitSpec, status_text, wait_until_done
+from genpro_desktop.cli.jobview import STATE_STYLES, short_id, state_text
+from genpro_desktop.cli.output import decimal_text
+from genpro_desktop.cli.submission import note_new_job, raise_if_not_started
+from genpro_desktop.cli.waiting import WaitSpec, needs_attention, status_text, wait_for_job
 from genpro_desktop.core.api import (
     Generation,
     JobCannotBeStoppedError,
     JobStatus,
     OutcomeUnknownError,
 )
-from genpro_desktop.core.downloads import (
-    DownloadError,
-    DownloadResult,
-    DownloadVerificationError,
-    InsufficientSpaceError,
-    format_bytes,
-    safe_filename,
-)
+from genpro_desktop.core.downloads import format_bytes
+from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
+
+if TYPE_CHECKING:
+    from genpro_desktop.core.services import AppServices
 
 _STATUS_STYLES = {
     JobStatus.COMPLETED: "green",
@@ -119,68 +123,55 @@ def _add_timeout(parser: argparse.ArgumentParser) -> None:
 
 async def run_render(ctx: Context, args: argparse.Namespace) -> int:
     """`genpro render ENGINE_ID CELL_ID`: start a render, optionally wait and download."""
-    agent = ctx.require_agent()
-    client = await ctx.client()
-    key = str(uuid.uuid4())
+    agent = await ctx.require_agent()
+    target = destination(args.download) if args.download is not None else None
+    services = await ctx.services()
     check = f"`genpro engine {args.engine_id}` (the row's current take)"
     hint = CliError(
         "Interrupted while starting the render; it may or may not have started.",
         ExitCode.INTERRUPTED,
         error_code="interrupted",
-        hint=f"Check {check} before rendering again.",
-        extra={"idempotency_key": key},
+        hint=f"Check {check}; `genpro jobs` lists it and `genpro retry JOB` re-sends it with "
+        "the same idempotency key.",
     )
-    try:
-        with ctx.interrupt_hint(hint):
-            started = await client.renders.create(
-                args.engine_id, args.cell_id, agent_id=agent, idempotency_key=key
-            )
-    except OutcomeUnknownError as exc:
-        raise CliError(
-            f"{exc} The render may have started (and been charged); nothing was re-sent.",
-            ExitCode.OUTCOME_UNKNOWN,
-            error_code="outcome_unknown",
-            hint=f"Check {check} before rendering again. Idempotency key: "
-            f"{exc.idempotency_key or key}",
-            extra={"idempotency_key": exc.idempotency_key or key},
-        ) from exc
-    gid = started.generation_id
-    # GEN answers {generation_id, status: "pending"}; a missing status means the same. This
-    # stands in for the first poll, so the first GET comes after 2 s.
-    created = Generation.model_validate({"id": gid, "status": started.raw_status or "pending"})
-    if args.download is None and not args.wait:
-        ctx.out.result(f"Render started: generation {gid} ({status_text(created)}).")
-        ctx.out.info(f"Follow it with `genpro status {gid} --wait`.")
-        ctx.out.emit(
-            {
-                "generation_id": gid,
-                "status": created.status.value,
-                "failed_reason": None,
-                "url": None,
-                "thumbnail_url": None,
-                "execution_cost": None,
-            }
-        )
+    with ctx.interrupt_hint(hint), note_new_job(services, hint):
+        job = await services.tracker.submit_render(args.engine_id, args.cell_id, agent_id=agent)
+    raise_if_not_started(job, check=check)
+    gid = job.remote_id or ""
+    if target is None and not args.wait:
+        ctx.out.result(f"Render started: generation {gid} ({job.state.value}).")
+        ctx.out.info(f"Follow it with `genpro status {gid} --wait` (local job {short_id(job.id)}).")
+        ctx.out.emit(generation_json(job))
         return ExitCode.OK
     ctx.out.info(f"Render started: generation {gid}. Waiting for it (Ctrl-C stops waiting only).")
-    gen = await _wait(ctx, gid, args.timeout, first=created)
-    target = destination(args.download) if args.download is not None else None
-    return await _finish(ctx, gen, download=target)
+    job = await _wait(ctx, services, job, args.timeout)
+    return await _finish(ctx, services, job, download=target)
 
 
 async def run_status(ctx: Context, args: argparse.Namespace) -> int:
-    """`genpro status GENERATION_ID`: show (or wait for) one generation."""
-    client = await ctx.client()
-    gen = await client.generations.get(args.generation_id)
-    if args.wait:
-        gen = await _wait(ctx, args.generation_id, args.timeout, first=gen)
-    return await _finish(ctx, gen, download=None)
+    """`genpro status GENERATION_ID`: show one generation, or follow it through the tracker."""
+    gid = args.generation_id
+    if not args.wait:
+        # A read: straight from GEN, so it works while the desktop app tracks jobs.
+        client = await ctx.client()
+        gen = await client.generations.get(gid)
+        return _show_generation(ctx, gen)
+    agent = await ctx.agent_id()
+    services = await ctx.services()
+    if await services.store.find_by_remote(JobKind.RENDER, gid) is None:
+        # Read once first: an unknown id is refused here (exit 4) instead of being tracked.
+        await services.client.generations.get(gid)
+    job = await services.tracker.adopt_generation(gid, agent_id=agent)
+    if job.is_parked:
+        job = await services.tracker.refresh(job.id)  # asked again: read GEN once more
+    job = await _wait(ctx, services, job, args.timeout)
+    return await _finish(ctx, services, job, download=None)
 
 
 async def run_stop(ctx: Context, args: argparse.Namespace) -> int:
     """`genpro stop GENERATION_ID`: stop a generation, then re-read it."""
-    client = await ctx.client()
     gid = args.generation_id
+    client = await ctx.client()
     try:
         await client.generations.stop(gid)
     except JobCannotBeStoppedError as exc:
@@ -200,6 +191,8 @@ async def run_stop(ctx: Context, args: argparse.Namespace) -> int:
             extra={"idempotency_key": exc.idempotency_key, "generation_id": gid},
         ) from exc
     # A stop request alone does not prove the job stopped (gen-api.md 7.5): show what GEN says now.
+    # The tracker (this CLI's next tracking command, or the desktop app) records it on its next
+    # read of the job.
     gen = await client.generations.get(gid)
     if gen.status is JobStatus.STOPPED:
         ctx.out.info(
@@ -207,116 +200,124 @@ async def run_stop(ctx: Context, args: argparse.Namespace) -> int:
         )
     else:
         ctx.out.info(f"Stop requested; GEN now reports {status_text(gen)}.")
-    _report(ctx, gen, None)
+    _report_generation(ctx, gen)
     return ExitCode.OK
 
 
 async def run_download(ctx: Context, args: argparse.Namespace) -> int:
     """`genpro download GENERATION_ID [PATH_OR_DIR]`: download a completed generation's video."""
-    client = await ctx.client()
     gid = args.generation_id
-    gen = await client.generations.get(gid)
+    agent = await ctx.agent_id()
+    services = await ctx.services()
+    gen = await services.client.generations.get(gid)
     if gen.status in (JobStatus.FAILED, JobStatus.STOPPED):
         ctx.out.info(f"Nothing to download: generation {gid} {gen.status.value}.")
-        return await _finish(ctx, gen, download=None)
+        return _show_generation(ctx, gen)
     if gen.status is not JobStatus.COMPLETED:
         raise usage_error(
             f"Generation {gid} is {status_text(gen)}; there is nothing to download yet.",
             hint=f"Wait for it with `genpro status {gid} --wait`, then download again.",
         )
-    return await _finish(ctx, gen, download=destination(args.dest))
+    job = await services.tracker.adopt_generation(gid, agent_id=agent)
+    if job.is_parked:
+        job = await services.tracker.refresh(job.id)  # GEN says completed now: take it
+    # A newly adopted job is read at once; waiting turns it into the completed local job.
+    job = await services.tracker.wait(job.id)
+    return await _finish(ctx, services, job, download=destination(args.dest))
 
 
 # -- shared ---------------------------------------------------------------------------------
 
 
 async def _wait(
-    ctx: Context, gid: str, limit: float | None, first: Generation | None = None
-) -> Generation:
-    client = await ctx.client()
+    ctx: Context, services: AppServices, job: LocalJob, limit: float | None
+) -> LocalJob:
+    gid = job.remote_id or job.id
     spec = WaitSpec(
         noun="Generation",
         item_id=gid,
         resume_command=f"genpro status {gid}",
-        backoff=GENERATION_POLL,
         timeout=limit,
     )
-    return await wait_until_done(ctx, lambda: client.generations.get(gid), spec=spec, first=first)
+    return await wait_for_job(ctx, services, job, spec)
 
 
-async def _finish(ctx: Context, gen: Generation, *, download: Path | None) -> int:
-    """Report a generation (downloading it first when asked) and return the exit code."""
-    if gen.status is JobStatus.UNKNOWN:
-        _report(ctx, gen, None)
-        ctx.out.info(
-            f"Generation {gen.id} needs attention: GEN reports the unknown status "
-            f"{gen.raw_status!r}.",
-            style="magenta",
-        )
-        return ExitCode.JOB_FAILED
-    if gen.status in (JobStatus.FAILED, JobStatus.STOPPED):
-        _report(ctx, gen, None)
+async def _finish(
+    ctx: Context, services: AppServices, job: LocalJob, *, download: Path | None
+) -> int:
+    """Report a render job (downloading it first when asked) and return the exit code."""
+    gid = job.remote_id or job.id
+    if job.state is JobState.NEEDS_ATTENTION:
+        _report(ctx, job, None)
+        spec = WaitSpec("Generation", gid, f"genpro status {gid}")
+        raise needs_attention(spec, job)
+    if job.state is JobState.OUTCOME_UNKNOWN:
+        raise_if_not_started(job, check="the row in the GEN app")
+    if job.state in (JobState.FAILED, JobState.STOPPED, JobState.DISMISSED):
+        _report(ctx, job, None)
         return ExitCode.JOB_FAILED
     saved = None
-    if download is not None and gen.status is JobStatus.COMPLETED:
-        saved = await _download(ctx, gen, download)
-    _report(ctx, gen, saved)
+    if download is not None and job.state is JobState.COMPLETED:
+        saved = await download_render(ctx, services, job, download)
+    _report(ctx, job, saved)
     return ExitCode.OK
 
 
-def destination(raw: str | None) -> Path:
-    """Where to download: a file or folder path; "out/" (trailing separator) makes a new folder."""
-    if raw is None:
-        return Path.cwd()
-    path = Path(raw).expanduser()
-    if raw.endswith(("/", "\\")) and not path.exists():
-        path.mkdir(parents=True, exist_ok=True)
-    return path
+def generation_json(job: LocalJob, saved: LocalJob | None = None) -> dict[str, Any]:
+    """The --json object for render/status/download, from the local job."""
+    status = job.state.value
+    if job.state is JobState.NEEDS_ATTENTION:
+        status = "unknown" if job.raw_status else job.state.value
+    obj: dict[str, Any] = {
+        "generation_id": job.remote_id,
+        "status": status,
+        "failed_reason": job.failed_reason,
+        "url": job.output_url,
+        "thumbnail_url": job.thumbnail_url,
+        "execution_cost": decimal_text(job.execution_cost),
+    }
+    if job.state is JobState.NEEDS_ATTENTION and job.raw_status:
+        obj["raw_status"] = job.raw_status
+    obj["job_id"] = job.id
+    if saved is not None:
+        obj.update(path=saved.target_path, sha256=saved.sha256, bytes=saved.bytes_done)
+    return obj
 
 
-async def _download(ctx: Context, gen: Generation, dest: Path) -> DownloadResult:
-    url = gen.video_url
-    retry = f"`genpro download {gen.id} {dest}`"
-    if not url:
-        raise CliError(
-            f"Generation {gen.id} completed but GEN returned no video URL to download.",
-            ExitCode.UNREACHABLE,
-            error_code="no_output",
-            extra={"generation_id": gen.id},
-        )
-    downloader = await ctx.downloader()
-    try:
-        with download_bar(ctx.out) as bar:
-            return await downloader.download(
-                url, dest, suggested_name=safe_filename(None, None, gen.id), progress=bar
-            )
-    except DownloadVerificationError as exc:
-        raise CliError(
-            f"The download failed verification and was deleted: {exc}",
-            ExitCode.VERIFICATION,
-            error_code="verification_failed",
-            hint=f"The generation itself is fine; try again later with {retry}.",
-            extra={"generation_id": gen.id},
-        ) from exc
-    except InsufficientSpaceError as exc:
-        raise CliError(
-            str(exc),
-            ExitCode.USAGE,
-            error_code="insufficient_space",
-            extra={"generation_id": gen.id},
-        ) from exc
-    except DownloadError as exc:
-        raise CliError(
-            f"The download failed: {exc}",
-            ExitCode.UNREACHABLE,
-            error_code="download_failed",
-            hint=f"The generation itself is fine; try again with {retry}.",
-            extra={"generation_id": gen.id},
-        ) from exc
+def _report(ctx: Context, job: LocalJob, saved: LocalJob | None) -> None:
+    ctx.out.emit(generation_json(job, saved))
+    style = STATE_STYLES.get(job.state, "")
+    title = Text.assemble(
+        f"Generation {job.remote_id}: ", (state_text(job), f"bold {style}".strip())
+    )
+    ctx.out.show(title)
+    grid = _grid()
+    if job.failed_reason:
+        grid.add_row("Reason", Text(job.failed_reason))
+    if job.output_url:
+        grid.add_row("Video", Text(job.output_url))
+    if job.thumbnail_url:
+        grid.add_row("Thumbnail", Text(job.thumbnail_url))
+    cost = decimal_text(job.execution_cost)
+    if cost is not None:
+        grid.add_row("Cost", f"{cost} credits")
+    if saved is not None:
+        grid.add_row("Saved to", Text(saved.target_path or ""))
+        grid.add_row("Size", format_bytes(saved.bytes_done))
+        grid.add_row("SHA-256", saved.sha256 or "")
+    grid.add_row("Local job", short_id(job.id))
+    ctx.out.show(grid)
 
 
-def generation_json(gen: Generation, saved: DownloadResult | None = None) -> dict[str, Any]:
-    """The --json object for render/status/stop/download."""
+def _grid() -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(overflow="fold")
+    return grid
+
+
+def api_generation_json(gen: Generation) -> dict[str, Any]:
+    """The --json object for status/stop straight from GEN (no local job involved)."""
     obj: dict[str, Any] = {
         "generation_id": gen.id,
         "status": gen.status.value,
@@ -327,19 +328,30 @@ def generation_json(gen: Generation, saved: DownloadResult | None = None) -> dic
     }
     if gen.status is JobStatus.UNKNOWN:
         obj["raw_status"] = gen.raw_status
-    if saved is not None:
-        obj.update(path=str(saved.path), sha256=saved.sha256, bytes=saved.bytes)
     return obj
 
 
-def _report(ctx: Context, gen: Generation, saved: DownloadResult | None) -> None:
-    ctx.out.emit(generation_json(gen, saved))
+def _show_generation(ctx: Context, gen: Generation) -> int:
+    """Report a generation read from GEN; exit 1 when failed, stopped or unknown."""
+    _report_generation(ctx, gen)
+    if gen.status is JobStatus.UNKNOWN:
+        ctx.out.info(
+            f"Generation {gen.id} needs attention: GEN reports the unknown status "
+            f"{gen.raw_status!r}.",
+            style="magenta",
+        )
+        return ExitCode.JOB_FAILED
+    if gen.status in (JobStatus.FAILED, JobStatus.STOPPED):
+        return ExitCode.JOB_FAILED
+    return ExitCode.OK
+
+
+def _report_generation(ctx: Context, gen: Generation) -> None:
+    ctx.out.emit(api_generation_json(gen))
     style = _STATUS_STYLES.get(gen.status, "")
     title = Text.assemble(f"Generation {gen.id}: ", (status_text(gen), f"bold {style}".strip()))
     ctx.out.show(title)
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="dim", no_wrap=True)
-    grid.add_column(overflow="fold")
+    grid = _grid()
     if gen.failed_reason:
         grid.add_row("Reason", Text(gen.failed_reason))
     if gen.video_url:
@@ -349,9 +361,5 @@ def _report(ctx: Context, gen: Generation, saved: DownloadResult | None) -> None
     cost = decimal_text(gen.execution_cost)
     if cost is not None:
         grid.add_row("Cost", f"{cost} credits")
-    if saved is not None:
-        grid.add_row("Saved to", Text(str(saved.path)))
-        grid.add_row("Size", format_bytes(saved.bytes))
-        grid.add_row("SHA-256", saved.sha256)
     if grid.row_count:
         ctx.out.show(grid)

@@ -8,7 +8,6 @@ from typing import Any
 
 from genpro_desktop.cli.context import DEMO_AGENT_ID, Context
 from genpro_desktop.cli.exit_codes import ExitCode, usage_error
-from genpro_desktop.simulator import DEMO_API_KEY, RealClock, Simulator
 
 
 def _port(text: str) -> int:
@@ -58,6 +57,9 @@ async def _until_cancelled(base_url: str) -> None:
 
 async def run_simulate(ctx: Context, args: argparse.Namespace) -> int:
     """`genpro simulate`: serve until Ctrl-C; exit 0 when stopped that way."""
+    # Imported here: aiohttp is only needed when the simulator runs.
+    from genpro_desktop.simulator import RealClock, Simulator
+
     simulator = Simulator(clock=RealClock(speed=args.speed))
     ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
@@ -90,6 +92,8 @@ async def run_simulate(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _announce(ctx: Context, base_url: str, cdn_base_url: str) -> None:
+    from genpro_desktop.simulator import DEMO_API_KEY
+
     ctx.out.emit(
         {
             "base_url": base_url,

@@ -1,0 +1,355 @@
+"""jobs, resume, retry, dismiss: the durable local job history (core.store + core.jobs).
+
+`jobs` only reads, so it works while the desktop app tracks jobs (the store is then opened
+read-only). `resume`, `retry` and `dismiss` act on jobs, so they take the single-instance lock
+through the core services, whose tracker resumes every unfinished job as it starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from genpro_desktop.cli.context import Context
+from genpro_desktop.cli.exit_codes import CliError, ExitCode, usage_error
+from genpro_desktop.cli.jobview import (
+    MIN_ID_PREFIX,
+    attention_lines,
+    describe,
+    job_json,
+    jobs_table,
+    needs_user,
+    short_id,
+    state_text,
+)
+from genpro_desktop.cli.waiting import WaitSpec, job_label, wait_for_job, wait_for_jobs
+from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
+
+if TYPE_CHECKING:
+    from genpro_desktop.core.services import AppServices
+    from genpro_desktop.core.store import Store
+
+DEFAULT_LIMIT = 50
+
+
+def _limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add jobs, resume, retry and dismiss."""
+    p = subparsers.add_parser(
+        "jobs",
+        parents=parents,
+        help="list the renders, downloads and publishes started from this computer",
+        description="List the local job history, newest first: renders, downloads and publish "
+        "jobs with their state, GEN id and what needs your attention. Works while the desktop "
+        "app is running (read-only). --json: one object per job with every stored field.",
+    )
+    p.add_argument(
+        "--state",
+        action="append",
+        choices=[state.value for state in JobState],
+        metavar="STATE",
+        help="only jobs in this state (repeatable): " + ", ".join(s.value for s in JobState),
+    )
+    p.add_argument(
+        "--kind",
+        action="append",
+        choices=[kind.value for kind in JobKind],
+        help="only this kind of job (repeatable)",
+    )
+    p.add_argument(
+        "--limit",
+        type=_limit,
+        default=DEFAULT_LIMIT,
+        metavar="N",
+        help=f"show at most N jobs (default {DEFAULT_LIMIT})",
+    )
+    p.add_argument("--all", action="store_true", help="show every job (no limit)")
+    p.set_defaults(handler=run_jobs)
+
+    p = subparsers.add_parser(
+        "resume",
+        parents=parents,
+        help="pick up unfinished jobs and list those that need you",
+        description="Pick up every unfinished job: renders and publish jobs are read again "
+        "from GEN, interrupted downloads continue from their partial file, and requests whose "
+        "answer was lost are marked 'outcome unknown' (never re-sent automatically). Lists "
+        "the jobs that need your attention with what to do. Exit 7 if any outcome is unknown, "
+        "1 if any job needs attention or failed, else 0.",
+    )
+    p.add_argument("--wait", action="store_true", help="follow them until they finish")
+    p.set_defaults(handler=run_resume)
+
+    p = subparsers.add_parser(
+        "retry",
+        parents=parents,
+        help="send a render/publish again (same idempotency key) or continue a download",
+        description="Retry one job (JOB: its local id or a unique prefix, see `genpro jobs`). "
+        "A render or publish whose outcome is unknown, or that never reached GEN, is sent "
+        "again with the SAME idempotency key, so GEN answers with the job it already started "
+        "instead of charging or posting twice. A failed download continues from its partial "
+        "file. Asks for confirmation on a terminal; --yes confirms in scripts.",
+    )
+    p.add_argument("job", metavar="JOB")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--wait", action="store_true", help="wait until the job finishes")
+    p.set_defaults(handler=run_retry)
+
+    p = subparsers.add_parser(
+        "dismiss",
+        parents=parents,
+        help="stop showing a job that needs attention (outcome unknown / needs attention)",
+        description="Mark a parked job (outcome unknown or needs attention) as dismissed: you "
+        "have checked it yourself. Nothing is sent to GEN.",
+    )
+    p.add_argument("job", metavar="JOB")
+    p.set_defaults(handler=run_dismiss)
+
+
+# -- jobs -----------------------------------------------------------------------------------
+
+
+async def run_jobs(ctx: Context, args: argparse.Namespace) -> int:
+    """`genpro jobs`: the local job history (read-only)."""
+    store = await ctx.job_store()
+    kinds = [JobKind(k) for k in args.kind] if args.kind else None
+    states = [JobState(s) for s in args.state] if args.state else None
+    limit = None if args.all else args.limit
+    jobs = await store.list_jobs(kinds=kinds, states=states, limit=limit)
+    for job in jobs:
+        ctx.out.emit(job_json(job))
+    if not jobs:
+        filtered = " matching those filters" if kinds or states else ""
+        ctx.out.info(f"No jobs{filtered} in the local history ({store.path}).")
+        return ExitCode.OK
+    typical = {kind: await store.typical_duration(kind) for kind in JobKind}
+    ctx.out.show(jobs_table(jobs, ctx.clock.wall(), typical))
+    if limit is not None and len(jobs) == limit:
+        ctx.out.info(f"Showing the newest {limit}; --all shows every job.")
+    if store.read_only:
+        ctx.out.info("Another genpro process is tracking jobs; this list is read-only.")
+    attention = [job for job in jobs if needs_user(job)]
+    if attention:
+        ctx.out.info(
+            f"{len(attention)} job(s) need your attention; `genpro resume` says what to do."
+        )
+    return ExitCode.OK
+
+
+# -- resume ---------------------------------------------------------------------------------
+
+
+async def run_resume(ctx: Context, args: argparse.Namespace) -> int:
+    """`genpro resume [--wait]`: resume every unfinished job and list those that need the user."""
+    hint = CliError(
+        "Stopped; unfinished jobs keep going on GEN and stay in the local history.",
+        ExitCode.INTERRUPTED,
+        error_code="interrupted",
+        hint="Resume with `genpro resume --wait`.",
+    )
+    with ctx.interrupt_hint(hint):
+        return await _resume(ctx, args)
+
+
+async def _resume(ctx: Context, args: argparse.Namespace) -> int:
+    services = await ctx.services()  # starting the tracker resumes everything
+    unfinished = await services.store.active_jobs()
+    running = [job for job in unfinished if job.is_active]
+    if running:
+        ctx.out.info(f"Resumed {len(running)} unfinished job(s):")
+        for job in running:
+            ctx.out.info(f"  {job_label(job)}: {state_text(job)} — {describe(job)}")
+    if args.wait and running:
+        ctx.out.info("Following them until they finish (Ctrl-C stops waiting only).")
+        await wait_for_jobs(ctx, services, running)
+    elif not args.wait:
+        for job in running:
+            await _refresh(services, job)
+    ids = {job.id for job in unfinished}
+    final = [await services.tracker.get(job_id) for job_id in ids]
+    final.sort(key=lambda job: job.created_at)
+    return _report_resume(ctx, final, waited=args.wait)
+
+
+async def _refresh(services: AppServices, job: LocalJob) -> None:
+    """Read a render/publish once from GEN (resume without --wait shows current states)."""
+    from genpro_desktop.core.api import GenError
+    from genpro_desktop.core.jobs import JobActionError
+
+    if job.kind is JobKind.DOWNLOAD or job.remote_id is None:
+        return
+    with contextlib.suppress(GenError, JobActionError):
+        await services.tracker.refresh(job.id)  # on failure the tracker keeps its cadence
+
+
+def _report_resume(ctx: Context, jobs: Sequence[LocalJob], *, waited: bool) -> int:
+    for job in jobs:
+        ctx.out.emit(job_json(job))
+    if not jobs:
+        ctx.out.report("Nothing to resume: every job in the local history is finished.")
+        return ExitCode.OK
+    done = [job for job in jobs if job.state in (JobState.COMPLETED, JobState.DOWNLOADED)]
+    still = [job for job in jobs if job.is_active]
+    attention = [job for job in jobs if needs_user(job)]
+    failed = [job for job in jobs if job.state in (JobState.FAILED, JobState.STOPPED)]
+    if done:
+        ctx.out.report(f"Finished: {len(done)} job(s).")
+        for job in done:
+            ctx.out.report(
+                f"  {short_id(job.id)} {job.kind.value} {state_text(job)}: {describe(job)}"
+            )
+    if still:
+        verb = "Still running" if waited else "In progress"
+        ctx.out.report(f"{verb}: {len(still)} job(s); `genpro resume --wait` follows them.")
+    if attention:
+        ctx.out.report(f"Needs your attention: {len(attention)} job(s).")
+        for job in attention:
+            for line in attention_lines(job):
+                ctx.out.report(f"  {line}")
+    shown = {job.id for job in attention}
+    unshown = [job for job in failed if job.id not in shown]
+    if unshown:
+        ctx.out.report(f"Failed or stopped: {len(unshown)} job(s).")
+    for job in unshown:
+        ctx.out.report(
+            f"  {short_id(job.id)} {job.kind.value} {state_text(job)}: "
+            f"{job.failed_reason or describe(job)}"
+        )
+    if any(job.state is JobState.OUTCOME_UNKNOWN for job in jobs):
+        return ExitCode.OUTCOME_UNKNOWN
+    if attention or failed:
+        return ExitCode.JOB_FAILED
+    return ExitCode.OK
+
+
+# -- retry and dismiss ----------------------------------------------------------------------
+
+
+async def find_job(store: Store, ref: str) -> LocalJob:
+    """A job by local id, unique local id prefix, or GEN id (generation / user job)."""
+    ref = ref.strip()
+    job = await store.get_job(ref)
+    if job is not None:
+        return job
+    for kind in (JobKind.RENDER, JobKind.PUBLISH):
+        job = await store.find_by_remote(kind, ref)
+        if job is not None:
+            return job
+    if len(ref) >= MIN_ID_PREFIX:
+        matches = [j for j in await store.list_jobs() if j.id.startswith(ref.lower())]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise usage_error(
+                f"{ref!r} matches {len(matches)} jobs; give more of the id.",
+                hint="`genpro jobs` shows the ids.",
+            )
+    raise usage_error(
+        f"No job {ref!r} in the local history.",
+        hint="`genpro jobs` lists jobs; use the Job column (or any unique start of it).",
+    )
+
+
+def _confirm(ctx: Context, job: LocalJob, yes: bool) -> None:
+    if yes:
+        return
+    stdin = ctx.runtime.inp()
+    try:
+        interactive = stdin.isatty()
+    except (AttributeError, ValueError, OSError):
+        interactive = False
+    what = {
+        JobKind.RENDER: "render again (charged only if GEN did not start it before)",
+        JobKind.PUBLISH: "send the post again (GEN replays it if it already has it)",
+        JobKind.DOWNLOAD: "continue the download",
+    }[job.kind]
+    if not interactive:
+        raise usage_error(
+            f"Retrying job {short_id(job.id)} would {what}; nothing was done.",
+            hint="Confirm with --yes.",
+        )
+    ask = ctx.runtime.confirm or _ask
+    if not ask(f"Retry {job.kind.value} {short_id(job.id)} ({describe(job)}) and {what}? [y/N] "):
+        raise CliError("Not retried.", ExitCode.USAGE, error_code="not_confirmed")
+
+
+def _ask(question: str) -> bool:
+    try:
+        answer = input(question)
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+async def run_retry(ctx: Context, args: argparse.Namespace) -> int:
+    """`genpro retry JOB`: user-confirmed re-send (same idempotency key) or download resume."""
+    from genpro_desktop.cli.commands.publishing import publish_json
+    from genpro_desktop.cli.commands.renders import generation_json
+    from genpro_desktop.cli.submission import raise_if_not_started
+    from genpro_desktop.core.jobs import JobActionError
+
+    services = await ctx.services()
+    job = await find_job(services.store, args.job)
+    if not job.can_retry():
+        raise usage_error(
+            f"Job {short_id(job.id)} is {state_text(job)}; only a job whose outcome is unknown, "
+            "a render or publish that never reached GEN, or a failed download can be retried.",
+        )
+    _confirm(ctx, job, args.yes)
+    try:
+        job = await services.tracker.retry(job.id)
+    except JobActionError as exc:
+        raise usage_error(str(exc)) from exc
+    if job.kind is JobKind.DOWNLOAD:
+        return await _follow_download(ctx, services, job)
+    check = "the job on GEN"
+    raise_if_not_started(job, check=check)
+    ctx.out.info(f"Sent again with the same idempotency key: GEN id {job.remote_id}.")
+    if args.wait:
+        noun = "Generation" if job.kind is JobKind.RENDER else "Publish job"
+        spec = WaitSpec(noun, job.remote_id or job.id, "genpro resume")
+        job = await wait_for_job(ctx, services, job, spec)
+    obj = generation_json(job) if job.kind is JobKind.RENDER else publish_json(job)
+    ctx.out.emit(obj)
+    ctx.out.result(f"{job_label(job)}: {state_text(job)} — {describe(job)}")
+    if job.state in (JobState.FAILED, JobState.STOPPED, JobState.NEEDS_ATTENTION):
+        return ExitCode.JOB_FAILED
+    return ExitCode.OK
+
+
+async def _follow_download(ctx: Context, services: AppServices, job: LocalJob) -> int:
+    spec = WaitSpec("Download", short_id(job.id), "genpro resume", id_field="job_id")
+    job = await wait_for_job(ctx, services, job, spec)
+    ctx.out.emit(job_json(job))
+    ctx.out.result(f"{job_label(job)}: {state_text(job)} — {job.target_path or describe(job)}")
+    return ExitCode.OK if job.state is JobState.DOWNLOADED else ExitCode.UNREACHABLE
+
+
+async def run_dismiss(ctx: Context, args: argparse.Namespace) -> int:
+    """`genpro dismiss JOB`: the user has dealt with a parked job."""
+    from genpro_desktop.core.jobs import JobActionError
+
+    services = await ctx.services()
+    job = await find_job(services.store, args.job)
+    if not job.can_dismiss():
+        raise usage_error(
+            f"Job {short_id(job.id)} is {state_text(job)}; only a job that waits for you "
+            "(outcome unknown or needs attention) can be dismissed."
+        )
+    try:
+        job = await services.tracker.dismiss(job.id)
+    except JobActionError as exc:
+        raise usage_error(str(exc)) from exc
+    ctx.out.emit(job_json(job))
+    ctx.out.result(f"Dismissed {job.kind.value} {short_id(job.id)}: {describe(job)}.")
+    return ExitCode.OK

@@ -1,0 +1,222 @@
+"""How local jobs look on the terminal and in --json: one place for tables, JSON and advice."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from pathlib import PurePath
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from genpro_desktop.cli.output import decimal_text
+from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
+
+SHORT_ID_LENGTH = 8
+# The shortest local id prefix `retry`/`dismiss` accept (git-style abbreviations).
+MIN_ID_PREFIX = 4
+
+STATE_STYLES: dict[JobState, str] = {
+    JobState.COMPLETED: "green",
+    JobState.DOWNLOADED: "green",
+    JobState.FAILED: "red",
+    JobState.STOPPED: "yellow",
+    JobState.DISMISSED: "dim",
+    JobState.OUTCOME_UNKNOWN: "bold magenta",
+    JobState.NEEDS_ATTENTION: "bold magenta",
+}
+
+# What a job's GEN id is called in JSON and messages.
+REMOTE_FIELD = {JobKind.RENDER: "generation_id", JobKind.PUBLISH: "user_job_id"}
+KIND_NOUN = {JobKind.RENDER: "Render", JobKind.DOWNLOAD: "Download", JobKind.PUBLISH: "Publish"}
+
+
+def short_id(job_id: str) -> str:
+    """The abbreviated local id shown in tables (commands accept any unique prefix)."""
+    return job_id[:SHORT_ID_LENGTH]
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def actions(job: LocalJob) -> list[str]:
+    """The user actions the job allows now, as CLI verbs."""
+    found: list[str] = []
+    if job.can_stop():
+        found.append("stop")
+    if job.can_retry():
+        found.append("retry")
+    if job.can_download():
+        found.append("download")
+    if job.can_publish():
+        found.append("publish")
+    if job.can_dismiss():
+        found.append("dismiss")
+    return found
+
+
+def job_json(job: LocalJob) -> dict[str, Any]:
+    """The `genpro jobs --json` object: every stored field (stable names) plus `actions`."""
+    obj = {f.name: _plain(getattr(job, f.name)) for f in dataclasses.fields(job)}
+    obj["actions"] = actions(job)
+    return obj
+
+
+def describe(job: LocalJob) -> str:
+    """What the job is about, in a few words."""
+    if job.title:
+        return job.title
+    if job.kind is JobKind.RENDER:
+        if job.engine_id and job.cell_id:
+            return f"engine {job.engine_id}, cell {job.cell_id}"
+        return f"generation {job.remote_id}" if job.remote_id else "render"
+    if job.kind is JobKind.DOWNLOAD:
+        return PurePath(job.target_path).name if job.target_path else "download"
+    caption = " ".join((job.caption or "").split())
+    if len(caption) > 40:
+        caption = caption[:39] + "…"
+    return f"{job.platform or 'tiktok'}: {caption}" if caption else "publish"
+
+
+def state_text(job: LocalJob) -> str:
+    """The state in words, with the raw value for an unknown GEN status."""
+    text = job.state.value.replace("_", " ")
+    if job.state is JobState.DOWNLOADING and job.bytes_total:
+        text += f" {min(100, job.bytes_done * 100 // job.bytes_total)}%"
+    return text
+
+
+def note(job: LocalJob) -> str:
+    """The reason shown beside a job (failure, attention, or result)."""
+    if job.state is JobState.NEEDS_ATTENTION:
+        reason = job.attention_reason or "needs attention"
+        if job.raw_status:
+            reason += f" (GEN said {job.raw_status!r})"
+        return reason
+    if job.state is JobState.OUTCOME_UNKNOWN:
+        return job.failed_reason or job.attention_reason or "GEN's answer was lost"
+    if job.failed_reason and job.state in (JobState.FAILED, JobState.STOPPED):
+        return job.failed_reason
+    if job.kind is JobKind.PUBLISH and job.post_id:
+        return f"post {job.post_id}"
+    if job.kind is JobKind.DOWNLOAD and job.state is JobState.DOWNLOADED:
+        return job.target_path or ""
+    return ""
+
+
+def _when(value: datetime) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def duration_text(seconds: float) -> str:
+    """A short human duration: "45 s", "3 min", "2 h 5 min"."""
+    seconds = max(0.0, seconds)
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
+def elapsed_text(job: LocalJob, now: datetime, typical: float | None) -> str:
+    """Elapsed time of an unfinished job, with the usual duration from local history."""
+    if job.is_terminal or job.is_parked:
+        return ""
+    elapsed = (now - job.created_at).total_seconds()
+    text = duration_text(elapsed)
+    if typical is not None:
+        text += f" (usually {duration_text(typical)})"
+        if elapsed > 1.5 * typical:
+            text += " overdue"
+    return text
+
+
+def jobs_table(
+    jobs: Sequence[LocalJob], now: datetime, typical: dict[JobKind, float | None]
+) -> Table:
+    """The human `genpro jobs` table, newest first."""
+    table = Table(header_style="bold")
+    table.add_column("Job", no_wrap=True, style="cyan")
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("State", no_wrap=True)
+    table.add_column("What", overflow="fold")
+    table.add_column("GEN id", no_wrap=True)
+    table.add_column("Started", no_wrap=True, style="dim")
+    table.add_column("Note", overflow="fold")
+    for job in jobs:
+        running = elapsed_text(job, now, typical.get(job.kind))
+        table.add_row(
+            short_id(job.id),
+            job.kind.value,
+            Text(state_text(job), style=STATE_STYLES.get(job.state, "")),
+            Text(describe(job)),
+            Text(job.remote_id or ""),
+            _when(job.created_at),
+            Text(running or _short_note(job)),
+        )
+    return table
+
+
+def _short_note(job: LocalJob) -> str:
+    """The table's note: outcome-unknown reasons are long; `resume` and --json give them."""
+    if job.state is JobState.OUTCOME_UNKNOWN:
+        return "GEN's answer was lost: check GEN, then retry or dismiss"
+    return note(job)
+
+
+def advice(job: LocalJob) -> str:
+    """What the user can do about a parked or retryable job, with the exact commands."""
+    jid = short_id(job.id)
+    if job.state is JobState.OUTCOME_UNKNOWN and job.kind is JobKind.RENDER:
+        where = f"`genpro engine {job.engine_id}`" if job.engine_id else "the GEN app"
+        return (
+            f"GEN may or may not have started this render (and charged for it). Check the row's "
+            f"current take with {where}. Then either `genpro retry {jid}` (it re-sends with the "
+            f"same idempotency key, so GEN answers with the render it already started instead of "
+            f"charging twice) or `genpro dismiss {jid}`."
+        )
+    if job.state is JobState.OUTCOME_UNKNOWN and job.kind is JobKind.PUBLISH:
+        return (
+            "The post may or may not have been queued. Check TikTok or the GEN app first. Then "
+            f"either `genpro retry {jid}` (same idempotency key) or `genpro dismiss {jid}`."
+        )
+    if job.state is JobState.NEEDS_ATTENTION:
+        follow = ""
+        if job.remote_id and job.kind is JobKind.RENDER:
+            follow = f"See `genpro status {job.remote_id}`; "
+        elif job.remote_id and job.kind is JobKind.PUBLISH:
+            follow = f"See `genpro publish-status {job.remote_id}`; "
+        return f"{follow}`genpro dismiss {jid}` when you are done with it."
+    if job.kind is JobKind.DOWNLOAD and job.can_retry():
+        return f"`genpro retry {jid}` continues the download where it stopped."
+    if job.can_retry():
+        return f"Nothing reached GEN; `genpro retry {jid}` sends it again."
+    return ""
+
+
+def attention_lines(job: LocalJob) -> list[str]:
+    """Two lines for the "needs your attention" list: what happened, then what to do."""
+    head = f"{short_id(job.id)} {job.kind.value} {state_text(job)}: {describe(job)}"
+    reason = note(job)
+    lines = [f"{head} — {reason}" if reason else head]
+    hint = advice(job)
+    if hint:
+        lines.append(f"  {hint}")
+    return lines
+
+
+def needs_user(job: LocalJob) -> bool:
+    """Parked jobs, and failures the user can retry (an unsent POST, a broken download)."""
+    return job.is_parked or (job.state is JobState.FAILED and job.can_retry())

@@ -1,0 +1,295 @@
+"""Crash-test kit: run the real `genpro` as a subprocess, SIGKILL it at a chosen point, look at
+what it left behind (its SQLite job history, read-only; `.part` files; the simulator journal).
+
+Each test owns a simulator on a ManualClock in this process; `genpro` talks to it over a real
+socket (`--base-url`), with the demo key in GEN_API_KEY and a private GENPRO_DATA_DIR. Kill points
+are found from events where one exists (a request parked by a simulator hold, a line the CLI
+prints once the job id is stored); only the size of a `.part` file, written by another process,
+has to be polled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import queue
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from genpro_desktop.core.resources import resource_path
+from genpro_desktop.simulator import DEMO_API_KEY, ManualClock, Simulator
+
+AGENT = "4711"
+ENGINE = "9101"
+CELLS = ("41005", "41011", "41017", "41023", "41029")  # final-video cells of engine 9101
+PROCESS_TIMEOUT_S = 60.0
+# Seconds a kill point may take to be reached; generous for a loaded CI machine.
+REACH_TIMEOUT_S = 30.0
+POLL_INTERVAL_S = 0.002
+SAMPLE = resource_path("sample/render.mp4").read_bytes()
+SAMPLE_SHA256 = hashlib.sha256(SAMPLE).hexdigest()
+# Never inherited by `genpro`: each run gets exactly the settings the test gives it.
+_SCRUBBED_ENV = ("GEN_API_KEY", "GEN_AGENT_ID", "GEN_API_BASE_URL", "GENPRO_DATA_DIR", "TZ")
+
+
+@dataclass
+class Finished:
+    """A `genpro` run that exited by itself."""
+
+    code: int
+    out: str
+    err: str
+
+    def json_lines(self) -> list[dict[str, Any]]:
+        """stdout as JSON lines (the CLI's --json contract: nothing else on stdout)."""
+        return [json.loads(line) for line in self.out.splitlines() if line.strip()]
+
+
+class Running:
+    """A `genpro` process the test can wait on (stderr lines) and SIGKILL."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self.err_lines: list[str] = []
+        self._out: list[str] = []
+        self._readers = [
+            threading.Thread(target=self._read_err, daemon=True),
+            threading.Thread(target=self._read_out, daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def _read_err(self) -> None:
+        stream = self.process.stderr
+        assert stream is not None
+        for line in stream:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def _read_out(self) -> None:
+        stream = self.process.stdout
+        assert stream is not None
+        self._out.append(stream.read())
+
+    def wait_for_line(self, text: str, timeout: float = REACH_TIMEOUT_S) -> str:
+        """Block until `genpro` prints a stderr line containing `text` (event-driven)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"genpro never printed {text!r}: {self.err_lines}")
+            try:
+                line = self._lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise AssertionError(
+                    f"genpro exited ({self.process.wait()}) before printing {text!r}: "
+                    f"{self.err_lines}"
+                )
+            self.err_lines.append(line)
+            if text in line:
+                return line
+
+    def kill(self) -> int:
+        """SIGKILL (TerminateProcess on Windows) and reap; returns the exit status."""
+        self.process.kill()
+        return self._reap()
+
+    def finish(self, timeout: float = PROCESS_TIMEOUT_S) -> Finished:
+        """Wait for a normal exit and collect the output; a hung `genpro` fails the test."""
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(
+                f"genpro did not finish within {timeout:g} s: {''.join(self.err_lines)}"
+            ) from None
+        code = self._reap()
+        return Finished(code, "".join(self._out), "".join(self.err_lines))
+
+    def _reap(self) -> int:
+        code = self.process.wait(timeout=PROCESS_TIMEOUT_S)
+        for reader in self._readers:
+            reader.join(timeout=PROCESS_TIMEOUT_S)
+        while True:
+            try:
+                line = self._lines.get_nowait()
+            except queue.Empty:
+                break
+            if line is not None:
+                self.err_lines.append(line)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+        return code
+
+
+@dataclass
+class Genpro:
+    """Runs `python -m genpro_desktop.cli` against one simulator with one data folder."""
+
+    sim: Simulator
+    data_dir: Path
+    pycache: Path | None = None
+    runs: int = 0
+    env: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
+        env.update(
+            GEN_API_KEY=DEMO_API_KEY,
+            GENPRO_DATA_DIR=str(self.data_dir),
+            NO_COLOR="1",
+            PYTHONUNBUFFERED="1",
+        )
+        if self.pycache is not None:
+            # Hundreds of short processes: compile each module once (outside the source tree)
+            # instead of at every start, even where PYTHONDONTWRITEBYTECODE is set.
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(self.pycache)
+        self.env = env
+
+    @property
+    def clock(self) -> ManualClock:
+        """The simulator's manual clock (the test advances it)."""
+        clock = self.sim.clock
+        assert isinstance(clock, ManualClock)
+        return clock
+
+    def start(self, *args: str) -> Running:
+        """Start `genpro --base-url SIM --agent 4711 ARGS` (stdout/stderr piped)."""
+        self.runs += 1
+        argv = [sys.executable, "-m", "genpro_desktop.cli", "--base-url", self.sim.base_url]
+        process = subprocess.Popen(
+            [*argv, "--agent", AGENT, *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            env=self.env,
+        )
+        return Running(process)
+
+    def run(self, *args: str, timeout: float = PROCESS_TIMEOUT_S) -> Finished:
+        """Run `genpro` to completion."""
+        return self.start(*args).finish(timeout)
+
+    # -- what the killed process left behind ------------------------------------------------
+
+    @property
+    def db_path(self) -> Path:
+        """The job history's SQLite file."""
+        return self.data_dir / "data" / "genpro.sqlite3"
+
+    def jobs(self) -> list[dict[str, Any]]:
+        """Every stored job (its JSON document), oldest first, read with a read-only connection."""
+        if not self.db_path.exists():
+            return []
+        uri = f"file:{self.db_path}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5.0)) as conn:
+            rows = conn.execute("SELECT data FROM jobs ORDER BY created_at, rowid").fetchall()
+        return [json.loads(data) for (data,) in rows]
+
+    def newest(self, kind: str) -> dict[str, Any]:
+        """The newest stored job of `kind` (render, download, publish)."""
+        found = [job for job in self.jobs() if job["kind"] == kind]
+        assert found, f"no {kind} job in {self.db_path}"
+        return found[-1]
+
+
+def wait_until(what: str, check: Callable[[], bool], timeout: float = REACH_TIMEOUT_S) -> None:
+    """Poll `check` (for state another process writes to disk, where no event exists)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        threading.Event().wait(POLL_INTERVAL_S)
+
+
+def file_size(path: Path) -> int:
+    """Size of `path`, 0 when it does not exist (yet)."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def idempotency_keys(sim: Simulator, method: str, path_regex: str) -> list[str]:
+    """The Idempotency-Key of every journaled request matching (one per POST that arrived)."""
+    keys: list[str] = []
+    for entry in sim.journal.find(method, path_regex):
+        headers = {name.lower(): value for name, value in entry.headers.items()}
+        keys.append(headers.get("idempotency-key", ""))
+    return keys
+
+
+def range_starts(sim: Simulator) -> list[int]:
+    """Start offsets of every ranged CDN request the simulator saw."""
+    starts: list[int] = []
+    for entry in sim.journal.find("GET", r"^/cdn/outputs/"):
+        headers = {name.lower(): value for name, value in entry.headers.items()}
+        value = headers.get("range")
+        if value and value.startswith("bytes="):
+            starts.append(int(value[len("bytes=") :].split("-", 1)[0]))
+    return starts
+
+
+@contextlib.contextmanager
+def simulator() -> Iterator[Simulator]:
+    """A simulator on a manual clock, serving in its own thread."""
+    with Simulator(clock=ManualClock()) as sim:
+        yield sim
+
+
+@dataclass
+class LoopReport:
+    """What a crash loop did, for the assertion messages and the printed summary."""
+
+    scenario: str
+    iterations: int = 0
+    processes: int = 0
+    posts: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list[str])
+
+    def line(self) -> str:
+        """One summary line (pytest -s shows it; -rA lists it)."""
+        return (
+            f"crash loop {self.scenario}: {self.iterations} iterations, {self.processes} genpro "
+            f"processes, {self.posts} POSTs, {self.seconds:.1f} s"
+        )
+
+
+def run_workers(
+    workers: int,
+    iterations: int,
+    body: Callable[[int, int], None],
+) -> None:
+    """Run `body(worker, iteration)` for every iteration, spread over `workers` threads.
+
+    Each worker runs its share in order (so it can keep one simulator and one data folder);
+    the first failure is re-raised.
+    """
+    shares: list[list[int]] = [list(range(w, iterations, workers)) for w in range(workers)]
+
+    def run_share(worker: int, share: Sequence[int]) -> None:
+        for iteration in share:
+            body(worker, iteration)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crash") as pool:
+        futures = [pool.submit(run_share, w, share) for w, share in enumerate(shares)]
+        for future in futures:
+            future.result()

@@ -15,11 +15,11 @@ from decimal import Decimal
 
 from genpro_desktop.core.api import AuthenticationError, GenError
 from genpro_desktop.core.browse import list_engines
+from genpro_desktop.core.engine_reference import parse_engine_reference
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
 from genpro_desktop.core.services import AppServices
 from genpro_desktop.core.store import StoreError
 from genpro_desktop.gui.asyncqt import TaskRegistry
-from genpro_desktop.gui.engine_reference import parse_engine_reference
 from genpro_desktop.gui.preferences import PreferenceStore
 from genpro_desktop.gui.prompts import Prompts
 from genpro_desktop.gui.sign_in import display_name

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import itertools
-import re
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from rich.table import Table
 from rich.text import Text
@@ -15,30 +12,12 @@ from genpro_desktop.cli.context import Context
 from genpro_desktop.cli.exit_codes import ExitCode, usage_error
 from genpro_desktop.core.api import JobStatus
 from genpro_desktop.core.browse import EngineGrid, GridRow, build_grid, list_engines
+from genpro_desktop.core.engine_reference import parse_engine_reference
 
 NO_LIST_MESSAGE = (
     "This server has no engine list; showing saved engines and the agent's setup engine. "
     "Add one with `genpro engines --add ID_OR_URL`"
 )
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_NUMERIC = re.compile(r"^\d{1,20}$")
-# Path words that precede an engine id in gen.pro links (the product has used all of these names).
-_ENGINE_WORDS = frozenset(
-    {
-        "vidsheet",
-        "vidsheets",
-        "autocontentengine",
-        "engine",
-        "engines",
-        "sheet",
-        "sheets",
-        "spreadsheet",
-        "spreadsheets",
-        "project",
-        "projects",
-    }
-)
-_ENGINE_QUERY_KEYS = ("engine_id", "sheet_id", "project_id", "spreadsheet_id")
 
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -75,33 +54,13 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 def parse_engine_ref(text: str) -> str:
     """An engine id from a numeric id, a uuid, or a gen.pro URL; usage error otherwise."""
-    value = text.strip()
-    if _NUMERIC.match(value) or _UUID.match(value):
-        return value
-    try:
-        parts = urlsplit(value if "://" in value else f"https://{value}")
-        host = (parts.hostname or "").lower()
-    except ValueError:
-        host, parts = "", None
-    if parts is None or not (host == "gen.pro" or host.endswith(".gen.pro")):
+    engine_id = parse_engine_reference(text)
+    if engine_id is None:
         raise usage_error(
-            f"Not an engine id or gen.pro link: {text!r}.",
+            f"Not an engine id or a gen.pro link to an engine: {text!r}.",
             hint="Pass the number from the engine's address in the GEN app, or the whole link.",
         )
-    query = parse_qs(parts.query)
-    for key in _ENGINE_QUERY_KEYS:
-        for candidate in query.get(key, []):
-            if _NUMERIC.match(candidate) or _UUID.match(candidate):
-                return candidate
-    segments = [s for s in parts.path.split("/") if s]
-    for word, following in itertools.pairwise(segments):
-        if word.lower() in _ENGINE_WORDS and (_NUMERIC.match(following) or _UUID.match(following)):
-            return following
-    ids = [s for s in segments if _NUMERIC.match(s) or _UUID.match(s)]
-    if ids:
-        # gen.pro/{agent_id}/.../{engine_id}: the engine is the last id in the path.
-        return ids[-1]
-    raise usage_error(f"No engine id found in the link {text!r}.")
+    return engine_id
 
 
 async def run_engines(ctx: Context, args: argparse.Namespace) -> int:

@@ -62,7 +62,19 @@ def raise_if_not_started(job: LocalJob, *, check: str) -> None:
         raise refusal_error(job)
 
 
+# core.api's messages end with "(error_code, HTTP 422)"; older versions stored only that text.
 _REFUSAL_TAIL = re.compile(r"\((?:(?P<code>[A-Za-z0-9_.-]+), )?HTTP (?P<status>\d{3})\)\.?$")
+
+
+def _refusal_of(job: LocalJob, reason: str) -> tuple[str | None, int | None]:
+    """GEN's error code and HTTP status for the refused POST: from the job's own fields, or
+    read off the message of a job stored before those fields existed."""
+    if job.error_code is not None or job.http_status is not None:
+        return job.error_code, job.http_status
+    match = _REFUSAL_TAIL.search(reason.split("; sign in again")[0])
+    if match is None:
+        return None, None
+    return match["code"], int(match["status"])
 
 
 def refusal_error(job: LocalJob) -> CliError:
@@ -71,10 +83,7 @@ def refusal_error(job: LocalJob) -> CliError:
     for prefix in (NOT_STARTED_PREFIX, NOT_SENT_PREFIX):
         if reason.startswith(prefix):
             reason = reason[len(prefix) :]
-    # core.api's messages end with "(error_code, HTTP 422)"; the tracker keeps them verbatim.
-    match = _REFUSAL_TAIL.search(reason.split("; sign in again")[0])
-    status = int(match["status"]) if match else None
-    code = match["code"] if match else None
+    code, status = _refusal_of(job, reason)
     extra = {"job_id": job.id}
     if status in (401, 403):
         return CliError(
@@ -97,4 +106,4 @@ def refusal_error(job: LocalJob) -> CliError:
             hint=f"Nothing reached GEN; `genpro retry {short_id(job.id)}` sends it again.",
             extra=extra,
         )
-    return CliError(reason, ExitCode.API_REFUSED, error_code="refused", extra=extra)
+    return CliError(reason, ExitCode.API_REFUSED, error_code=code or "refused", extra=extra)

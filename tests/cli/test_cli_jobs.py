@@ -115,6 +115,18 @@ def test_jobs_are_readable_while_the_desktop_app_tracks(
         assert cli(*command).code == 2
 
 
+def test_publishing_while_the_desktop_app_tracks_is_refused_without_a_request(
+    cli: Cli, sim: Simulator, desktop_app: InstanceLock
+):
+    """Row 22: a second instance never sends the publish the first one owns."""
+    for extra in ([], ["--wait"], ["--allow-duplicate"]):
+        refused = cli("publish", "--media-url", MEDIA, "--description", "Hi #gen", "--json", *extra)
+        assert refused.code == 2, refused.err
+        assert refused.only_json()["error_code"] == "instance_locked"
+    assert sim.journal.count("POST", r"/user_jobs$") == 0
+    assert desktop_app.held
+
+
 # -- resume ---------------------------------------------------------------------------------
 
 

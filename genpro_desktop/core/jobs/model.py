@@ -114,6 +114,9 @@ class LocalJob:
     raw_status: str | None = None
     unknown_count: int = 0
     failed_reason: str | None = None
+    # Why GEN refused a render/publish POST, kept apart from the text so no one parses it.
+    error_code: str | None = None
+    http_status: int | None = None
     attention_reason: str | None = None
     output_url: str | None = None
     thumbnail_url: str | None = None

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from genpro_desktop.core.api import GenClient
+from genpro_desktop.core.api import APIStatusError, GenClient
 from genpro_desktop.core.clock import Clock
 from genpro_desktop.core.downloads import Downloader
 from genpro_desktop.core.jobs.events import EventHub, EventType
@@ -104,6 +104,8 @@ class TrackerCore:
         self._typical: dict[JobKind, float | None] = {}
         self._download_slots = asyncio.Semaphore(MAX_CONCURRENT_DOWNLOADS)
         self._credit_refusals: int = 0
+        # The 401/403 that paused everything: submissions held back by it report it too.
+        self._auth_refusal: APIStatusError | None = None
         self._started = False
         self._closing = False
         self._closed = False
@@ -307,6 +309,11 @@ class TrackerCore:
         self._waiters.clear()
 
     # -- pauses --------------------------------------------------------------------------
+
+    def _pause_auth(self, exc: APIStatusError) -> None:
+        """GEN refused the key (401/403): pause every request until the user signs in again."""
+        self._auth_refusal = exc
+        self._scheduler.pause_auth(str(exc))
 
     def _on_pause_change(self, paused: bool, reason: str | None) -> None:
         self._events.job_event("tracker_paused" if paused else "tracker_resumed", None, reason)

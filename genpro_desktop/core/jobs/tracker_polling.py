@@ -79,7 +79,7 @@ class PollingMixin(TrackerCore):
             async with self._scheduler.request_slot():
                 remote = await self._read_remote(job, remote_id)
         except (AuthenticationError, PermissionDeniedError) as exc:
-            self._scheduler.pause_auth(str(exc))
+            self._pause_auth(exc)
             return PollStep.CONTINUE
         except RateLimitedError as exc:
             self._scheduler.rate_limit(exc.retry_after or DEFAULT_RATE_LIMIT_S)

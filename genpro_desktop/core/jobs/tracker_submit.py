@@ -41,7 +41,7 @@ from genpro_desktop.core.jobs.tracker_core import JobActionError, consume_except
 from genpro_desktop.core.jobs.tracker_downloads import DownloadMixin
 from genpro_desktop.core.jobs.tracker_polling import DEFAULT_RATE_LIMIT_S
 
-__all__ = ["SubmitMixin", "publish_content_for"]
+__all__ = ["SubmitMixin", "publish_content_for", "refusal_fields"]
 
 logger = logging.getLogger("genpro_desktop.core.jobs")
 
@@ -117,6 +117,8 @@ class SubmitMixin(DownloadMixin):
             raw_status=None,
             unknown_count=0,
             failed_reason=None,
+            error_code=None,
+            http_status=None,
             attention_reason=None,
             finished_at=None,
         )
@@ -191,7 +193,7 @@ class SubmitMixin(DownloadMixin):
         """Send the job's POST once and apply the answer."""
         if self._scheduler.auth_paused:
             reason = self._scheduler.pause_reason or "GEN did not accept the API key"
-            await self._not_sent(job, f"{reason}; sign in again, then retry")
+            await self._not_sent(job, f"{reason}; sign in again, then retry", self._auth_refusal)
             return
         async with self._scheduler.request_slot():
             if job.kind is JobKind.RENDER and self._credit_refusals > epoch:
@@ -242,28 +244,41 @@ class SubmitMixin(DownloadMixin):
             await self._park(job, JobState.OUTCOME_UNKNOWN, str(exc))
         elif isinstance(exc, InsufficientCreditsError):
             self._credit_refusals += 1
-            await self._not_started(job, f"insufficient credits: {exc}")
+            await self._not_started(job, f"insufficient credits: {exc}", exc)
         elif isinstance(exc, AuthenticationError | PermissionDeniedError):
-            self._scheduler.pause_auth(str(exc))
-            await self._not_sent(job, f"{exc}; sign in again, then retry")
+            self._pause_auth(exc)
+            await self._not_sent(job, f"{exc}; sign in again, then retry", exc)
         elif isinstance(exc, RateLimitedError):
             self._scheduler.rate_limit(exc.retry_after or DEFAULT_RATE_LIMIT_S)
-            await self._not_started(job, str(exc))
+            await self._not_started(job, str(exc), exc)
         elif isinstance(exc, APIConnectionError):
             # The client only lets this through for a POST that provably never left.
             self._scheduler.note_offline()
             await self._not_sent(job, str(exc))
         elif isinstance(exc, APIStatusError | MissingAgentError):
-            await self._not_started(job, str(exc))
+            await self._not_started(job, str(exc), exc)
         else:
             # Anything else may have happened after sending: never assume it did not.
             await self._park(job, JobState.OUTCOME_UNKNOWN, str(exc))
 
-    async def _not_sent(self, job: LocalJob, why: str) -> None:
-        await self._finish(job, JobState.FAILED, failed_reason=NOT_SENT_PREFIX + why)
+    async def _not_sent(self, job: LocalJob, why: str, refusal: GenError | None = None) -> None:
+        await self._finish(
+            job, JobState.FAILED, failed_reason=NOT_SENT_PREFIX + why, **refusal_fields(refusal)
+        )
 
-    async def _not_started(self, job: LocalJob, why: str) -> None:
-        await self._finish(job, JobState.FAILED, failed_reason=NOT_STARTED_PREFIX + why)
+    async def _not_started(self, job: LocalJob, why: str, refusal: GenError | None = None) -> None:
+        await self._finish(
+            job, JobState.FAILED, failed_reason=NOT_STARTED_PREFIX + why, **refusal_fields(refusal)
+        )
+
+
+def refusal_fields(exc: GenError | None) -> dict[str, str | int | None]:
+    """`error_code` and `http_status` of the error that refused (or held back) a POST."""
+    if isinstance(exc, APIStatusError):
+        return {"error_code": exc.error_code, "http_status": exc.status_code}
+    if isinstance(exc, MissingAgentError):
+        return {"error_code": "missing_agent", "http_status": None}
+    return {"error_code": None, "http_status": None}
 
 
 def publish_content_for(job: LocalJob) -> PublishContent:

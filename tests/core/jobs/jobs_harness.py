@@ -7,7 +7,9 @@ import asyncio
 import hashlib
 import os
 import random
+import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -56,8 +58,19 @@ class LinkedClock(FakeClock):
         await alarm
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One request as the client saw it: how long it took (real time) and how it ended."""
+
+    method: str
+    path: str
+    seconds: float
+    error: type[BaseException] | None
+
+
 class CountingTransport(httpx.AsyncBaseTransport):
-    """A real HTTP transport that counts requests in flight (the client's view of the wire)."""
+    """A real HTTP transport that counts requests in flight (the client's view of the wire) and
+    times each one; `read_timeout` overrides the client's own read timeout when given."""
 
     def __init__(self, *, read_timeout: float | None = None) -> None:
         self._inner = httpx.AsyncHTTPTransport()
@@ -65,6 +78,7 @@ class CountingTransport(httpx.AsyncBaseTransport):
         self.in_flight = 0
         self.peak = 0
         self.sent: Counter[str] = Counter()
+        self.attempts: list[Attempt] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._read_timeout is not None:
@@ -75,12 +89,19 @@ class CountingTransport(httpx.AsyncBaseTransport):
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
         self.sent[request.method] += 1
+        started = time.monotonic()
+        error: type[BaseException] | None = None
         try:
             response = await self._inner.handle_async_request(request)
             await response.aread()
             return response
+        except BaseException as exc:
+            error = type(exc)
+            raise
         finally:
             self.in_flight -= 1
+            elapsed = time.monotonic() - started
+            self.attempts.append(Attempt(request.method, request.url.path, elapsed, error))
 
     async def aclose(self) -> None:
         await self._inner.aclose()
@@ -101,6 +122,7 @@ class Harness:
         base_url: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         auto_download: bool = False,
+        downloader: Downloader | None = None,
     ) -> None:
         self.sim = sim
         self.store = store
@@ -113,7 +135,7 @@ class Harness:
         self.auto_download = auto_download
         self.events: list[JobEvent] = []
         self.client = self._make_client(self.base_url)
-        self.downloader = Downloader()
+        self.downloader = downloader or Downloader()
         self.scheduler, self.hub, self.tracker = self._make_tracker()
         self._extra_clients: list[GenClient] = []
 

@@ -94,6 +94,7 @@ async def test_row20_a_refused_key_pauses_all_polling_until_sign_in(harness: Har
     assert refused.state is JobState.FAILED
     assert refused.failed_reason
     assert refused.failed_reason.startswith(NOT_SENT_PREFIX)
+    assert refused.http_status == 401  # the refusal that paused everything, as data
     assert harness.sim.journal.count("POST", r"/render$") == 3  # only the three made above
     assert [(await harness.tracker.get(j.id)).state for j in jobs] == [JobState.PENDING] * 3
     assert harness.sim.journal.count("GET", GEN) == gets
@@ -112,7 +113,11 @@ async def test_row20_401_on_the_render_post_fails_it_not_sent_and_pauses(harness
     assert job.can_retry()
     assert job.failed_reason
     assert job.failed_reason.startswith(NOT_SENT_PREFIX)
+    assert job.http_status == 401
     assert harness.scheduler.auth_paused
+    stored = await harness.store.get_job(job.id)
+    assert stored is not None
+    assert stored.http_status == 401  # kept on disk for the CLI and the GUI
 
 
 # -- row 21: 422 insufficient credits ------------------------------------------------------
@@ -133,12 +138,17 @@ async def test_row21_insufficient_credits_fails_once_and_holds_back_queued_rende
         assert len(refused) == 1
         assert len(held) == 3
         assert "insufficient credits" in (refused[0].failed_reason or "")
+        assert refused[0].http_status == 422
+        assert refused[0].error_code in {"insufficient_credits", "insufficient_credits_for_job"}
+        assert all(j.http_status is None and j.error_code is None for j in held)  # never sent
         assert all(j.state is JobState.FAILED and j.can_retry() for j in jobs)
         assert len(sim.state.ledger()) == ledger_before  # nothing charged
         # After topping up, a confirmed retry goes through.
         sim.state.set_balance(500)
         retried = await built.tracker.retry(held[0].id)
         assert (await built.settle(retried.id)).state is JobState.COMPLETED
+        again = await built.tracker.retry(refused[0].id)  # a new job: the refusal is not its own
+        assert (again.error_code, again.http_status) == (None, None)
         # A new render after the refusal is sent normally (not held back forever).
         fresh = await built.submit(5)
         assert fresh.state is JobState.PENDING

@@ -26,6 +26,11 @@ class LinkedClock(FakeClock):
 
 
 @pytest.fixture
+def linked_clock(sim_clock: ManualClock) -> LinkedClock:
+    return LinkedClock(sim_clock)
+
+
+@pytest.fixture
 async def services(
     sim: Simulator, sim_clock: ManualClock, tmp_path: Path
 ) -> AsyncIterator[AppServices]:

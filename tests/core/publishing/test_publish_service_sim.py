@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from genpro_desktop.core.clock import FakeClock
 from genpro_desktop.core.jobs import JobState
+from genpro_desktop.core.paths import AppPaths
 from genpro_desktop.core.publishing import (
     DuplicatePublishError,
     PublishRequest,
     PublishValidationError,
 )
-from genpro_desktop.core.services import AppServices
-from genpro_desktop.simulator import Simulator, faults
+from genpro_desktop.core.services import AppServices, open_services
+from genpro_desktop.core.store import InstanceLockedError
+from genpro_desktop.simulator import DEMO_API_KEY, Simulator, faults
 
 POSTS = r"/v1/user_jobs$"
 
@@ -52,6 +56,36 @@ async def test_ten_concurrent_publishes_make_one_post(
     assert done.state is JobState.COMPLETED
     assert done.post_id
     assert sim.journal.count("POST", POSTS) == 1
+
+
+async def test_row22_one_post_from_a_burst_and_none_from_a_second_instance(
+    sim: Simulator, linked_clock: FakeClock, tmp_path: Path
+) -> None:
+    """Row 22 without a held POST: the burst races the real answer; then a second instance."""
+    paths = AppPaths(
+        data_dir=tmp_path / "data",
+        cache_dir=tmp_path / "cache",
+        log_dir=tmp_path / "log",
+        downloads_dir=tmp_path / "downloads",
+        config_dir=tmp_path / "config",
+    )
+    first = await open_services(
+        paths, api_key=DEMO_API_KEY, base_url=sim.base_url, agent_id="4711", clock=linked_clock
+    )
+    try:
+        jobs = await asyncio.gather(*(first.publisher.publish(request(sim)) for _ in range(10)))
+        assert len({job.id for job in jobs}) == 1
+        assert sim.journal.count("POST", POSTS) == 1
+        # A second app on the same data folder is refused before it can send anything.
+        with pytest.raises(InstanceLockedError, match="already tracking jobs"):
+            await open_services(paths, api_key=DEMO_API_KEY, base_url=sim.base_url)
+        # A late eleventh click in the first one meets the duplicate guard instead.
+        with pytest.raises(DuplicatePublishError):
+            await first.publisher.publish(request(sim))
+        assert (await first.tracker.wait(jobs[0].id)).state is JobState.COMPLETED
+        assert sim.journal.count("POST", POSTS) == 1
+    finally:
+        await first.aclose()
 
 
 async def test_a_repeat_is_refused_until_confirmed(services: AppServices, sim: Simulator) -> None:

@@ -30,6 +30,8 @@ from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
 from genpro_desktop.gui.dialogs.settings_dialog import SettingsDialog
 from genpro_desktop.gui.jobs_presenter import UrlOpener
 from genpro_desktop.gui.main_thread_gc import MainThreadGarbageCollector
+from genpro_desktop.gui.media import PreviewPlayer, multimedia_availability
+from genpro_desktop.gui.media.presenter import PreviewPresenter
 from genpro_desktop.gui.models.job_list_model import JobListModel
 from genpro_desktop.gui.notifications import Notifier
 from genpro_desktop.gui.preferences import Preferences, PreferenceStore
@@ -37,6 +39,7 @@ from genpro_desktop.gui.prompts import DialogPrompts, Prompts
 from genpro_desktop.gui.session import SessionContext
 from genpro_desktop.gui.theme import apply_theme
 from genpro_desktop.gui.widgets.main_window import MainWindow
+from genpro_desktop.gui.widgets.video_preview import VideoPreview
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,7 @@ class LaunchOptions:
     base_url: str | None = None
     agent_id: str | None = None
     smoke: bool = False
+    self_test: bool = False
 
 
 def parse_args(argv: Sequence[str]) -> LaunchOptions:
@@ -74,10 +78,19 @@ def parse_args(argv: Sequence[str]) -> LaunchOptions:
         action="store_true",
         help="start, load the engine list, print how many engines were found, and exit",
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="with --demo: render, download, preview, publish headlessly; exit 0 when all worked",
+    )
     parser.add_argument("--version", action="version", version=f"genpro-desktop {__version__}")
     args = parser.parse_args(list(argv))
     return LaunchOptions(
-        demo=args.demo, base_url=args.base_url, agent_id=args.agent, smoke=args.smoke
+        demo=args.demo,
+        base_url=args.base_url,
+        agent_id=args.agent,
+        smoke=args.smoke,
+        self_test=args.self_test,
     )
 
 
@@ -103,6 +116,7 @@ class DesktopApp:
         self.prefs_store: PreferenceStore | None = None
         self.preferences: Preferences | None = None
         self.notifier: Notifier | None = None
+        self.preview: PreviewPresenter | None = None
         self.started = asyncio.Event()
         self._clock = clock
         self._prompts = prompts
@@ -141,13 +155,15 @@ class DesktopApp:
         window.restore_layout({key: self.prefs_store.layout(key) for key in LAYOUT_KEYS})
         window.closed.connect(self._closed.set)
         window.settings_requested.connect(self._on_settings_requested)
+        prompts = self._prompts or DialogPrompts(window)
+        self._build_preview(window, paths, prompts)
         window.show()
         self.notifier = Notifier(window.toasts, window)
         ctx = SessionContext(
             window=window,
             prefs_store=self.prefs_store,
             preferences=self._current_preferences,
-            prompts=self._prompts or DialogPrompts(window),
+            prompts=prompts,
             notifier=self.notifier,
             on_auth_lost=self._on_auth_lost,
             open_url=self._open_url,
@@ -170,6 +186,22 @@ class DesktopApp:
             print(f"genpro-desktop smoke: {count} engines listed")
             self.exit_code = 0 if opened and count > 0 else 1
             self._closed.set()
+
+    def _build_preview(self, window: MainWindow, paths: AppPaths, prompts: Prompts) -> None:
+        """The preview pane (a placeholder when Qt Multimedia cannot play here)."""
+        availability = multimedia_availability()
+        player = PreviewPlayer(window) if availability.ok else None
+        preview = VideoPreview(
+            player, availability, cover_dir=paths.cache_dir / "covers", open_url=self._open_url
+        )
+        window.set_preview(preview)
+        self.preview = PreviewPresenter(
+            window,
+            preview,
+            self.tasks,
+            prompts,
+            session=lambda: self.flow.session if self.flow is not None else None,
+        )
 
     def _current_preferences(self) -> Preferences:
         assert self.preferences is not None
@@ -248,6 +280,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `genpro-desktop` gui-script and `python -m genpro_desktop`."""
     options = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING)
+    if options.self_test:
+        from genpro_desktop.gui.self_test import run_self_test
+
+        return run_self_test(options)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("GEN Desktop")

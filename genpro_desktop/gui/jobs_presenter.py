@@ -150,6 +150,8 @@ class JobsPresenter(QObject):
 
     def _on_action_requested(self, action: str, job_id: str) -> None:
         job = self._model.find(job_id)
+        if action == JobAction.PUBLISH.value:
+            return  # the app's preview presenter opens the publish dialog
         if job is not None and not self._tasks.closed:
             self._tasks.spawn(self.run_action(JobAction(action), job), name=f"job-{action}")
 
@@ -169,6 +171,12 @@ class JobsPresenter(QObject):
                 await self._remove(job)
             elif action is JobAction.COPY_URL:
                 self._copy_url(job)
+            elif action is JobAction.COPY_POST_ID:
+                if job.post_id:
+                    QGuiApplication.clipboard().setText(job.post_id)
+                    self._window.show_status("Post id copied")
+            elif action is JobAction.PUBLISH:
+                return
             else:
                 await self._open_file(job, folder=action is JobAction.SHOW_IN_FOLDER)
         except (GenError, StoreError, LookupError, ValueError, OSError) as exc:

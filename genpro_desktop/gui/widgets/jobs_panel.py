@@ -46,6 +46,8 @@ class JobAction(StrEnum):
     COPY_URL = "copy_url"
     KEEP_WAITING = "keep_waiting"
     REMOVE = "remove"
+    PUBLISH = "publish"
+    COPY_POST_ID = "copy_post_id"
 
 
 def local_file(job: LocalJob, model: JobListModel) -> Path | None:
@@ -80,6 +82,10 @@ def allowed_actions(job: LocalJob, model: JobListModel) -> set[JobAction]:
         allowed.add(JobAction.RETRY)
     if job.can_download():
         allowed.add(JobAction.DOWNLOAD)
+    if job.can_publish():
+        allowed.add(JobAction.PUBLISH)
+    if job.post_id:
+        allowed.add(JobAction.COPY_POST_ID)
     if local_file(job, model) is not None:
         allowed.update({JobAction.OPEN, JobAction.SHOW_IN_FOLDER})
     if video_url(job, model):
@@ -95,6 +101,8 @@ _ACTION_SPECS: tuple[tuple[JobAction, str, str, str], ...] = (
     (JobAction.STOP, "Stop", "Ctrl+.", "Stop this render on GEN, or cancel this download"),
     (JobAction.RETRY, "Retry…", "Ctrl+Shift+R", "Send again with the same idempotency key"),
     (JobAction.DOWNLOAD, "Download", "Ctrl+D", "Download the video to your download folder"),
+    (JobAction.PUBLISH, "Publish…", "Ctrl+P", "Post the video to TikTok, now or later"),
+    (JobAction.COPY_POST_ID, "Copy post id", "", "Copy the TikTok post id GEN returned"),
     (JobAction.OPEN, "Open", "Ctrl+O", "Open the downloaded video"),
     (JobAction.SHOW_IN_FOLDER, "Show in folder", "Ctrl+Shift+O", "Open the folder holding it"),
     (JobAction.COPY_URL, "Copy video URL", "Ctrl+Shift+C", "Copy the video's link"),
@@ -234,6 +242,12 @@ class JobsPanel(QDockWidget):
         if explanation:
             colour = "#e08e0b" if job.is_parked else "#d64545"
             lines.append(f"<span style='color:{colour}'>{html.escape(explanation)}</span>")
+        if job.post_id:
+            lines.append(f"Posted: post id <b>{html.escape(job.post_id)}</b> (Copy post id)")
+        if job.kind is JobKind.PUBLISH and job.state is JobState.OUTCOME_UNKNOWN:
+            lines.append(
+                "<b>Check the TikTok account before retrying</b>: the video may already be up."
+            )
         path = local_file(job, self.model)
         if path is not None:
             lines.append(f"Saved to {html.escape(str(path))}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDockWidget,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -85,11 +86,24 @@ class MainWindow(QMainWindow):
         )
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.jobs_panel)
         self.resizeDocks([self.jobs_panel], [JOBS_DOCK_HEIGHT], Qt.Orientation.Vertical)
+        # The video preview; the app puts the player in (`set_preview`). Floatable = detachable.
+        self.preview_dock = QDockWidget("Preview", self)
+        self.preview_dock.setObjectName("previewDock")
+        self.preview_dock.setAllowedAreas(
+            Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.preview_dock)
+        self.preview_dock.setVisible(False)
         self.toasts = ToastArea(self)
         self._build_menus()
         self.set_demo(demo)
         self._fit_to_screen()
         self.show_welcome()
+
+    def set_preview(self, preview: QWidget) -> None:
+        """Put the preview pane in its dock (shown with the browser page)."""
+        self.preview_dock.setWidget(preview)
+        self.preview_dock.setVisible(not self.on_welcome_page)
 
     # -- pages ---------------------------------------------------------------------------
 
@@ -99,6 +113,7 @@ class MainWindow(QMainWindow):
         self.welcome_page.show_notice(notice)
         self.welcome_page.form.set_busy(False)
         self.jobs_panel.setVisible(False)
+        self.preview_dock.setVisible(False)
         self.sign_out_action.setEnabled(False)
         self.show_auth_problem(None)
 
@@ -106,6 +121,7 @@ class MainWindow(QMainWindow):
         """The signed-in page with the Jobs dock."""
         self.pages.setCurrentIndex(BROWSER_PAGE)
         self.jobs_panel.setVisible(True)
+        self.preview_dock.setVisible(self.preview_dock.widget() is not None)
         self.sign_out_action.setEnabled(True)
 
     @property
@@ -157,6 +173,7 @@ class MainWindow(QMainWindow):
             self.browser.splitter.restoreState(splitter)
         if self.on_welcome_page:
             self.jobs_panel.setVisible(False)
+            self.preview_dock.setVisible(False)
 
     def _fit_to_screen(self) -> None:
         """A first-run size that fits the screen (a saved geometry replaces it)."""
@@ -193,6 +210,10 @@ class MainWindow(QMainWindow):
         jobs_toggle.setText("Jobs panel")
         jobs_toggle.setShortcut(QKeySequence("Ctrl+J"))
         view_menu.addAction(jobs_toggle)
+        preview_toggle = self.preview_dock.toggleViewAction()
+        preview_toggle.setText("Preview")
+        preview_toggle.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        view_menu.addAction(preview_toggle)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closed.emit()

@@ -1,0 +1,211 @@
+"""Connects the Jobs panel to the preview pane and opens the publish dialog.
+
+Selecting a job shows its render: the downloaded MP4 when there is one, else the generation's
+thumbnail with what is happening. "Publish…" (Jobs panel or preview) opens the publish dialog for
+the current render; the publish job then shows up in the Jobs panel like any other.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from PySide6.QtCore import QModelIndex, QObject
+from PySide6.QtGui import QImage
+
+from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
+from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
+from genpro_desktop.gui.dialogs.publish_dialog import PublishDialog, PublishDraft
+from genpro_desktop.gui.dialogs.publish_fields import suggest_hashtags
+from genpro_desktop.gui.prompts import Prompts
+from genpro_desktop.gui.session import Session
+from genpro_desktop.gui.widgets.jobs_panel import JobAction, local_file
+from genpro_desktop.gui.widgets.main_window import MainWindow
+from genpro_desktop.gui.widgets.video_preview import VideoPreview
+
+log = logging.getLogger(__name__)
+
+
+def system_zone() -> str:
+    """The user's IANA time zone (UTC when the system's cannot be read)."""
+    from PySide6.QtCore import QTimeZone
+
+    name = bytes(QTimeZone.systemTimeZoneId().data()).decode(errors="ignore")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+    return name
+
+
+class PreviewPresenter(QObject):
+    """Feeds the preview from the current job; runs the publish dialog."""
+
+    def __init__(
+        self,
+        window: MainWindow,
+        preview: VideoPreview,
+        tasks: TaskRegistry,
+        prompts: Prompts,
+        *,
+        session: Callable[[], Session | None],
+        zone: Callable[[], str] = system_zone,
+    ) -> None:
+        super().__init__(window)
+        self._window = window
+        self._preview = preview
+        self._tasks = tasks
+        self._prompts = prompts
+        self._session = session
+        self._zone = zone
+        self._render_id: str | None = None
+        self._cover: tuple[int, str] | None = None
+        self.dialog: PublishDialog | None = None
+        panel = window.jobs_panel
+        panel.list_view.selectionModel().currentChanged.connect(self._on_current_changed)
+        panel.model.job_changed.connect(self._on_job_changed)
+        panel.action_requested.connect(self._on_action)
+        preview.publish_requested.connect(self._on_preview_publish)
+        preview.cover_chosen.connect(self._on_cover)
+
+    @property
+    def preview(self) -> VideoPreview:
+        """The preview pane this presenter feeds."""
+        return self._preview
+
+    # -- which render ----------------------------------------------------------------------
+
+    def current_render(self) -> LocalJob | None:
+        """The render behind the selected job (a download's or publish's parent)."""
+        job = self._window.jobs_panel.current_job()
+        if job is None:
+            return None
+        if job.kind is not JobKind.RENDER and job.parent_id:
+            return self._window.jobs_panel.model.find(job.parent_id)
+        return job if job.kind is JobKind.RENDER else None
+
+    def _on_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        self.show_render(self.current_render())
+
+    def _on_job_changed(self, job_id: str) -> None:
+        render = self.current_render()
+        model = self._window.jobs_panel.model
+        changed = model.find(job_id)
+        if render is not None and changed is not None and render.id in (job_id, changed.parent_id):
+            self.show_render(render)
+
+    def show_render(self, render: LocalJob | None) -> None:
+        """Play the render's download, or show its thumbnail and why there is no video yet."""
+        preview = self._preview
+        if render is None or render.id != self._render_id:
+            self._cover = None
+        self._render_id = render.id if render is not None else None
+        preview.publish_button.setEnabled(render is not None and render.can_publish())
+        if render is None:
+            preview.set_media(None, message="Select a render to preview it")
+            return
+        path = local_file(render, self._window.jobs_panel.model)
+        if path is not None:
+            preview.set_media(path)
+            return
+        preview.set_media(None, poster=self._thumbnail(render), message=self._waiting(render))
+
+    def _waiting(self, render: LocalJob) -> str:
+        downloads = self._window.jobs_panel.model.children_of(render.id)
+        if any(child.kind is JobKind.DOWNLOAD and child.is_active for child in downloads):
+            return "Downloading…"
+        if render.state is JobState.COMPLETED:
+            return "Download it to play it here"
+        if render.is_active:
+            return "Rendering…"
+        return "No video"
+
+    def _thumbnail(self, render: LocalJob) -> QImage | None:
+        session = self._session()
+        if session is None or not render.thumbnail_url:
+            return None
+        table = self._window.browser.engine_table_model
+
+        def ready(url: str) -> None:
+            table.thumbnail_ready(url)
+            current = self.current_render()
+            if current is not None and current.thumbnail_url == url:
+                self._preview.set_poster(self._thumbnail(current), self._waiting(current))
+
+        session.thumbnails.set_on_ready(ready)
+        pixmap = session.thumbnails.lookup(render.thumbnail_url)
+        return pixmap.toImage() if pixmap is not None else None
+
+    def _on_cover(self, ms: int, path: str) -> None:
+        self._cover = (ms, path)
+
+    # -- publishing ------------------------------------------------------------------------
+
+    def _on_action(self, action: str, job_id: str) -> None:
+        if action != JobAction.PUBLISH.value:
+            return
+        job = self._window.jobs_panel.model.find(job_id)
+        if job is not None:
+            self.request_publish(job)
+
+    def _on_preview_publish(self) -> None:
+        render = self.current_render()
+        if render is not None:
+            self.request_publish(render)
+
+    def request_publish(self, render: LocalJob) -> None:
+        """Open the publish dialog for a completed render (one dialog at a time)."""
+        if self.dialog is not None or not render.can_publish() or self._tasks.closed:
+            return
+        self._tasks.spawn(self.publish(render), name="publish-dialog")
+
+    def draft_for(self, render: LocalJob) -> PublishDraft:
+        """The dialog's starting point for `render`."""
+        assert render.output_url is not None
+        cover = self._cover if self._render_id == render.id else None
+        return PublishDraft(
+            agent_id=render.agent_id or "",
+            media_url=render.output_url,
+            thumbnail_url=render.thumbnail_url,
+            source_job_id=render.id,
+            hashtags=suggest_hashtags(self._row_texts(render)),
+            cover_ms=cover[0] if cover else None,
+            cover_path=cover[1] if cover else None,
+        )
+
+    def _row_texts(self, render: LocalJob) -> list[str]:
+        grid = self._window.browser.engine_table_model.grid
+        if render.engine_id != grid.engine_id:
+            return []
+        for row in grid.rows:
+            if row.final_video_cell_id == render.cell_id:
+                return [c.value for c in row.cells if c and c.value and c.media_type is None]
+        return []
+
+    async def publish(self, render: LocalJob) -> LocalJob | None:
+        """Run the dialog; returns the publish job when one was sent."""
+        session = self._session()
+        if session is None:
+            return None
+        services = session.services
+        dialog = PublishDialog(
+            self.draft_for(render),
+            services.publisher,
+            clock=services.clock,
+            zone=self._zone(),
+            prompts=self._prompts,
+            tasks=session.tasks,
+            parent=self._window,
+        )
+        self.dialog = dialog
+        try:
+            await run_dialog(dialog)
+            job = dialog.job
+        finally:
+            self.dialog = None
+            dialog.deleteLater()
+        if job is not None:
+            self._window.jobs_panel.select_job(job.id)
+            self._window.show_status("Sent to GEN for posting; follow it in the Jobs panel")
+        return job

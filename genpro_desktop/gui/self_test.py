@@ -1,0 +1,249 @@
+"""`genpro-desktop --demo --self-test`: the whole flow headlessly, for packaging and CI checks.
+
+Render a row on the built-in simulator (its clock runs fast), wait for it, download it, decode a
+preview frame, publish it through the dialog and wait for the post id. Exit 0 when every step
+worked, 1 with the step that failed; everything within `TIME_LIMIT` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+
+import qasync
+from PySide6.QtCore import SignalInstance
+from PySide6.QtWidgets import QApplication
+
+from genpro_desktop.core.credentials import MemoryCredentialStore
+from genpro_desktop.core.jobs import JobState, LocalJob
+from genpro_desktop.core.paths import DATA_DIR_ENV
+from genpro_desktop.gui.app import DesktopApp, LaunchOptions
+from genpro_desktop.gui.dialogs.publish_fields import TikTokFields
+from genpro_desktop.gui.session import Session
+from genpro_desktop.simulator import DEMO_API_KEY, RealClock, Simulator
+
+TIME_LIMIT = 60.0
+SIMULATOR_SPEED = 25.0  # an 8 s render takes a third of a second
+DEMO_AGENT_ID = "4711"
+CAPTION = "genpro-desktop self-test #selftest"
+
+
+class SelfTestError(Exception):
+    """A step failed; the message says which and why."""
+
+
+class YesPrompts:
+    """Confirms everything (the self-test is the user)."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def confirm(self, title: str, text: str, *, accept: str, details: str = "") -> bool:
+        self.asked.append(text)
+        return True
+
+
+async def wait_for(
+    predicate: Callable[[], bool], *signals: SignalInstance, what: str, within: float
+) -> None:
+    """Wait until `predicate()` holds, re-checking whenever a signal fires (and every 0.2 s)."""
+    ready = asyncio.Event()
+
+    def check(*_args: object) -> None:
+        if predicate():
+            ready.set()
+
+    for signal in signals:
+        signal.connect(check)
+    try:
+        async with asyncio.timeout(within):
+            while not predicate():
+                ready.clear()
+                try:
+                    async with asyncio.timeout(0.2):
+                        await ready.wait()
+                except TimeoutError:
+                    pass
+    except TimeoutError:
+        raise SelfTestError(f"timed out waiting for {what}") from None
+    finally:
+        for signal in signals:
+            signal.disconnect(check)
+
+
+class SelfTest:
+    """Runs the steps against one app and reports each one."""
+
+    def __init__(self, app: DesktopApp, deadline: float) -> None:
+        self.app = app
+        self.deadline = deadline
+        self.post_id: str | None = None
+
+    def _left(self) -> float:
+        return max(0.1, self.deadline - time.monotonic())
+
+    def _session(self) -> Session:
+        flow = self.app.flow
+        if flow is None or flow.session is None:
+            raise SelfTestError("the app did not open a session on the simulator")
+        return flow.session
+
+    def _find(self, job_id: str) -> LocalJob | None:
+        assert self.app.window is not None
+        return self.app.window.jobs_panel.model.find(job_id)
+
+    async def _wait_job(self, job_id: str, what: str, *states: JobState) -> LocalJob:
+        assert self.app.window is not None
+        model = self.app.window.jobs_panel.model
+        await wait_for(
+            lambda: (
+                (job := self._find(job_id)) is not None
+                and (job.state in states or job.is_terminal or job.is_parked)
+            ),
+            model.dataChanged,
+            model.rowsInserted,
+            what=what,
+            within=self._left(),
+        )
+        job = self._find(job_id)
+        assert job is not None
+        if job.state not in states:
+            raise SelfTestError(f"{what}: ended {job.state.value} ({job.failed_reason or '-'})")
+        return job
+
+    async def run(self) -> None:
+        """Every step in order; raises SelfTestError on the first failure."""
+        window = self.app.window
+        session = self._session()
+        assert window is not None
+        await session.browser.choose_agent(DEMO_AGENT_ID)
+        if window.browser.engine_list_model.rowCount() == 0:
+            raise SelfTestError("the simulator listed no engines")
+        engine_id = window.browser.engine_list_model.entry(0).engine_id
+        await session.browser.open_engine(engine_id)
+        renders = await session.browser.render_rows([0])
+        if not renders:
+            raise SelfTestError("rendering row 1 did not start a job")
+        render = await self._wait_job(renders[0].id, "the render", JobState.COMPLETED)
+        step("rendered", render.output_url or "")
+
+        download = await session.services.tracker.download(
+            render.id, session.config.paths.downloads_dir
+        )
+        download = await self._wait_job(download.id, "the download", JobState.DOWNLOADED)
+        step("downloaded", download.target_path or "")
+
+        window.jobs_panel.select_job(render.id)
+        presenter = self.app.preview
+        preview = presenter.preview if presenter is not None else None
+        if preview is None or preview.player is None:
+            raise SelfTestError("video preview is unavailable (Qt Multimedia cannot play here)")
+        player = preview.player
+        await wait_for(
+            lambda: player.current_frame_ms >= 0 and _varied(player),
+            player.frame_changed,
+            player.failed,
+            what="a decoded preview frame",
+            within=self._left(),
+        )
+        image = player.current_image
+        step("previewed", f"frame {image.width()}x{image.height()} at {player.current_frame_ms} ms")
+
+        assert presenter is not None
+        presenter.request_publish(render)
+        await wait_for(
+            lambda: presenter.dialog is not None, what="the publish dialog", within=self._left()
+        )
+        dialog = presenter.dialog
+        assert dialog is not None
+        if not isinstance(dialog.fields, TikTokFields):
+            raise SelfTestError("the publish dialog has no TikTok fields")
+        dialog.fields.caption_edit.setPlainText(CAPTION)
+        dialog.submit()
+        await wait_for(
+            lambda: dialog.job is not None or not dialog.isVisible(),
+            dialog.finished,
+            what="the publish to be sent",
+            within=self._left(),
+        )
+        sent = dialog.job
+        if sent is None:
+            raise SelfTestError(f"the publish was not sent: {dialog.general_issue.text()}")
+        posted = await self._wait_job(sent.id, "the publish", JobState.COMPLETED)
+        if not posted.post_id:
+            raise SelfTestError("the publish completed without a post id")
+        self.post_id = posted.post_id
+        step("published", f"post id {posted.post_id}")
+
+
+def _varied(player: object) -> bool:
+    """True when the player's current frame is a picture, not one flat colour."""
+    from genpro_desktop.gui.media.player import PreviewPlayer
+
+    assert isinstance(player, PreviewPlayer)
+    image = player.current_image
+    if image.isNull():
+        return False
+    colours = {
+        image.pixel(x, y)
+        for x in range(0, image.width(), max(1, image.width() // 8))
+        for y in range(0, image.height(), max(1, image.height() // 8))
+    }
+    return len(colours) > 2
+
+
+def step(name: str, detail: str) -> None:
+    """One line per finished step."""
+    print(f"self-test: {name:<10} {detail}", flush=True)
+
+
+async def _run(started: float) -> int:
+    simulator = Simulator(clock=RealClock(speed=SIMULATOR_SPEED))
+    base_url = await asyncio.to_thread(simulator.start)
+    credentials = MemoryCredentialStore()
+    credentials.set(DEMO_API_KEY)
+    with tempfile.TemporaryDirectory(prefix="genpro-self-test-") as data_dir:
+        environ = {**os.environ, DATA_DIR_ENV: data_dir}
+        app = DesktopApp(
+            LaunchOptions(base_url=base_url, agent_id=DEMO_AGENT_ID),
+            credentials=credentials,
+            prompts=YesPrompts(),
+            open_url=lambda _url: True,
+            environ=environ,
+        )
+        test = SelfTest(app, started + TIME_LIMIT)
+        try:
+            async with asyncio.timeout(TIME_LIMIT - (time.monotonic() - started)):
+                await app.start()
+                await test.run()
+        except SelfTestError as exc:
+            print(f"self-test FAILED: {exc}", file=sys.stderr, flush=True)
+            return 1
+        except TimeoutError:
+            print(f"self-test FAILED: not done within {TIME_LIMIT:.0f} s", file=sys.stderr)
+            return 1
+        finally:
+            await app.aclose()
+            await asyncio.to_thread(simulator.stop)
+    print(f"self-test OK in {time.monotonic() - started:.1f} s", flush=True)
+    return 0
+
+
+def run_self_test(options: LaunchOptions) -> int:
+    """Entry point for `--self-test`; needs `--demo` (it never touches a real account)."""
+    if not options.demo:
+        print(
+            "self-test FAILED: --self-test runs on the simulator only; add --demo", file=sys.stderr
+        )
+        return 1
+    started = time.monotonic()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    existing = QApplication.instance()
+    qt_app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    qt_app.setApplicationName("GEN Desktop self-test")
+    del qt_app
+    return qasync.run(_run(started))

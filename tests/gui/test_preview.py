@@ -1,0 +1,169 @@
+"""The preview really decodes the sample render offscreen: frames, seeking, stepping, looping,
+the cover export, letterboxing, and the placeholder when multimedia is unavailable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from guikit import OpenedUrls, until
+from PySide6.QtCore import QRect, QSize
+from PySide6.QtGui import QImage
+from PySide6.QtMultimedia import QVideoFrame, QVideoSink
+
+from genpro_desktop.core.resources import resource_path
+from genpro_desktop.gui.media import Availability, PreviewPlayer, multimedia_availability
+from genpro_desktop.gui.widgets.video_canvas import letterbox, safe_zone
+from genpro_desktop.gui.widgets.video_preview import VideoPreview, format_time
+
+SAMPLE = resource_path("sample/render.mp4")
+
+
+def _distinct_colours(image: QImage) -> int:
+    step_x, step_y = max(1, image.width() // 12), max(1, image.height() // 12)
+    return len(
+        {
+            image.pixel(x, y)
+            for x in range(0, image.width(), step_x)
+            for y in range(0, image.height(), step_y)
+        }
+    )
+
+
+@pytest.fixture
+def preview(qapp: object, tmp_path: Path, opened_urls: OpenedUrls) -> Iterator[VideoPreview]:
+    player = PreviewPlayer()
+    widget = VideoPreview(
+        player, multimedia_availability(), cover_dir=tmp_path / "covers", open_url=opened_urls
+    )
+    player.setParent(widget)
+    widget.resize(400, 600)
+    widget.show()
+    yield widget
+    player.set_source(None)
+    widget.close()
+    widget.deleteLater()
+
+
+def _player(preview: VideoPreview) -> PreviewPlayer:
+    assert preview.player is not None
+    return preview.player
+
+
+async def _first_frame(preview: VideoPreview) -> None:
+    player = _player(preview)
+    await until(lambda: player.current_frame_ms >= 0, player.frame_changed, what="a frame")
+
+
+def test_multimedia_is_available_here() -> None:
+    assert multimedia_availability() == Availability(True)
+
+
+async def test_the_sample_decodes_to_a_valid_non_uniform_frame(preview: VideoPreview) -> None:
+    player = _player(preview)
+    sink = player.sink
+    assert isinstance(sink, QVideoSink)
+    frames: list[QVideoFrame] = []
+    sink.videoFrameChanged.connect(lambda frame: frames.append(QVideoFrame(frame)))
+    preview.set_media(SAMPLE)
+    await until(lambda: bool(frames) and frames[-1].isValid(), sink.videoFrameChanged, what="frame")
+    image = frames[-1].toImage()
+    assert not image.isNull()
+    assert image.size() == QSize(360, 640)
+    assert _distinct_colours(image) > 4, "the frame is a picture, not a flat colour"
+    assert preview.canvas.image.size() == QSize(360, 640)
+    await until(lambda: player.duration() > 0, player.duration_changed, what="duration")
+    assert preview.slider.maximum() == player.duration()
+    assert preview.time_label.text().endswith(format_time(player.duration()))
+
+
+async def test_seek_then_step_frames_while_paused(preview: VideoPreview) -> None:
+    player = _player(preview)
+    preview.set_media(SAMPLE)
+    await _first_frame(preview)
+    await until(lambda: player.duration() > 0, player.duration_changed, what="duration")
+    player.seek(2000)
+    await until(
+        lambda: abs(player.current_frame_ms - 2000) <= 40, player.frame_changed, what="seek"
+    )
+    at = player.current_frame_ms
+    frame_ms = 1000 / player.frame_rate()
+    preview.step(1)
+    await until(lambda: player.current_frame_ms > at, player.frame_changed, what="step forward")
+    assert player.current_frame_ms - at == pytest.approx(frame_ms, abs=frame_ms / 2)
+    forward = player.current_frame_ms
+    preview.step(-1)
+    await until(lambda: player.current_frame_ms < forward, player.frame_changed, what="step back")
+    assert player.current_frame_ms == pytest.approx(at, abs=frame_ms / 2)
+    assert not player.is_playing()
+
+
+async def test_play_pause_and_loop_past_the_end(preview: VideoPreview) -> None:
+    player = _player(preview)
+    preview.set_media(SAMPLE)
+    await _first_frame(preview)
+    await until(lambda: player.duration() > 0, player.duration_changed, what="duration")
+    preview.loop_box.setChecked(True)
+    assert player.is_looping()
+    player.seek(player.duration() - 400)
+    await until(lambda: player.position() >= player.duration() - 450, player.position_changed)
+    preview.toggle_play()
+    await until(player.is_playing, player.playing_changed, what="playing")
+    assert preview.play_button.text() == "Pause"
+    await until(
+        lambda: player.position() < 1000, player.position_changed, what="the loop back to 0"
+    )
+    assert player.is_playing()
+    preview.toggle_play()
+    await until(lambda: not player.is_playing(), player.playing_changed, what="paused")
+
+
+async def test_set_as_cover_exports_the_frame_as_jpeg(preview: VideoPreview) -> None:
+    player = _player(preview)
+    chosen: list[tuple[int, str]] = []
+    preview.cover_chosen.connect(lambda ms, path: chosen.append((ms, path)))
+    preview.set_media(SAMPLE)
+    await _first_frame(preview)
+    player.seek(1500)
+    await until(lambda: abs(player.current_frame_ms - 1500) <= 40, player.frame_changed)
+    path = preview.set_cover()
+    assert path is not None
+    preview.set_media(SAMPLE)  # the same render again (e.g. its job changed): nothing resets
+    assert preview.cover_path == path
+    assert not preview.canvas.image.isNull()
+    assert chosen == [(preview.cover_ms, str(path))]
+    saved = QImage(str(path))
+    assert saved.size() == QSize(360, 640)
+    assert path.read_bytes()[:2] == b"\xff\xd8", "a JPEG"
+
+
+def test_placeholder_when_multimedia_is_unavailable(
+    qapp: object, tmp_path: Path, opened_urls: OpenedUrls
+) -> None:
+    widget = VideoPreview(
+        None,
+        Availability(False, "Qt Multimedia has no backend here that can decode MP4 video."),
+        cover_dir=tmp_path,
+        open_url=opened_urls,
+    )
+    widget.set_media(SAMPLE)
+    assert widget.placeholder_shown
+    assert "no backend" in widget.placeholder_label.text()
+    widget.system_player_button.click()
+    assert [url.toLocalFile() for url in opened_urls] == [str(SAMPLE)]
+    widget.deleteLater()
+
+
+def test_poster_before_the_download_and_letterboxing(preview: VideoPreview) -> None:
+    poster = QImage(str(resource_path("sample/thumbnail.jpg")))
+    preview.set_media(None, poster=poster, message="Downloading…")
+    assert not preview.play_button.isEnabled()
+    preview.canvas.resize(400, 400)
+    box = preview.canvas.video_rect()
+    assert box.height() == 400
+    assert box.width() == pytest.approx(400 * poster.width() / poster.height(), abs=1)
+    assert letterbox(QSize(360, 640), QRect(0, 0, 400, 400)) == QRect(87, 0, 225, 400)
+    zone = safe_zone(QRect(0, 0, 90, 160))
+    assert zone.top() > 0
+    assert zone.bottom() < 160

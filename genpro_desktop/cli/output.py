@@ -19,6 +19,7 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from genpro_desktop.cli.exit_codes import CliError, ExitCode
+from genpro_desktop.core.api import JobStatus
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -184,3 +185,18 @@ def download_bar(output: Output) -> Iterator[DownloadBar]:
     )
     with Progress(*columns, console=output.err, transient=True) as progress:
         yield DownloadBar(progress)
+
+
+def remote_status_exit(
+    out: Output, noun: str, remote_id: str, status: JobStatus, raw: str | None
+) -> int:
+    """Exit code for a job read straight from GEN: 1 when failed, stopped or of unknown status."""
+    if status is JobStatus.UNKNOWN:
+        out.info(
+            f"{noun} {remote_id} needs attention: GEN reports the unknown status {raw!r}.",
+            style="magenta",
+        )
+        return ExitCode.JOB_FAILED
+    if status in (JobStatus.FAILED, JobStatus.STOPPED):
+        return ExitCode.JOB_FAILED
+    return ExitCode.OK

@@ -20,6 +20,7 @@ from genpro_desktop.cli.commands.renders import positive_seconds
 from genpro_desktop.cli.context import Context
 from genpro_desktop.cli.exit_codes import CliError, ExitCode, usage_error
 from genpro_desktop.cli.jobview import short_id, state_text
+from genpro_desktop.cli.output import remote_status_exit
 from genpro_desktop.cli.submission import note_new_job, raise_if_not_started
 from genpro_desktop.cli.waiting import WaitSpec, needs_attention, status_text, wait_for_job
 from genpro_desktop.core.api import JobStatus, UserJob
@@ -286,16 +287,7 @@ def api_publish_json(job: UserJob) -> dict[str, Any]:
 def _show_user_job(ctx: Context, job: UserJob) -> int:
     ctx.out.emit(api_publish_json(job))
     _show(ctx, job.id, status_text(job), job.status.value, job.post_id, job.failed_reason)
-    if job.status is JobStatus.UNKNOWN:
-        ctx.out.info(
-            f"Publish job {job.id} needs attention: GEN reports the unknown status "
-            f"{job.raw_status!r}.",
-            style="magenta",
-        )
-        return ExitCode.JOB_FAILED
-    if job.status in (JobStatus.FAILED, JobStatus.STOPPED):
-        return ExitCode.JOB_FAILED
-    return ExitCode.OK
+    return remote_status_exit(ctx.out, "Publish job", job.id, job.status, job.raw_status)
 
 
 def _show(

@@ -18,7 +18,7 @@ from genpro_desktop.cli.context import Context
 from genpro_desktop.cli.downloading import destination, download_render
 from genpro_desktop.cli.exit_codes import CliError, ExitCode, usage_error
 from genpro_desktop.cli.jobview import STATE_STYLES, short_id, state_text
-from genpro_desktop.cli.output import decimal_text
+from genpro_desktop.cli.output import decimal_text, remote_status_exit
 from genpro_desktop.cli.submission import note_new_job, raise_if_not_started
 from genpro_desktop.cli.waiting import WaitSpec, needs_attention, status_text, wait_for_job
 from genpro_desktop.core.api import (
@@ -334,16 +334,7 @@ def api_generation_json(gen: Generation) -> dict[str, Any]:
 def _show_generation(ctx: Context, gen: Generation) -> int:
     """Report a generation read from GEN; exit 1 when failed, stopped or unknown."""
     _report_generation(ctx, gen)
-    if gen.status is JobStatus.UNKNOWN:
-        ctx.out.info(
-            f"Generation {gen.id} needs attention: GEN reports the unknown status "
-            f"{gen.raw_status!r}.",
-            style="magenta",
-        )
-        return ExitCode.JOB_FAILED
-    if gen.status in (JobStatus.FAILED, JobStatus.STOPPED):
-        return ExitCode.JOB_FAILED
-    return ExitCode.OK
+    return remote_status_exit(ctx.out, "Generation", gen.id, gen.status, gen.raw_status)
 
 
 def _report_generation(ctx: Context, gen: Generation) -> None:

@@ -8,6 +8,7 @@ they also work while the desktop app holds the single-instance lock.
 from __future__ import annotations
 
 import argparse
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -286,27 +287,47 @@ def generation_json(job: LocalJob, saved: LocalJob | None = None) -> dict[str, A
 
 def _report(ctx: Context, job: LocalJob, saved: LocalJob | None) -> None:
     ctx.out.emit(generation_json(job, saved))
-    style = STATE_STYLES.get(job.state, "")
-    title = Text.assemble(
-        f"Generation {job.remote_id}: ", (state_text(job), f"bold {style}".strip())
+    grid = _show_outcome(
+        ctx,
+        f"Generation {job.remote_id}",
+        (state_text(job), STATE_STYLES.get(job.state, "")),
+        reason=job.failed_reason,
+        video=job.output_url,
+        thumbnail=job.thumbnail_url,
+        cost=job.execution_cost,
     )
-    ctx.out.show(title)
-    grid = _grid()
-    if job.failed_reason:
-        grid.add_row("Reason", Text(job.failed_reason))
-    if job.output_url:
-        grid.add_row("Video", Text(job.output_url))
-    if job.thumbnail_url:
-        grid.add_row("Thumbnail", Text(job.thumbnail_url))
-    cost = decimal_text(job.execution_cost)
-    if cost is not None:
-        grid.add_row("Cost", f"{cost} credits")
     if saved is not None:
         grid.add_row("Saved to", Text(saved.target_path or ""))
         grid.add_row("Size", format_bytes(saved.bytes_done))
         grid.add_row("SHA-256", saved.sha256 or "")
     grid.add_row("Local job", short_id(job.id))
     ctx.out.show(grid)
+
+
+def _show_outcome(
+    ctx: Context,
+    label: str,
+    state: tuple[str, str],
+    *,
+    reason: str | None,
+    video: str | None,
+    thumbnail: str | None,
+    cost: Decimal | None,
+) -> Table:
+    """Print "<label>: <state>" and return a grid holding the render's result rows."""
+    text, style = state
+    ctx.out.show(Text.assemble(f"{label}: ", (text, f"bold {style}".strip())))
+    grid = _grid()
+    if reason:
+        grid.add_row("Reason", Text(reason))
+    if video:
+        grid.add_row("Video", Text(video))
+    if thumbnail:
+        grid.add_row("Thumbnail", Text(thumbnail))
+    cost_text = decimal_text(cost)
+    if cost_text is not None:
+        grid.add_row("Cost", f"{cost_text} credits")
+    return grid
 
 
 def _grid() -> Table:
@@ -339,18 +360,14 @@ def _show_generation(ctx: Context, gen: Generation) -> int:
 
 def _report_generation(ctx: Context, gen: Generation) -> None:
     ctx.out.emit(api_generation_json(gen))
-    style = _STATUS_STYLES.get(gen.status, "")
-    title = Text.assemble(f"Generation {gen.id}: ", (status_text(gen), f"bold {style}".strip()))
-    ctx.out.show(title)
-    grid = _grid()
-    if gen.failed_reason:
-        grid.add_row("Reason", Text(gen.failed_reason))
-    if gen.video_url:
-        grid.add_row("Video", Text(gen.video_url))
-    if gen.thumbnail_url:
-        grid.add_row("Thumbnail", Text(gen.thumbnail_url))
-    cost = decimal_text(gen.execution_cost)
-    if cost is not None:
-        grid.add_row("Cost", f"{cost} credits")
+    grid = _show_outcome(
+        ctx,
+        f"Generation {gen.id}",
+        (status_text(gen), _STATUS_STYLES.get(gen.status, "")),
+        reason=gen.failed_reason,
+        video=gen.video_url,
+        thumbnail=gen.thumbnail_url,
+        cost=gen.execution_cost,
+    )
     if grid.row_count:
         ctx.out.show(grid)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from genpro_desktop.core.resources import resource_path
-from genpro_desktop.simulator import DEMO_API_KEY, ManualClock, Simulator
+from genpro_desktop.simulator import DEMO_API_KEY, ManualClock, Simulator, faults
 
 AGENT = "4711"
 ENGINE = "9101"
@@ -208,6 +208,18 @@ class Genpro:
         found = [job for job in self.jobs() if job["kind"] == kind]
         assert found, f"no {kind} job in {self.db_path}"
         return found[-1]
+
+
+# How GEN's side ends for a POST held while the client is killed: applied after the client
+# died, never applied (the connection reset), or applied before it (the answer lost).
+HOLD_VARIANTS = ("hold_then_apply", "hold_then_drop", "apply_then_hold")
+
+
+def hold_variant(index: int, name: str) -> tuple[str, faults.FaultAction]:
+    """The variant for iteration `index` and the simulator fault that holds its POST."""
+    variant = HOLD_VARIANTS[index % len(HOLD_VARIANTS)]
+    action = faults.hold_after_apply(name) if variant == "apply_then_hold" else faults.hold(name)
+    return variant, action
 
 
 def wait_until(what: str, check: Callable[[], bool], timeout: float = REACH_TIMEOUT_S) -> None:

@@ -11,16 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from crashkit import Genpro, LoopReport, idempotency_keys, run_workers
-
-from genpro_desktop.simulator import faults
+from crashkit import Genpro, LoopReport, hold_variant, idempotency_keys, run_workers
 
 Lanes = Callable[[int], list[Genpro]]
 ITERATIONS = 20
 WORKERS = 2
 PUBLISH_POST = r"/user_jobs$"
 MEDIA = "https://cdn.gen.pro/outputs/render_880001.mp4"
-VARIANTS = ("hold_then_apply", "hold_then_drop", "apply_then_hold")
 
 
 def _caption(index: int) -> str:
@@ -34,11 +31,8 @@ def test_kill_while_the_publish_post_is_held(lanes: Lanes, report: LoopReport):
     def iteration(worker: int, index: int) -> None:
         genpro = workers[worker]
         sim = genpro.sim
-        variant = VARIANTS[index % len(VARIANTS)]
         name = f"publish-{index}"
-        action = (
-            faults.hold_after_apply(name) if variant == "apply_then_hold" else faults.hold(name)
-        )
+        variant, action = hold_variant(index, name)
         sim.faults.add("POST", PUBLISH_POST, action)
         posts_before = sim.journal.count("POST", PUBLISH_POST)
         args = ("--media-url", MEDIA, "--description", _caption(index), "--wait", "--json")

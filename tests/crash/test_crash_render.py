@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from crashkit import CELLS, ENGINE, Genpro, LoopReport, idempotency_keys, run_workers
+from crashkit import CELLS, ENGINE, Genpro, LoopReport, hold_variant, idempotency_keys, run_workers
 
 from genpro_desktop.simulator import RENDER_DONE_S, faults
 
@@ -19,10 +19,6 @@ Lanes = Callable[[int], list[Genpro]]
 ITERATIONS = 20
 WORKERS = 2
 RENDER_POST = r"/render$"
-
-# How GEN's side ends for a POST held while the client is killed: applied after the client
-# died, never applied (the connection reset), or applied before it (the answer lost).
-VARIANTS = ("hold_then_apply", "hold_then_drop", "apply_then_hold")
 
 
 def test_kill_while_the_render_post_is_held(lanes: Lanes, report: LoopReport):
@@ -32,11 +28,8 @@ def test_kill_while_the_render_post_is_held(lanes: Lanes, report: LoopReport):
     def iteration(worker: int, index: int) -> None:
         genpro = workers[worker]
         sim = genpro.sim
-        variant = VARIANTS[index % len(VARIANTS)]
         name = f"render-{index}"
-        action = (
-            faults.hold_after_apply(name) if variant == "apply_then_hold" else faults.hold(name)
-        )
+        variant, action = hold_variant(index, name)
         sim.faults.add("POST", RENDER_POST, action)
         posts_before = sim.journal.count("POST", RENDER_POST)
         process = genpro.start("render", ENGINE, CELLS[index % len(CELLS)], "--wait", "--json")

@@ -1,4 +1,8 @@
-"""The one poll scheduler: cadence per job kind, a global request cap, and shared pauses.
+"""The one poll scheduler: the poll plan, a global request cap, and shared pauses.
+
+How long to wait before a job's next read comes from a `PollPlan` (`poll_plan.py`): by default
+the `PredictivePlan`, which uses the typical duration of the job's kind; `FixedPlan` gives the
+fixed-interval baseline the polling benchmark compares against.
 
 Every request the tracker makes to GEN goes through `request_slot()`, which waits while tracking
 is paused (401/403 until the user signs in again, offline with reconnect back-off, 429 until the
@@ -13,10 +17,10 @@ import logging
 import random
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 from genpro_desktop.core.clock import Clock
 from genpro_desktop.core.jobs.model import JobKind
+from genpro_desktop.core.jobs.poll_plan import CADENCES, Cadence, PollPlan, PredictivePlan
 
 __all__ = [
     "CADENCES",
@@ -38,44 +42,25 @@ RESUME_WINDOW_S = 5.0
 RESUME_WINDOW_PER_JOB_S = 0.05
 
 
-@dataclass(frozen=True)
-class Cadence:
-    """How often to poll one kind of job: first delay, growth, cap, jitter and overall deadline."""
-
-    first_s: float
-    factor: float
-    cap_s: float
-    jitter: float
-    deadline_s: float
-
-    def base_delay(self, attempt: int) -> float:
-        """The un-jittered delay before poll number `attempt` (0 = the first poll)."""
-        return min(self.first_s * self.factor ** max(0, attempt), self.cap_s)
-
-
-CADENCES: dict[JobKind, Cadence] = {
-    JobKind.RENDER: Cadence(first_s=2.0, factor=1.5, cap_s=15.0, jitter=0.2, deadline_s=3600.0),
-    # TikTok moderation can take hours, so publish jobs are tracked for a day.
-    JobKind.PUBLISH: Cadence(first_s=5.0, factor=1.5, cap_s=60.0, jitter=0.2, deadline_s=86400.0),
-}
-
 PauseListener = Callable[[bool, str | None], None]
 """Called with (paused, reason) whenever tracking pauses or resumes."""
 
 
 class PollScheduler:
-    """Cadence, the global request cap and the auth/offline/rate-limit pauses for all jobs."""
+    """The poll plan, the global request cap and the auth/offline/rate-limit pauses for all jobs."""
 
     def __init__(
         self,
         clock: Clock,
         rng: random.Random | None = None,
         max_concurrent: int = DEFAULT_MAX_CONCURRENT,
+        plan: PollPlan | None = None,
     ) -> None:
         if max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
         self._clock = clock
         self._rng = rng or random.Random()
+        self.plan: PollPlan = plan if plan is not None else PredictivePlan()
         self.max_concurrent = max_concurrent
         self._slots = asyncio.Semaphore(max_concurrent)
         self._in_flight = 0
@@ -92,14 +77,21 @@ class PollScheduler:
 
     def cadence(self, kind: JobKind) -> Cadence:
         """The cadence for polling `kind` (downloads are not polled)."""
-        if kind not in CADENCES:
-            raise ValueError(f"{kind} jobs are not polled")
-        return CADENCES[kind]
+        return self.plan.cadence(kind)
 
-    def next_delay(self, kind: JobKind, attempt: int) -> float:
-        """Seconds to wait before poll number `attempt` (0 = first), with +-jitter."""
-        cadence = self.cadence(kind)
-        return self._jittered(cadence.base_delay(attempt), cadence.jitter)
+    def next_delay(
+        self,
+        kind: JobKind,
+        attempt: int,
+        *,
+        elapsed: float | None = None,
+        typical: float | None = None,
+    ) -> float:
+        """Seconds to wait before poll number `attempt` (0 = first) of a job that has run
+        `elapsed` seconds, when jobs of its kind typically take `typical` (None: unknown);
+        the plan gives a range and the jitter is drawn here."""
+        planned = self.plan.delay(kind, attempt, elapsed, typical)
+        return self._rng.uniform(planned.low_s, planned.high_s)
 
     def deadline(self, kind: JobKind) -> float:
         """Seconds a job of `kind` may stay unfinished before it needs the user's attention."""

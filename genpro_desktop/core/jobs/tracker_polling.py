@@ -1,11 +1,12 @@
 """Polling renders (generations) and publishes (user jobs), and applying what GEN reports.
 
 Rules (reliability anchors P1-P6 and rows 1, 8-10, 20, 25): pending/processing keep polling on
-the scheduler's cadence until the job's deadline; completed/failed/stopped are terminal; an
-unknown status three times in a row, a 404 on a known job, a completion without a usable video
-link (after three re-reads) or a passed deadline park the job as NEEDS_ATTENTION; a status
-arriving after a terminal one is logged and ignored. Read failures after the client's own retries
-never change a job: the scheduler backs off (offline, 429) or pauses (401/403).
+the scheduler's plan (predictive when the kind's typical duration is known) until the job's
+deadline; completed/failed/stopped are terminal; an unknown status three times in a row, a 404
+on a known job, a completion without a usable video link (after three re-reads) or a passed
+deadline park the job as NEEDS_ATTENTION; a status arriving after a terminal one is logged and
+ignored. Read failures after the client's own retries never change a job: the scheduler backs
+off (offline, 429) or pauses (401/403).
 """
 
 from __future__ import annotations
@@ -52,10 +53,25 @@ class PollingMixin(TrackerCore):
     """The poll loop of renders and publishes."""
 
     async def _poll_loop(self, job: LocalJob, first_delay: float | None = None) -> None:
-        """Poll `job` on its cadence until it is terminal or parked (the job's owned task)."""
+        """Poll `job` on its plan until it is terminal or parked (the job's owned task).
+
+        The plan sees how long the job has run: from its creation on the wall clock when the
+        loop starts (so a job resumed after a restart counts the time it already ran), then on
+        the monotonic clock, so a wall-clock jump mid-job does not disturb it.
+        """
+        if job.kind not in self._typical:
+            await self.typical_duration(job.kind)  # once per kind; refreshed as jobs finish
+        ran_before = self.elapsed(job)
+        loop_start = self._clock.now()
+
+        def next_delay(attempt: int) -> float:
+            elapsed = ran_before + (self._clock.now() - loop_start)
+            typical = self._typical.get(job.kind)
+            return self._scheduler.next_delay(job.kind, attempt, elapsed=elapsed, typical=typical)
+
         attempt = 0
         if first_delay is None:
-            delay = self._scheduler.next_delay(job.kind, 0)
+            delay = next_delay(0)
             attempt = 1
         else:
             delay = first_delay
@@ -66,7 +82,7 @@ class PollingMixin(TrackerCore):
                 return
             if await self._poll_once(job) is PollStep.STOP:
                 return
-            delay = self._scheduler.next_delay(job.kind, attempt)
+            delay = next_delay(attempt)
             attempt += 1
 
     async def _poll_once(self, job: LocalJob) -> PollStep:

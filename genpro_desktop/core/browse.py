@@ -9,18 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from genpro_desktop.core.api import (
-    Cell,
-    Column,
-    Engine,
-    GenClient,
-    Generation,
-    JobStatus,
-    MissingAgentError,
-    Row,
-)
+from genpro_desktop.core.api import MissingAgentError
+
+if TYPE_CHECKING:
+    # Annotations only: the desktop app imports this module before its first paint, and the
+    # API types would bring pydantic along.
+    from genpro_desktop.core.api import Cell, Column, Engine, GenClient, Generation, JobStatus, Row
 
 EngineSource = Literal["server", "setup", "saved"]
 
@@ -128,6 +124,8 @@ class GridCell:
         """The current take's status, showing the raw value when GEN sent one we don't know."""
         if self.take_status is None:
             return ""
+        from genpro_desktop.core.api import JobStatus  # loaded already: the take came with it
+
         if self.take_status is JobStatus.UNKNOWN:
             return f"unknown: {self.take_raw_status}"
         return self.take_status.value

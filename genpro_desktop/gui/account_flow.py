@@ -2,7 +2,14 @@
 in again after GEN stops accepting the key.
 
 Owns the current `Session` and, in demo mode, the embedded simulator and its throwaway data
-folder. Keyring calls run in worker threads; the key check is one `GET /me`.
+folder. Keyring calls run in worker threads; the key check is one `GET /me`. The simulator (and
+aiohttp with it) is imported only when the demo starts.
+
+Two hidden knobs exist for `bench/startup.py` and change nothing when unset (`DemoSetup`):
+`GENPRO_DEMO_DATA_DIR=<folder>` makes the demo keep its data there (created if needed, never
+deleted) instead of a throwaway folder, so a benchmark can pre-fill the job history;
+`GENPRO_DEMO_LARGE_ENGINE=<rows>x<columns>` adds an engine of that size, listed first, to the
+demo simulator.
 """
 
 from __future__ import annotations
@@ -10,13 +17,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from genpro_desktop.core.api import GenError, Secret
 from genpro_desktop.core.credentials import CredentialError, CredentialStore
-from genpro_desktop.core.paths import AppPaths
+from genpro_desktop.core.paths import DATA_DIR_ENV, AppPaths, app_paths
 from genpro_desktop.core.store import InstanceLockedError, StoreError
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
 from genpro_desktop.gui.dialogs.sign_in_dialog import SignInDialog
@@ -31,7 +39,9 @@ from genpro_desktop.gui.sign_in import (
     save_key,
 )
 from genpro_desktop.gui.widgets.sign_in_form import SignInForm
-from genpro_desktop.simulator import DEMO_API_KEY, RealClock, Simulator
+
+if TYPE_CHECKING:
+    from genpro_desktop.simulator import Simulator
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +52,27 @@ DEMO_AGENT_ID = "4711"
 # Renders take ~8 s of simulator time; the demo runs that clock at real speed so the status bars
 # show pending and processing long enough to be seen.
 DEMO_CLOCK_SPEED = 1.0
+DEMO_DATA_DIR_ENV = "GENPRO_DEMO_DATA_DIR"
+DEMO_LARGE_ENGINE_ENV = "GENPRO_DEMO_LARGE_ENGINE"
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    """Benchmark knobs for the demo; the defaults are the normal demo."""
+
+    data_dir: Path | None = None
+    large_engine: tuple[int, int] | None = None  # rows, columns
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> DemoSetup:
+        """Read GENPRO_DEMO_DATA_DIR and GENPRO_DEMO_LARGE_ENGINE (`500x8`); bad values raise."""
+        data_dir = environ.get(DEMO_DATA_DIR_ENV, "").strip()
+        size = environ.get(DEMO_LARGE_ENGINE_ENV, "").strip().lower()
+        large: tuple[int, int] | None = None
+        if size:
+            rows, _, columns = size.partition("x")
+            large = (int(rows), int(columns))
+        return cls(Path(data_dir) if data_dir else None, large)
 
 
 class AccountFlow:
@@ -56,8 +87,10 @@ class AccountFlow:
         paths: AppPaths,
         base_url: Callable[[], str],
         agent_id: str | None,
+        demo_setup: DemoSetup | None = None,
     ) -> None:
         self._ctx = ctx
+        self._demo_setup = demo_setup or DemoSetup()
         self._window = ctx.window
         self._tasks = tasks
         self._credentials = credentials
@@ -102,18 +135,20 @@ class AccountFlow:
     async def start_demo(self) -> bool:
         """Start the embedded simulator and open a session on it, in a throwaway data folder."""
         await self._close_session()
+        from genpro_desktop.simulator import DEMO_API_KEY, RealClock, Simulator
+
+        setup = self._demo_setup
         simulator = Simulator(clock=RealClock(speed=DEMO_CLOCK_SPEED))
+        if setup.large_engine is not None:
+            simulator.state.add_large_engine(*setup.large_engine)
         base_url = await asyncio.to_thread(simulator.start)
         self.simulator = simulator
-        self._demo_dir = tempfile.TemporaryDirectory(prefix="genpro-demo-")
-        root = Path(self._demo_dir.name)
-        paths = AppPaths(
-            data_dir=root / "data",
-            cache_dir=root / "cache",
-            log_dir=root / "logs",
-            downloads_dir=root / "downloads",
-            config_dir=root / "config",
-        )
+        if setup.data_dir is None:
+            self._demo_dir = tempfile.TemporaryDirectory(prefix="genpro-demo-")
+            root = Path(self._demo_dir.name)
+        else:
+            root = setup.data_dir
+        paths = app_paths({DATA_DIR_ENV: str(root)})
         await asyncio.to_thread(paths.ensure)
         config = SessionConfig(
             Secret(DEMO_API_KEY), base_url, self._agent_id or DEMO_AGENT_ID, paths, demo=True

@@ -5,6 +5,10 @@ This is the desktop app's composition root. Qt owns the loop; asyncio runs on it
 Shutdown order: window closed -> layout saved -> app tasks cancelled and awaited -> the session
 closed (its tasks, then the core services in reverse order) -> the demo simulator stopped.
 Tests build a `DesktopApp` with a memory credential store, a fake clock and fake prompts.
+
+Start-up paints the window first: this module imports only what the first frame needs, and the
+account flow, the core services, the keyring, the demo simulator and Qt Multimedia are imported
+and built once the window has been painted (`bench/startup.py` measures it).
 """
 
 from __future__ import annotations
@@ -16,35 +20,39 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, NoReturn
 
 import qasync
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
-from genpro_desktop import __version__
-from genpro_desktop.core.clock import Clock
-from genpro_desktop.core.credentials import CredentialStore, KeyringCredentialStore
+import genpro_desktop
 from genpro_desktop.core.paths import AppPaths, app_paths
-from genpro_desktop.gui.account_flow import AccountFlow
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
-from genpro_desktop.gui.dialogs.settings_dialog import SettingsDialog
-from genpro_desktop.gui.jobs_presenter import UrlOpener
 from genpro_desktop.gui.main_thread_gc import MainThreadGarbageCollector
-from genpro_desktop.gui.media import PreviewPlayer, multimedia_availability
-from genpro_desktop.gui.media.presenter import PreviewPresenter
 from genpro_desktop.gui.models.job_list_model import JobListModel
 from genpro_desktop.gui.notifications import Notifier
 from genpro_desktop.gui.preferences import Preferences, PreferenceStore
 from genpro_desktop.gui.prompts import DialogPrompts, Prompts
-from genpro_desktop.gui.session import SessionContext
+from genpro_desktop.gui.startup_probe import StartupProbe
 from genpro_desktop.gui.theme import apply_theme
 from genpro_desktop.gui.widgets.main_window import MainWindow
-from genpro_desktop.gui.widgets.video_preview import VideoPreview
+
+if TYPE_CHECKING:
+    from genpro_desktop.core.clock import Clock
+    from genpro_desktop.core.credentials import CredentialStore
+    from genpro_desktop.gui.account_flow import AccountFlow
+    from genpro_desktop.gui.jobs_presenter import UrlOpener
+    from genpro_desktop.gui.media.presenter import PreviewPresenter
 
 log = logging.getLogger(__name__)
 
 LAYOUT_KEYS = ("geometry", "window_state", "browser_splitter")
 BASE_URL_ENV = "GEN_API_BASE_URL"
+# How long start-up waits for the window's first paint before it loads the rest anyway (a
+# window that is never exposed, e.g. started minimised, never paints).
+FIRST_PAINT_WAIT_S = 1.0
 
 
 @dataclass
@@ -56,6 +64,23 @@ class LaunchOptions:
     agent_id: str | None = None
     smoke: bool = False
     self_test: bool = False
+
+
+class PrintVersion(argparse.Action):
+    """`--version`: reads the version only when asked for (reading it slows every start-up)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> NoReturn:
+        print(f"genpro-desktop {genpro_desktop.__version__}")
+        parser.exit()
 
 
 def parse_args(argv: Sequence[str]) -> LaunchOptions:
@@ -83,7 +108,9 @@ def parse_args(argv: Sequence[str]) -> LaunchOptions:
         action="store_true",
         help="with --demo: render, download, preview, publish headlessly; exit 0 when all worked",
     )
-    parser.add_argument("--version", action="version", version=f"genpro-desktop {__version__}")
+    parser.add_argument(
+        "--version", action=PrintVersion, help="show program's version number and exit"
+    )
     args = parser.parse_args(list(argv))
     return LaunchOptions(
         demo=args.demo,
@@ -108,7 +135,8 @@ class DesktopApp:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self.options = options
-        self.credentials: CredentialStore = credentials or KeyringCredentialStore()
+        # None until start() has painted the window: then the OS keyring (importing it is slow).
+        self.credentials: CredentialStore | None = credentials
         self.tasks = TaskRegistry(on_error=self._on_task_error)
         self.exit_code = 0
         self.window: MainWindow | None = None
@@ -140,7 +168,11 @@ class DesktopApp:
         self._closed.set()
 
     async def start(self) -> None:
-        """Build the window, then sign in (demo, saved key) or show the welcome page."""
+        """Build and paint the window, then sign in (demo, saved key) or show the welcome page.
+
+        The preview, the keyring and the account flow (with the core services and the demo
+        simulator) are imported and built only after the window's first paint.
+        """
         self._garbage_collector.start()
         paths: AppPaths = await asyncio.to_thread(lambda: app_paths(self._environ).ensure())
         self.prefs_store = PreferenceStore(paths)
@@ -156,9 +188,21 @@ class DesktopApp:
         window.closed.connect(self._closed.set)
         window.settings_requested.connect(self._on_settings_requested)
         prompts = self._prompts or DialogPrompts(window)
-        self._build_preview(window, paths, prompts)
+        probe = StartupProbe.install(self._environ, window, on_done=self.request_quit)
+        first_paint = FirstPaint(window)
         window.show()
         self.notifier = Notifier(window.toasts, window)
+        await first_paint.wait(FIRST_PAINT_WAIT_S)
+        # Everything below may import slow modules: the window is on screen by now.
+        if isinstance(app, QApplication):
+            app.setApplicationVersion(genpro_desktop.__version__)
+        from genpro_desktop.core.credentials import KeyringCredentialStore
+        from genpro_desktop.gui.account_flow import AccountFlow, DemoSetup
+        from genpro_desktop.gui.session import SessionContext
+
+        self._build_preview(window, paths, prompts)
+        if self.credentials is None:
+            self.credentials = KeyringCredentialStore()
         ctx = SessionContext(
             window=window,
             prefs_store=self.prefs_store,
@@ -176,11 +220,16 @@ class DesktopApp:
             paths=paths,
             base_url=self._base_url,
             agent_id=self.options.agent_id,
+            demo_setup=DemoSetup.from_environ(self._environ),
         )
         opened = await (
             self.flow.start_demo() if self.options.demo else self.flow.start_with_saved_key()
         )
+        # What start-up built lives as long as the app: full collections need not walk it.
+        self._garbage_collector.freeze_survivors()
         self.started.set()
+        if probe is not None:
+            probe.session_started(opened)
         if self.options.smoke:
             count = window.browser.engine_list_model.rowCount()
             print(f"genpro-desktop smoke: {count} engines listed")
@@ -189,6 +238,10 @@ class DesktopApp:
 
     def _build_preview(self, window: MainWindow, paths: AppPaths, prompts: Prompts) -> None:
         """The preview pane (a placeholder when Qt Multimedia cannot play here)."""
+        from genpro_desktop.gui.media import PreviewPlayer, multimedia_availability
+        from genpro_desktop.gui.media.presenter import PreviewPresenter
+        from genpro_desktop.gui.widgets.video_preview import VideoPreview
+
         availability = multimedia_availability()
         player = PreviewPlayer(window) if availability.ok else None
         preview = VideoPreview(
@@ -227,6 +280,8 @@ class DesktopApp:
         """Show the Settings dialog; apply and save what the user accepted."""
         assert self.window is not None
         assert self.prefs_store is not None
+        from genpro_desktop.gui.dialogs.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self._current_preferences(), self.window)
         try:
             accepted = await run_dialog(dialog) == SettingsDialog.DialogCode.Accepted
@@ -276,6 +331,45 @@ class DesktopApp:
         self._garbage_collector.stop()
 
 
+class FirstPaint(QObject):
+    """Awaits the first paint of a window (of the window itself or any widget in it)."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self._window = window
+        self._painted = asyncio.get_running_loop().create_future()
+        self._app = QApplication.instance()
+        if self._app is not None:
+            self._app.installEventFilter(self)
+
+    async def wait(self, timeout_s: float) -> bool:
+        """True once the window has been painted; False after `timeout_s` without a paint."""
+        try:
+            await asyncio.wait_for(asyncio.shield(self._painted), timeout_s)
+        except TimeoutError:
+            return False
+        finally:
+            self._stop()
+        return True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Resolve at the first paint event in the window; never consumes the event."""
+        if (
+            event.type() == QEvent.Type.Paint
+            and isinstance(watched, QWidget)
+            and watched.window() is self._window
+            and not self._painted.done()
+        ):
+            self._painted.set_result(None)
+            self._stop()
+        return False
+
+    def _stop(self) -> None:
+        if self._app is not None:
+            self._app.removeEventFilter(self)
+            self._app = None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `genpro-desktop` gui-script and `python -m genpro_desktop`."""
     options = parse_args(sys.argv[1:] if argv is None else argv)
@@ -288,7 +382,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("GEN Desktop")
     app.setOrganizationName("genpro-desktop")
-    app.setApplicationVersion(__version__)
     app.setDesktopFileName("genpro-desktop")
     desktop = DesktopApp(options)
     return qasync.run(desktop.run())

@@ -13,7 +13,7 @@ from typing import Literal, get_args
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from genpro_desktop.core.api import DEFAULT_BASE_URL, PathPrefix, validate_base_url
+from genpro_desktop.core.api import DEFAULT_BASE_URL, PathPrefix
 from genpro_desktop.core.paths import AppPaths
 
 Theme = Literal["system", "light", "dark"]
@@ -38,6 +38,8 @@ class Preferences:
 
 def check_base_url(text: str) -> str | None:
     """Why `text` cannot be the API base URL (https, or http on loopback only), or None if fine."""
+    from genpro_desktop.core.api import validate_base_url  # imports httpx: not at start-up
+
     try:
         validate_base_url(text.strip())
     except ValueError as exc:  # UnsafeURLError is a ValueError
@@ -66,7 +68,8 @@ class PreferenceStore:
         theme = _text(s.value("appearance/theme"))
         prefix = _text(s.value("api/path_prefix"))
         base_url = _text(s.value("api/base_url")) or DEFAULT_BASE_URL
-        if check_base_url(base_url) is not None:
+        # The default is valid; checking it would import httpx before the window is painted.
+        if base_url != DEFAULT_BASE_URL and check_base_url(base_url) is not None:
             base_url = DEFAULT_BASE_URL
         return Preferences(
             download_dir=Path(download_dir).expanduser(),

@@ -31,12 +31,6 @@ from genpro_desktop.core.credentials import (
     resolve_api_key,
 )
 
-HOW_TO_GET_A_KEY = (
-    "Create a key in GEN: open your agent, then <b>API</b> in the sidebar "
-    "(gen.pro/&lt;agent id&gt;/api), or <b>Settings → API Keys</b>. GEN shows a new key once, "
-    "so copy it right away."
-)
-
 
 class KeyRejectedError(Exception):
     """GEN did not accept the key (or could not be asked); the message says which."""

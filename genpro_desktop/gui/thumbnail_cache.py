@@ -18,15 +18,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 
 from genpro_desktop.core.downloads import DownloadError, check_download_url
 from genpro_desktop.gui.asyncqt import TaskRegistry
+from genpro_desktop.gui.models.engine_table_model import THUMBNAIL_SIZE
 
 log = logging.getLogger(__name__)
 
-THUMBNAIL_SIZE = QSize(64, 36)
 MAX_THUMBNAIL_BYTES = 2_000_000
 MEMORY_ENTRIES = 512
 FETCH_TIMEOUT = httpx.Timeout(10.0, connect=5.0)

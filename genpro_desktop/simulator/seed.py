@@ -25,6 +25,7 @@ from genpro_desktop.simulator.models import (
 ORG_ID = 301
 AGENT_ID = 4711
 ENGINE_IDS = (9101, 9102, 9103)
+LARGE_ENGINE_ID = 9199
 OPENING_CREDITS = Decimal("500")
 
 # (title, type, column_role, cell_role): GEN's default template columns.
@@ -192,6 +193,49 @@ def build_seed(seed: int, now: float, wall_epoch_s: float) -> Seed:
         ids={"generation": gen_ids, "output": output_ids, "user_job": count(138861)},
         user=user,
     )
+
+
+def build_large_engine(rows: int, columns: int, created_s: int) -> EngineRec:
+    """A `rows` x `columns` engine of text cells for benchmarks (not part of the normal demo).
+
+    The last two columns are a final video and stats, like GEN's templates; ids live in their own
+    ranges so they never collide with the seeded engines' or with ids handed out later.
+    """
+    if rows < 1 or columns < 3:
+        raise ValueError("a large engine needs at least 1 row and 3 columns")
+    roles = [("text", "ingredient", "content")] * (columns - 2)
+    roles += [("video", "final_video", "final_video"), ("stats", "stats", "stats")]
+    ms = created_s * 1000
+    engine = EngineRec(
+        LARGE_ENGINE_ID,
+        AGENT_ID,
+        f"Large engine ({rows} x {columns})",
+        "large-engine",
+        str(uuid.UUID(int=LARGE_ENGINE_ID, version=4)),
+        is_default=False,
+        created_s=created_s,
+    )
+    engine.columns = [
+        ColumnRec(7_000_000 + pos, f"COLUMN {pos}", typ, role, pos, ms)
+        for pos, (typ, role, _cell_role) in enumerate(roles, start=1)
+    ]
+    for position in range(1, rows + 1):
+        row = RowRec(7_100_000 + position, position, ms + position * 1000)
+        for column, (_typ, _role, cell_role) in zip(engine.columns, roles, strict=True):
+            text = f"{_HOOKS[(position + column.position) % len(_HOOKS)]} ({position})"
+            row.cells.append(
+                CellRec(
+                    8_000_000 + position * columns + column.position,
+                    column.id,
+                    row.id,
+                    LARGE_ENGINE_ID,
+                    text if cell_role == "content" else None,
+                    cell_role,
+                    row.created_ms,
+                )
+            )
+        engine.rows.append(row)
+    return engine
 
 
 def _layers(

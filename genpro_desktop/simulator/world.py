@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from genpro_desktop.simulator.clock import SimClock
@@ -36,7 +37,7 @@ from genpro_desktop.simulator.models import (
     RenderRec,
     RenderScript,
 )
-from genpro_desktop.simulator.seed import ORG_ID, build_seed
+from genpro_desktop.simulator.seed import AGENT_ID, ORG_ID, build_large_engine, build_seed
 from genpro_desktop.simulator.wire import Wire
 
 IDEMPOTENCY_TTL_S = 24 * 3600.0
@@ -90,8 +91,20 @@ class World:
         self.media_versions: dict[str, int] = {}
         # Output URL versions per render; above 1 the URL carries "?v=N" and older URLs get 403.
         self.url_versions: dict[int, int] = {}
+        # Big files served from disk (benchmarks): name -> path, at {cdn}/files/{name}.
+        self.media_files: dict[str, Path] = {}
+        # When set, every render's output URL serves this file instead of the sample MP4.
+        self.render_output_file: Path | None = None
 
     # -- scripting (tests) -------------------------------------------------------------
+
+    def add_large_engine(self, rows: int, columns: int) -> int:
+        """Add a `rows` x `columns` engine, listed first for the demo agent (benchmarks)."""
+        engine = build_large_engine(rows, columns, int(self.clock.wall().timestamp()))
+        with self._lock:
+            self.engine_records[engine.id] = engine
+            self.agent_records[AGENT_ID].engine_ids.insert(0, engine.id)
+        return engine.id
 
     def script_render(
         self,

@@ -1,69 +1,80 @@
-"""The async GEN API client: httpx + pydantic, and nothing else from genpro_desktop."""
+"""The async GEN API client: httpx + pydantic, and nothing else from genpro_desktop.
 
-from genpro_desktop.core.api._clock import Clock, SystemClock
-from genpro_desktop.core.api._constants import DEFAULT_BASE_URL
-from genpro_desktop.core.api._prefix import PREFIX_MEMORY, PathPrefix, PrefixMemory
-from genpro_desktop.core.api._retry import RequestKind, RetryPolicy, parse_retry_after
-from genpro_desktop.core.api._security import (
-    RedactingFilter,
-    Secret,
-    install_redaction,
-    is_loopback_host,
-    validate_base_url,
-)
-from genpro_desktop.core.api.client import GenClient
-from genpro_desktop.core.api.errors import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    GenError,
-    InsufficientCreditsError,
-    InvalidResponseError,
-    JobCannotBeStoppedError,
-    MissingAgentError,
-    NotFoundError,
-    OutcomeUnknownError,
-    PermissionDeniedError,
-    RateLimitedError,
-    ServerError,
-    UnprocessableError,
-    UnsafeURLError,
-)
-from genpro_desktop.core.api.resources import (
-    Agents,
-    Cells,
-    Engines,
-    Generations,
-    MeResource,
-    Organizations,
-    Renders,
-    UserJobs,
-    Workspaces,
-)
-from genpro_desktop.core.api.types import (
-    Agent,
-    AgentDetail,
-    Cell,
-    Column,
-    CreditBalance,
-    CreditPlan,
-    Engine,
-    EngineSummary,
-    Generation,
-    JobStatus,
-    Layer,
-    Me,
-    Organization,
-    OutputResource,
-    PublishContent,
-    PublishJobCreated,
-    RenderStarted,
-    Row,
-    StopResult,
-    UserJob,
-    Workspace,
-)
+Importing this package loads none of it: each public name's module is imported on first use
+(PEP 562), so `from genpro_desktop.core.api import DEFAULT_BASE_URL` does not load httpx or
+pydantic (the desktop app paints its window before it needs them).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from genpro_desktop.core.api._clock import Clock, SystemClock
+    from genpro_desktop.core.api._constants import DEFAULT_BASE_URL
+    from genpro_desktop.core.api._prefix import PREFIX_MEMORY, PathPrefix, PrefixMemory
+    from genpro_desktop.core.api._retry import RequestKind, RetryPolicy, parse_retry_after
+    from genpro_desktop.core.api._security import (
+        RedactingFilter,
+        Secret,
+        install_redaction,
+        is_loopback_host,
+        validate_base_url,
+    )
+    from genpro_desktop.core.api.client import GenClient
+    from genpro_desktop.core.api.errors import (
+        APIConnectionError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        GenError,
+        InsufficientCreditsError,
+        InvalidResponseError,
+        JobCannotBeStoppedError,
+        MissingAgentError,
+        NotFoundError,
+        OutcomeUnknownError,
+        PermissionDeniedError,
+        RateLimitedError,
+        ServerError,
+        UnprocessableError,
+        UnsafeURLError,
+    )
+    from genpro_desktop.core.api.resources import (
+        Agents,
+        Cells,
+        Engines,
+        Generations,
+        MeResource,
+        Organizations,
+        Renders,
+        UserJobs,
+        Workspaces,
+    )
+    from genpro_desktop.core.api.types import (
+        Agent,
+        AgentDetail,
+        Cell,
+        Column,
+        CreditBalance,
+        CreditPlan,
+        Engine,
+        EngineSummary,
+        Generation,
+        JobStatus,
+        Layer,
+        Me,
+        Organization,
+        OutputResource,
+        PublishContent,
+        PublishJobCreated,
+        RenderStarted,
+        Row,
+        StopResult,
+        UserJob,
+        Workspace,
+    )
 
 # Plain `sorted()` order (tests/test_architecture.py checks it), not ruff's isort-style order.
 __all__ = [  # noqa: RUF022
@@ -129,3 +140,87 @@ __all__ = [  # noqa: RUF022
     "parse_retry_after",
     "validate_base_url",
 ]
+
+# The submodule behind each public name (`__all__` lists the same names).
+_SUBMODULES: dict[str, tuple[str, ...]] = {
+    "_clock": ("Clock", "SystemClock"),
+    "_constants": ("DEFAULT_BASE_URL",),
+    "_prefix": ("PREFIX_MEMORY", "PathPrefix", "PrefixMemory"),
+    "_retry": ("RequestKind", "RetryPolicy", "parse_retry_after"),
+    "_security": (
+        "RedactingFilter",
+        "Secret",
+        "install_redaction",
+        "is_loopback_host",
+        "validate_base_url",
+    ),
+    "client": ("GenClient",),
+    "errors": (
+        "APIConnectionError",
+        "APIStatusError",
+        "APITimeoutError",
+        "AuthenticationError",
+        "GenError",
+        "InsufficientCreditsError",
+        "InvalidResponseError",
+        "JobCannotBeStoppedError",
+        "MissingAgentError",
+        "NotFoundError",
+        "OutcomeUnknownError",
+        "PermissionDeniedError",
+        "RateLimitedError",
+        "ServerError",
+        "UnprocessableError",
+        "UnsafeURLError",
+    ),
+    "resources": (
+        "Agents",
+        "Cells",
+        "Engines",
+        "Generations",
+        "MeResource",
+        "Organizations",
+        "Renders",
+        "UserJobs",
+        "Workspaces",
+    ),
+    "types": (
+        "Agent",
+        "AgentDetail",
+        "Cell",
+        "Column",
+        "CreditBalance",
+        "CreditPlan",
+        "Engine",
+        "EngineSummary",
+        "Generation",
+        "JobStatus",
+        "Layer",
+        "Me",
+        "Organization",
+        "OutputResource",
+        "PublishContent",
+        "PublishJobCreated",
+        "RenderStarted",
+        "Row",
+        "StopResult",
+        "UserJob",
+        "Workspace",
+    ),
+}
+_HOME = {name: module for module, names in _SUBMODULES.items() for name in names}
+
+# Outside TYPE_CHECKING so that type checkers resolve names only through the imports above.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        """Import the submodule behind a public name on first use (PEP 562), then keep it."""
+        module = _HOME.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})

@@ -1,26 +1,37 @@
-"""Credential-free, verified downloads of rendered videos (see ``downloader`` for the policy)."""
+"""Credential-free, verified downloads of rendered videos (see ``downloader`` for the policy).
 
-from genpro_desktop.core.downloads.downloader import (
-    DEFAULT_MAX_BYTES,
-    Downloader,
-    DownloadResult,
-)
-from genpro_desktop.core.downloads.errors import (
-    DownloadError,
-    DownloadIncompleteError,
-    DownloadURLExpiredError,
-    DownloadVerificationError,
-    InsufficientSpaceError,
-)
-from genpro_desktop.core.downloads.naming import safe_filename, sanitize_filename
-from genpro_desktop.core.downloads.progress import (
-    DownloadProgress,
-    ProgressCallback,
-    format_bytes,
-)
-from genpro_desktop.core.downloads.resume import ResumeState, part_path_for
-from genpro_desktop.core.downloads.transfer import CheckpointCallback
-from genpro_desktop.core.downloads.urls import check_download_url, display_url
+Importing this package loads none of it: each public name's module is imported on first use
+(PEP 562), so `from genpro_desktop.core.downloads import format_bytes` does not load the
+downloader with httpx (the desktop app paints its window before it needs them).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from genpro_desktop.core.downloads.downloader import (
+        DEFAULT_MAX_BYTES,
+        Downloader,
+        DownloadResult,
+    )
+    from genpro_desktop.core.downloads.errors import (
+        DownloadError,
+        DownloadIncompleteError,
+        DownloadURLExpiredError,
+        DownloadVerificationError,
+        InsufficientSpaceError,
+    )
+    from genpro_desktop.core.downloads.naming import safe_filename, sanitize_filename
+    from genpro_desktop.core.downloads.progress import (
+        DownloadProgress,
+        ProgressCallback,
+        format_bytes,
+    )
+    from genpro_desktop.core.downloads.resume import ResumeState, part_path_for
+    from genpro_desktop.core.downloads.transfer import CheckpointCallback
+    from genpro_desktop.core.downloads.urls import check_download_url, display_url
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -42,3 +53,36 @@ __all__ = [
     "safe_filename",
     "sanitize_filename",
 ]
+
+# The submodule behind each public name (`__all__` lists the same names).
+_SUBMODULES: dict[str, tuple[str, ...]] = {
+    "downloader": ("DEFAULT_MAX_BYTES", "Downloader", "DownloadResult"),
+    "errors": (
+        "DownloadError",
+        "DownloadIncompleteError",
+        "DownloadURLExpiredError",
+        "DownloadVerificationError",
+        "InsufficientSpaceError",
+    ),
+    "naming": ("safe_filename", "sanitize_filename"),
+    "progress": ("DownloadProgress", "ProgressCallback", "format_bytes"),
+    "resume": ("ResumeState", "part_path_for"),
+    "transfer": ("CheckpointCallback",),
+    "urls": ("check_download_url", "display_url"),
+}
+_HOME = {name: module for module, names in _SUBMODULES.items() for name in names}
+
+# Outside TYPE_CHECKING so that type checkers resolve names only through the imports above.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        """Import the submodule behind a public name on first use (PEP 562), then keep it."""
+        module = _HOME.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})

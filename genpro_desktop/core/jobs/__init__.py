@@ -2,31 +2,41 @@
 
 `core.store` imports `core.jobs.model`, so this package never imports `core.store`; the tracker
 takes any object with the `JobStore` protocol (`core.store.Store` in the app).
+
+Importing this package loads none of it: each public name's module is imported on first use
+(PEP 562), so `from genpro_desktop.core.jobs import JobState` loads `core.jobs.model` only, not
+the tracker with httpx and pydantic (the desktop app paints its window before it needs them).
 """
 
-from genpro_desktop.core.jobs.events import EventHub, EventType, JobEvent, Subscriber
-from genpro_desktop.core.jobs.model import (
-    ACTIVE_STATES,
-    NOT_SENT_PREFIX,
-    NOT_STARTED_PREFIX,
-    PARKED_STATES,
-    TERMINAL_STATES,
-    JobKind,
-    JobState,
-    LocalJob,
-    can_transition,
-    new_job_id,
-)
-from genpro_desktop.core.jobs.ports import JobStore
-from genpro_desktop.core.jobs.scheduler import CADENCES, Cadence, PollScheduler
-from genpro_desktop.core.jobs.tracker import (
-    RESTART_REASON,
-    JobActionError,
-    JobTracker,
-    TrackerClosedError,
-    UnknownJobError,
-    WaitTimeout,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from genpro_desktop.core.jobs.events import EventHub, EventType, JobEvent, Subscriber
+    from genpro_desktop.core.jobs.model import (
+        ACTIVE_STATES,
+        NOT_SENT_PREFIX,
+        NOT_STARTED_PREFIX,
+        PARKED_STATES,
+        TERMINAL_STATES,
+        JobKind,
+        JobState,
+        LocalJob,
+        can_transition,
+        new_job_id,
+    )
+    from genpro_desktop.core.jobs.ports import JobStore
+    from genpro_desktop.core.jobs.scheduler import CADENCES, Cadence, PollScheduler
+    from genpro_desktop.core.jobs.tracker import (
+        RESTART_REASON,
+        JobActionError,
+        JobTracker,
+        TrackerClosedError,
+        UnknownJobError,
+        WaitTimeout,
+    )
 
 __all__ = [
     "ACTIVE_STATES",
@@ -54,3 +64,46 @@ __all__ = [
     "can_transition",
     "new_job_id",
 ]
+
+# The submodule behind each public name (`__all__` lists the same names).
+_SUBMODULES: dict[str, tuple[str, ...]] = {
+    "events": ("EventHub", "EventType", "JobEvent", "Subscriber"),
+    "model": (
+        "ACTIVE_STATES",
+        "NOT_SENT_PREFIX",
+        "NOT_STARTED_PREFIX",
+        "PARKED_STATES",
+        "TERMINAL_STATES",
+        "JobKind",
+        "JobState",
+        "LocalJob",
+        "can_transition",
+        "new_job_id",
+    ),
+    "ports": ("JobStore",),
+    "scheduler": ("CADENCES", "Cadence", "PollScheduler"),
+    "tracker": (
+        "RESTART_REASON",
+        "JobActionError",
+        "JobTracker",
+        "TrackerClosedError",
+        "UnknownJobError",
+        "WaitTimeout",
+    ),
+}
+_HOME = {name: module for module, names in _SUBMODULES.items() for name in names}
+
+# Outside TYPE_CHECKING so that type checkers resolve names only through the imports above.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        """Import the submodule behind a public name on first use (PEP 562), then keep it."""
+        module = _HOME.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})

@@ -8,18 +8,29 @@ visible cells only), and the final-video cells show the state of the render runn
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QBrush, QColor, QFont, QPixmap
 
-from genpro_desktop.core.api import Engine
 from genpro_desktop.core.browse import EngineGrid, GridRow, build_grid
 from genpro_desktop.core.jobs import LocalJob
 from genpro_desktop.gui.theme import STATE_LABELS
 
+if TYPE_CHECKING:
+    from genpro_desktop.core.api import Engine  # pydantic: not needed before the first paint
+
 _Index = QModelIndex | QPersistentModelIndex
 
+THUMBNAIL_SIZE = QSize(64, 36)
+"""The size of the takes' thumbnails in the grid's cells."""
 FINAL_VIDEO_TINT = QColor(255, 196, 0, 48)
 CellIdRole = Qt.ItemDataRole.UserRole + 1
 RowIdRole = Qt.ItemDataRole.UserRole + 2

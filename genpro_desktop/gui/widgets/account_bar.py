@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
 
-from genpro_desktop.core.api import Agent, CreditBalance, Workspace
 from genpro_desktop.gui.theme import DEMO_BADGE_STYLE
+
+if TYPE_CHECKING:
+    from genpro_desktop.core.api import Agent, CreditBalance, Workspace  # pydantic models
 
 
 def format_credits(amount: Decimal | None) -> str:

@@ -24,8 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from genpro_desktop.gui.models.engine_list_model import EngineIdRole, EngineListModel
-from genpro_desktop.gui.models.engine_table_model import EngineTableModel
-from genpro_desktop.gui.thumbnail_cache import THUMBNAIL_SIZE
+from genpro_desktop.gui.models.engine_table_model import THUMBNAIL_SIZE, EngineTableModel
 from genpro_desktop.gui.widgets.final_video_delegate import FinalVideoDelegate
 
 FINAL_VIDEO_COLUMN_WIDTH = 240

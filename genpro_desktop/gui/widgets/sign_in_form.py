@@ -18,7 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from genpro_desktop.gui.sign_in import HOW_TO_GET_A_KEY
+HOW_TO_GET_A_KEY = (
+    "Create a key in GEN: open your agent, then <b>API</b> in the sidebar "
+    "(gen.pro/&lt;agent id&gt;/api), or <b>Settings → API Keys</b>. GEN shows a new key once, "
+    "so copy it right away."
+)
 
 
 class SignInForm(QWidget):

@@ -1,0 +1,118 @@
+"""A hidden start-up probe for `bench/startup.py`, switched on by GENPRO_STARTUP_PROBE=<file>.
+
+When the variable is set the app notes `time.perf_counter()` at these moments (on Linux, macOS
+and Windows that clock is system-wide, so the benchmark compares it with its own readings):
+
+- `first_paint`: the first paint event of the main window or of any widget in it;
+- `engine_asked`: the first engine selected in the engine list;
+- `engine_populated`: the grid model reset with that engine's rows;
+- `engine_painted`: the grid's first paint after that;
+- `session_started`: the session is open (history loaded, engines listed).
+
+It then writes them as one JSON object to <file>, with a few facts (the Qt modules imported at
+first paint, the window size, the grid's rows and columns, how many jobs the panel shows) and
+ends the app. When the variable is unset nothing here runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtWidgets import QWidget
+
+from genpro_desktop.gui.widgets.main_window import MainWindow
+
+PROBE_ENV = "GENPRO_STARTUP_PROBE"
+
+
+class StartupProbe(QObject):
+    """Notes when the window and the first engine's grid are painted; writes them; quits."""
+
+    def __init__(self, path: Path, window: MainWindow, on_done: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._path = path
+        self._window = window
+        self._on_done = on_done
+        self._grid_viewport = window.browser.engine_table_view.viewport()
+        self.marks: dict[str, float] = {}
+        self.facts: dict[str, Any] = {}
+        self._engine_id: str | None = None
+        self._session_opened: bool | None = None
+        self._finished = False
+        window.browser.engine_selected.connect(self._on_engine_selected)
+        window.browser.engine_table_model.modelReset.connect(self._on_grid_reset)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    @classmethod
+    def install(
+        cls, environ: Mapping[str, str], window: MainWindow, on_done: Callable[[], None]
+    ) -> StartupProbe | None:
+        """A probe on `window` when GENPRO_STARTUP_PROBE is set, else None."""
+        target = environ.get(PROBE_ENV, "").strip()
+        return cls(Path(target), window, on_done) if target else None
+
+    def session_started(self, opened: bool) -> None:
+        """The account flow finished starting; `opened` says whether a session is open."""
+        self.marks["session_started"] = time.perf_counter()
+        self._session_opened = opened
+        self._finish_when_done()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Note the first paints; never consumes the event."""
+        if event.type() != QEvent.Type.Paint or not isinstance(watched, QWidget):
+            return False
+        now = time.perf_counter()
+        if "first_paint" not in self.marks and watched.window() is self._window:
+            self.marks["first_paint"] = now
+            self.facts["qt_modules"] = sorted(
+                name.split(".")[1] for name in sys.modules if name.startswith("PySide6.Qt")
+            )
+            self.facts["modules_at_first_paint"] = len(sys.modules)
+            self.facts["window_size"] = [self._window.width(), self._window.height()]
+        elif (
+            watched is self._grid_viewport
+            and "engine_populated" in self.marks
+            and "engine_painted" not in self.marks
+        ):
+            self.marks["engine_painted"] = now
+            self._finish_when_done()
+        return False
+
+    def _on_engine_selected(self, engine_id: str) -> None:
+        if self._engine_id is None:
+            self._engine_id = engine_id
+            self.marks["engine_asked"] = time.perf_counter()
+
+    def _on_grid_reset(self) -> None:
+        model = self._window.browser.engine_table_model
+        if (
+            "engine_populated" not in self.marks
+            and self._engine_id is not None
+            and model.grid.engine_id == self._engine_id
+        ):
+            self.marks["engine_populated"] = time.perf_counter()
+            self.facts["engine_id"] = self._engine_id
+            self.facts["grid"] = [model.rowCount(), model.columnCount()]
+
+    def _finish_when_done(self) -> None:
+        if self._finished or self._session_opened is None:
+            return
+        waiting_for_grid = self._session_opened and self._engine_id is not None
+        if waiting_for_grid and "engine_painted" not in self.marks:
+            return
+        self._finished = True
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        self.facts["session_opened"] = self._session_opened
+        self.facts["jobs_shown"] = self._window.jobs_panel.model.rowCount()
+        self._path.write_text(json.dumps({"marks": self.marks, **self.facts}), encoding="utf-8")
+        QTimer.singleShot(0, self._on_done)

@@ -1,7 +1,7 @@
 """The main window: a shell that lays out the pages, the Jobs dock, menus and toasts.
 
 Welcome page (signed out) or browser page (account bar, banner, engine browser); the Jobs dock;
-File and View menus. No HTTP, no polling, no settings I/O here: presenters feed it, and it
+File, View and Help menus. No HTTP, no polling, no settings I/O here: presenters feed it, and it
 reports what the user asked for through signals.
 """
 
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from genpro_desktop.gui.dialogs.about_dialog import AboutDialog, collect_about_info
 from genpro_desktop.gui.models.job_list_model import JobListModel
 from genpro_desktop.gui.theme import app_icon
 from genpro_desktop.gui.widgets.account_bar import AccountBar
@@ -214,6 +215,19 @@ class MainWindow(QMainWindow):
         preview_toggle.setText("Preview")
         preview_toggle.setShortcut(QKeySequence("Ctrl+Shift+P"))
         view_menu.addAction(preview_toggle)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = QAction("About GEN Desktop", self)
+        self.about_action.setObjectName("aboutAction")
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
+
+    def show_about(self) -> AboutDialog:
+        """Help > About: versions and folders, copyable (non-modal; deleted when closed)."""
+        dialog = AboutDialog(collect_about_info(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closed.emit()

@@ -179,14 +179,21 @@ class TrackerCore:
         task.add_done_callback(self._writes.discard)
         return task
 
-    async def _save(self, job: LocalJob, *, added: bool = False) -> None:
-        """Save `job`, then announce it; a cancelled caller neither cancels nor silences it."""
+    async def _save(self, job: LocalJob, *, added: bool = False, announce: bool = True) -> None:
+        """Save `job`, then announce it; a cancelled caller neither cancels nor silences it.
+
+        `announce=False` only persists: for bookkeeping nobody watches (download checkpoints,
+        dozens a second at full speed; their progress has its own throttled event).
+        """
         task = self._persist(job, added=added, announce=False)
         try:
             saved = await asyncio.shield(task)
         except asyncio.CancelledError:
-            task.add_done_callback(self._announce_later)
+            if announce:
+                task.add_done_callback(self._announce_later)
             raise
+        if not announce:
+            return
         # Announced by the caller once the write landed, so whatever the caller does next
         # (e.g. a poll task going back to sleep) happens before subscribers react.
         if saved is not None:

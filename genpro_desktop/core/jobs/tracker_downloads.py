@@ -206,7 +206,8 @@ class DownloadMixin(PollingMixin):
 
     async def _on_checkpoint(self, job: LocalJob, state: ResumeState) -> None:
         self._remember_resume(job, state)
-        await self._save(job)
+        # Durable, but not announced: progress events already show how far the download is.
+        await self._save(job, announce=False)
 
     def _remember_resume(self, job: LocalJob, state: ResumeState) -> None:
         job.target_path = str(state.target_path)

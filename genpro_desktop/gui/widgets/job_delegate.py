@@ -4,15 +4,20 @@ The bar is honest about what GEN tells us: while a render is pending or processi
 percentage, so the bar is indeterminate and the line shows elapsed time against the typical
 duration from our own history (with an overdue mark); a download's bar is determinate, with
 bytes, speed and time left.
+
+Painting is on the GUI thread 16 times a second while any bar animates, so a row's static part
+(background, icon, title, chip, status line, cost) is drawn once into a pixmap and reused until
+something it shows changes; only the bar is drawn on every frame.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from genpro_desktop.core.downloads import DownloadProgress, format_bytes
@@ -26,6 +31,8 @@ ROW_HEIGHT = 60
 ICON_SIZE = 28
 PAD = 8
 BAR_HEIGHT = 4
+# Rows whose static part stays cached (one pixmap each): a screenful or two of rows.
+ROW_CACHE_SIZE = 48
 OVERDUE_COLOUR = QColor("#d64545")
 ATTENTION_COLOUR = QColor("#e08e0b")
 
@@ -111,6 +118,8 @@ class JobDelegate(QStyledItemDelegate):
         super().__init__(parent)  # type: ignore[arg-type]
         self.phase = 0.0
         self._font_cache: dict[str, _Fonts] = {}
+        # job id -> (what the pixmap shows, the row's static part); least recently used first.
+        self._row_cache: OrderedDict[str, tuple[tuple[object, ...], QPixmap]] = OrderedDict()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
         return QSize(320, ROW_HEIGHT)
@@ -120,8 +129,69 @@ class JobDelegate(QStyledItemDelegate):
         if not isinstance(row, RowPaint):
             super().paint(painter, option, index)
             return
-        job = row.job
+        rect: QRect = option.rect
+        line = status_line(
+            row.job,
+            elapsed=row.elapsed,
+            typical=row.typical,
+            overdue=row.overdue,
+            progress=row.progress,
+        )
+        static = self._static_part(row, line, option)
+        painter.drawPixmap(rect.topLeft(), static)
+        left = rect.left() + 2 * PAD + ICON_SIZE
+        bar = QRect(
+            left, rect.bottom() - PAD - BAR_HEIGHT + 2, rect.right() - PAD - left, BAR_HEIGHT
+        )
         painter.save()
+        self._paint_bar(painter, row.job, row.progress, bar, option.palette, row.overdue)
+        painter.restore()
+
+    def _static_part(self, row: RowPaint, line: str, option: QStyleOptionViewItem) -> QPixmap:
+        """The row without its bar, from the cache when nothing it shows has changed."""
+        job = row.job
+        widget = option.widget
+        ratio = widget.devicePixelRatioF() if widget is not None else 1.0
+        size: QSize = option.rect.size()
+        key = (
+            job.kind,
+            job.state,
+            job.is_parked,
+            job.execution_cost,
+            row.title,
+            line,
+            row.overdue,
+            int(option.state.value),
+            size.width(),
+            size.height(),
+            ratio,
+            option.palette.cacheKey(),
+            option.font.key(),
+        )
+        cached = self._row_cache.get(job.id)
+        if cached is not None and cached[0] == key:
+            self._row_cache.move_to_end(job.id)
+            return cached[1]
+        pixmap = QPixmap(size * ratio)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        local = QStyleOptionViewItem(option)
+        local.rect = QRect(QPoint(0, 0), size)
+        painter = QPainter(pixmap)
+        try:
+            self._paint_static(painter, local, row, line)
+        finally:
+            painter.end()
+        self._row_cache[job.id] = (key, pixmap)
+        self._row_cache.move_to_end(job.id)
+        while len(self._row_cache) > ROW_CACHE_SIZE:
+            self._row_cache.popitem(last=False)
+        return pixmap
+
+    def _paint_static(
+        self, painter: QPainter, option: QStyleOptionViewItem, row: RowPaint, line: str
+    ) -> None:
+        job = row.job
         widget = option.widget
         style = widget.style() if widget is not None else QApplication.style()
         # The view's own option carries the selection/hover state: enough for the background.
@@ -165,13 +235,6 @@ class JobDelegate(QStyledItemDelegate):
         )
 
         chip_right = self._paint_chip(painter, job, fonts, left, rect.top() + 28)
-        line = status_line(
-            job,
-            elapsed=row.elapsed,
-            typical=row.typical,
-            overdue=row.overdue,
-            progress=row.progress,
-        )
         line_rect = QRect(chip_right + PAD, rect.top() + 27, right - chip_right - PAD, 18)
         painter.setFont(fonts.small)
         if not selected and (job.state is JobState.FAILED or row.overdue):
@@ -185,9 +248,6 @@ class JobDelegate(QStyledItemDelegate):
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             fonts.small_metrics.elidedText(line, Qt.TextElideMode.ElideRight, line_rect.width()),
         )
-        bar = QRect(left, rect.bottom() - PAD - BAR_HEIGHT + 2, right - left, BAR_HEIGHT)
-        self._paint_bar(painter, job, row.progress, bar, palette, row.overdue)
-        painter.restore()
 
     def _fonts(self, base: QFont) -> _Fonts:
         key = base.key()

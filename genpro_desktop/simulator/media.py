@@ -7,6 +7,11 @@ Two CDN behaviours are driven by fault actions (see `faults.change_etag` / `faul
   and an `If-Range` naming the old version gets the whole new file (200);
 - URL versions: after `World.expire_output_url(id)` the render's old URL answers 403 (like an
   expired signed URL) and the generation's GET hands out the same file under `?v=N`.
+
+Benchmarks serve big files from disk instead (never held in memory, sent with sendfile):
+`World.media_files[name]` appears at `{cdn}/files/{name}`, and `World.render_output_file`, when
+set, is what every completed render's output URL serves. Content faults (`change_etag`) do not
+apply to them; the ETag and Last-Modified come from the file's size and modification time.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.abc import AbstractStreamWriter
 
 from genpro_desktop.simulator.faults import CDN_ACTION_KEY
 from genpro_desktop.simulator.world import World
@@ -134,10 +140,48 @@ def media_response(
     return web.Response(status=status, body=body, headers=headers)
 
 
-async def cdn_handler(request: web.Request, world: World) -> web.Response:
-    """GET/HEAD {cdn}/outputs/render_{id}.mp4, /thumbnails/render_{id}.jpg, /uploads/{name}."""
+class DiskMediaResponse(web.FileResponse):
+    """A file sent from disk with sendfile: Range, HEAD, ETag, If-None-Match and If-Range.
+
+    aiohttp's FileResponse only understands an If-Range *date* (an ETag there is ignored, so the
+    range would be served even for another version); here an ETag If-Range is judged first, by
+    strong comparison, and a mismatch drops the Range so the whole file is sent (RFC 9110).
+    """
+
+    def __init__(self, path: Path, content_type: str) -> None:
+        headers = {"Content-Type": content_type, "Cache-Control": "public, max-age=31536000"}
+        super().__init__(path, headers=headers)
+        self._disk_path = path
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        """Judge an ETag If-Range, then let FileResponse send the file or the range."""
+        if self.prepared:
+            return await web.StreamResponse.prepare(self, request)
+        if_range = request.headers.get("If-Range", "").strip()
+        if if_range.startswith(('"', "W/")):
+            try:
+                stat = self._disk_path.stat()
+            except OSError:
+                stat = None
+            etag = None if stat is None else f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+            headers = request.headers.copy()
+            headers.popall("If-Range", None)
+            if if_range != etag:
+                headers.popall("Range", None)
+            request = request.clone(headers=headers)
+        return await super().prepare(request)
+
+
+async def cdn_handler(request: web.Request, world: World) -> web.StreamResponse:
+    """GET/HEAD {cdn}/outputs/render_{id}.mp4, /thumbnails/render_{id}.jpg, /uploads/{name}
+    and /files/{name} (big files from disk, see `World.media_files`)."""
     folder, name = request.match_info["folder"], request.match_info["name"]
     path = f"{folder}/{name}"
+    if folder == "files":
+        on_disk = world.media_files.get(name)
+        if on_disk is None:
+            return _not_found()
+        return DiskMediaResponse(on_disk, "video/mp4")
     action = request.get(CDN_ACTION_KEY)
     if action == "change_etag":
         world.change_media(path)
@@ -164,4 +208,6 @@ async def cdn_handler(request: web.Request, world: World) -> web.Response:
         current = world.url_version(match[1])
         if current > 1 and request.query.get("v") != str(current):
             return _expired()
+        if world.render_output_file is not None:
+            return DiskMediaResponse(world.render_output_file, content_type)
     return media_response(request, file_name, content_type, ready, version)

@@ -141,7 +141,7 @@ def build_routes(state: SimState) -> list[web.RouteDef]:
     async def user_job(request: web.Request) -> web.Response:
         return _json(state.user_job(q(request, "agent_id"), m(request, "id")))
 
-    async def cdn(request: web.Request) -> web.Response:
+    async def cdn(request: web.Request) -> web.StreamResponse:
         return await cdn_handler(request, state)
 
     handlers: dict[tuple[str, str], tuple[str, Handler]] = {

@@ -9,11 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from genpro_desktop.core.downloads.background import BackgroundWriter
 from genpro_desktop.core.downloads.errors import (
     DownloadError,
     DownloadVerificationError,
     InsufficientSpaceError,
 )
+from genpro_desktop.core.downloads.flush_ahead import FlushAhead
 from genpro_desktop.core.downloads.progress import format_bytes
 
 Opener = Callable[[Path, str], BinaryIO]
@@ -91,7 +93,12 @@ def fsync_dir(directory: Path) -> None:
 
 
 class PartWriter:
-    """Writes the body to the ``.part`` file while hashing, counting and checking it."""
+    """Writes the body to the ``.part`` file while hashing, counting and checking it.
+
+    Checks and counting happen in ``write`` on the caller's thread; the file writes and the
+    hashing run in order on a ``BackgroundWriter`` thread. ``close`` (always call it) waits
+    until every piece written so far is in the file.
+    """
 
     def __init__(
         self,
@@ -116,6 +123,14 @@ class PartWriter:
         self._head = head
         self.written = start
         self.digest: Digest = digest if digest is not None else hashlib.sha256()
+        self._flush_ahead = _flush_ahead_for(sink)
+        self._background = BackgroundWriter(
+            sink,
+            self.digest,
+            after_write=None if self._flush_ahead is None else self._flush_ahead.wrote,
+        )
+        # Bytes in the file before this writer's first piece (a kept prefix when resuming).
+        self._start = start
 
     @property
     def name(self) -> str:
@@ -137,26 +152,58 @@ class PartWriter:
                 url=self._shown,
             )
         try:
-            self._sink.write(chunk)
+            self._background.put(chunk)
         except OSError as exc:
             raise self.write_error(exc) from exc
         self.written += len(chunk)
-        self.digest.update(chunk)
 
-    def flush(self) -> None:
-        """Hand buffered bytes to the OS (enough to survive the app being killed)."""
+    @property
+    def in_file(self) -> int:
+        """Bytes already handed to the OS (the kept prefix included); at most ``written``."""
+        return self._start + self._background.stored
+
+    async def room(self) -> None:
+        """Wait while too much of the body is waiting for the disk (a slow disk slows us)."""
         try:
-            self._sink.flush()
+            await self._background.room()
         except OSError as exc:
             raise self.write_error(exc) from exc
 
+    async def drain(self) -> None:
+        """``flush`` without blocking the event loop."""
+        try:
+            await self._background.drain()
+        except OSError as exc:
+            raise self.write_error(exc) from exc
+
+    def flush(self) -> None:
+        """Hand every piece written so far to the OS (enough to survive the app being killed)."""
+        self._background.wait_written()
+        error = self._background.error
+        if isinstance(error, OSError):
+            raise self.write_error(error) from error
+        if error is not None:
+            raise error
+
+    def close(self) -> None:
+        """Finish writing what was handed over and stop the writer threads (idempotent)."""
+        self._background.close()
+        self._stop_flush_ahead()
+
     def sync(self) -> None:
-        """Flush and fsync (enough to survive a power cut)."""
+        """Flush and fsync (enough to survive a power cut); a failed early flush fails it too."""
         self.flush()
+        early_error = self._stop_flush_ahead()
         try:
             os.fsync(self._sink.fileno())
         except OSError as exc:
             raise self.write_error(exc) from exc
+        if early_error is not None:
+            raise self.write_error(early_error) from early_error
+
+    def _stop_flush_ahead(self) -> OSError | None:
+        flush_ahead, self._flush_ahead = self._flush_ahead, None
+        return None if flush_ahead is None else flush_ahead.close()
 
     def check_complete(self) -> None:
         """Refuse a body too short to be an MP4."""
@@ -169,7 +216,7 @@ class PartWriter:
         """Translate a failed write: disk full is its own, resumable error."""
         if is_disk_full(exc):
             have = self._free_space(self._part.parent)
-            need = max(0, self._total - self.written) if self._total is not None else 0
+            need = max(0, self._total - self.in_file) if self._total is not None else 0
             wanted = f"need {format_bytes(need)} more, " if need else ""
             return InsufficientSpaceError(
                 f"not enough disk space to save {self.name}: {wanted}have {format_bytes(have)}; "
@@ -184,3 +231,12 @@ class PartWriter:
             url=self._shown,
             partial_path=self._part,
         )
+
+
+def _flush_ahead_for(sink: BinaryIO) -> FlushAhead | None:
+    """Flush-ahead on ``sink``'s descriptor; None for a sink without one (an in-memory file)."""
+    try:
+        fd = sink.fileno()
+    except (OSError, ValueError):
+        return None
+    return FlushAhead(fd)

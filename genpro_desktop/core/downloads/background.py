@@ -1,0 +1,175 @@
+"""Writing and hashing the body on a worker thread, so the event loop only receives.
+
+A download used to write each piece to the ``.part`` file and hash it on the event loop: on a
+busy disk one ``write`` can block for milliseconds (the GUI thread, under qasync), and receiving,
+writing and hashing could never overlap. ``BackgroundWriter`` keeps the pieces in arrival order
+on one worker thread (file writes and ``hashlib`` release the GIL), bounded by
+``max_pending`` bytes so a slow disk slows the download instead of filling memory.
+
+Every piece is written as soon as the worker gets to it (a stalled connection must not leave
+received bytes in memory, where a crash would lose them); a coroutine waiting for the writer
+(``drain``, ``room`` on a full queue) is resumed with ``call_soon_threadsafe``, not through an
+executor thread, and returns at once when the writer is already idle.
+
+A failed write stops the worker: later pieces are dropped, and the error is raised to the event
+loop at the next ``put``, ``room`` or ``drain``. ``close`` waits until every piece already handed
+over is written (a cancelled download keeps every byte it received) and ends the thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import BinaryIO, Protocol
+
+DEFAULT_MAX_PENDING = 8 * 1024 * 1024
+# While the socket has data, httpx's body iterator never suspends: ``room`` gives the event
+# loop a turn after this many bytes (a few ms of receiving), so other tasks (the GUI) run.
+YIELD_BYTES = 512 * 1024
+
+
+class _Digest(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+
+class BackgroundWriter:
+    """Writes pieces to ``sink`` and feeds ``digest`` on one worker thread, in order."""
+
+    def __init__(
+        self,
+        sink: BinaryIO,
+        digest: _Digest,
+        *,
+        max_pending: int = DEFAULT_MAX_PENDING,
+        after_write: Callable[[int], None] | None = None,
+    ) -> None:
+        self._sink = sink
+        self._digest = digest
+        # Told the size of each piece once it is in the file (on the worker thread).
+        self._after_write = after_write
+        self._max_pending = max_pending
+        self._pieces: deque[bytes] = deque()
+        self._pending = 0
+        self._since_yield = 0
+        self._busy = False
+        self._closing = False
+        self._idle_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._changed = threading.Condition()
+        # Bytes of the pieces written and flushed to the OS (a failed piece is not counted).
+        self.stored = 0
+        self.error: Exception | None = None
+        self._thread = threading.Thread(target=self._run, name="genpro-download-writer")
+        self._thread.daemon = True
+        self._thread.start()
+
+    # -- the event loop's side ----------------------------------------------------------
+
+    def put(self, piece: bytes) -> None:
+        """Hand one piece over (never blocks); raises the worker's write error, if any."""
+        with self._changed:
+            self._raise_error()
+            self._pieces.append(piece)
+            self._pending += len(piece)
+            self._since_yield += len(piece)
+            self._changed.notify_all()
+
+    async def room(self) -> None:
+        """Wait while more than ``max_pending`` bytes are waiting for the disk; else give the
+        event loop a turn every ``YIELD_BYTES``."""
+        if self._pending > self._max_pending:
+            await self._until_idle()
+        elif self._since_yield >= YIELD_BYTES:
+            await asyncio.sleep(0)
+            self._since_yield = 0
+        self._raise_error()
+
+    async def drain(self) -> None:
+        """Wait until every piece handed over is written and flushed to the OS."""
+        await self._until_idle()
+        self._raise_error()
+
+    def wait_written(self) -> None:
+        """Blocking ``drain`` (for a worker thread): wait until everything is written, flush."""
+        with self._changed:
+            while not self._idle():
+                self._changed.wait()
+            if self.error is None:
+                try:
+                    self._sink.flush()
+                except Exception as exc:
+                    self.error = exc
+
+    def close(self) -> None:
+        """Write what was handed over (unless a write failed), then end the worker thread."""
+        with self._changed:
+            self._closing = True
+            self._changed.notify_all()
+        self._thread.join()
+
+    async def _until_idle(self) -> None:
+        loop = asyncio.get_running_loop()
+        with self._changed:
+            if self._idle():
+                return
+            done: asyncio.Future[None] = loop.create_future()
+            self._idle_waiters.append((loop, done))
+        await done
+        self._since_yield = 0
+
+    def _raise_error(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    # -- the worker (called with the lock held unless said otherwise) ---------------------
+
+    def _idle(self) -> bool:
+        return self.error is not None or (not self._pieces and not self._busy)
+
+    def _became_idle(self) -> None:
+        waiters, self._idle_waiters = self._idle_waiters, []
+        for loop, done in waiters:
+            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits
+                loop.call_soon_threadsafe(_resolve, done)
+        self._changed.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while self.error is None and not self._closing and not self._pieces:
+                    self._changed.wait()
+                if self.error is not None or not self._pieces:
+                    # Failed (the rest is dropped) or closing with nothing left to write.
+                    self._pieces.clear()
+                    self._pending = 0
+                    self._became_idle()
+                    while not self._closing:
+                        self._changed.wait()
+                    return
+                piece = self._pieces.popleft()
+                self._busy = True
+            failure: Exception | None = None
+            try:  # without the lock: the loop keeps handing pieces over meanwhile
+                self._sink.write(piece)
+                self._sink.flush()  # so `stored` bytes are in the OS (a no-op when unbuffered)
+                self._digest.update(piece)
+                if self._after_write is not None:
+                    self._after_write(len(piece))
+            except Exception as exc:  # raised on the event loop; the thread must not die
+                failure = exc
+            with self._changed:
+                self._busy = False
+                self._pending -= len(piece)
+                if failure is None:
+                    self.stored += len(piece)
+                else:
+                    self.error = failure
+                if self.error is not None or not self._pieces:
+                    self._became_idle()
+
+
+def _resolve(done: asyncio.Future[None]) -> None:
+    if not done.done():
+        done.set_result(None)

@@ -1,0 +1,209 @@
+"""The aiohttp-backed httpx transport against the simulator's faults, over real sockets.
+
+Each failure must surface as the httpx error httpcore raises for it (the downloader's error
+messages and resume logic depend on the class), after every byte that arrived before it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import sys
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+from genpro_desktop.core.downloads.aiohttp_transport import AiohttpTransport
+from genpro_desktop.core.resources import resource_path
+from genpro_desktop.simulator import Simulator, faults
+
+SAMPLE = resource_path("sample/render.mp4").read_bytes()
+CDN = r"/cdn/"
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client on the transport, with short timeouts so the timeout tests are quick."""
+    timeout = httpx.Timeout(connect=5.0, read=0.3, write=5.0, pool=5.0)
+    async with httpx.AsyncClient(transport=AiohttpTransport(), timeout=timeout) as instance:
+        yield instance
+
+
+async def receive(client: httpx.AsyncClient, url: str, got: bytearray) -> httpx.Response:
+    """GET ``url``, appending the body's bytes to ``got`` as they arrive."""
+    async with client.stream("GET", url) as response:
+        async for piece in response.aiter_bytes():
+            got += piece
+    return response
+
+
+def cdn_requests(sim: Simulator) -> int:
+    return sum(1 for entry in sim.journal.requests if entry.is_cdn)
+
+
+# -- answers ----------------------------------------------------------------------------------
+
+
+async def test_a_whole_body_arrives_with_status_headers_and_reason(
+    client: httpx.AsyncClient, video_url: str, sim: Simulator
+) -> None:
+    got = bytearray()
+    response = await receive(client, video_url, got)
+    assert bytes(got) == SAMPLE
+    assert response.status_code == 200
+    assert response.reason_phrase == "OK"
+    assert response.http_version == "HTTP/1.1"
+    assert response.headers["content-type"] == "video/mp4"
+    assert int(response.headers["content-length"]) == len(SAMPLE)
+    # Only the request's own headers went out: no cookie, no aiohttp defaults.
+    sent = {key.lower(): value for key, value in sim.journal.requests[-1].headers.items()}
+    assert sent["accept-encoding"] == client.headers["accept-encoding"]
+    assert sent["user-agent"] == client.headers["user-agent"]
+    assert "cookie" not in sent
+
+
+async def test_redirects_are_left_to_the_client(
+    client: httpx.AsyncClient, video_url: str, sim: Simulator
+) -> None:
+    sim.faults.add("GET", CDN, faults.status(302, "", {"Location": "/elsewhere.mp4"}))
+    response = await client.get(video_url)  # this client does not follow redirects
+    assert response.status_code == 302
+    assert response.headers["location"] == "/elsewhere.mp4"
+    assert cdn_requests(sim) == 1
+
+
+async def test_bodies_come_up_raw_and_httpx_decodes_them(
+    client: httpx.AsyncClient, video_url: str, sim: Simulator
+) -> None:
+    packed = gzip.compress(b"plain text " * 1000)
+    headers = {"Content-Type": "text/plain", "Content-Encoding": "gzip"}
+    sim.faults.add("GET", CDN, faults.status(200, packed, headers), times=2)
+    async with client.stream("GET", video_url) as response:
+        raw = b"".join([piece async for piece in response.aiter_raw()])
+    assert raw == packed
+    assert (await client.get(video_url)).content == b"plain text " * 1000
+
+
+# -- failures ---------------------------------------------------------------------------------
+
+
+async def test_a_reset_is_a_read_error_and_is_not_retried(
+    client: httpx.AsyncClient, video_url: str, sim: Simulator
+) -> None:
+    sim.faults.add("GET", CDN, faults.reset())
+    with pytest.raises(httpx.ReadError):
+        await client.get(video_url)
+    assert cdn_requests(sim) == 1  # aiohttp's own retry is off: retrying is the caller's call
+
+
+async def test_a_truncated_body_delivers_what_arrived_then_a_protocol_error(
+    client: httpx.AsyncClient, video_url: str, sim: Simulator
+) -> None:
+    sim.faults.add("GET", CDN, faults.truncate())
+    got = bytearray()
+    with pytest.raises(httpx.RemoteProtocolError, match="content length"):
+        await receive(client, video_url, got)
+    assert bytes(got) == SAMPLE[: len(SAMPLE) // 2]
+
+
+async def test_a_body_closed_early_delivers_what_arrived_then_a_protocol_error(
+    client: httpx.AsyncClient, video_url: str, sim: Simulator
+) -> None:
+    sim.faults.add("GET", CDN, faults.hold_body("cut", 100_000))
+    got = bytearray()
+
+    async def receive_then_drop() -> None:
+        async with client.stream("GET", video_url) as response:
+            async for piece in response.aiter_bytes():
+                got.extend(piece)
+                if len(got) >= 100_000:  # the server holds the rest: make it close early
+                    assert await sim.faults.until_held("cut")
+                    sim.faults.release("cut", drop=True)
+
+    with pytest.raises(httpx.RemoteProtocolError):
+        await receive_then_drop()
+    assert bytes(got) == SAMPLE[:100_000]
+
+
+async def test_a_server_that_goes_quiet_mid_body_is_a_read_timeout(
+    client: httpx.AsyncClient, video_url: str, sim: Simulator
+) -> None:
+    sim.faults.add("GET", CDN, faults.hold_body("quiet", 50_000))
+    got = bytearray()
+    try:
+        with pytest.raises(httpx.ReadTimeout):
+            await receive(client, video_url, got)
+    finally:
+        sim.faults.release("quiet", drop=True)
+    assert bytes(got) == SAMPLE[:50_000]
+
+
+async def test_a_server_that_never_answers_is_a_read_timeout(
+    client: httpx.AsyncClient, video_url: str, sim: Simulator
+) -> None:
+    sim.faults.add("GET", CDN, faults.hold("silent"))
+    try:
+        with pytest.raises(httpx.ReadTimeout):
+            await client.get(video_url)
+    finally:
+        sim.faults.release("silent", drop=True)
+
+
+async def test_the_read_timeout_is_per_read_not_for_the_whole_body(
+    video_url: str, sim: Simulator
+) -> None:
+    # ~1.5 s in all, a piece every ~0.1 s: slower than the read timeout overall, never per read.
+    sim.faults.add("GET", CDN, faults.slow(len(SAMPLE) / 1.5, chunk_size=16 * 1024))
+    timeout = httpx.Timeout(5.0, read=1.0)
+    async with httpx.AsyncClient(transport=AiohttpTransport(), timeout=timeout) as slow_reader:
+        response = await slow_reader.get(video_url)
+    assert response.content == SAMPLE
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_nobody_listening_is_a_connect_error(client: httpx.AsyncClient) -> None:
+    with pytest.raises(httpx.ConnectError):
+        await client.get(f"http://127.0.0.1:{_free_port()}/video.mp4")
+
+
+@pytest.fixture
+def full_listener() -> Iterator[int]:
+    """A port whose listen queue is full, so a new connection is never completed (Linux)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = int(server.getsockname()[1])
+    fillers: list[socket.socket] = []
+    try:
+        for _ in range(3):
+            filler = socket.socket()
+            filler.setblocking(False)
+            fillers.append(filler)
+            filler.connect_ex(("127.0.0.1", port))
+        yield port
+    finally:
+        for filler in fillers:
+            filler.close()
+        server.close()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="relies on Linux dropping SYNs on a full queue")
+async def test_a_connect_that_hangs_is_a_connect_timeout(full_listener: int) -> None:
+    timeout = httpx.Timeout(5.0, connect=0.3)
+    async with httpx.AsyncClient(transport=AiohttpTransport(), timeout=timeout) as impatient:
+        with pytest.raises(httpx.ConnectTimeout):
+            await impatient.get(f"http://127.0.0.1:{full_listener}/video.mp4")
+
+
+async def test_a_closed_transport_refuses_requests(video_url: str) -> None:
+    transport = AiohttpTransport()
+    async with httpx.AsyncClient(transport=transport) as closing:
+        assert (await closing.get(video_url)).status_code == 200
+    with pytest.raises(RuntimeError, match="closed"):
+        await transport.handle_async_request(httpx.Request("GET", video_url))

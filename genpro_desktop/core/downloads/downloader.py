@@ -34,6 +34,7 @@ import os
 import re
 import shutil
 import urllib.request
+from collections.abc import Set
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -183,7 +184,11 @@ class Downloader:
             )
             received = await transfer.run()
             try:
-                final = self._move_into_place(part, target, requested, overwrite)
+                # Off the loop: a rename can wait hundreds of ms for the file system's journal
+                # while a big file is being written back (seen as GUI stalls on ext4).
+                final = await asyncio.to_thread(
+                    _move_into_place, part, target, requested, overwrite, frozenset(self._active)
+                )
             except DownloadError as exc:
                 size, etag, modified = received.bytes, received.etag, received.last_modified
                 exc.resume_state = ResumeState(target, part, size, size, etag, modified)
@@ -217,21 +222,24 @@ class Downloader:
         self._active.add(target)
         return target
 
-    def _move_into_place(self, part: Path, target: Path, requested: Path, overwrite: bool) -> Path:
-        final = target
-        if not overwrite and os.path.lexists(final):
-            # Someone created the file while we downloaded: still never overwrite it.
-            final = _unique_path(requested, self._active)
-        try:
-            os.replace(part, final)
-        except OSError as exc:
-            # On Windows this is typically the target being open in a player.
-            raise DownloadError(
-                f"could not save {final.name}: {exc.strerror or exc} (is it open elsewhere?)",
-                resumable=True,
-                partial_path=part,
-            ) from exc
-        return final
+
+def _move_into_place(
+    part: Path, target: Path, requested: Path, overwrite: bool, active: frozenset[Path]
+) -> Path:
+    final = target
+    if not overwrite and os.path.lexists(final):
+        # Someone created the file while we downloaded: still never overwrite it.
+        final = _unique_path(requested, active)
+    try:
+        os.replace(part, final)
+    except OSError as exc:
+        # On Windows this is typically the target being open in a player.
+        raise DownloadError(
+            f"could not save {final.name}: {exc.strerror or exc} (is it open elsewhere?)",
+            resumable=True,
+            partial_path=part,
+        ) from exc
+    return final
 
 
 def _result(path: Path, received: Received, *, renamed: bool) -> DownloadResult:
@@ -297,7 +305,7 @@ def _prepare_target(url: httpx.URL, dest: Path | str, suggested_name: str | None
     return dest
 
 
-def _unique_path(requested: Path, active: set[Path]) -> Path:
+def _unique_path(requested: Path, active: Set[Path]) -> Path:
     def free(path: Path) -> bool:
         # An active target also owns its .part file, so skipping it keeps .part files apart.
         return not os.path.lexists(path) and path not in active

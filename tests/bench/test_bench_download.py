@@ -39,7 +39,7 @@ def test_a_tiny_download_run_verifies_app_curl_and_the_resume(tmp_path: Path) ->
         assert run["seconds"] > 0
         assert run["mb_per_s"] > 0
     assert 0 <= app["rss_growth"] == app["rss_peak"] - app["rss_before"]
-    assert app["checkpoints"] >= 8  # every 1 MiB: the tracker's store saw them
+    assert app["checkpoints"] >= 1  # the first names the version: the tracker's store saw it
     assert app["loop_late_max_ms"] >= app["loop_late_p99_ms"] >= 0
 
     resume = by_kind["resume"]
@@ -57,6 +57,7 @@ def test_a_tiny_download_run_verifies_app_curl_and_the_resume(tmp_path: Path) ->
     assert summary["resume_ok"] is True
     assert len(summary["ratios"]) == 1
     assert summary["median_ratio"] == summary["ratios"][0] > 0
+    assert summary["median_ratio_vs_curl_plus_fsync"] >= summary["median_ratio"]
     assert summary["machine"]["cpus"] >= 1
     assert human.startswith("download 8 MiB x 1 pairs: app/curl median ")
     assert list(tmp_path.iterdir()) == []  # the temporary files are gone

@@ -211,6 +211,8 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
 _HOME = {name: module for module, names in _SUBMODULES.items() for name in names}
 
 # Outside TYPE_CHECKING so that type checkers resolve names only through the imports above.
+# The same hooks as `core.lazy_exports` builds for the other core packages, written out here
+# because the API client imports nothing from the rest of the project (test_architecture).
 if not TYPE_CHECKING:
 
     def __getattr__(name: str) -> object:

@@ -7,8 +7,9 @@ downloader with httpx (the desktop app paints its window before it needs them).
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from genpro_desktop.core.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from genpro_desktop.core.downloads.downloader import (
@@ -70,19 +71,6 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     "transfer": ("CheckpointCallback",),
     "urls": ("check_download_url", "display_url"),
 }
-_HOME = {name: module for module, names in _SUBMODULES.items() for name in names}
-
 # Outside TYPE_CHECKING so that type checkers resolve names only through the imports above.
 if not TYPE_CHECKING:
-
-    def __getattr__(name: str) -> object:
-        """Import the submodule behind a public name on first use (PEP 562), then keep it."""
-        module = _HOME.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-        globals()[name] = value
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = lazy_exports(__name__, _SUBMODULES, __all__, globals())

@@ -10,8 +10,9 @@ the tracker with httpx and pydantic (the desktop app paints its window before it
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from genpro_desktop.core.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from genpro_desktop.core.jobs.events import EventHub, EventType, JobEvent, Subscriber
@@ -91,19 +92,6 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "WaitTimeout",
     ),
 }
-_HOME = {name: module for module, names in _SUBMODULES.items() for name in names}
-
 # Outside TYPE_CHECKING so that type checkers resolve names only through the imports above.
 if not TYPE_CHECKING:
-
-    def __getattr__(name: str) -> object:
-        """Import the submodule behind a public name on first use (PEP 562), then keep it."""
-        module = _HOME.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-        globals()[name] = value
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = lazy_exports(__name__, _SUBMODULES, __all__, globals())

@@ -104,8 +104,6 @@ async def test_row15_a_store_that_cannot_write_keeps_its_last_state_and_the_app_
 ):
     job = await harness.submit(0)
     assert job.state is JobState.PENDING
-    committed = await harness.store.get_job(job.id)
-    assert committed is not None
 
     attempted: list[LocalJob] = []
 
@@ -122,8 +120,12 @@ async def test_row15_a_store_that_cannot_write_keeps_its_last_state_and_the_app_
             if event.job and event.job.state is JobState.COMPLETED:
                 complained.set()
 
+    # No await since submit() returned: the job's poll task has not run yet, so the disk is full
+    # before it can save anything (an await first let a fast poll save PROCESSING in time).
     harness.hub.subscribe(on_event)
     monkeypatch.setattr(harness.store, "save_job", disk_full)
+    committed = await harness.store.get_job(job.id)
+    assert committed is not None and committed.state is JobState.PENDING
     # GEN moves the render on and finishes it while nothing can be written.
     await asyncio.wait_for(complained.wait(), 10)
     assert [s.state for s in attempted] == [JobState.PROCESSING, JobState.COMPLETED]

@@ -125,7 +125,8 @@ async def test_row15_a_store_that_cannot_write_keeps_its_last_state_and_the_app_
     harness.hub.subscribe(on_event)
     monkeypatch.setattr(harness.store, "save_job", disk_full)
     committed = await harness.store.get_job(job.id)
-    assert committed is not None and committed.state is JobState.PENDING
+    assert committed is not None
+    assert committed.state is JobState.PENDING
     # GEN moves the render on and finishes it while nothing can be written.
     await asyncio.wait_for(complained.wait(), 10)
     assert [s.state for s in attempted] == [JobState.PROCESSING, JobState.COMPLETED]

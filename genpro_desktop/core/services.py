@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import httpx
 from genpro_desktop.core.api import DEFAULT_BASE_URL, GenClient, PathPrefix, Secret
 from genpro_desktop.core.clock import Clock, SystemClock
 from genpro_desktop.core.downloads import Downloader
-from genpro_desktop.core.downloads.aiohttp_transport import AiohttpTransport
+from genpro_desktop.core.downloads.aiohttp_transport import preferred_transport
 from genpro_desktop.core.jobs import EventHub, JobTracker, PollScheduler
 from genpro_desktop.core.jobs.scheduler import DEFAULT_MAX_CONCURRENT
 from genpro_desktop.core.paths import AppPaths
@@ -91,10 +90,10 @@ def build_services(
 ) -> AppServices:
     """Build the service graph around `store` (without one: a throwaway session store)."""
     clock = clock or SystemClock()
-    if transport is None and not urllib.request.getproxies():
+    if transport is None:
         # Half the event-loop CPU per request of httpx's own transport (bench/responsiveness.py:
-        # 500 polling renders); same errors. With a proxy configured, httpx's honours it.
-        transport = AiohttpTransport()
+        # 500 polling renders); same errors. With a proxy configured, httpx's own.
+        transport = preferred_transport()
     # The client first: it validates the key and URL, and builds nothing that needs closing.
     client = GenClient(
         api_key=api_key,

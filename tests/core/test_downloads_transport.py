@@ -7,6 +7,7 @@ messages and resume logic depend on the class), after every byte that arrived be
 from __future__ import annotations
 
 import gzip
+import os
 import socket
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -14,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from genpro_desktop.core.downloads.aiohttp_transport import AiohttpTransport
+from genpro_desktop.core.downloads.aiohttp_transport import AiohttpTransport, preferred_transport
 from genpro_desktop.core.resources import resource_path
 from genpro_desktop.simulator import Simulator, faults
 
@@ -207,3 +208,12 @@ async def test_a_closed_transport_refuses_requests(video_url: str) -> None:
         assert (await closing.get(video_url)).status_code == 200
     with pytest.raises(RuntimeError, match="closed"):
         await transport.handle_async_request(httpx.Request("GET", video_url))
+
+
+def test_a_configured_proxy_keeps_httpx_own_transport(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+    assert isinstance(preferred_transport(), AiohttpTransport)
+    monkeypatch.setenv("https_proxy", "http://proxy.example:3128")
+    assert preferred_transport() is None  # only httpx's transport honours the proxy

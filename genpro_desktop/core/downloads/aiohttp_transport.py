@@ -29,6 +29,7 @@ first paint.
 from __future__ import annotations
 
 import contextlib
+import urllib.request
 from collections.abc import AsyncIterator, Generator, Mapping
 from typing import Any, NoReturn, cast
 
@@ -46,7 +47,7 @@ _SKIPPED_HEADERS = frozenset({b"connection", b"content-length", b"transfer-encod
 # aiohttp adds these unless told not to; the httpx request already carries what it wants.
 _NO_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent")
 
-__all__ = ["DEFAULT_READ_BUFSIZE", "DEFAULT_READ_SIZE", "AiohttpTransport"]
+__all__ = ["DEFAULT_READ_BUFSIZE", "DEFAULT_READ_SIZE", "AiohttpTransport", "preferred_transport"]
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -234,3 +235,9 @@ def _cause_of_type(exc: BaseException, kind: type[BaseException]) -> bool:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return False
+
+
+def preferred_transport() -> AiohttpTransport | None:
+    """The transport for a new client: ``AiohttpTransport``, or None (httpx's own) when the
+    environment configures a proxy, which only httpx's transport honours."""
+    return None if urllib.request.getproxies() else AiohttpTransport()

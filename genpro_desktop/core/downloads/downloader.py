@@ -33,7 +33,6 @@ import asyncio
 import os
 import re
 import shutil
-import urllib.request
 from collections.abc import Set
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +42,7 @@ import httpx
 
 from genpro_desktop import __version__
 from genpro_desktop.core.clock import SystemClock
-from genpro_desktop.core.downloads.aiohttp_transport import AiohttpTransport
+from genpro_desktop.core.downloads.aiohttp_transport import preferred_transport
 from genpro_desktop.core.downloads.cadence import (
     CHECKPOINT_BYTES,
     CHECKPOINT_INTERVAL,
@@ -118,8 +117,8 @@ class Downloader:
         )
         # Targets being written right now, so two downloads never share a name or a .part file.
         self._active: set[Path] = set()
-        if transport is None and not urllib.request.getproxies():
-            transport = AiohttpTransport()
+        if transport is None:
+            transport = preferred_transport()
         self._client = httpx.AsyncClient(
             transport=transport,
             follow_redirects=True,

@@ -41,7 +41,9 @@ def preview(qapp: object, tmp_path: Path, opened_urls: OpenedUrls) -> Iterator[V
     widget.resize(400, 600)
     widget.show()
     yield widget
-    player.set_source(None)
+    # No set_source(None) here: unloading from Python can deadlock in Qt's FFmpeg backend (its
+    # media thread needs the GIL while setSource holds it and waits; seen twice in teardown).
+    # Deleting the widget lets Qt tear the player down from its own event loop.
     widget.close()
     widget.deleteLater()
 

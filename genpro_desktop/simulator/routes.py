@@ -66,6 +66,36 @@ def _json(reply: Reply) -> web.Response:
     return web.json_response(reply.body, status=reply.status, headers=headers)
 
 
+BAD_REQUEST: dict[str, Any] = {"status": 400, "error": "Bad Request"}
+
+
+async def _json_body(request: web.Request) -> Any:
+    """The POST body as JSON ({} when empty), or Rails' 400 for a body that is not JSON.
+
+    Rails parses the body before the controller runs, so a malformed one is refused before any
+    lookup, charge or job: nothing is applied.
+    """
+    text = await request.text()
+    if not text.strip():
+        return {}
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return web.json_response(BAD_REQUEST, status=400)
+
+
+def _agent_param(request: web.Request, payload: Any) -> str | None:
+    """`agent_id` from the query string, else from the JSON body (GEN's SDK and MCP server send
+    it there). Rails merges both into `params`, the query string winning."""
+    if (given := request.query.get("agent_id")) is not None:
+        return given
+    if isinstance(payload, dict):
+        value: Any = payload.get("agent_id")
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return str(value)
+    return None
+
+
 def _truthy(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true", "yes")
 
@@ -115,10 +145,12 @@ def build_routes(state: SimState) -> list[web.RouteDef]:
         )
 
     async def render(request: web.Request) -> web.Response:
+        payload = await _json_body(request)
+        if isinstance(payload, web.Response):
+            return payload  # refused before anything is looked up or charged
+        agent_id = _agent_param(request, payload)
         return _json(
-            state.render(
-                q(request, "agent_id"), m(request, "sheet_id"), m(request, "cell_id"), key(request)
-            )
+            state.render(agent_id, m(request, "sheet_id"), m(request, "cell_id"), key(request))
         )
 
     async def generation(request: web.Request) -> web.Response:
@@ -131,12 +163,11 @@ def build_routes(state: SimState) -> list[web.RouteDef]:
         return _json(state.continue_(m(request, "generation_id"), key(request)))
 
     async def create_user_job(request: web.Request) -> web.Response:
-        text = await request.text()
-        try:
-            payload: Any = json.loads(text) if text.strip() else {}
-        except ValueError:
-            return web.json_response({"status": 400, "error": "Bad Request"}, status=400)
-        return _json(state.create_user_job(q(request, "agent_id"), payload, key(request)))
+        payload = await _json_body(request)
+        if isinstance(payload, web.Response):
+            return payload
+        agent_id = _agent_param(request, payload)
+        return _json(state.create_user_job(agent_id, payload, key(request)))
 
     async def user_job(request: web.Request) -> web.Response:
         return _json(state.user_job(q(request, "agent_id"), m(request, "id")))

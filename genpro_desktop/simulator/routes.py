@@ -36,6 +36,18 @@ API_ROUTES: tuple[tuple[str, str], ...] = (
 
 ROUTE_NOT_FOUND: dict[str, Any] = {"status": 404, "error": "Not Found"}
 
+# What a GEN deployment may answer for a path it has no route for. GEN documents none of them:
+#   rails      Rails' default JSON for an unknown route (no error_code); the default here
+#   not_found  a JSON error like an object lookup's: {"error": ..., "error_code": "not_found"}
+#   html       an HTML error page (a proxy, or Rails' public/404.html)
+#   text       text/plain "Not Found"
+#   empty      no body at all
+UNKNOWN_ROUTE_SHAPES = ("rails", "not_found", "html", "text", "empty")
+_NOT_FOUND_HTML = (
+    "<!DOCTYPE html><html><head><title>The page you were looking for doesn't exist (404)"
+    "</title></head><body><h1>The page you were looking for doesn't exist.</h1></body></html>"
+)
+
 
 @dataclass
 class Settings:
@@ -44,11 +56,30 @@ class Settings:
     api_key: str
     prefixes: set[str] = field(default_factory=lambda: set(PREFIXES))
     list_route: bool = True
+    unknown_route: str = "rails"
 
 
-def route_not_found() -> web.Response:
-    """Rails' answer for a path with no route: a 404 without an error_code."""
-    return web.json_response(ROUTE_NOT_FOUND, status=404)
+def check_unknown_route_shape(shape: str) -> str:
+    """`shape` if it is one of UNKNOWN_ROUTE_SHAPES, else ValueError."""
+    if shape not in UNKNOWN_ROUTE_SHAPES:
+        raise ValueError(f"unknown_route must be one of {UNKNOWN_ROUTE_SHAPES}, not {shape!r}")
+    return shape
+
+
+def route_not_found(shape: str = "rails") -> web.Response:
+    """The 404 for a path with no route, in one of UNKNOWN_ROUTE_SHAPES."""
+    match check_unknown_route_shape(shape):
+        case "not_found":
+            body = {"error": "Not Found", "error_code": "not_found"}
+            return web.json_response(body, status=404)
+        case "html":
+            return web.Response(status=404, text=_NOT_FOUND_HTML, content_type="text/html")
+        case "text":
+            return web.Response(status=404, text="Not Found", content_type="text/plain")
+        case "empty":
+            return web.Response(status=404)
+        case _:
+            return web.json_response(ROUTE_NOT_FOUND, status=404)
 
 
 def route_disabled(request: web.Request, settings: Settings) -> bool:

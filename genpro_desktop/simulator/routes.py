@@ -188,9 +188,13 @@ def build_routes(state: SimState) -> list[web.RouteDef]:
         return _json(state.generation(m(request, "generation_id")))
 
     async def stop(request: web.Request) -> web.Response:
+        if isinstance(refused := await _json_body(request), web.Response):
+            return refused
         return _json(state.stop(m(request, "generation_id")))
 
     async def continue_(request: web.Request) -> web.Response:
+        if isinstance(refused := await _json_body(request), web.Response):
+            return refused  # continue charges again: a body Rails cannot parse charges nothing
         return _json(state.continue_(m(request, "generation_id"), key(request)))
 
     async def create_user_job(request: web.Request) -> web.Response:

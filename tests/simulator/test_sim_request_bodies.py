@@ -117,3 +117,20 @@ def test_a_malformed_body_is_refused_even_with_a_replayable_idempotency_key(
     again = api.post(path, params=AGENT, content="{", headers={**JSON, "Idempotency-Key": "k-1"})
     assert again.status_code == 400
     assert len(sim.state.render_records) == renders
+
+
+def test_malformed_bodies_on_stop_and_continue_change_nothing(
+    api: httpx.Client, sim: Simulator
+) -> None:
+    generation_id = int(api.post(_render_path(api), params=AGENT).json()["generation_id"])
+    bad = api.post(f"/generations/{generation_id}/stop", content="{", headers=JSON)
+    assert (bad.status_code, bad.json()) == (400, {"status": 400, "error": "Bad Request"})
+    assert sim.state.render_status(generation_id) == "pending"
+    assert api.post(f"/generations/{generation_id}/stop").status_code == 200
+    before = balance(api)
+    bad = api.post(f"/generations/{generation_id}/continue", content="{", headers=JSON)
+    assert bad.status_code == 400
+    assert sim.state.render_status(generation_id) == "stopped"
+    assert balance(api) == before
+    assert api.post(f"/generations/{generation_id}/continue", json={}).status_code == 200
+    assert balance(api) == before - 50

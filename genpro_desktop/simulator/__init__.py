@@ -50,7 +50,7 @@ from genpro_desktop.simulator.models import (
     RENDER_PRECHARGE,
     LedgerEntry,
 )
-from genpro_desktop.simulator.routes import API_ROUTES
+from genpro_desktop.simulator.routes import API_ROUTES, UNKNOWN_ROUTE_SHAPES
 from genpro_desktop.simulator.seed import AGENT_ID, ENGINE_IDS, ORG_ID
 from genpro_desktop.simulator.server import DEMO_API_KEY, Simulator
 from genpro_desktop.simulator.state import Reply, SimState
@@ -67,6 +67,7 @@ __all__ = [
     "RENDER_DONE_S",
     "RENDER_PENDING_S",
     "RENDER_PRECHARGE",
+    "UNKNOWN_ROUTE_SHAPES",
     "FaultAction",
     "FaultPlan",
     "FaultPlans",

@@ -36,6 +36,18 @@ API_ROUTES: tuple[tuple[str, str], ...] = (
 
 ROUTE_NOT_FOUND: dict[str, Any] = {"status": 404, "error": "Not Found"}
 
+# What a GEN deployment may answer for a path it has no route for. GEN documents none of them:
+#   rails      Rails' default JSON for an unknown route (no error_code); the default here
+#   not_found  a JSON error like an object lookup's: {"error": ..., "error_code": "not_found"}
+#   html       an HTML error page (a proxy, or Rails' public/404.html)
+#   text       text/plain "Not Found"
+#   empty      no body at all
+UNKNOWN_ROUTE_SHAPES = ("rails", "not_found", "html", "text", "empty")
+_NOT_FOUND_HTML = (
+    "<!DOCTYPE html><html><head><title>The page you were looking for doesn't exist (404)"
+    "</title></head><body><h1>The page you were looking for doesn't exist.</h1></body></html>"
+)
+
 
 @dataclass
 class Settings:
@@ -44,11 +56,30 @@ class Settings:
     api_key: str
     prefixes: set[str] = field(default_factory=lambda: set(PREFIXES))
     list_route: bool = True
+    unknown_route: str = "rails"
 
 
-def route_not_found() -> web.Response:
-    """Rails' answer for a path with no route: a 404 without an error_code."""
-    return web.json_response(ROUTE_NOT_FOUND, status=404)
+def check_unknown_route_shape(shape: str) -> str:
+    """`shape` if it is one of UNKNOWN_ROUTE_SHAPES, else ValueError."""
+    if shape not in UNKNOWN_ROUTE_SHAPES:
+        raise ValueError(f"unknown_route must be one of {UNKNOWN_ROUTE_SHAPES}, not {shape!r}")
+    return shape
+
+
+def route_not_found(shape: str = "rails") -> web.Response:
+    """The 404 for a path with no route, in one of UNKNOWN_ROUTE_SHAPES."""
+    match check_unknown_route_shape(shape):
+        case "not_found":
+            body = {"error": "Not Found", "error_code": "not_found"}
+            return web.json_response(body, status=404)
+        case "html":
+            return web.Response(status=404, text=_NOT_FOUND_HTML, content_type="text/html")
+        case "text":
+            return web.Response(status=404, text="Not Found", content_type="text/plain")
+        case "empty":
+            return web.Response(status=404)
+        case _:
+            return web.json_response(ROUTE_NOT_FOUND, status=404)
 
 
 def route_disabled(request: web.Request, settings: Settings) -> bool:
@@ -64,6 +95,36 @@ def route_disabled(request: web.Request, settings: Settings) -> bool:
 def _json(reply: Reply) -> web.Response:
     headers = {"Idempotent-Replayed": "true"} if reply.replayed else None
     return web.json_response(reply.body, status=reply.status, headers=headers)
+
+
+BAD_REQUEST: dict[str, Any] = {"status": 400, "error": "Bad Request"}
+
+
+async def _json_body(request: web.Request) -> Any:
+    """The POST body as JSON ({} when empty), or Rails' 400 for a body that is not JSON.
+
+    Rails parses the body before the controller runs, so a malformed one is refused before any
+    lookup, charge or job: nothing is applied.
+    """
+    text = await request.text()
+    if not text.strip():
+        return {}
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return web.json_response(BAD_REQUEST, status=400)
+
+
+def _agent_param(request: web.Request, payload: Any) -> str | None:
+    """`agent_id` from the query string, else from the JSON body (GEN's SDK and MCP server send
+    it there). Rails merges both into `params`, the query string winning."""
+    if (given := request.query.get("agent_id")) is not None:
+        return given
+    if isinstance(payload, dict):
+        value: Any = payload.get("agent_id")
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return str(value)
+    return None
 
 
 def _truthy(value: str | None) -> bool:
@@ -115,28 +176,33 @@ def build_routes(state: SimState) -> list[web.RouteDef]:
         )
 
     async def render(request: web.Request) -> web.Response:
+        payload = await _json_body(request)
+        if isinstance(payload, web.Response):
+            return payload  # refused before anything is looked up or charged
+        agent_id = _agent_param(request, payload)
         return _json(
-            state.render(
-                q(request, "agent_id"), m(request, "sheet_id"), m(request, "cell_id"), key(request)
-            )
+            state.render(agent_id, m(request, "sheet_id"), m(request, "cell_id"), key(request))
         )
 
     async def generation(request: web.Request) -> web.Response:
         return _json(state.generation(m(request, "generation_id")))
 
     async def stop(request: web.Request) -> web.Response:
+        if isinstance(refused := await _json_body(request), web.Response):
+            return refused
         return _json(state.stop(m(request, "generation_id")))
 
     async def continue_(request: web.Request) -> web.Response:
+        if isinstance(refused := await _json_body(request), web.Response):
+            return refused  # continue charges again: a body Rails cannot parse charges nothing
         return _json(state.continue_(m(request, "generation_id"), key(request)))
 
     async def create_user_job(request: web.Request) -> web.Response:
-        text = await request.text()
-        try:
-            payload: Any = json.loads(text) if text.strip() else {}
-        except ValueError:
-            return web.json_response({"status": 400, "error": "Bad Request"}, status=400)
-        return _json(state.create_user_job(q(request, "agent_id"), payload, key(request)))
+        payload = await _json_body(request)
+        if isinstance(payload, web.Response):
+            return payload
+        agent_id = _agent_param(request, payload)
+        return _json(state.create_user_job(agent_id, payload, key(request)))
 
     async def user_job(request: web.Request) -> web.Response:
         return _json(state.user_job(q(request, "agent_id"), m(request, "id")))

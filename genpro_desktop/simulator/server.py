@@ -20,6 +20,7 @@ from genpro_desktop.simulator.routes import (
     PREFIXES,
     Settings,
     build_routes,
+    check_unknown_route_shape,
     route_disabled,
     route_not_found,
 )
@@ -56,6 +57,7 @@ class Simulator:
         seed: int = 7,
         prefixes: set[str] | frozenset[str] | None = None,
         list_route: bool = True,
+        unknown_route: str = "rails",
     ) -> None:
         wanted = set(PREFIXES if prefixes is None else prefixes)
         if unknown := wanted - set(PREFIXES):
@@ -64,7 +66,12 @@ class Simulator:
         self.state = SimState(self.clock, seed=seed)
         self.faults = FaultPlans()
         self.journal = Journal()
-        self.settings = Settings(api_key=api_key, prefixes=wanted, list_route=list_route)
+        self.settings = Settings(
+            api_key=api_key,
+            prefixes=wanted,
+            list_route=list_route,
+            unknown_route=check_unknown_route_shape(unknown_route),
+        )
         self._origin: str | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -94,6 +101,15 @@ class Simulator:
     @list_route.setter
     def list_route(self, value: bool) -> None:
         self.settings.list_route = value
+
+    @property
+    def unknown_route(self) -> str:
+        """How a path with no route is answered: one of routes.UNKNOWN_ROUTE_SHAPES."""
+        return self.settings.unknown_route
+
+    @unknown_route.setter
+    def unknown_route(self, value: str) -> None:
+        self.settings.unknown_route = check_unknown_route_shape(value)
 
     # -- addresses ---------------------------------------------------------------------
 
@@ -174,7 +190,7 @@ class Simulator:
         api = request.path == "/v1" or request.path.startswith("/v1/")
         missing = request.match_info.http_exception is not None
         if api and (missing or route_disabled(request, self.settings)):
-            return route_not_found()
+            return route_not_found(self.settings.unknown_route)
         if missing:
             return web.Response(status=404, text="Not Found", content_type="text/plain")
         if api and not self._key_ok(request):

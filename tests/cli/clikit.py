@@ -8,6 +8,8 @@ import io
 import itertools
 import json
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -112,6 +114,23 @@ class InterruptingClock(SimDrivenClock):
             signal.raise_signal(signal.SIGINT)
 
 
+@contextmanager
+def sigint_as_in_a_terminal() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt while the block runs, as in a `genpro` started from a
+    terminal, and gets its earlier disposition back afterwards.
+
+    A process started with SIGINT ignored (a background job of a non-interactive shell, some CI
+    runners) keeps it ignored, so the Ctrl-C the tests press would be lost; and asyncio.run
+    only turns SIGINT into cancelling the command while Python's default handler is installed.
+    """
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        # None: the earlier handler was not set from Python; the default is the closest.
+        signal.signal(signal.SIGINT, signal.SIG_DFL if before is None else before)
+
+
 @dataclass
 class CliResult:
     """What one `genpro` invocation returned and printed."""
@@ -163,6 +182,7 @@ class Cli:
             stdin=stdin or io.StringIO(""),
             **runtime,
         )
-        code = main([*prefix, *args], runtime=rt)
+        with sigint_as_in_a_terminal():
+            code = main([*prefix, *args], runtime=rt)
         captured = self.capsys.readouterr()
         return CliResult(code, captured.out, captured.err)

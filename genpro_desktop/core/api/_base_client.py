@@ -27,9 +27,11 @@ from genpro_desktop.core.api._constants import (
 from genpro_desktop.core.api._prefix import (
     PREFIX_MEMORY,
     PrefixMemory,
-    is_route_missing,
+    confirms_prefix,
+    might_be_missing_route,
+    most_telling,
     prefix_candidates,
-    proves_route,
+    worth_checking_other,
 )
 from genpro_desktop.core.api._retry import (
     RequestKind,
@@ -146,12 +148,15 @@ class BaseClient:
         idempotency_key: str | None = None,
         allow_405: bool = False,
     ) -> T:
-        """A request under the sheet prefix, falling back across prefixes on a missing route."""
+        """A request under the sheet prefix; with `auto`, checks the other prefix on a 404
+        that may mean a missing route (the rules are in _prefix.py)."""
         auto = self.path_prefix == "auto"
         remembered = self._prefixes.get(self.base_url) if auto else None
+        proven = self._prefixes.confirmed(self.base_url) if auto else None
+        candidates = prefix_candidates(self.path_prefix, remembered)
         key = self._idempotency_key(kind, idempotency_key)
-        missing: APIStatusError | None = None
-        for prefix in prefix_candidates(self.path_prefix, remembered):
+        missed: APIStatusError | None = None
+        for index, prefix in enumerate(candidates):
             try:
                 result = await self.request(
                     method,
@@ -162,18 +167,25 @@ class BaseClient:
                     idempotency_key=key,
                 )
             except APIStatusError as exc:
-                if auto and is_route_missing(exc, allow_405=allow_405):
-                    # The router did not know the path, so nothing was applied: try the other.
-                    missing = exc
-                    continue
-                if auto and proves_route(exc):
+                if not auto:
+                    raise
+                if confirms_prefix(exc, allow_405=allow_405):
                     self._prefixes.remember(self.base_url, prefix)
+                    raise
+                last = index + 1 == len(candidates)
+                confirmed = prefix == proven
+                if not last and worth_checking_other(exc, confirmed=confirmed, allow_405=allow_405):
+                    # A 404 means nothing was applied: the other prefix gets the same
+                    # request, once, with the same idempotency key.
+                    missed = exc
+                    continue
+                if missed is not None and might_be_missing_route(exc, allow_405=allow_405):
+                    raise most_telling(missed, exc) from None
                 raise
             if auto:
                 self._prefixes.remember(self.base_url, prefix)
             return result
-        assert missing is not None
-        raise missing
+        raise AssertionError("unreachable: the last candidate returns or raises")
 
     async def request(
         self,

@@ -1,9 +1,24 @@
 """The sheet path prefix: `vidsheet` (current docs) or `autocontentengine` (earlier docs).
 
-`auto` tries `vidsheet` first and falls back to `autocontentengine` only on a route-level 404
-(a 404 without an error_code: the router, not the object lookup, answered). That fallback is
-safe even for charged requests, because a missing route proves nothing was applied. The prefix
-that worked is remembered per base URL.
+`auto` tries `vidsheet` first. GEN's answer for a route it does not have is not documented: it
+may be Rails' `{"status":404,"error":"Not Found"}`, a JSON error with `error_code: "not_found"`
+(the same code an object lookup uses), an HTML page, plain text or an empty body. So the body
+cannot tell a missing route from a missing object, and the rule is:
+
+- While no prefix is confirmed for a base URL, a 404 that is not a sheet-specific refusal
+  (`spreadsheet_not_found`, `project_not_found`) is checked against the other prefix once.
+- The first prefix that gives an answer only GEN's router could have let through (a 2xx, a
+  sheet-specific 404, or a 4xx such as 422 that is not 401/403/404/408/429) is confirmed and
+  remembered per base URL. 5xx, 401, 403, 408, 429 and redirects can come from something in
+  front of GEN (gateway, auth, rate limiter), so they neither confirm nor switch a prefix.
+- A confirmed prefix is not re-probed on a 404 with an error_code (cell, generation, ...
+  not found). Only a 404 in the router's own shape (no error_code: Rails' JSON, HTML, text,
+  empty) makes it check the other prefix once, so a prefix GEN retires is still left.
+- The undocumented engine-list route never re-probes a confirmed prefix: its absence says
+  nothing about the prefix.
+
+Every fallback is safe even for charged requests: a 404 means nothing was applied, and both
+attempts carry the same Idempotency-Key.
 """
 
 from __future__ import annotations
@@ -21,47 +36,62 @@ PATH_PREFIXES: tuple[str, ...] = get_args(PathPrefix)
 
 
 class PrefixMemory:
-    """Which sheet prefix worked for each base URL; thread-safe, can be saved and loaded."""
+    """Which sheet prefix each base URL serves; thread-safe, can be saved and loaded.
+
+    A prefix is *confirmed* once an answer from that server proved it (`remember`). Entries
+    loaded from a saved snapshot are only *hints*: tried first, but checked like an unconfirmed
+    prefix until this process sees them answer, since GEN may have moved since they were saved.
+    """
 
     def __init__(self, initial: Mapping[str, str] | None = None) -> None:
         self._lock = threading.Lock()
-        self._by_base: dict[str, str] = {}
+        self._confirmed: dict[str, str] = {}
+        self._hints: dict[str, str] = {}
         if initial:
             self.load(initial)
 
     def get(self, base_url: str) -> str | None:
-        """The remembered prefix for `base_url`, if any."""
+        """The prefix to try first for `base_url` (confirmed, else a loaded hint), if any."""
         with self._lock:
-            return self._by_base.get(base_url)
+            return self._confirmed.get(base_url) or self._hints.get(base_url)
+
+    def confirmed(self, base_url: str) -> str | None:
+        """The prefix an answer from `base_url` proved in this process, if any."""
+        with self._lock:
+            return self._confirmed.get(base_url)
 
     def remember(self, base_url: str, prefix: str) -> None:
-        """Record that `prefix` works on `base_url`."""
+        """Record that `base_url` answered under `prefix` (confirmed)."""
         if prefix not in SHEET_PREFIXES:
             raise ValueError(f"unknown sheet prefix {prefix!r}")
         with self._lock:
-            self._by_base[base_url] = prefix
+            self._confirmed[base_url] = prefix
+            self._hints.pop(base_url, None)
 
     def forget(self, base_url: str) -> None:
         """Drop what is remembered for `base_url`."""
         with self._lock:
-            self._by_base.pop(base_url, None)
+            self._confirmed.pop(base_url, None)
+            self._hints.pop(base_url, None)
 
     def clear(self) -> None:
         """Forget every base URL."""
         with self._lock:
-            self._by_base.clear()
+            self._confirmed.clear()
+            self._hints.clear()
 
     def snapshot(self) -> dict[str, str]:
-        """A copy of everything remembered, for persisting."""
+        """A copy of everything remembered (confirmed over hints), for persisting."""
         with self._lock:
-            return dict(self._by_base)
+            return self._hints | self._confirmed
 
     def load(self, mapping: Mapping[str, str]) -> None:
-        """Merge persisted entries, ignoring any that name an unknown prefix."""
+        """Merge persisted entries as hints, ignoring any that name an unknown prefix; what
+        this process has confirmed is kept."""
         with self._lock:
             for base_url, prefix in mapping.items():
-                if prefix in SHEET_PREFIXES:
-                    self._by_base[base_url] = prefix
+                if prefix in SHEET_PREFIXES and base_url not in self._confirmed:
+                    self._hints[base_url] = prefix
 
     def __repr__(self) -> str:
         return f"PrefixMemory({self.snapshot()!r})"
@@ -82,17 +112,56 @@ def prefix_candidates(setting: str, remembered: str | None) -> tuple[str, ...]:
     return SHEET_PREFIXES
 
 
-def is_route_missing(error: BaseException, *, allow_405: bool = False) -> bool:
-    """True for a route-level 404 (no error_code), and for 405 when `allow_405`."""
-    if isinstance(error, NotFoundError):
-        return error.route_level
-    return allow_405 and isinstance(error, APIStatusError) and error.status_code == 405
+# 404 codes only a sheet route answers: the route exists, the sheet does not.
+SHEET_REFUSAL_CODES: frozenset[str] = frozenset({"spreadsheet_not_found", "project_not_found"})
+# Statuses something in front of GEN's router may answer for any path.
+_NOT_FROM_THE_ROUTER: frozenset[int] = frozenset({401, 403, 408, 429})
 
 
-def proves_route(error: BaseException) -> bool:
-    """True when an error shows the route exists (GEN's own error_code on a 404/422)."""
-    return (
-        isinstance(error, APIStatusError)
-        and error.error_code is not None
-        and error.status_code in (404, 422)
-    )
+def might_be_missing_route(error: BaseException, *, allow_405: bool = False) -> bool:
+    """True for a 404 that is not a sheet-specific refusal (whatever its body), and for a 405
+    when `allow_405`: GEN may have no such route at all."""
+    if not isinstance(error, APIStatusError):
+        return False
+    if error.status_code == 404:
+        return error.error_code not in SHEET_REFUSAL_CODES
+    return allow_405 and error.status_code == 405
+
+
+def is_router_404(error: BaseException) -> bool:
+    """True for a 404 in the router's shape: no error_code (Rails' JSON, HTML, text, empty)."""
+    return isinstance(error, NotFoundError) and error.error_code is None
+
+
+def confirms_prefix(error: BaseException | None, *, allow_405: bool = False) -> bool:
+    """Whether an answer proves the prefix is served: `None` (a 2xx), a sheet-specific 404, or
+    a 4xx that only a request past GEN's router gets (422, 400, 409, ...)."""
+    if error is None:
+        return True
+    if not isinstance(error, APIStatusError):
+        return False
+    status = error.status_code
+    if status == 404:
+        return error.error_code in SHEET_REFUSAL_CODES
+    if status == 405 and allow_405:
+        return False
+    return 400 <= status < 500 and status not in _NOT_FROM_THE_ROUTER
+
+
+def worth_checking_other(error: BaseException, *, confirmed: bool, allow_405: bool = False) -> bool:
+    """Whether `error` from one prefix means the same request should go to the other prefix.
+
+    Unconfirmed: any 404 but a sheet-specific refusal (and 405 on the list route). Confirmed:
+    only a 404 in the router's shape, and never on the list route.
+    """
+    if confirmed:
+        return not allow_405 and is_router_404(error)
+    return might_be_missing_route(error, allow_405=allow_405)
+
+
+def most_telling(first: APIStatusError, second: APIStatusError) -> APIStatusError:
+    """Of two 404s (one per prefix), the one GEN's own lookup more likely wrote: the one with an
+    error_code when only one has it, else the first prefix's."""
+    if first.error_code is None and second.error_code is not None:
+        return second
+    return first

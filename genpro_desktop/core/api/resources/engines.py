@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 
-from genpro_desktop.core.api._prefix import is_route_missing
+from genpro_desktop.core.api._prefix import might_be_missing_route
 from genpro_desktop.core.api._retry import RequestKind
 from genpro_desktop.core.api.errors import APIStatusError
 from genpro_desktop.core.api.resources._common import Resource, parse_list, parse_one, seg
@@ -27,7 +27,7 @@ class Engines(Resource):
                 allow_405=True,
             )
         except APIStatusError as exc:
-            if is_route_missing(exc, allow_405=True):
+            if might_be_missing_route(exc, allow_405=True):
                 return None
             raise
 

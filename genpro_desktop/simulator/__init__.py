@@ -51,6 +51,7 @@ from genpro_desktop.simulator.models import (
     LedgerEntry,
 )
 from genpro_desktop.simulator.routes import API_ROUTES
+from genpro_desktop.simulator.schedule import SCHEDULE_ROUTES, ScheduleSim
 from genpro_desktop.simulator.seed import AGENT_ID, ENGINE_IDS, ORG_ID
 from genpro_desktop.simulator.server import DEMO_API_KEY, Simulator
 from genpro_desktop.simulator.state import Reply, SimState
@@ -67,6 +68,7 @@ __all__ = [
     "RENDER_DONE_S",
     "RENDER_PENDING_S",
     "RENDER_PRECHARGE",
+    "SCHEDULE_ROUTES",
     "FaultAction",
     "FaultPlan",
     "FaultPlans",
@@ -77,6 +79,7 @@ __all__ = [
     "ManualClock",
     "RealClock",
     "Reply",
+    "ScheduleSim",
     "SimClock",
     "SimState",
     "Simulator",

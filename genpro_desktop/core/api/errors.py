@@ -298,7 +298,7 @@ def error_from_response(
     """Map a non-2xx status and its (decoded or None) body to the matching error class."""
     text, code = extract_error(body)
     body_dict = cast(dict[str, Any], body) if isinstance(body, dict) else None
-    cls = _class_for(status_code, code, body)
+    cls = _class_for(status_code, code, body_dict)
     shown = text
     lead = _LEADS.get(status_code, "GEN refused the request")
     if cls is ServerError:

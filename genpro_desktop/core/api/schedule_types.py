@@ -213,7 +213,7 @@ class PlatformRules(WireModel):
     @classmethod
     def _bare(cls, data: Any) -> Any:
         if isinstance(data, list):
-            return {"platforms": data}
+            return {"platforms": cast(list[object], data)}
         if isinstance(data, dict):
             fields = cast(dict[str, Any], data)
             platforms = fields.get("platforms")

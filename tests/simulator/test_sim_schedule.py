@@ -250,7 +250,8 @@ def test_partial_failure_keeps_each_platforms_outcome(
         "media_fetch_failed",
         "download",
     )
-    assert failed["post_url"] is None and failed["error"]
+    assert failed["post_url"] is None
+    assert failed["error"]
     assert api.get(f"/schedule/post/{answer['post_id']}").json()["status"] == "partial_success"
 
 
@@ -397,7 +398,8 @@ def test_an_uploaded_cover_is_served_by_the_cdn_and_usable(
     )
     assert response.status_code == 200, response.text
     asset = response.json()
-    assert asset["asset_registered"] is True and asset["url"] == asset["cdn_url"]
+    assert asset["asset_registered"] is True
+    assert asset["url"] == asset["cdn_url"]
     served = httpx.get(asset["url"])
     assert (served.status_code, served.content) == (200, cover)
     assert served.headers["Content-Type"].startswith("image/jpeg")

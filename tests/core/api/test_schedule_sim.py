@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,8 +17,8 @@ from genpro_desktop.core.api import (
     OutcomeUnknownError,
     PlatformValidationError,
     PostUpdate,
-    ScheduleUnavailableError,
     SchedulePostRequest,
+    ScheduleUnavailableError,
     UnprocessableError,
 )
 from genpro_desktop.core.api.resources.schedule import list_windows
@@ -65,12 +66,17 @@ async def test_a_post_to_three_platforms_is_created_strict_and_tracked_to_publis
     post = await client.schedule.get(created.post_id)
     assert post.is_settled
     urls = {p.platform: p.post_url for p in post.platforms_status}
-    assert urls["tiktok"] is not None and urls["tiktok"].startswith("https://www.tiktok.com/@")
-    assert urls["youtube"] is not None and "youtube.com/watch?v=" in urls["youtube"]
-    assert urls["x"] is not None and urls["x"].startswith("https://x.com/")
+    assert urls["tiktok"] is not None
+    assert urls["tiktok"].startswith("https://www.tiktok.com/@")
+    assert urls["youtube"] is not None
+    assert "youtube.com/watch?v=" in urls["youtube"]
+    assert urls["x"] is not None
+    assert urls["x"].startswith("https://x.com/")
     youtube = post.platform("youtube")
-    assert youtube is not None and youtube.status == "success"
-    assert youtube.published_at is not None and youtube.platform_post_id
+    assert youtube is not None
+    assert youtube.status == "success"
+    assert youtube.published_at is not None
+    assert youtube.platform_post_id
 
 
 async def test_a_platform_refusal_maps_to_platform_validation_error(
@@ -96,7 +102,8 @@ async def test_partial_failure_is_reported_per_platform(
     sim_clock.advance(ACCEPT_S + PUBLISH_S + 1)
     post = await client.schedule.get(created.post_id)
     tiktok, facebook = post.platform("tiktok"), post.platform("facebook")
-    assert tiktok is not None and facebook is not None
+    assert tiktok is not None
+    assert facebook is not None
     assert tiktok.normalized_status is NormalizedStatus.FAILED
     assert (tiktok.error_code, tiktok.failed_step) == ("media_fetch_failed", "download")
     assert facebook.normalized_status is NormalizedStatus.PUBLISHED
@@ -152,7 +159,8 @@ async def test_a_create_that_may_have_arrived_is_never_resent(
         await client.schedule.create(request("tiktok"))
     assert sim.journal.count("POST", CREATE) == 1
     key = caught.value.idempotency_key
-    assert key is not None and key == header(sim.journal.find("POST", CREATE)[0], "Idempotency-Key")
+    assert key is not None
+    assert key == header(sim.journal.find("POST", CREATE)[0], "Idempotency-Key")
 
 
 async def test_reads_are_retried(client: GenClient, sim: Simulator) -> None:
@@ -169,11 +177,13 @@ async def test_a_cover_is_uploaded_and_used_as_the_thumbnail(
     cover = tmp_path / "cover.jpg"
     cover.write_bytes(b"\xff\xd8\xff\xe0cover-bytes\xff\xd9")
     asset = await client.schedule.upload_asset(cover)
-    assert asset.public_url is not None and asset.public_url.startswith(sim.cdn_base_url)
+    assert asset.public_url is not None
+    assert asset.public_url.startswith(sim.cdn_base_url)
     stored = sim.schedule.assets[asset.public_url.rsplit("/", 1)[1]]
     assert stored == (cover.read_bytes(), "image/jpeg")
     created = await client.schedule.create(request("youtube", thumbnail_url=asset.public_url))
-    assert created.post is not None and created.post.thumbnail_url == asset.public_url
+    assert created.post is not None
+    assert created.post.thumbnail_url == asset.public_url
 
 
 async def test_platform_rules_are_read_without_a_key_and_cached(
@@ -181,7 +191,9 @@ async def test_platform_rules_are_read_without_a_key_and_cached(
 ) -> None:
     rules = await client.schedule.platforms()
     youtube = rules.get("youtube")
-    assert youtube is not None and youtube.title_required is True and youtube.title_limit == 100
+    assert youtube is not None
+    assert youtube.title_required is True
+    assert youtube.title_limit == 100
     await client.schedule.platforms()
     assert sim.journal.count("GET", r"/schedule/platforms$") == 1
     assert await client.schedule.available() is True
@@ -235,8 +247,9 @@ async def test_list_stitches_windows_of_at_most_60_days(client: GenClient, sim: 
 
 def test_list_windows_cover_the_range_without_gaps() -> None:
     windows = list_windows(date(2026, 1, 1), date(2026, 12, 31))
-    assert windows[0][0] == date(2026, 1, 1) and windows[-1][1] == date(2026, 12, 31)
-    for (_, end), (start, _) in zip(windows, windows[1:], strict=False):
+    assert windows[0][0] == date(2026, 1, 1)
+    assert windows[-1][1] == date(2026, 12, 31)
+    for (_, end), (start, _) in itertools.pairwise(windows):
         assert start == end + timedelta(days=1)
     assert all((end - start).days == 59 for start, end in windows[:-1])
     assert list_windows(date(2026, 1, 1), date(2026, 1, 1)) == [(date(2026, 1, 1),) * 2]

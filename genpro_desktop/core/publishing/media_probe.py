@@ -1,7 +1,9 @@
 """Reading a local video's properties with PyAV (FFmpeg), for the platform video checks.
 
 `probe_video` blocks (it opens and parses the file): call `probe_video_async` from the event
-loop, which runs it in a worker thread.
+loop, which runs it in a worker thread. PyAV is imported on first use, not with the package.
+Width and height are as displayed: a phone video stored landscape with a 90 degree display
+rotation counts as portrait.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import av
-from av.error import FFmpegError
+if TYPE_CHECKING:
+    from av.container import InputContainer
+    from av.video.stream import VideoStream
 
 
 class MediaProbeError(Exception):
@@ -33,6 +37,9 @@ class VideoInfo:
 
 def probe_video(path: Path) -> VideoInfo:
     """Open `path` with FFmpeg and read its first video stream (blocking)."""
+    import av
+    from av.error import FFmpegError
+
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -49,17 +56,32 @@ def probe_video(path: Path) -> VideoInfo:
                 duration = float(stream.duration * stream.time_base)
             rate = stream.average_rate or stream.guessed_rate
             context = stream.codec_context
+            width, height = context.width or None, context.height or None
+            if _quarter_turn(container, stream):
+                width, height = height, width
             return VideoInfo(
                 size_bytes=size,
                 duration_s=duration,
-                width=context.width or None,
-                height=context.height or None,
+                width=width,
+                height=height,
                 fps=float(rate) if rate else None,
                 codec=context.name or None,
                 container=container.format.name or None,
             )
     except FFmpegError as exc:
         raise MediaProbeError(f"{path.name} is not a video FFmpeg can read.") from exc
+
+
+def _quarter_turn(container: InputContainer, stream: VideoStream) -> bool:
+    """Whether the first frame is displayed rotated by 90 or 270 degrees."""
+    from av.error import FFmpegError
+
+    try:
+        frame = next(container.decode(stream), None)
+    except FFmpegError:
+        return False
+    rotation = int(getattr(frame, "rotation", 0) or 0) if frame is not None else 0
+    return rotation % 180 != 0
 
 
 async def probe_video_async(path: Path) -> VideoInfo:

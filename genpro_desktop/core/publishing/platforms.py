@@ -42,6 +42,7 @@ from genpro_desktop.core.api.schedule_types import (
 from genpro_desktop.core.publishing.media_probe import VideoInfo
 from genpro_desktop.core.publishing.schedule import format_utc
 from genpro_desktop.core.publishing.validation import (
+    TIKTOK_CAPTION_LIMIT,
     Issue,
     ValidationReport,
     check_schedule,
@@ -106,7 +107,7 @@ BUILTIN_RULES: Mapping[str, PlatformRule] = {
     # <= 4 GB, 3 s to 10 min (the creator's own cap may be lower).
     "tiktok": PlatformRule(
         "tiktok",
-        2200,
+        TIKTOK_CAPTION_LIMIT,
         None,
         False,
         1,

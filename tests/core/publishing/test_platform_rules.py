@@ -201,11 +201,15 @@ def test_a_bad_youtube_cover_only_warns() -> None:
 # -- video --------------------------------------------------------------------------------
 
 
-def _write_video(path: Path, codec: str, fps: int, size: tuple[int, int], frames: int) -> None:
+def _write_video(
+    path: Path, codec: str, fps: int, size: tuple[int, int], frames: int, rotation: int = 0
+) -> None:
     with av.open(str(path), "w") as out:
         stream = out.add_stream(codec, rate=fps)
         stream.width, stream.height = size  # type: ignore[attr-defined]
         stream.pix_fmt = "yuv420p"  # type: ignore[attr-defined]
+        if rotation:
+            stream.set_display_rotation(rotation)  # type: ignore[attr-defined]
         for index in range(frames):
             frame = av.VideoFrame(size[0], size[1], "yuv420p")
             for plane in frame.planes:
@@ -245,6 +249,14 @@ async def test_a_short_low_landscape_mpeg4_clip_is_refused_by_tiktok(tmp_path: P
         ("instagram", "codec"),
         ("tiktok", "not_vertical"),
     }
+
+
+def test_a_quarter_turned_landscape_recording_counts_as_portrait(tmp_path: Path) -> None:
+    path = tmp_path / "phone.mp4"
+    _write_video(path, "mpeg4", 30, (640, 360), 5, rotation=90)
+    info = probe_video(path)
+    assert (info.width, info.height) == (360, 640)
+    assert "not_vertical" not in {i.code for i in check_video(info, ["tiktok"]).warnings}
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,11 @@ Holds are released from the test, from any thread:
     sim.journal.wait_count("POST", r"/render$", 1)   # entries appear when a request finishes
 
 A held request nobody releases is reset after its timeout; `stop()` resets all of them.
+
+The schedule API (`/v1/schedule/...`, `/v1/social/upload_asset`, gen-api.md 11.1) lives in
+`sim.schedule` (simulator/schedule.py): `script_platform("youtube", "failed", ...)`,
+`disconnect(agent_id, platform)`, and `enabled = False` with `off_body` ("rails", "not_found",
+"fastapi", "html", "text", "empty") for a legacy-only GEN whose schedule routes are missing.
 """
 
 from genpro_desktop.simulator import faults

@@ -8,9 +8,9 @@ worker status is kept as GEN sent it, and `normalized_status` values we do not k
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal, cast
+from typing import Annotated, Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from genpro_desktop.core.api._coerce import (
     Id,
@@ -37,6 +37,24 @@ TIKTOK_PRIVACY_LEVELS: tuple[TikTokPrivacy, ...] = (
     "FOLLOWER_OF_CREATOR",
     "SELF_ONLY",
 )
+
+
+def _text_list(value: object) -> list[str] | None:
+    """A list of strings from whatever GEN sent: scalars kept as text, objects by a name key."""
+    if value is None:
+        return None
+    items = cast(list[object], value) if isinstance(value, list) else [value]
+    found: list[str] = []
+    for item in items:
+        if isinstance(item, dict):
+            named = cast(dict[str, object], item)
+            item = named.get("platform") or named.get("url") or named.get("name")
+        if isinstance(item, str | int) and not isinstance(item, bool):
+            found.append(str(item))
+    return found
+
+
+TextList = Annotated[list[str] | None, BeforeValidator(_text_list)]
 
 
 class NormalizedStatus(StrEnum):
@@ -108,7 +126,7 @@ class ScheduledPost(WireModel):
     scheduled_time: Text = None
     media_type: Text = None
     media_url: Text = None
-    media_urls: list[str] | None = None
+    media_urls: TextList = None
     description: Text = None
     title: Text = None
     thumbnail_url: Text = None
@@ -142,7 +160,7 @@ class ScheduleCreated(WireModel):
 
     post_id: Id
     message: Text = None
-    platforms: list[str] = Field(default_factory=lambda: list[str]())
+    platforms: TextList = None
     platforms_status: ModelList[PostPlatformStatus] = Field(
         default_factory=lambda: list[PostPlatformStatus]()
     )

@@ -130,3 +130,17 @@ def test_platform_rules_accept_a_list_a_mapping_or_other_field_names() -> None:
 def test_the_request_body_is_strict_and_drops_unset_fields() -> None:
     body = SchedulePostRequest(platform=["tiktok"], description="hi").to_body()
     assert body == {"platform": ["tiktok"], "description": "hi", "strict": True}
+
+
+def test_odd_list_shapes_never_fail_a_create_that_succeeded() -> None:
+    # A parse failure after a 200 would turn a created post into "outcome unknown".
+    created = ScheduleCreated.model_validate(
+        {
+            "post_id": 9,
+            "platforms": [{"platform": "tiktok"}, "x", None],
+            "post": {"id": 9, "media_urls": "https://cdn/a.jpg"},
+        }
+    )
+    assert created.platforms == ["tiktok", "x"]
+    assert created.post is not None
+    assert created.post.media_urls == ["https://cdn/a.jpg"]

@@ -34,6 +34,11 @@ Holds are released from the test, from any thread:
     sim.journal.wait_count("POST", r"/render$", 1)   # entries appear when a request finishes
 
 A held request nobody releases is reset after its timeout; `stop()` resets all of them.
+
+The schedule API (`/v1/schedule/...`, `/v1/social/upload_asset`, gen-api.md 11.1) lives in
+`sim.schedule` (simulator/schedule.py): `script_platform("youtube", "failed", ...)`,
+`disconnect(agent_id, platform)`, and `enabled = False` with `off_body` ("rails", "not_found",
+"fastapi", "html", "text", "empty") for a legacy-only GEN whose schedule routes are missing.
 """
 
 from genpro_desktop.simulator import faults
@@ -51,6 +56,7 @@ from genpro_desktop.simulator.models import (
     LedgerEntry,
 )
 from genpro_desktop.simulator.routes import API_ROUTES, UNKNOWN_ROUTE_SHAPES
+from genpro_desktop.simulator.schedule import SCHEDULE_ROUTES, ScheduleSim
 from genpro_desktop.simulator.seed import AGENT_ID, ENGINE_IDS, ORG_ID
 from genpro_desktop.simulator.server import DEMO_API_KEY, Simulator
 from genpro_desktop.simulator.state import Reply, SimState
@@ -67,6 +73,7 @@ __all__ = [
     "RENDER_DONE_S",
     "RENDER_PENDING_S",
     "RENDER_PRECHARGE",
+    "SCHEDULE_ROUTES",
     "UNKNOWN_ROUTE_SHAPES",
     "FaultAction",
     "FaultPlan",
@@ -78,6 +85,7 @@ __all__ = [
     "ManualClock",
     "RealClock",
     "Reply",
+    "ScheduleSim",
     "SimClock",
     "SimState",
     "Simulator",

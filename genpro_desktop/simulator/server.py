@@ -24,6 +24,7 @@ from genpro_desktop.simulator.routes import (
     route_disabled,
     route_not_found,
 )
+from genpro_desktop.simulator.schedule import ScheduleSim, schedule_gate, schedule_routes
 from genpro_desktop.simulator.state import SimState
 
 DEMO_API_KEY = "gen_pat_demo_0000000000000000"
@@ -64,6 +65,8 @@ class Simulator:
             raise ValueError(f"unknown path prefixes: {sorted(unknown)}")
         self.clock: SimClock = clock if clock is not None else ManualClock()
         self.state = SimState(self.clock, seed=seed)
+        # The schedule API (gen-api.md 11.1); `schedule.enabled = False` makes a legacy-only GEN.
+        self.schedule = ScheduleSim(self.state)
         self.faults = FaultPlans()
         self.journal = Journal()
         self.settings = Settings(
@@ -140,6 +143,7 @@ class Simulator:
     def build_app(self) -> web.Application:
         """The aiohttp application (journal -> faults -> routing/auth -> handler)."""
         app = web.Application(middlewares=[self._journal_mw, self._fault_mw, self._gate_mw])
+        app.add_routes(schedule_routes(self.schedule))  # first: /cdn/assets before /cdn/{folder}
         app.add_routes(build_routes(self.state))
         return app
 
@@ -149,7 +153,8 @@ class Simulator:
 
     @web.middleware
     async def _journal_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        body = await request.text() if request.can_read_body else ""
+        # Uploads are binary: never let the journal's decoding fail the request.
+        body = (await request.read()).decode("utf-8", "replace") if request.can_read_body else ""
         status: int | None = None
         try:
             response = await handler(request)
@@ -189,6 +194,10 @@ class Simulator:
         """Routing before auth, like Rails: an unknown route is a 404 whatever the key."""
         api = request.path == "/v1" or request.path.startswith("/v1/")
         missing = request.match_info.http_exception is not None
+        if not missing:
+            answer = await schedule_gate(request, self.schedule, handler)
+            if answer is not None:
+                return answer
         if api and (missing or route_disabled(request, self.settings)):
             return route_not_found(self.settings.unknown_route)
         if missing:

@@ -8,7 +8,7 @@ import logging
 import sys
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any, Final, TypeVar, cast
+from typing import IO, Any, Final, TypeVar, cast
 
 import httpx
 from pydantic import ValidationError
@@ -82,6 +82,8 @@ class _NoBody:
 
 
 NO_BODY: Final = _NoBody()
+# A multipart/form-data body: (form fields, {field: (file name, open binary file, type)}).
+Multipart = tuple[Mapping[str, str], Mapping[str, tuple[str, IO[bytes], str]]]
 
 
 class BaseClient:
@@ -197,12 +199,20 @@ class BaseClient:
         params: Mapping[str, str] | None = None,
         json_body: object = NO_BODY,
         idempotency_key: str | None = None,
+        multipart: Multipart | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> T:
-        """Send `method /path` under the retry policy for `kind` and parse the JSON answer."""
+        """Send `method /path` under the retry policy for `kind` and parse the JSON answer.
+
+        `multipart` (form fields, files) sends a multipart/form-data body instead of JSON;
+        `headers` adds request headers (never the key or Idempotency-Key, which are set here).
+        """
         key = self._idempotency_key(kind, idempotency_key)
 
         async def attempt() -> T:
-            return await self._attempt(method, path, kind, parse, params, json_body, key)
+            return await self._attempt(
+                method, path, kind, parse, params, json_body, key, multipart, headers
+            )
 
         try:
             return await run_with_retries(
@@ -231,16 +241,25 @@ class BaseClient:
         params: Mapping[str, str] | None,
         json_body: object,
         key: str | None,
+        multipart: Multipart | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> T:
-        headers = {API_KEY_HEADER: self._key.reveal()}
+        headers = {**(extra_headers or {}), API_KEY_HEADER: self._key.reveal()}
         if key is not None:
             headers[IDEMPOTENCY_HEADER] = key
         content = None
         if not isinstance(json_body, _NoBody):
             content = json.dumps(json_body, separators=(",", ":")).encode()
             headers["Content-Type"] = "application/json"
+        form, files = multipart if multipart is not None else (None, None)
         request = self._http.build_request(
-            method, f"{self.base_url}/{path}", params=params, content=content, headers=headers
+            method,
+            f"{self.base_url}/{path}",
+            params=params,
+            content=content,
+            headers=headers,
+            data=form,
+            files=files,
         )
         try:
             response = await self._http.send(request, stream=True)

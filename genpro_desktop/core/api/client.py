@@ -21,6 +21,7 @@ from genpro_desktop.core.api.resources import (
     MeResource,
     Organizations,
     Renders,
+    Schedule,
     UserJobs,
     Workspaces,
 )
@@ -42,7 +43,10 @@ class GenClient:
         clock: Clock | None = None,
         user_agent: str | None = None,
         prefix_memory: PrefixMemory | None = None,
+        publish_base_url: str | None = None,
     ) -> None:
+        """`publish_base_url`: where the schedule API lives when not on `base_url` (GEN's MCP
+        uses https://python.gen.pro; the docs say the API base, which is the default)."""
         secret = api_key if isinstance(api_key, Secret) else Secret(api_key)
         _check_key(secret)
         self._base = BaseClient(
@@ -65,6 +69,20 @@ class GenClient:
         self.generations = Generations(self._base)
         self.renders = Renders(self._base)
         self.user_jobs = UserJobs(self._base)
+        self._publish: BaseClient | None = None
+        if publish_base_url is not None and publish_base_url.rstrip("/") != self.base_url:
+            self._publish = BaseClient(
+                api_key=secret,
+                base_url=publish_base_url,
+                agent_id=agent_id,
+                path_prefix=path_prefix,
+                transport=transport,
+                retry=retry,
+                clock=clock,
+                user_agent=user_agent,
+                prefix_memory=prefix_memory,
+            )
+        self.schedule = Schedule(self._base, self._publish, clock)
 
     @property
     def base_url(self) -> str:
@@ -111,6 +129,8 @@ class GenClient:
     async def aclose(self) -> None:
         """Close the connection pool; the client cannot be used afterwards."""
         await self._base.aclose()
+        if self._publish is not None:
+            await self._publish.aclose()
 
     async def __aenter__(self) -> GenClient:
         return self

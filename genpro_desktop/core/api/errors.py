@@ -12,7 +12,9 @@ GenError                               base; str(e) is a clear user-facing sente
     ├── AuthenticationError            401
     ├── PermissionDeniedError          403
     ├── NotFoundError                  404 (.route_level: the route itself is missing)
+    │   └── ScheduleUnavailableError   the schedule API's routes are missing on this server
     ├── UnprocessableError             422
+    │   ├── PlatformValidationError    a platform's rules refuse the post (.platform, .field)
     │   ├── InsufficientCreditsError   insufficient_credits_for_job, usable_gen_credit_required, ...
     │   └── JobCannotBeStoppedError    job_cannot_be_stopped
     ├── RateLimitedError               429 (.retry_after seconds or None)
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any, cast
 
 from genpro_desktop.core.api._constants import MAX_ERROR_TEXT
@@ -140,6 +143,64 @@ class UnprocessableError(APIStatusError):
     """422: validation, credit or business-rule refusal."""
 
 
+@dataclass(frozen=True)
+class FieldProblem:
+    """One refusal inside a schedule 422: which platform, which field (dot notation), why."""
+
+    platform: str | None
+    field: str | None
+    error: str
+
+
+class PlatformValidationError(UnprocessableError):
+    """422 from the schedule API naming a platform or field (`detail` wrapper, gen-api.md 11.1).
+
+    `platform` and `field` are the first refusal's; `problems` lists every one GEN sent.
+    """
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        """The object inside `detail` (or the body itself when GEN sent no wrapper)."""
+        body = self.body or {}
+        inner = body.get("detail")
+        return cast(dict[str, Any], inner) if isinstance(inner, dict) else body
+
+    @property
+    def platform(self) -> str | None:
+        """The platform whose rule refused the post, when GEN named one."""
+        return _code_of(self.detail.get("platform"))
+
+    @property
+    def field(self) -> str | None:
+        """The refused field, e.g. `title` or `youtube_options.visibility`."""
+        return _code_of(self.detail.get("field"))
+
+    @property
+    def problems(self) -> list[FieldProblem]:
+        """Every refusal GEN listed (`errors[]`), or the single one it named."""
+        found: list[FieldProblem] = []
+        raw = self.detail.get("errors")
+        for item in cast(list[object], raw) if isinstance(raw, list) else []:
+            if isinstance(item, dict):
+                entry = cast(dict[str, object], item)
+                text = _clean_text(_message_of(entry)) or "refused"
+                found.append(
+                    FieldProblem(
+                        _code_of(entry.get("platform")), _code_of(entry.get("field")), text
+                    )
+                )
+        if not found:
+            found.append(FieldProblem(self.platform, self.field, self.error or "refused"))
+        return found
+
+
+class ScheduleUnavailableError(NotFoundError):
+    """The server has no schedule API (its routes answer a route-level 404).
+
+    Nothing was applied; callers may fall back to the legacy `user_jobs` publish path.
+    """
+
+
 class InsufficientCreditsError(UnprocessableError):
     """422 with a credit error code: the workspace lacks credits for this."""
 
@@ -237,7 +298,7 @@ def error_from_response(
     """Map a non-2xx status and its (decoded or None) body to the matching error class."""
     text, code = extract_error(body)
     body_dict = cast(dict[str, Any], body) if isinstance(body, dict) else None
-    cls = _class_for(status_code, code)
+    cls = _class_for(status_code, code, body_dict)
     shown = text
     lead = _LEADS.get(status_code, "GEN refused the request")
     if cls is ServerError:
@@ -267,7 +328,7 @@ def error_from_response(
     )
 
 
-def _class_for(status_code: int, code: str | None) -> type[APIStatusError]:
+def _class_for(status_code: int, code: str | None, body: object = None) -> type[APIStatusError]:
     if status_code == 401:
         return AuthenticationError
     if status_code == 403:
@@ -279,9 +340,22 @@ def _class_for(status_code: int, code: str | None) -> type[APIStatusError]:
             return InsufficientCreditsError
         if code == "job_cannot_be_stopped":
             return JobCannotBeStoppedError
+        if code == "platform_validation_failed" or _names_platform(body):
+            return PlatformValidationError
         return UnprocessableError
     if status_code == 429:
         return RateLimitedError
     if status_code >= 500:
         return ServerError
     return APIStatusError
+
+
+def _names_platform(body: object) -> bool:
+    """True for a schedule-API refusal: `detail` is an object naming a platform or field."""
+    if not isinstance(body, dict):
+        return False
+    detail = cast(dict[str, object], body).get("detail")
+    if not isinstance(detail, dict):
+        return False
+    inner = cast(dict[str, object], detail)
+    return inner.get("platform") is not None or inner.get("field") is not None

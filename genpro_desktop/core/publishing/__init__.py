@@ -1,5 +1,6 @@
-"""Publishing: TikTok pre-flight checks, schedule parsing, the duplicate guard and the service
-that turns a request into exactly one tracked publish (``PublishService``)."""
+"""Publishing: TikTok pre-flight checks, multi-platform checks for GEN's schedule API
+(``platforms``, ``media_probe``), schedule parsing, the duplicate guard and the service that
+turns a request into exactly one tracked publish (``PublishService``)."""
 
 from genpro_desktop.core.publishing.dedupe import (
     DEDUPE_SCHEME,
@@ -7,6 +8,23 @@ from genpro_desktop.core.publishing.dedupe import (
     normalise_caption,
     normalise_media_url,
     normalise_schedule,
+)
+from genpro_desktop.core.publishing.media_probe import (
+    MediaProbeError,
+    VideoInfo,
+    probe_video,
+    probe_video_async,
+)
+from genpro_desktop.core.publishing.platforms import (
+    BUILTIN_RULES,
+    PlatformRule,
+    PostDraft,
+    RuleBook,
+    TikTokSettings,
+    VideoLimits,
+    check_video,
+    strictest,
+    validate_post,
 )
 from genpro_desktop.core.publishing.schedule import (
     ScheduleError,
@@ -39,12 +57,16 @@ from genpro_desktop.core.publishing.validation import (
 )
 
 __all__ = [
+    "BUILTIN_RULES",
     "DEDUPE_SCHEME",
     "MIN_SCHEDULE_LEAD",
     "SUPPORTED_PLATFORMS",
     "TIKTOK_CAPTION_LIMIT",
     "DuplicatePublishError",
     "Issue",
+    "MediaProbeError",
+    "PlatformRule",
+    "PostDraft",
     "PublishError",
     "PublishFields",
     "PublishForm",
@@ -54,17 +76,26 @@ __all__ = [
     "PublishTracker",
     "PublishValidationError",
     "ResolvedSchedule",
+    "RuleBook",
     "ScheduleError",
+    "TikTokSettings",
     "ValidationReport",
+    "VideoInfo",
+    "VideoLimits",
     "WallClock",
+    "check_video",
     "dedupe_key",
     "format_utc",
     "normalise_caption",
     "normalise_media_url",
     "normalise_schedule",
     "parse_schedule",
+    "probe_video",
+    "probe_video_async",
     "resolve_schedule",
+    "strictest",
     "utf16_length",
+    "validate_post",
     "validate_publish",
     "zone_name",
 ]

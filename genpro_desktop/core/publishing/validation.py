@@ -54,6 +54,7 @@ class Issue:
     field: str
     code: str
     message: str
+    platform: str | None = None  # the platform whose rule this is (multi-platform checks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +170,11 @@ def _check_url(
                 "and may be refused.",
             )
         )
+
+
+def check_schedule(scheduled: datetime, now: datetime, report: ValidationReport) -> None:
+    """Add the scheduled-time problems (naive, past, under a minute ahead) to ``report``."""
+    _check_schedule(scheduled, now, report)
 
 
 def _check_schedule(scheduled: datetime, now: datetime, report: ValidationReport) -> None:

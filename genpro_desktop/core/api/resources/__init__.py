@@ -7,6 +7,7 @@ from genpro_desktop.core.api.resources.generations import Generations
 from genpro_desktop.core.api.resources.me import MeResource
 from genpro_desktop.core.api.resources.organizations import Organizations
 from genpro_desktop.core.api.resources.renders import Renders
+from genpro_desktop.core.api.resources.schedule import Schedule
 from genpro_desktop.core.api.resources.user_jobs import UserJobs
 from genpro_desktop.core.api.resources.workspaces import Workspaces
 
@@ -18,6 +19,7 @@ __all__ = [
     "MeResource",
     "Organizations",
     "Renders",
+    "Schedule",
     "UserJobs",
     "Workspaces",
 ]

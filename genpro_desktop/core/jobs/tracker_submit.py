@@ -41,7 +41,7 @@ from genpro_desktop.core.jobs.tracker_core import JobActionError, consume_except
 from genpro_desktop.core.jobs.tracker_downloads import DownloadMixin
 from genpro_desktop.core.jobs.tracker_polling import DEFAULT_RATE_LIMIT_S
 
-__all__ = ["SubmitMixin", "publish_content_for", "refusal_fields"]
+__all__ = ["SubmitMixin", "check_gen_id", "publish_content_for", "refusal_fields"]
 
 logger = logging.getLogger("genpro_desktop.core.jobs")
 
@@ -50,6 +50,8 @@ CLOSED_IN_FLIGHT = (
     "check GEN before retrying (a retry reuses the same idempotency key)"
 )
 CLOSED_BEFORE_SEND = "the app closed before sending it"
+# `error_code` of a submission that broke on a bug in this app (nothing GEN said).
+INTERNAL_ERROR_CODE = "internal_error"
 
 
 class SubmitMixin(DownloadMixin):
@@ -63,14 +65,20 @@ class SubmitMixin(DownloadMixin):
         agent_id: str | None = None,
         title: str | None = None,
     ) -> LocalJob:
-        """Record the intent, POST the render once, then track it; returns the job as it stands."""
+        """Record the intent, POST the render once, then track it; returns the job as it stands.
+
+        Raises `JobActionError` (nothing recorded, nothing sent) for an engine or cell id that
+        cannot name anything on GEN.
+        """
         self._ensure_open()
+        engine = check_gen_id(engine_id, "engine id")
+        cell = check_gen_id(cell_id, "cell id")
         job = self._new_job(
             JobKind.RENDER,
             JobState.SUBMITTING,
             agent_id=agent_id if agent_id is not None else self._client.agent_id,
-            engine_id=str(engine_id),
-            cell_id=str(cell_id),
+            engine_id=engine,
+            cell_id=cell,
             title=title,
             idempotency_key=str(uuid.uuid4()),
         )
@@ -155,7 +163,13 @@ class SubmitMixin(DownloadMixin):
                 return
             self._saved_states[job.id] = job.state
             self._events.job_event("job_added" if added else "job_updated", job)
-            await self._send(job, epoch)
+            try:
+                await self._send(job, epoch)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # A bug while submitting is a failure, never a start: say so before answering.
+                await self._crashed(job, exc)
         except asyncio.CancelledError:
             self._mark_interrupted(job)
             raise
@@ -165,6 +179,29 @@ class SubmitMixin(DownloadMixin):
                 submitted.set_result(replace(job))
         if job.is_active:
             await self._poll_loop(job)
+
+    async def _crashed(self, job: LocalJob, exc: Exception) -> None:
+        """The submission broke on an internal error: record an honest outcome for it."""
+        logger.exception("Submitting job %s failed unexpectedly", job.id)
+        if job.state is not JobState.SUBMITTING:
+            return  # the answer was already applied; the error came after it
+        why = f"internal error while submitting: {type(exc).__name__}: {exc}"
+        if job.id in self._in_flight_posts:
+            self._in_flight_posts.discard(job.id)
+            await self._park(
+                job,
+                JobState.OUTCOME_UNKNOWN,
+                f"{why}; the request may have reached GEN, so check GEN before retrying "
+                f"(a retry reuses the same idempotency key {job.idempotency_key})",
+            )
+            return
+        await self._finish(
+            job,
+            JobState.FAILED,
+            failed_reason=NOT_SENT_PREFIX + why,
+            error_code=INTERNAL_ERROR_CODE,
+            http_status=None,
+        )
 
     def _forget_unrecorded(self, job: LocalJob, added: bool, exc: Exception) -> None:
         logger.error("Could not record the intent of job %s: %s", job.id, exc)
@@ -270,6 +307,25 @@ class SubmitMixin(DownloadMixin):
         await self._finish(
             job, JobState.FAILED, failed_reason=NOT_STARTED_PREFIX + why, **refusal_fields(refusal)
         )
+
+
+def check_gen_id(value: object, what: str) -> str:
+    """`value` as a GEN id for a URL path, or `JobActionError` saying why it cannot be one.
+
+    Checked before an intent is recorded, so a local mistake never looks like a remote outcome.
+    """
+    text = str(value).strip()
+    if text in ("", ".", ".."):
+        raise JobActionError(f"The {what} is empty or not an id ({text!r}); nothing was sent.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise JobActionError(
+            f"The {what} {text!r} is not valid UTF-8 text; nothing was sent."
+        ) from None
+    if any(not char.isprintable() for char in text):
+        raise JobActionError(f"The {what} {text!r} contains control characters; nothing was sent.")
+    return text
 
 
 def refusal_fields(exc: GenError | None) -> dict[str, str | int | None]:

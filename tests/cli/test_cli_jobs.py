@@ -294,3 +294,53 @@ def test_status_wait_reads_a_parked_job_again(cli: Cli, sim: Simulator):
     again = cli("status", gid, "--wait", "--json")  # GEN answers normally now
     assert again.code == 0, again.err
     assert again.only_json()["status"] == "completed"
+
+
+# -- unreadable job records (issue 14 item 3) -------------------------------------------------
+
+
+def _damage(job_id: str, data: str = '{"id": 5, "state": "archived"') -> None:
+    """Make a stored job's record undecodable (as a crash or a newer version would)."""
+    import sqlite3
+
+    from genpro_desktop.core.store import DB_FILENAME
+
+    conn = sqlite3.connect(app_paths().data_dir / DB_FILENAME)
+    try:
+        with conn:
+            conn.execute("UPDATE jobs SET data = ? WHERE id = ?", (data, job_id))
+    finally:
+        conn.close()
+
+
+def test_an_unreadable_publish_is_listed_and_still_refused_as_a_duplicate(cli: Cli, sim: Simulator):
+    args = ("publish", "--media-url", MEDIA, "--description", "same #GEN", "--json")
+    first = cli(*args).only_json()
+    _damage(first["job_id"])
+    listed = cli("jobs", "--json")
+    assert listed.code == 0
+    [row] = [line for line in listed.json_lines() if line["id"] == first["job_id"]]
+    assert row["unreadable"] is True
+    assert row["kind"] == "publish"
+    assert row["remote_id"] == first["user_job_id"]
+    assert row["dedupe_key"]
+    assert "cannot be read" in cli("jobs").err
+    again = cli(*args)
+    assert again.code == 2, again.err
+    assert again.only_json()["error_code"] == "duplicate_publish"
+    assert sim.journal.count("POST", r"/user_jobs$") == 1  # the post did not go out again
+
+
+def test_resume_keeps_following_the_gen_id_of_an_unreadable_render(cli: Cli, sim: Simulator):
+    started = cli("render", ENGINE, CELL, "--json").only_json()
+    _damage(started["job_id"])
+    result = cli("resume", "--wait", "--json")
+    assert f"Unreadable record {started['job_id'][:8]}" in result.err
+    followed = [
+        line
+        for line in result.json_lines()
+        if line.get("remote_id") == started["generation_id"] and not line.get("unreadable")
+    ]
+    assert followed, result.out
+    assert followed[-1]["state"] == "completed"
+    assert sim.journal.count("POST", r"/render$") == 1

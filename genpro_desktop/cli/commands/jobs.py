@@ -12,6 +12,9 @@ import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from rich.table import Table
+from rich.text import Text
+
 from genpro_desktop.cli.context import Context
 from genpro_desktop.cli.exit_codes import CliError, ExitCode, usage_error
 from genpro_desktop.cli.jobview import (
@@ -29,7 +32,7 @@ from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
 
 if TYPE_CHECKING:
     from genpro_desktop.core.services import AppServices
-    from genpro_desktop.core.store import Store
+    from genpro_desktop.core.store import Store, UnreadableJob
 
 DEFAULT_LIMIT = 50
 
@@ -126,11 +129,23 @@ async def run_jobs(ctx: Context, args: argparse.Namespace) -> int:
     states = [JobState(s) for s in args.state] if args.state else None
     limit = None if args.all else args.limit
     jobs = await store.list_jobs(kinds=kinds, states=states, limit=limit)
+    unreadable = [
+        record
+        for record in await store.unreadable_jobs()
+        if (not args.kind or record.kind in args.kind)
+        and (not args.state or record.state in args.state)
+    ]
     for job in jobs:
         ctx.out.emit(job_json(job))
+    for record in unreadable:
+        ctx.out.emit(unreadable_json(record))
+    if unreadable:
+        ctx.out.show(unreadable_table(unreadable))
+        ctx.out.info(unreadable_note(unreadable))
     if not jobs:
         filtered = " matching those filters" if kinds or states else ""
-        ctx.out.info(f"No jobs{filtered} in the local history ({store.path}).")
+        more = " readable" if unreadable else ""
+        ctx.out.info(f"No{more} jobs{filtered} in the local history ({store.path}).")
         return ExitCode.OK
     typical = {kind: await store.typical_duration(kind) for kind in JobKind}
     ctx.out.show(jobs_table(jobs, ctx.clock.wall(), typical))
@@ -144,6 +159,52 @@ async def run_jobs(ctx: Context, args: argparse.Namespace) -> int:
             f"{len(attention)} job(s) need your attention; `genpro resume` says what to do."
         )
     return ExitCode.OK
+
+
+def unreadable_json(record: UnreadableJob) -> dict[str, Any]:
+    """The --json object of a job whose record cannot be read: what its indexed columns say."""
+    return {
+        "id": record.id,
+        "kind": record.kind,
+        "state": record.state,
+        "agent_id": record.agent_id,
+        "remote_id": record.remote_id,
+        "dedupe_key": record.dedupe_key,
+        "created_at": record.created_at.isoformat() if record.created_at else None,
+        "unreadable": True,
+        "error": record.error,
+        "actions": [],
+    }
+
+
+def unreadable_table(records: Sequence[UnreadableJob]) -> Table:
+    """The jobs whose record cannot be read, with what is known of them."""
+    table = Table(header_style="bold", title="Unreadable job records")
+    table.add_column("Job", no_wrap=True, style="cyan")
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("State", no_wrap=True)
+    table.add_column("GEN id", no_wrap=True)
+    table.add_column("Dedupe key", overflow="fold")
+    table.add_column("Why", overflow="fold")
+    for record in records:
+        table.add_row(
+            short_id(record.id),
+            Text(record.kind),
+            Text(f"unreadable ({record.state})", style="bold magenta"),
+            Text(record.remote_id or ""),
+            Text(record.dedupe_key or ""),
+            Text(record.error),
+        )
+    return table
+
+
+def unreadable_note(records: Sequence[UnreadableJob]) -> str:
+    """What an unreadable record means for the user."""
+    return (
+        f"{len(records)} job record(s) cannot be read (damaged, or written by a newer "
+        "genpro-desktop). They are kept as they are; a GEN id shown is still followed by "
+        "`genpro resume`, and a post with that dedupe key is still refused as a duplicate."
+    )
 
 
 # -- resume ---------------------------------------------------------------------------------
@@ -178,6 +239,16 @@ async def _resume(ctx: Context, args: argparse.Namespace) -> int:
     ids = {job.id for job in unfinished}
     final = [await services.tracker.get(job_id) for job_id in ids]
     final.sort(key=lambda job: job.created_at)
+    unreadable = await services.store.unreadable_jobs()
+    for record in unreadable:
+        ctx.out.emit(unreadable_json(record))
+        ctx.out.report(
+            f"Unreadable record {short_id(record.id)}: {record.kind} {record.state}"
+            + (f", GEN id {record.remote_id}" if record.remote_id else "")
+            + f" ({record.error})"
+        )
+    if unreadable:
+        ctx.out.report(unreadable_note(unreadable))
     return _report_resume(ctx, final, waited=args.wait)
 
 

@@ -344,3 +344,44 @@ def test_resume_keeps_following_the_gen_id_of_an_unreadable_render(cli: Cli, sim
     assert followed, result.out
     assert followed[-1]["state"] == "completed"
     assert sim.journal.count("POST", r"/render$") == 1
+
+
+# -- retry past GEN's idempotency window (issue 14 item 2) ------------------------------------
+
+
+def test_retry_past_the_idempotency_window_needs_force(cli: Cli, sim: Simulator, sim_clock):
+    sim.faults.add("POST", r"/render$", faults.status(502))  # GEN never created it
+    lost = cli("render", ENGINE, CELL, "--json")
+    assert lost.code == 7, lost.err
+    job_id = lost.only_json()["job_id"]
+    sim_clock.advance(25 * 3600)  # a day later: GEN has forgotten the idempotency key
+    refused = cli("retry", job_id, "--yes", "--json")
+    assert refused.code == 2, refused.err
+    obj = refused.only_json()
+    assert obj["error_code"] == "duplicate_risk"
+    assert "no longer protects against a duplicate" in obj["error"]
+    assert "--force" in refused.err
+    assert sim.journal.count("GET", r"/cells/\d+$") == 1  # it looked on GEN first
+    assert sim.journal.count("POST", r"/render$") == 1  # nothing re-sent
+    asked: list[str] = []
+
+    def yes(question: str) -> bool:
+        asked.append(question)
+        return True
+
+    forced = cli("retry", job_id, "--force", stdin=Terminal(), confirm=yes)
+    assert forced.code == 0, forced.err
+    assert "no longer protects against a duplicate" in asked[0]
+    assert sim.journal.count("POST", r"/render$") == 2
+
+
+def test_retry_past_the_window_follows_the_render_gen_already_started(
+    cli: Cli, sim: Simulator, sim_clock
+):
+    lost = _outcome_unknown_render(cli, sim)  # GEN created it; the answer was lost
+    sim_clock.advance(25 * 3600)
+    found = cli("retry", lost["job_id"], "--yes", "--json")
+    assert found.code == 0, found.err
+    assert "Found on GEN" in found.err
+    assert found.only_json()["generation_id"]
+    assert sim.journal.count("POST", r"/render$") == 1  # not charged a second time

@@ -101,10 +101,19 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         "A render or publish whose outcome is unknown, or that never reached GEN, is sent "
         "again with the SAME idempotency key, so GEN answers with the job it already started "
         "instead of charging or posting twice. A failed download continues from its partial "
-        "file. Asks for confirmation on a terminal; --yes confirms in scripts.",
+        "file. Asks for confirmation on a terminal; --yes confirms in scripts. GEN honours "
+        "an idempotency key for 24 hours only: past that, a render is first looked for among "
+        "its cell's renders on GEN (and followed if found); otherwise GEN no longer protects "
+        "against a duplicate and the retry is refused (exit 2, duplicate_risk) unless --force.",
     )
     p.add_argument("job", metavar="JOB")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="send again even past GEN's 24-hour idempotency window, accepting that it may "
+        "be charged or posted a second time",
+    )
     p.add_argument("--wait", action="store_true", help="wait until the job finishes")
     p.set_defaults(handler=run_retry)
 
@@ -331,7 +340,7 @@ async def find_job(store: Store, ref: str) -> LocalJob:
     )
 
 
-def _confirm(ctx: Context, job: LocalJob, yes: bool) -> None:
+def _confirm(ctx: Context, job: LocalJob, yes: bool, *, expired: bool = False) -> None:
     if yes:
         return
     stdin = ctx.runtime.inp()
@@ -344,6 +353,13 @@ def _confirm(ctx: Context, job: LocalJob, yes: bool) -> None:
         JobKind.PUBLISH: "send the post again (GEN replays it if it already has it)",
         JobKind.DOWNLOAD: "continue the download",
     }[job.kind]
+    if expired:
+        what = {
+            JobKind.RENDER: "render again; GEN's 24-hour idempotency window has passed, so GEN "
+            "no longer protects against a duplicate and it may be charged twice",
+            JobKind.PUBLISH: "send the post again; GEN's 24-hour idempotency window has passed, "
+            "so GEN no longer protects against a duplicate and it may be posted twice",
+        }.get(job.kind, what)
     if not interactive:
         raise usage_error(
             f"Retrying job {short_id(job.id)} would {what}; nothing was done.",
@@ -367,7 +383,7 @@ async def run_retry(ctx: Context, args: argparse.Namespace) -> int:
     from genpro_desktop.cli.commands.publishing import publish_json
     from genpro_desktop.cli.commands.renders import generation_json
     from genpro_desktop.cli.submission import raise_if_not_started
-    from genpro_desktop.core.jobs import JobActionError
+    from genpro_desktop.core.jobs import DuplicateRiskError, JobActionError
 
     services = await ctx.services()
     job = await find_job(services.store, args.job)
@@ -376,16 +392,33 @@ async def run_retry(ctx: Context, args: argparse.Namespace) -> int:
             f"Job {short_id(job.id)} is {state_text(job)}; only a job whose outcome is unknown, "
             "a render or publish that never reached GEN, or a failed download can be retried.",
         )
-    _confirm(ctx, job, args.yes)
+    expired = job.kind is not JobKind.DOWNLOAD and (
+        job.state is JobState.OUTCOME_UNKNOWN and services.tracker.idempotency_expired(job)
+    )
+    _confirm(ctx, job, args.yes, expired=expired and args.force)
     try:
-        job = await services.tracker.retry(job.id)
+        job = await services.tracker.retry(job.id, force=args.force)
+    except DuplicateRiskError as exc:
+        raise CliError(
+            str(exc).replace(" (--force in the CLI)", ""),
+            ExitCode.USAGE,
+            error_code="duplicate_risk",
+            hint=f"Nothing was sent. `genpro retry {short_id(job.id)} --force` sends it anyway.",
+            extra={"job_id": job.id, "idempotency_key": job.idempotency_key},
+        ) from exc
     except JobActionError as exc:
         raise usage_error(str(exc)) from exc
     if job.kind is JobKind.DOWNLOAD:
         return await _follow_download(ctx, services, job)
     check = "the job on GEN"
     raise_if_not_started(job, check=check)
-    ctx.out.info(f"Sent again with the same idempotency key: GEN id {job.remote_id}.")
+    if services.tracker.found_on_gen(job.id):
+        ctx.out.info(
+            f"Found on GEN (GEN id {job.remote_id}, started after this job was sent); "
+            "following it, nothing was re-sent."
+        )
+    else:
+        ctx.out.info(f"Sent again with the same idempotency key: GEN id {job.remote_id}.")
     if args.wait:
         noun = "Generation" if job.kind is JobKind.RENDER else "Publish job"
         spec = WaitSpec(noun, job.remote_id or job.id, "genpro resume")

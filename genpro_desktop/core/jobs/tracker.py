@@ -29,10 +29,11 @@ from genpro_desktop.core.jobs.tracker_core import (
     UnknownJobError,
     WaitTimeout,
 )
-from genpro_desktop.core.jobs.tracker_submit import SubmitMixin
+from genpro_desktop.core.jobs.tracker_submit import DuplicateRiskError, SubmitMixin
 
 __all__ = [
     "RESTART_REASON",
+    "DuplicateRiskError",
     "JobActionError",
     "JobTracker",
     "TrackerClosedError",

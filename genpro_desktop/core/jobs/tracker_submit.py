@@ -145,6 +145,9 @@ class SubmitMixin(DownloadMixin):
                 found = await self._find_on_gen(job, force=force)
                 if found is not None:
                     return found
+                if job.state is not JobState.OUTCOME_UNKNOWN or self._has_task(job.id):
+                    # Another retry of this job went ahead while GEN was being asked.
+                    raise JobActionError("This job is already being retried.")
             self._set_state(job, JobState.SUBMITTING, attention_reason=None)
             return await self._submit(job, added=False)
         # A failed job stays failed (terminal is sticky); the retry is a new job, same key.

@@ -7,10 +7,12 @@ they are linked) past the window before the user retries a job whose outcome was
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from jobs_harness import Harness
 
-from genpro_desktop.core.jobs import DuplicateRiskError, JobKind, JobState
+from genpro_desktop.core.jobs import DuplicateRiskError, JobActionError, JobKind, JobState
 from genpro_desktop.simulator import RENDER_COST, faults
 
 RENDER = r"/render$"
@@ -87,3 +89,17 @@ async def test_a_publish_past_the_window_is_not_posted_again_without_confirmatio
     with pytest.raises(DuplicateRiskError, match="no longer protects against a duplicate"):
         await harness.tracker.retry(job.id)
     assert harness.posts_by_key(PUBLISH) == {job.idempotency_key: 1}
+
+
+async def test_two_confirmed_retries_at_once_send_it_only_once(harness: Harness):
+    harness.sim.faults.add("POST", RENDER, faults.status(502))
+    job = await harness.submit(3)
+    _pass_time(harness, PAST_THE_WINDOW_S)
+    results = await asyncio.gather(
+        harness.tracker.retry(job.id, force=True),
+        harness.tracker.retry(job.id, force=True),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(result, JobActionError) for result in results) == 1
+    await harness.settle(job.id)
+    assert harness.posts_by_key(RENDER) == {job.idempotency_key: 2}  # the first send + one

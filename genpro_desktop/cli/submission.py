@@ -60,6 +60,15 @@ def raise_if_not_started(job: LocalJob, *, check: str) -> None:
         )
     if job.state is JobState.FAILED and job.remote_id is None:
         raise refusal_error(job)
+    if job.remote_id is None and not job.is_terminal:
+        # No GEN id and no recorded outcome: the submission broke; never report it as started.
+        raise CliError(
+            f"The {noun} was not started: {job.attention_reason or 'the submission broke'}.",
+            ExitCode.INTERNAL,
+            error_code="internal_error",
+            hint=f"`genpro jobs` shows job {short_id(job.id)}; check GEN before retrying.",
+            extra={"job_id": job.id, "idempotency_key": job.idempotency_key},
+        )
 
 
 # core.api's messages end with "(error_code, HTTP 422)"; older versions stored only that text.
@@ -85,6 +94,15 @@ def refusal_error(job: LocalJob) -> CliError:
             reason = reason[len(prefix) :]
     code, status = _refusal_of(job, reason)
     extra = {"job_id": job.id}
+    if code == "internal_error":
+        return CliError(
+            f"Not sent: {reason}",
+            ExitCode.INTERNAL,
+            error_code=code,
+            hint=f"This is a bug; nothing reached GEN. `genpro retry {short_id(job.id)}` "
+            "sends it again.",
+            extra=extra,
+        )
     if status in (401, 403):
         return CliError(
             reason,

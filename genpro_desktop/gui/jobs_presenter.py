@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
 from genpro_desktop.core.api import GenError
-from genpro_desktop.core.jobs import JobKind, LocalJob
+from genpro_desktop.core.jobs import DuplicateRiskError, JobKind, JobState, LocalJob
 from genpro_desktop.core.jobs.events import JobEvent
 from genpro_desktop.core.services import AppServices
 from genpro_desktop.core.store import StoreError
@@ -188,18 +188,37 @@ class JobsPresenter(QObject):
         if job.kind is JobKind.DOWNLOAD:
             await self._services.tracker.retry(job.id)
             return
+        tracker = self._services.tracker
         charged = "charged" if job.kind is JobKind.RENDER else "posted"
-        confirmed = await self._prompts.confirm(
-            "Retry",
-            f"Send “{job_title(job)}” again?",
-            accept="Retry",
-            details=(
-                "The request is re-sent with the same idempotency key, so if GEN already "
-                f"received it the first time it is not {charged} again."
-            ),
+        details = (
+            "The request is re-sent with the same idempotency key, so if GEN already "
+            f"received it the first time it is not {charged} again."
         )
-        if confirmed:
-            await self._services.tracker.retry(job.id)
+        if job.state is JobState.OUTCOME_UNKNOWN and tracker.idempotency_expired(job):
+            details = (
+                "GEN honours the idempotency key for 24 hours only, and this request is older. "
+                "The app first looks for it on GEN; if it cannot find it, you are asked again."
+            )
+        confirmed = await self._prompts.confirm(
+            "Retry", f"Send “{job_title(job)}” again?", accept="Retry", details=details
+        )
+        if not confirmed:
+            return
+        try:
+            await tracker.retry(job.id)
+        except DuplicateRiskError as exc:
+            # Past the window and not found on GEN: only an explicit second "yes" sends it.
+            risky = await self._prompts.confirm(
+                "Possible duplicate",
+                f"GEN no longer protects “{job_title(job)}” against a duplicate. Send it anyway?",
+                accept="Send anyway",
+                details=str(exc).replace(" (--force in the CLI)", ""),
+            )
+            if risky:
+                await tracker.retry(job.id, force=True)
+            return
+        if tracker.found_on_gen(job.id):
+            self._window.show_status("Found on GEN; following it (nothing was sent again)")
 
     async def _remove(self, job: LocalJob) -> None:
         if job.is_parked:

@@ -294,3 +294,94 @@ def test_status_wait_reads_a_parked_job_again(cli: Cli, sim: Simulator):
     again = cli("status", gid, "--wait", "--json")  # GEN answers normally now
     assert again.code == 0, again.err
     assert again.only_json()["status"] == "completed"
+
+
+# -- unreadable job records (issue 14 item 3) -------------------------------------------------
+
+
+def _damage(job_id: str, data: str = '{"id": 5, "state": "archived"') -> None:
+    """Make a stored job's record undecodable (as a crash or a newer version would)."""
+    import sqlite3
+
+    from genpro_desktop.core.store import DB_FILENAME
+
+    conn = sqlite3.connect(app_paths().data_dir / DB_FILENAME)
+    try:
+        with conn:
+            conn.execute("UPDATE jobs SET data = ? WHERE id = ?", (data, job_id))
+    finally:
+        conn.close()
+
+
+def test_an_unreadable_publish_is_listed_and_still_refused_as_a_duplicate(cli: Cli, sim: Simulator):
+    args = ("publish", "--media-url", MEDIA, "--description", "same #GEN", "--json")
+    first = cli(*args).only_json()
+    _damage(first["job_id"])
+    listed = cli("jobs", "--json")
+    assert listed.code == 0
+    [row] = [line for line in listed.json_lines() if line["id"] == first["job_id"]]
+    assert row["unreadable"] is True
+    assert row["kind"] == "publish"
+    assert row["remote_id"] == first["user_job_id"]
+    assert row["dedupe_key"]
+    assert "cannot be read" in cli("jobs").err
+    again = cli(*args)
+    assert again.code == 2, again.err
+    assert again.only_json()["error_code"] == "duplicate_publish"
+    assert sim.journal.count("POST", r"/user_jobs$") == 1  # the post did not go out again
+
+
+def test_resume_keeps_following_the_gen_id_of_an_unreadable_render(cli: Cli, sim: Simulator):
+    started = cli("render", ENGINE, CELL, "--json").only_json()
+    _damage(started["job_id"])
+    result = cli("resume", "--wait", "--json")
+    assert f"Unreadable record {started['job_id'][:8]}" in result.err
+    followed = [
+        line
+        for line in result.json_lines()
+        if line.get("remote_id") == started["generation_id"] and not line.get("unreadable")
+    ]
+    assert followed, result.out
+    assert followed[-1]["state"] == "completed"
+    assert sim.journal.count("POST", r"/render$") == 1
+
+
+# -- retry past GEN's idempotency window (issue 14 item 2) ------------------------------------
+
+
+def test_retry_past_the_idempotency_window_needs_force(cli: Cli, sim: Simulator, sim_clock):
+    sim.faults.add("POST", r"/render$", faults.status(502))  # GEN never created it
+    lost = cli("render", ENGINE, CELL, "--json")
+    assert lost.code == 7, lost.err
+    job_id = lost.only_json()["job_id"]
+    sim_clock.advance(25 * 3600)  # a day later: GEN has forgotten the idempotency key
+    refused = cli("retry", job_id, "--yes", "--json")
+    assert refused.code == 2, refused.err
+    obj = refused.only_json()
+    assert obj["error_code"] == "duplicate_risk"
+    assert "no longer protects against a duplicate" in obj["error"]
+    assert "--force" in refused.err
+    assert sim.journal.count("GET", r"/cells/\d+$") == 1  # it looked on GEN first
+    assert sim.journal.count("POST", r"/render$") == 1  # nothing re-sent
+    asked: list[str] = []
+
+    def yes(question: str) -> bool:
+        asked.append(question)
+        return True
+
+    forced = cli("retry", job_id, "--force", stdin=Terminal(), confirm=yes)
+    assert forced.code == 0, forced.err
+    assert "no longer protects against a duplicate" in asked[0]
+    assert sim.journal.count("POST", r"/render$") == 2
+
+
+def test_retry_past_the_window_follows_the_render_gen_already_started(
+    cli: Cli, sim: Simulator, sim_clock
+):
+    lost = _outcome_unknown_render(cli, sim)  # GEN created it; the answer was lost
+    sim_clock.advance(25 * 3600)
+    found = cli("retry", lost["job_id"], "--yes", "--json")
+    assert found.code == 0, found.err
+    assert "Found on GEN" in found.err
+    assert found.only_json()["generation_id"]
+    assert sim.journal.count("POST", r"/render$") == 1  # not charged a second time

@@ -292,3 +292,38 @@ def test_json_lines_are_the_only_stdout(cli: Cli):
     result = cli("render", ENGINE, FRESH_CELL, "--wait", "--json")
     for line in result.out.splitlines():
         json.loads(line)
+
+
+# -- local mistakes are not remote outcomes (issue 14 item 4) ----------------------------------
+
+
+def _job_rows(cli: Cli) -> list[dict[str, object]]:
+    listing = cli("jobs", "--all", "--json")
+    assert listing.code == 0
+    return [json.loads(line) for line in listing.out.splitlines() if line.strip()]
+
+
+def test_an_empty_or_non_utf8_id_exits_2_before_any_intent_is_recorded(cli: Cli, sim: Simulator):
+    # "\udcff" is how Python hands over an argv byte that is not valid UTF-8.
+    for engine, cell in ((ENGINE, ""), ("  ", FRESH_CELL), (ENGINE, "41\udcff"), (ENGINE, "..")):
+        result = cli("render", engine, cell, "--json")
+        assert result.code == 2, (engine, cell, result.err)
+        assert "Render started" not in result.out
+        assert "may have started" not in result.err
+    assert sim.journal.count("POST", r"/render$") == 0
+    assert _job_rows(cli) == []  # no intent left behind to stay "outcome unknown" for ever
+
+
+def test_a_crash_while_submitting_is_a_failure_never_a_start(cli: Cli, sim: Simulator, monkeypatch):
+    from genpro_desktop.core.api.resources.renders import Renders
+
+    async def broken(self: object, *args: object, **kwargs: object) -> object:
+        raise UnicodeEncodeError("utf-8", "x", 0, 1, "a bug inside the client")
+
+    monkeypatch.setattr(Renders, "create", broken)
+    result = cli("render", ENGINE, FRESH_CELL, "--json")
+    assert result.code != 0
+    assert "Render started" not in result.out + result.err
+    [row] = _job_rows(cli)
+    assert row["state"] != "submitting"
+    assert "internal error" in str(row["attention_reason"] or row["failed_reason"])

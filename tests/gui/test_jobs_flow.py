@@ -339,3 +339,37 @@ async def test_a_lost_answer_is_pinned_on_top_and_a_confirmed_retry_reuses_the_k
     tracker_clock.advance(15)
     done = await _wait_state(app, lost.id, JobState.COMPLETED)
     assert panel.model.job(0).id != lost.id or not done.is_parked
+
+
+async def test_a_retry_past_the_idempotency_window_asks_again_before_a_possible_duplicate(
+    make_app: MakeApp,
+    signed_in: object,
+    tracker_clock: SimDrivenClock,
+    sim: Simulator,
+    prompts: FakePrompts,
+) -> None:
+    app: DesktopApp = await make_app()
+    window, session = _parts(app)
+    await _open_engine(app)
+    sim.faults.add("POST", r"/render$", faults.status(500))  # GEN never created it
+    lost = await _click_render(app, 1)
+    lost = await _wait_state(app, lost.id, JobState.OUTCOME_UNKNOWN)
+    tracker_clock.advance(25 * 3600)  # a day later, on both sides: GEN has forgotten the key
+    renders = [e for e in sim.journal.requests if e.path.endswith("/render")]
+    panel = window.jobs_panel
+    panel.select_job(lost.id)
+    answers = iter([True, False])  # "yes" to the retry, then "no" to the duplicate warning
+
+    async def answer(title: str, text: str, *, accept: str, details: str = "") -> bool:
+        prompts.asked.append((title, text, details))
+        return next(answers)
+
+    prompts.confirm = answer  # type: ignore[method-assign]
+    panel.choice_buttons[JobAction.RETRY].click()
+    await session.tasks.wait_idle()
+    assert len(prompts.asked) == 2
+    _title, text, details = prompts.asked[-1]
+    assert "GEN no longer protects" in text
+    assert "no longer protects against a duplicate" in details
+    assert [e for e in sim.journal.requests if e.path.endswith("/render")] == renders
+    assert _job(app, lost.id).state is JobState.OUTCOME_UNKNOWN

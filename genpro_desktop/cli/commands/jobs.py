@@ -12,6 +12,9 @@ import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from rich.table import Table
+from rich.text import Text
+
 from genpro_desktop.cli.context import Context
 from genpro_desktop.cli.exit_codes import CliError, ExitCode, usage_error
 from genpro_desktop.cli.jobview import (
@@ -29,7 +32,7 @@ from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
 
 if TYPE_CHECKING:
     from genpro_desktop.core.services import AppServices
-    from genpro_desktop.core.store import Store
+    from genpro_desktop.core.store import Store, UnreadableJob
 
 DEFAULT_LIMIT = 50
 
@@ -98,10 +101,19 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         "A render or publish whose outcome is unknown, or that never reached GEN, is sent "
         "again with the SAME idempotency key, so GEN answers with the job it already started "
         "instead of charging or posting twice. A failed download continues from its partial "
-        "file. Asks for confirmation on a terminal; --yes confirms in scripts.",
+        "file. Asks for confirmation on a terminal; --yes confirms in scripts. GEN honours "
+        "an idempotency key for 24 hours only: past that, a render is first looked for among "
+        "its cell's renders on GEN (and followed if found); otherwise GEN no longer protects "
+        "against a duplicate and the retry is refused (exit 2, duplicate_risk) unless --force.",
     )
     p.add_argument("job", metavar="JOB")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="send again even past GEN's 24-hour idempotency window, accepting that it may "
+        "be charged or posted a second time",
+    )
     p.add_argument("--wait", action="store_true", help="wait until the job finishes")
     p.set_defaults(handler=run_retry)
 
@@ -126,11 +138,23 @@ async def run_jobs(ctx: Context, args: argparse.Namespace) -> int:
     states = [JobState(s) for s in args.state] if args.state else None
     limit = None if args.all else args.limit
     jobs = await store.list_jobs(kinds=kinds, states=states, limit=limit)
+    unreadable = [
+        record
+        for record in await store.unreadable_jobs()
+        if (not args.kind or record.kind in args.kind)
+        and (not args.state or record.state in args.state)
+    ]
     for job in jobs:
         ctx.out.emit(job_json(job))
+    for record in unreadable:
+        ctx.out.emit(unreadable_json(record))
+    if unreadable:
+        ctx.out.show(unreadable_table(unreadable))
+        ctx.out.info(unreadable_note(unreadable))
     if not jobs:
         filtered = " matching those filters" if kinds or states else ""
-        ctx.out.info(f"No jobs{filtered} in the local history ({store.path}).")
+        more = " readable" if unreadable else ""
+        ctx.out.info(f"No{more} jobs{filtered} in the local history ({store.path}).")
         return ExitCode.OK
     typical = {kind: await store.typical_duration(kind) for kind in JobKind}
     ctx.out.show(jobs_table(jobs, ctx.clock.wall(), typical))
@@ -144,6 +168,52 @@ async def run_jobs(ctx: Context, args: argparse.Namespace) -> int:
             f"{len(attention)} job(s) need your attention; `genpro resume` says what to do."
         )
     return ExitCode.OK
+
+
+def unreadable_json(record: UnreadableJob) -> dict[str, Any]:
+    """The --json object of a job whose record cannot be read: what its indexed columns say."""
+    return {
+        "id": record.id,
+        "kind": record.kind,
+        "state": record.state,
+        "agent_id": record.agent_id,
+        "remote_id": record.remote_id,
+        "dedupe_key": record.dedupe_key,
+        "created_at": record.created_at.isoformat() if record.created_at else None,
+        "unreadable": True,
+        "error": record.error,
+        "actions": [],
+    }
+
+
+def unreadable_table(records: Sequence[UnreadableJob]) -> Table:
+    """The jobs whose record cannot be read, with what is known of them."""
+    table = Table(header_style="bold", title="Unreadable job records")
+    table.add_column("Job", no_wrap=True, style="cyan")
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("State", no_wrap=True)
+    table.add_column("GEN id", no_wrap=True)
+    table.add_column("Dedupe key", overflow="fold")
+    table.add_column("Why", overflow="fold")
+    for record in records:
+        table.add_row(
+            short_id(record.id),
+            Text(record.kind),
+            Text(f"unreadable ({record.state})", style="bold magenta"),
+            Text(record.remote_id or ""),
+            Text(record.dedupe_key or ""),
+            Text(record.error),
+        )
+    return table
+
+
+def unreadable_note(records: Sequence[UnreadableJob]) -> str:
+    """What an unreadable record means for the user."""
+    return (
+        f"{len(records)} job record(s) cannot be read (damaged, or written by a newer "
+        "genpro-desktop). They are kept as they are; a GEN id shown is still followed by "
+        "`genpro resume`, and a post with that dedupe key is still refused as a duplicate."
+    )
 
 
 # -- resume ---------------------------------------------------------------------------------
@@ -178,6 +248,16 @@ async def _resume(ctx: Context, args: argparse.Namespace) -> int:
     ids = {job.id for job in unfinished}
     final = [await services.tracker.get(job_id) for job_id in ids]
     final.sort(key=lambda job: job.created_at)
+    unreadable = await services.store.unreadable_jobs()
+    for record in unreadable:
+        ctx.out.emit(unreadable_json(record))
+        ctx.out.report(
+            f"Unreadable record {short_id(record.id)}: {record.kind} {record.state}"
+            + (f", GEN id {record.remote_id}" if record.remote_id else "")
+            + f" ({record.error})"
+        )
+    if unreadable:
+        ctx.out.report(unreadable_note(unreadable))
     return _report_resume(ctx, final, waited=args.wait)
 
 
@@ -260,7 +340,7 @@ async def find_job(store: Store, ref: str) -> LocalJob:
     )
 
 
-def _confirm(ctx: Context, job: LocalJob, yes: bool) -> None:
+def _confirm(ctx: Context, job: LocalJob, yes: bool, *, expired: bool = False) -> None:
     if yes:
         return
     stdin = ctx.runtime.inp()
@@ -273,6 +353,13 @@ def _confirm(ctx: Context, job: LocalJob, yes: bool) -> None:
         JobKind.PUBLISH: "send the post again (GEN replays it if it already has it)",
         JobKind.DOWNLOAD: "continue the download",
     }[job.kind]
+    if expired:
+        what = {
+            JobKind.RENDER: "render again; GEN's 24-hour idempotency window has passed, so GEN "
+            "no longer protects against a duplicate and it may be charged twice",
+            JobKind.PUBLISH: "send the post again; GEN's 24-hour idempotency window has passed, "
+            "so GEN no longer protects against a duplicate and it may be posted twice",
+        }.get(job.kind, what)
     if not interactive:
         raise usage_error(
             f"Retrying job {short_id(job.id)} would {what}; nothing was done.",
@@ -296,7 +383,7 @@ async def run_retry(ctx: Context, args: argparse.Namespace) -> int:
     from genpro_desktop.cli.commands.publishing import publish_json
     from genpro_desktop.cli.commands.renders import generation_json
     from genpro_desktop.cli.submission import raise_if_not_started
-    from genpro_desktop.core.jobs import JobActionError
+    from genpro_desktop.core.jobs import DuplicateRiskError, JobActionError
 
     services = await ctx.services()
     job = await find_job(services.store, args.job)
@@ -305,16 +392,33 @@ async def run_retry(ctx: Context, args: argparse.Namespace) -> int:
             f"Job {short_id(job.id)} is {state_text(job)}; only a job whose outcome is unknown, "
             "a render or publish that never reached GEN, or a failed download can be retried.",
         )
-    _confirm(ctx, job, args.yes)
+    expired = job.kind is not JobKind.DOWNLOAD and (
+        job.state is JobState.OUTCOME_UNKNOWN and services.tracker.idempotency_expired(job)
+    )
+    _confirm(ctx, job, args.yes, expired=expired and args.force)
     try:
-        job = await services.tracker.retry(job.id)
+        job = await services.tracker.retry(job.id, force=args.force)
+    except DuplicateRiskError as exc:
+        raise CliError(
+            str(exc).replace(" (--force in the CLI)", ""),
+            ExitCode.USAGE,
+            error_code="duplicate_risk",
+            hint=f"Nothing was sent. `genpro retry {short_id(job.id)} --force` sends it anyway.",
+            extra={"job_id": job.id, "idempotency_key": job.idempotency_key},
+        ) from exc
     except JobActionError as exc:
         raise usage_error(str(exc)) from exc
     if job.kind is JobKind.DOWNLOAD:
         return await _follow_download(ctx, services, job)
     check = "the job on GEN"
     raise_if_not_started(job, check=check)
-    ctx.out.info(f"Sent again with the same idempotency key: GEN id {job.remote_id}.")
+    if services.tracker.found_on_gen(job.id):
+        ctx.out.info(
+            f"Found on GEN (GEN id {job.remote_id}, started after this job was sent); "
+            "following it, nothing was re-sent."
+        )
+    else:
+        ctx.out.info(f"Sent again with the same idempotency key: GEN id {job.remote_id}.")
     if args.wait:
         noun = "Generation" if job.kind is JobKind.RENDER else "Publish job"
         spec = WaitSpec(noun, job.remote_id or job.id, "genpro resume")

@@ -53,6 +53,17 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def gen_id(text: str) -> str:
+    """argparse type for an engine, cell or generation id: checked before anything is recorded."""
+    from genpro_desktop.core.jobs import JobActionError
+    from genpro_desktop.core.jobs.tracker_submit import check_gen_id
+
+    try:
+        return check_gen_id(text, "id")
+    except JobActionError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     """Add render, status, stop and download."""
     p = subparsers.add_parser(
@@ -64,8 +75,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         "final-video cell, shown by `genpro engine ENGINE_ID`. The request is never re-sent "
         "automatically once it may have reached GEN.",
     )
-    p.add_argument("engine_id", metavar="ENGINE_ID")
-    p.add_argument("cell_id", metavar="CELL_ID")
+    p.add_argument("engine_id", metavar="ENGINE_ID", type=gen_id)
+    p.add_argument("cell_id", metavar="CELL_ID", type=gen_id)
     p.add_argument("--wait", action="store_true", help="wait until the render finishes")
     p.add_argument(
         "--download",
@@ -82,7 +93,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         description="Show a generation's status, video URL and cost. Exit code 1 when it "
         "failed, was stopped, or has a status the CLI does not know.",
     )
-    p.add_argument("generation_id", metavar="GENERATION_ID")
+    p.add_argument("generation_id", metavar="GENERATION_ID", type=gen_id)
     p.add_argument("--wait", action="store_true", help="wait until it finishes")
     _add_timeout(p)
     p.set_defaults(handler=run_status)
@@ -93,7 +104,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         help="stop a running generation (its pre-charge is refunded)",
         description="Ask GEN to stop a generation, then re-read it to show what GEN reports.",
     )
-    p.add_argument("generation_id", metavar="GENERATION_ID")
+    p.add_argument("generation_id", metavar="GENERATION_ID", type=gen_id)
     p.set_defaults(handler=run_stop)
 
     p = subparsers.add_parser(
@@ -104,7 +115,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         "sent there) and verify it. An existing file is never overwritten: a numbered name is "
         "used instead. Default folder: the current directory.",
     )
-    p.add_argument("generation_id", metavar="GENERATION_ID")
+    p.add_argument("generation_id", metavar="GENERATION_ID", type=gen_id)
     p.add_argument("dest", metavar="PATH_OR_DIR", nargs="?", default=None)
     p.set_defaults(handler=run_download)
 
@@ -124,6 +135,8 @@ def _add_timeout(parser: argparse.ArgumentParser) -> None:
 
 async def run_render(ctx: Context, args: argparse.Namespace) -> int:
     """`genpro render ENGINE_ID CELL_ID`: start a render, optionally wait and download."""
+    from genpro_desktop.core.jobs import JobActionError
+
     agent = await ctx.require_agent()
     target = destination(args.download) if args.download is not None else None
     services = await ctx.services()
@@ -136,7 +149,10 @@ async def run_render(ctx: Context, args: argparse.Namespace) -> int:
         "the same idempotency key.",
     )
     with ctx.interrupt_hint(hint), note_new_job(services, hint):
-        job = await services.tracker.submit_render(args.engine_id, args.cell_id, agent_id=agent)
+        try:
+            job = await services.tracker.submit_render(args.engine_id, args.cell_id, agent_id=agent)
+        except JobActionError as exc:  # a local mistake: nothing was recorded or sent
+            raise usage_error(str(exc)) from exc
     raise_if_not_started(job, check=check)
     gid = job.remote_id or ""
     if target is None and not args.wait:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from genpro_desktop.core.jobs.scheduler import CADENCES, Cadence, PollScheduler
     from genpro_desktop.core.jobs.tracker import (
         RESTART_REASON,
+        DuplicateRiskError,
         JobActionError,
         JobTracker,
         TrackerClosedError,
@@ -48,6 +49,7 @@ __all__ = [
     "RESTART_REASON",
     "TERMINAL_STATES",
     "Cadence",
+    "DuplicateRiskError",
     "EventHub",
     "EventType",
     "JobActionError",
@@ -85,6 +87,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     "scheduler": ("CADENCES", "Cadence", "PollScheduler"),
     "tracker": (
         "RESTART_REASON",
+        "DuplicateRiskError",
         "JobActionError",
         "JobTracker",
         "TrackerClosedError",

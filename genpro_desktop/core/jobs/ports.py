@@ -7,11 +7,27 @@ would be a cycle.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from genpro_desktop.core.jobs.model import JobKind, LocalJob
 
-__all__ = ["JobStore"]
+__all__ = ["JobStore", "UnreadableRecord"]
+
+
+class UnreadableRecord(Protocol):
+    """A stored job whose record does not decode: only its indexed columns (raw text) are known."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def agent_id(self) -> str | None: ...
+    @property
+    def remote_id(self) -> str | None: ...
 
 
 class JobStore(Protocol):
@@ -35,6 +51,10 @@ class JobStore(Protocol):
 
     async def active_jobs(self) -> list[LocalJob]:
         """Every job that is not terminal (parked ones included)."""
+        ...
+
+    async def unreadable_jobs(self) -> Sequence[UnreadableRecord]:
+        """Stored jobs whose record cannot be read (shown and followed, never saved over)."""
         ...
 
     async def typical_duration(self, kind: JobKind) -> float | None:

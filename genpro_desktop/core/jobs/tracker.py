@@ -21,7 +21,7 @@ from genpro_desktop.core.api import (
     JobCannotBeStoppedError,
     OutcomeUnknownError,
 )
-from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
+from genpro_desktop.core.jobs.model import TERMINAL_STATES, JobKind, JobState, LocalJob
 from genpro_desktop.core.jobs.tracker_core import (
     SHUTDOWN_GRACE_S,
     JobActionError,
@@ -29,10 +29,11 @@ from genpro_desktop.core.jobs.tracker_core import (
     UnknownJobError,
     WaitTimeout,
 )
-from genpro_desktop.core.jobs.tracker_submit import SubmitMixin
+from genpro_desktop.core.jobs.tracker_submit import DuplicateRiskError, SubmitMixin
 
 __all__ = [
     "RESTART_REASON",
+    "DuplicateRiskError",
     "JobActionError",
     "JobTracker",
     "TrackerClosedError",
@@ -67,8 +68,25 @@ class JobTracker(SubmitMixin):
             left = self._scheduler.deadline(job.kind) - self.elapsed(job)
             self._deadlines[job.id] = now + max(0.0, left)
             self._start_polling(job, delay)
+        await self._follow_unreadable()
         for kind in JobKind:
             await self.typical_duration(kind)
+
+    async def _follow_unreadable(self) -> None:
+        """Keep following the GEN id of an unfinished job whose stored record cannot be read.
+
+        The record stays untouched (a newer version may read it); a new job tracks its GEN id,
+        so the render or post is still followed to the end and shows up in the history.
+        """
+        kinds = {JobKind.RENDER.value: JobKind.RENDER, JobKind.PUBLISH.value: JobKind.PUBLISH}
+        finished = {state.value for state in TERMINAL_STATES}
+        for record in await self._store.unreadable_jobs():
+            kind = kinds.get(record.kind)
+            if kind is None or not record.remote_id or record.state in finished:
+                continue
+            noun = "render" if kind is JobKind.RENDER else "publish"
+            title = f"{noun} of unreadable job {record.id[:8]}"
+            await self._adopt(kind, record.remote_id, record.agent_id, title)
 
     async def _resume(self, job: LocalJob, to_poll: list[LocalJob]) -> None:
         if job.kind is JobKind.DOWNLOAD and job.state in (JobState.QUEUED, JobState.DOWNLOADING):

@@ -101,6 +101,8 @@ class TrackerCore:
         self._no_output: dict[str, int] = {}
         self._in_flight_posts: set[str] = set()
         self._submissions: dict[str, asyncio.Future[LocalJob]] = {}
+        # Jobs whose last retry found them on GEN (past the idempotency window), not re-sent.
+        self._found_on_gen: set[str] = set()
         self._typical: dict[JobKind, float | None] = {}
         self._download_slots = asyncio.Semaphore(MAX_CONCURRENT_DOWNLOADS)
         self._credit_refusals: int = 0

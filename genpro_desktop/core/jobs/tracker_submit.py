@@ -13,6 +13,7 @@ import asyncio
 import logging
 import uuid
 from dataclasses import replace
+from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
@@ -41,7 +42,14 @@ from genpro_desktop.core.jobs.tracker_core import JobActionError, consume_except
 from genpro_desktop.core.jobs.tracker_downloads import DownloadMixin
 from genpro_desktop.core.jobs.tracker_polling import DEFAULT_RATE_LIMIT_S
 
-__all__ = ["SubmitMixin", "publish_content_for", "refusal_fields"]
+__all__ = [
+    "IDEMPOTENCY_WINDOW",
+    "DuplicateRiskError",
+    "SubmitMixin",
+    "check_gen_id",
+    "publish_content_for",
+    "refusal_fields",
+]
 
 logger = logging.getLogger("genpro_desktop.core.jobs")
 
@@ -50,6 +58,24 @@ CLOSED_IN_FLIGHT = (
     "check GEN before retrying (a retry reuses the same idempotency key)"
 )
 CLOSED_BEFORE_SEND = "the app closed before sending it"
+# `error_code` of a submission that broke on a bug in this app (nothing GEN said).
+INTERNAL_ERROR_CODE = "internal_error"
+
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+"""How long GEN honours an Idempotency-Key (gen-api.md 3.8): a replay after it is a new request."""
+
+# GEN's clock and ours differ a little: a render created this long before our intent still counts.
+_CLOCK_SKEW = timedelta(minutes=10)
+
+
+class DuplicateRiskError(JobActionError):
+    """A retry past GEN's idempotency window, with no sign of the job on GEN: GEN no longer
+    protects against a duplicate, so only an explicit confirmation (`force`) sends it again."""
+
+    def __init__(self, message: str, *, job_id: str, age: timedelta) -> None:
+        super().__init__(message)
+        self.job_id = job_id
+        self.age = age
 
 
 class SubmitMixin(DownloadMixin):
@@ -63,14 +89,20 @@ class SubmitMixin(DownloadMixin):
         agent_id: str | None = None,
         title: str | None = None,
     ) -> LocalJob:
-        """Record the intent, POST the render once, then track it; returns the job as it stands."""
+        """Record the intent, POST the render once, then track it; returns the job as it stands.
+
+        Raises `JobActionError` (nothing recorded, nothing sent) for an engine or cell id that
+        cannot name anything on GEN.
+        """
         self._ensure_open()
+        engine = check_gen_id(engine_id, "engine id")
+        cell = check_gen_id(cell_id, "cell id")
         job = self._new_job(
             JobKind.RENDER,
             JobState.SUBMITTING,
             agent_id=agent_id if agent_id is not None else self._client.agent_id,
-            engine_id=str(engine_id),
-            cell_id=str(cell_id),
+            engine_id=engine,
+            cell_id=cell,
             title=title,
             idempotency_key=str(uuid.uuid4()),
         )
@@ -90,8 +122,13 @@ class SubmitMixin(DownloadMixin):
         job.updated_at = self._clock.wall()
         return await self._submit(job, added=True)
 
-    async def retry(self, job_id: str) -> LocalJob:
-        """User-confirmed retry: re-send with the same idempotency key, or resume a download."""
+    async def retry(self, job_id: str, *, force: bool = False) -> LocalJob:
+        """User-confirmed retry: re-send with the same idempotency key, or resume a download.
+
+        Past GEN's 24-hour idempotency window the key no longer protects: the job is first
+        looked for on GEN (a render among its cell's renders) and followed if found; otherwise
+        `DuplicateRiskError` is raised unless `force` (the user accepted a possible duplicate).
+        """
         self._ensure_open()
         job = await self._job(job_id)
         if not job.can_retry():
@@ -104,6 +141,13 @@ class SubmitMixin(DownloadMixin):
         if self._has_task(job.id):
             raise JobActionError("This job is still being worked on; try again in a moment.")
         if job.state is JobState.OUTCOME_UNKNOWN:
+            if self.idempotency_expired(job):
+                found = await self._find_on_gen(job, force=force)
+                if found is not None:
+                    return found
+                if job.state is not JobState.OUTCOME_UNKNOWN or self._has_task(job.id):
+                    # Another retry of this job went ahead while GEN was being asked.
+                    raise JobActionError("This job is already being retried.")
             self._set_state(job, JobState.SUBMITTING, attention_reason=None)
             return await self._submit(job, added=False)
         # A failed job stays failed (terminal is sticky); the retry is a new job, same key.
@@ -123,6 +167,84 @@ class SubmitMixin(DownloadMixin):
             finished_at=None,
         )
         return await self._submit(fresh, added=True)
+
+    def idempotency_expired(self, job: LocalJob) -> bool:
+        """True when GEN no longer honours the job's idempotency key (first sent > 24 h ago)."""
+        return self._clock.wall() - job.created_at > IDEMPOTENCY_WINDOW
+
+    def found_on_gen(self, job_id: str) -> bool:
+        """True when the last retry of this job found it on GEN and followed it (no re-send)."""
+        return job_id in self._found_on_gen
+
+    async def _find_on_gen(self, job: LocalJob, *, force: bool) -> LocalJob | None:
+        """Past the window: follow the job if GEN has it; else refuse unless `force`."""
+        age = self._clock.wall() - job.created_at
+        self._found_on_gen.discard(job.id)
+        if job.kind is JobKind.RENDER:
+            try:
+                remote = await self._render_on_gen(job)
+            except GenError as exc:
+                looked = f"GEN could not be checked for it ({exc})"
+            else:
+                if remote is not None:
+                    return await self._follow_found(job, *remote)
+                looked = (
+                    f"GEN shows no render of cell {job.cell_id} started since this one was sent"
+                )
+            where = f"the row's renders (engine {job.engine_id}, cell {job.cell_id})"
+            cost = "charge for a second render"
+        else:
+            looked = "this app cannot list the agent's posts on GEN to check for it"
+            where = "the TikTok account and the GEN app"
+            cost = "publish the post a second time"
+        if force:
+            logger.warning("Retrying job %s past the idempotency window (confirmed)", job.id)
+            return None
+        hours = age.total_seconds() / 3600
+        raise DuplicateRiskError(
+            f"This {job.kind} was first sent {hours:.0f} hours ago. GEN honours its idempotency "
+            f"key for 24 hours only, so GEN no longer protects against a duplicate: sending it "
+            f"again may {cost}. {looked[:1].upper()}{looked[1:]}. Check {where} first; to "
+            "send it anyway, confirm the duplicate risk (--force in the CLI).",
+            job_id=job.id,
+            age=age,
+        )
+
+    async def _render_on_gen(self, job: LocalJob) -> tuple[str, str] | None:
+        """A render of the job's cell that GEN started at or after the job's intent, if any.
+
+        GEN exposes no idempotency key on a cell's `user_jobs`, so the match is tolerant: the
+        earliest generation created since the intent (less a little clock skew) that no other
+        local job already tracks.
+        """
+        if not job.engine_id or not job.cell_id:
+            return None
+        cell = await self._client.cells.get(job.engine_id, job.cell_id, agent_id=job.agent_id)
+        since = job.created_at - _CLOCK_SKEW
+        takes = list(cell.user_jobs)
+        if cell.default_user_job is not None:
+            takes.append(cell.default_user_job)
+        candidates = sorted(
+            (take for take in takes if take.created_at is not None and take.created_at >= since),
+            key=lambda take: take.created_at or since,
+        )
+        for take in candidates:
+            tracked = await self._store.find_by_remote(JobKind.RENDER, take.id)
+            if tracked is None or tracked.id == job.id:
+                return take.id, take.raw_status or take.status.value
+        return None
+
+    async def _follow_found(self, job: LocalJob, remote_id: str, raw: str) -> LocalJob:
+        """Track the generation found on GEN as this job's outcome; nothing is re-sent."""
+        logger.info("Job %s found on GEN as %s; following it instead of re-sending", job.id, raw)
+        state = JobState.PROCESSING if raw == JobState.PROCESSING.value else JobState.PENDING
+        self._set_state(job, state, remote_id=remote_id, raw_status=None, attention_reason=None)
+        self._found_on_gen.add(job.id)
+        self._jobs[job.id] = job
+        await self._save(job)
+        self._deadlines[job.id] = self._clock.now() + self._scheduler.deadline(job.kind)
+        self._start_polling(job, 0.0)
+        return replace(job)
 
     async def _submit(self, job: LocalJob, *, added: bool) -> LocalJob:
         submitted: asyncio.Future[LocalJob] = asyncio.get_running_loop().create_future()
@@ -155,7 +277,13 @@ class SubmitMixin(DownloadMixin):
                 return
             self._saved_states[job.id] = job.state
             self._events.job_event("job_added" if added else "job_updated", job)
-            await self._send(job, epoch)
+            try:
+                await self._send(job, epoch)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # A bug while submitting is a failure, never a start: say so before answering.
+                await self._crashed(job, exc)
         except asyncio.CancelledError:
             self._mark_interrupted(job)
             raise
@@ -165,6 +293,29 @@ class SubmitMixin(DownloadMixin):
                 submitted.set_result(replace(job))
         if job.is_active:
             await self._poll_loop(job)
+
+    async def _crashed(self, job: LocalJob, exc: Exception) -> None:
+        """The submission broke on an internal error: record an honest outcome for it."""
+        logger.exception("Submitting job %s failed unexpectedly", job.id)
+        if job.state is not JobState.SUBMITTING:
+            return  # the answer was already applied; the error came after it
+        why = f"internal error while submitting: {type(exc).__name__}: {exc}"
+        if job.id in self._in_flight_posts:
+            self._in_flight_posts.discard(job.id)
+            await self._park(
+                job,
+                JobState.OUTCOME_UNKNOWN,
+                f"{why}; the request may have reached GEN, so check GEN before retrying "
+                f"(a retry reuses the same idempotency key {job.idempotency_key})",
+            )
+            return
+        await self._finish(
+            job,
+            JobState.FAILED,
+            failed_reason=NOT_SENT_PREFIX + why,
+            error_code=INTERNAL_ERROR_CODE,
+            http_status=None,
+        )
 
     def _forget_unrecorded(self, job: LocalJob, added: bool, exc: Exception) -> None:
         logger.error("Could not record the intent of job %s: %s", job.id, exc)
@@ -270,6 +421,25 @@ class SubmitMixin(DownloadMixin):
         await self._finish(
             job, JobState.FAILED, failed_reason=NOT_STARTED_PREFIX + why, **refusal_fields(refusal)
         )
+
+
+def check_gen_id(value: object, what: str) -> str:
+    """`value` as a GEN id for a URL path, or `JobActionError` saying why it cannot be one.
+
+    Checked before an intent is recorded, so a local mistake never looks like a remote outcome.
+    """
+    text = str(value).strip()
+    if text in ("", ".", ".."):
+        raise JobActionError(f"The {what} is empty or not an id ({text!r}); nothing was sent.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise JobActionError(
+            f"The {what} {text!r} is not valid UTF-8 text; nothing was sent."
+        ) from None
+    if any(not char.isprintable() for char in text):
+        raise JobActionError(f"The {what} {text!r} contains control characters; nothing was sent.")
+    return text
 
 
 def refusal_fields(exc: GenError | None) -> dict[str, str | int | None]:

@@ -13,7 +13,7 @@ from genpro_desktop.core.store.errors import (
     TerminalStateError,
 )
 from genpro_desktop.core.store.instance_lock import LOCK_FILENAME, InstanceLock
-from genpro_desktop.core.store.store import StateChange, Store
+from genpro_desktop.core.store.store import StateChange, Store, UnreadableJob
 
 __all__ = [
     "DB_FILENAME",
@@ -31,4 +31,5 @@ __all__ = [
     "StoreVersionError",
     "StoreWriteError",
     "TerminalStateError",
+    "UnreadableJob",
 ]

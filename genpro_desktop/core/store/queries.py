@@ -12,7 +12,7 @@ import sqlite3
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from genpro_desktop.core.jobs.model import (
     TERMINAL_STATES,
@@ -29,6 +29,7 @@ __all__ = [
     "TYPICAL_SAMPLE",
     "StateChange",
     "StateEntry",
+    "UnreadableJob",
     "active_jobs",
     "delete_setting",
     "find_by_remote",
@@ -43,6 +44,7 @@ __all__ = [
     "set_setting",
     "state_history",
     "typical_duration",
+    "unreadable_jobs",
 ]
 
 _log = logging.getLogger(__name__)
@@ -82,6 +84,25 @@ class StateEntry:
     state: JobState
     at: str
     detail: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableJob:
+    """A stored job whose record does not decode (damaged, or from a newer version).
+
+    Only its indexed columns are known; values are the raw column text (a kind or state this
+    version does not know stays as written). It is shown, never saved back: the record is kept
+    as it is for the version that can read it.
+    """
+
+    id: str
+    kind: str
+    state: str
+    agent_id: str | None
+    remote_id: str | None
+    dedupe_key: str | None
+    created_at: datetime | None
+    error: str
 
 
 # -- jobs ------------------------------------------------------------------------------------
@@ -147,10 +168,37 @@ def active_jobs(conn: sqlite3.Connection) -> list[LocalJob]:
 
 
 def publish_duplicates(dedupe_key: str, conn: sqlite3.Connection) -> list[LocalJob]:
-    """Publishes with this key that are not failed, dismissed or stopped, newest first."""
+    """Publishes with this key that are not failed, dismissed or stopped, newest first.
+
+    Decided on the indexed columns: a row whose record cannot be read still counts, as a
+    stand-in built from those columns (never saved), so an unreadable post is not sent again.
+    """
     where = f"kind = ? AND dedupe_key = ? AND state NOT IN ({_NOT_DUPLICATE_MARKS})"
     params = (JobKind.PUBLISH.value, dedupe_key, *_NOT_DUPLICATE_STATES)
-    return _select(_jobs_sql(where), params, conn)
+    return _select(_jobs_sql(where), params, conn, stand_ins=True)
+
+
+def unreadable_jobs(conn: sqlite3.Connection) -> list[UnreadableJob]:
+    """Every stored job whose record does not decode, newest first."""
+    found: list[UnreadableJob] = []
+    for values in conn.execute(_jobs_sql(), ()).fetchall():
+        row = JobRow(*values)
+        try:
+            job_from_json(row.data, fallback=_fallback(row))
+        except (ValueError, TypeError) as exc:
+            found.append(
+                UnreadableJob(
+                    id=row.id,
+                    kind=row.kind,
+                    state=row.state,
+                    agent_id=row.agent_id,
+                    remote_id=row.remote_id,
+                    dedupe_key=row.dedupe_key,
+                    created_at=_column_time(row.created_at),
+                    error=_short_error(exc),
+                )
+            )
+    return found
 
 
 def state_history(job_id: str, conn: sqlite3.Connection) -> list[StateChange]:
@@ -234,16 +282,62 @@ def delete_setting(key: str, conn: sqlite3.Connection) -> None:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _select(sql: str, params: tuple[object, ...], conn: sqlite3.Connection) -> list[LocalJob]:
+def _select(
+    sql: str, params: tuple[object, ...], conn: sqlite3.Connection, *, stand_ins: bool = False
+) -> list[LocalJob]:
     jobs: list[LocalJob] = []
     for values in conn.execute(sql, params).fetchall():
         row = JobRow(*values)
         try:
             jobs.append(job_from_json(row.data, fallback=_fallback(row)))
         except (ValueError, TypeError) as exc:
-            # One unreadable row (e.g. a state from a newer version) must not hide the rest.
-            _log.warning("skipping stored job %s that cannot be read: %s", row.id, exc)
+            # One unreadable row (e.g. a state from a newer version) must not hide the rest;
+            # `unreadable_jobs` lists it for the user.
+            _log.warning("stored job %s cannot be read: %s", row.id, exc)
+            if stand_ins:
+                jobs.append(_stand_in(row, exc))
     return jobs
+
+
+def _stand_in(row: JobRow, exc: Exception) -> LocalJob:
+    """What the indexed columns say about an unreadable row, as a job (for guards, not saving)."""
+    try:
+        kind = JobKind(row.kind)
+    except ValueError:
+        kind = JobKind.PUBLISH
+    try:
+        state = JobState(row.state)
+    except ValueError:
+        state = JobState.OUTCOME_UNKNOWN  # a state from a newer version: assume it was sent
+    created = _column_time(row.created_at) or datetime.fromtimestamp(0, UTC)
+    return LocalJob(
+        id=row.id,
+        kind=kind,
+        state=state,
+        agent_id=row.agent_id,
+        created_at=created,
+        updated_at=_column_time(row.updated_at) or created,
+        remote_id=row.remote_id,
+        parent_id=row.parent_id,
+        dedupe_key=row.dedupe_key,
+        attention_reason=f"its stored record cannot be read ({_short_error(exc)})",
+    )
+
+
+def _column_time(text: str | None) -> datetime | None:
+    """An indexed time column (UTC, see codec.sort_key) as an aware datetime, or None."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _short_error(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def _jobs_sql(where: str = "", *, order: str = _NEWEST_FIRST, limit: bool = False) -> str:

@@ -29,9 +29,9 @@ from genpro_desktop.core.paths import AppPaths
 from genpro_desktop.core.store import database, queries
 from genpro_desktop.core.store.codec import encode_datetime, job_to_row
 from genpro_desktop.core.store.errors import StoreClosedError, StoreError, StoreReadOnlyError
-from genpro_desktop.core.store.queries import StateChange
+from genpro_desktop.core.store.queries import StateChange, UnreadableJob
 
-__all__ = ["StateChange", "Store"]
+__all__ = ["StateChange", "Store", "UnreadableJob"]
 
 _T = TypeVar("_T")
 
@@ -160,6 +160,11 @@ class Store:
     async def find_publish_duplicates(self, dedupe_key: str) -> list[LocalJob]:
         """Publishes with this key that are pending or posted (not failed, dismissed, stopped)."""
         return await self._read(functools.partial(queries.publish_duplicates, dedupe_key))
+
+    async def unreadable_jobs(self) -> list[UnreadableJob]:
+        """Stored jobs whose record does not decode (what their indexed columns say), newest
+        first; the other queries leave them out, except the publish duplicate guard."""
+        return await self._read(queries.unreadable_jobs)
 
     async def state_history(self, job_id: str) -> list[StateChange]:
         """The states a job went through, oldest first."""

@@ -234,3 +234,29 @@ async def test_start_parks_jobs_it_cannot_resume_instead_of_losing_them(harness:
     parked = await harness.tracker.get(orphan.id)
     assert parked.state is JobState.NEEDS_ATTENTION
     assert parked.can_dismiss()
+
+
+async def test_an_id_that_cannot_name_a_cell_is_refused_before_any_intent(harness: Harness):
+    from genpro_desktop.core.jobs import JobActionError
+
+    for engine, cell in (("9101", ""), ("", "41017"), ("9101", "4\udcff"), ("9101", "4\n1")):
+        with pytest.raises(JobActionError, match="nothing was sent"):
+            await harness.tracker.submit_render(engine, cell)
+    assert await harness.store.list_jobs() == []
+    assert harness.sim.journal.count("POST", r"/render$") == 0
+
+
+async def test_a_crash_while_submitting_never_leaves_the_job_submitting(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+):
+    async def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(harness.client.renders, "create", broken)
+    job = await harness.tracker.submit_render("9101", "41017")
+    # The POST was under way when it broke: it may have left, so the outcome is unknown.
+    assert job.state is JobState.OUTCOME_UNKNOWN
+    assert "internal error" in (job.attention_reason or "")
+    stored = await harness.store.get_job(job.id)
+    assert stored is not None
+    assert stored.state is JobState.OUTCOME_UNKNOWN

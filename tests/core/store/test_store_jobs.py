@@ -280,3 +280,34 @@ async def test_settings_hold_json_values(store: Store) -> None:
     with pytest.raises(ValueError, match="JSON compliant"):
         await store.set_setting("bad", float("nan"))
     assert await store.get_setting("bad") is None
+
+
+async def test_an_unreadable_publish_is_listed_and_still_counts_as_a_duplicate(
+    store: Store, make_job: MakeJob, db_path: Path
+) -> None:
+    job = make_job(
+        kind=JobKind.PUBLISH, state=JobState.PENDING, remote_id="uj-7", dedupe_key="key-1"
+    )
+    await store.save_job(job)
+    conn = sqlite3.connect(db_path)
+    try:
+        with conn:  # a newer version's state, and a record this version cannot decode
+            conn.execute(
+                "UPDATE jobs SET state = 'archived', data = '{\"id\": 1' WHERE id = ?", (job.id,)
+            )
+    finally:
+        conn.close()
+    assert await store.list_jobs() == []
+    [record] = await store.unreadable_jobs()
+    assert (record.id, record.kind, record.state, record.remote_id, record.dedupe_key) == (
+        job.id,
+        "publish",
+        "archived",
+        "uj-7",
+        "key-1",
+    )
+    assert record.created_at == job.created_at
+    [duplicate] = await store.find_publish_duplicates("key-1")
+    assert duplicate.id == job.id
+    assert duplicate.remote_id == "uj-7"
+    assert await store.find_publish_duplicates("other-key") == []

@@ -38,6 +38,10 @@ def ranges(sim: Simulator) -> list[str | None]:
     return [entry.headers.get("Range") for entry in sim.journal.find("GET", CDN)]
 
 
+def listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
 def notices(reports: list[DownloadProgress]) -> list[str]:
     return [r.reconnect.describe() for r in reports if r.reconnect is not None]
 
@@ -69,7 +73,7 @@ async def test_a_cut_once_resumes_by_itself_with_a_range_request(
     notice = next(r for r in reports if r.reconnect is not None)
     assert notice.bytes == CUT
     assert notice.total == len(SAMPLE)
-    assert [p.name for p in downloads.iterdir()] == [result.path.name]  # no .part left
+    assert listing(downloads) == [result.path.name]  # no .part left
 
 
 async def test_three_cuts_in_a_row_that_each_move_forward_do_not_use_up_the_bound(
@@ -103,7 +107,7 @@ async def test_a_reset_and_then_5xx_answers_are_waited_out(
         "reconnecting, attempt 3 of 5",
     ]
     # Full jitter under a doubling ceiling: 1, 2, 4 s.
-    assert [s <= 2 ** n for n, s in enumerate(clock.sleeps)] == [True] * 3
+    assert [s <= 2**n for n, s in enumerate(clock.sleeps)] == [True] * 3
 
 
 async def test_retry_after_from_the_cdn_is_a_floor(
@@ -185,7 +189,7 @@ async def test_an_unreachable_cdn_is_tried_limit_plus_one_times(
             await downloader.download(f"http://127.0.0.1:{port}/v.mp4", downloads)
     assert "gave up after 3 reconnects" in str(caught.value)
     assert len(clock.sleeps) == 3
-    assert list(downloads.iterdir()) == []
+    assert listing(downloads) == []
 
 
 @pytest.mark.parametrize(

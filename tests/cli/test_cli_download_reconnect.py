@@ -80,3 +80,21 @@ def test_a_cdn_that_keeps_cutting_fails_with_the_part_kept(
     assert len(parts) == 1
     assert parts[0].stat().st_size == CUT
     assert not (tmp_path / "clip.mp4").exists()
+
+
+def test_a_target_that_is_a_link_or_a_device_is_refused_with_exit_2(
+    cli: Cli, sim: Simulator, tmp_path: Path
+):
+    gid = _completed(cli)
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"keep me")
+    link = tmp_path / "clip.mp4"
+    link.symlink_to(victim)
+    result = cli("download", gid, str(link), "--json")
+    assert result.code == 2, result.err
+    assert "is a symbolic link; refusing" in result.only_json()["error"]
+    assert victim.read_bytes() == b"keep me"
+    device = cli("download", gid, "/dev/null", "--json")
+    assert device.code == 2, device.err
+    assert "/dev/null is not a regular file" in device.only_json()["error"]
+    assert not sim.journal.find("GET", CDN)

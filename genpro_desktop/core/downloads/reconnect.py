@@ -35,7 +35,7 @@ T = TypeVar("T")
 DEFAULT_LIMIT = 5
 BASE_DELAY = 1.0
 MAX_DELAY = 30.0
-# A Retry-After longer than this is not waited for: the download fails and can be retried later.
+# A longer Retry-After is waited for only this long (a reconnect costs the CDN one request).
 RETRY_AFTER_CAP = 60.0
 
 
@@ -87,7 +87,8 @@ class ReconnectLoop:
         self._notify = notify
         # The most bytes the .part has held; an attempt that ends above it made progress.
         self._best = kept
-        # Reconnects in a row since the last attempt that made progress (the next one's number).
+        # The number of the next reconnect in the current run: 1 after an attempt that moved
+        # bytes forward, one more after each that did not; past ``limit`` the loop gives up.
         self._streak = 0
         self._state: ResumeState | None = None
         self.reconnects = 0
@@ -145,5 +146,7 @@ class ReconnectLoop:
         delay = state.upcoming_sleep
         self.reconnects += 1
         notice = Reconnecting(self._streak, self._policy.limit, delay, str(error or ""))
-        total = self._state.total if self._state is not None else None
-        self._notify(notice, self._best, total)
+        # What the .part holds now (after a restart from a new version, less than the best).
+        state = self._state
+        done = state.bytes_done if state is not None else 0
+        self._notify(notice, done, state.total if state is not None else None)

@@ -125,7 +125,7 @@ async def test_a_stalled_connection_is_reconnected(
 ) -> None:
     """The CDN goes quiet after CUT bytes; the read timeout (short here) ends the attempt."""
     sim.faults.add("GET", CDN, faults.stall(CUT, seconds=20))
-    quick = httpx.Timeout(connect=5.0, read=0.3, write=5.0, pool=5.0)
+    quick = httpx.Timeout(connect=5.0, read=1.0, write=5.0, pool=5.0)
     reconnects = Reconnects(clock=clock, rng=random.Random(7))
     async with Downloader(timeout=quick, reconnects=reconnects) as downloader:
         result = await downloader.download(video_url, downloads)

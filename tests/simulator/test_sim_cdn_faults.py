@@ -162,7 +162,7 @@ def test_cut_sends_n_bytes_of_each_answer_then_ends_it_and_then_behaves(
 def test_stall_sends_n_bytes_then_goes_quiet(seeded: tuple[str, str], sim: Simulator) -> None:
     _, url = seeded
     sim.faults.add("GET", r"^/cdn/", faults.stall(20_000, seconds=10))
-    with http(timeout=httpx.Timeout(5.0, read=0.3)) as quick:
+    with http(timeout=httpx.Timeout(5.0, read=1.0)) as quick:
         got = _read_until_failure(quick, url, {})
     assert got == VIDEO[:20_000] + b"|ReadTimeout"
 

@@ -147,6 +147,6 @@ class ReconnectLoop:
         self.reconnects += 1
         notice = Reconnecting(self._streak, self._policy.limit, delay, str(error or ""))
         # What the .part holds now (after a restart from a new version, less than the best).
-        state = self._state
-        done = state.bytes_done if state is not None else 0
-        self._notify(notice, done, state.total if state is not None else None)
+        latest = self._state
+        done = latest.bytes_done if latest is not None else 0
+        self._notify(notice, done, latest.total if latest is not None else None)

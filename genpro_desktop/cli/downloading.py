@@ -58,6 +58,9 @@ async def download_render(
             hint=f"The generation itself is fine; try again later with {retry}.",
             extra=extra,
         )
+    if job.part_path is None and job.bytes_done == 0 and _refused_target(reason):
+        # Nothing was requested: the target is a link or a device (the core refuses both).
+        raise CliError(reason, ExitCode.USAGE, error_code="usage_error", extra=extra)
     if "not enough free space" in reason:
         raise CliError(reason, ExitCode.USAGE, error_code="insufficient_space", extra=extra)
     raise CliError(
@@ -72,6 +75,14 @@ async def download_render(
 # How core.downloads words a DownloadVerificationError (the tracker keeps the message; a job
 # that failed verification also has no partial file left).
 _VERIFICATION_WORDS = ("not an MP4", "web page", "not a video", "limit")
+
+
+# How core.downloads words a refused target (a symbolic link, a device).
+_REFUSED_TARGET_WORDS = ("is a symbolic link; refusing", "is not a regular file")
+
+
+def _refused_target(reason: str) -> bool:
+    return any(word in reason for word in _REFUSED_TARGET_WORDS)
 
 
 def _looks_unverified(reason: str) -> bool:

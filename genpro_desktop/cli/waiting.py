@@ -127,6 +127,13 @@ def _live(
             if event.type == "download_progress":
                 if event.progress is not None:
                     bar(event.progress, job.id, job_label(job))
+                    reconnect = event.progress.reconnect
+                    if reconnect is not None:
+                        # On stderr whatever it is (a terminal, a pipe, a log): it explains a pause.
+                        ctx.out.info(
+                            f"{job_label(job)}: {reconnect.describe()} in {reconnect.delay:.0f} s",
+                            style="yellow",
+                        )
                 return
             # One line per state change (a download's percentage is the bar's business).
             if last.get(job.id) == job.state.value:

@@ -18,7 +18,7 @@ import httpx
 
 from genpro_desktop.core.api import DEFAULT_BASE_URL, GenClient, PathPrefix, Secret
 from genpro_desktop.core.clock import Clock, SystemClock
-from genpro_desktop.core.downloads import Downloader
+from genpro_desktop.core.downloads import Downloader, Reconnects
 from genpro_desktop.core.downloads.aiohttp_transport import preferred_transport
 from genpro_desktop.core.jobs import EventHub, JobTracker, PollScheduler
 from genpro_desktop.core.jobs.scheduler import DEFAULT_MAX_CONCURRENT
@@ -108,7 +108,8 @@ def build_services(
     if store is None:
         scratch = tempfile.TemporaryDirectory(prefix="genpro-session-")
         store = Store.open(Path(scratch.name) / "genpro.sqlite3")
-    downloader = Downloader()
+    # Reconnect back-offs sleep on the services' clock (virtual in the CLI tests).
+    downloader = Downloader(reconnects=Reconnects(clock=clock))
     scheduler = PollScheduler(clock, max_concurrent=max_concurrent)
     events = EventHub()
     tracker = JobTracker(

@@ -67,6 +67,8 @@ class FaultAction:
             "apply_then_status": self.code,
             "delay": self.seconds,
             "slow": self.rate,
+            "cut": int(self.at),
+            "stall": int(self.at),
         }
         extra = detail.get(self.kind, self.value or None)
         return self.kind if extra is None else f"{self.kind}({extra})"
@@ -95,6 +97,24 @@ def reset() -> FaultAction:
 def truncate() -> FaultAction:
     """Run the handler, declare the full Content-Length, send half the body, then close."""
     return FaultAction("truncate", apply=True)
+
+
+def cut(after: int, *, reset: bool = False) -> FaultAction:
+    """Run the handler, declare its full Content-Length, send the first `after` bytes of its body
+    (of the range, for a 206), then close the connection (`reset=True`: abort it with RST).
+    With `times=N` the next N requests are cut, each after `after` more bytes when resumed."""
+    if after < 0:
+        raise ValueError("`after` must not be negative")
+    return FaultAction("cut", apply=True, at=float(after), value="reset" if reset else "close")
+
+
+def stall(after: int, seconds: float = HOLD_TIMEOUT_S) -> FaultAction:
+    """Run the handler, send the headers and the first `after` bytes of its body, then send
+    nothing more for `seconds` (real time; the client's read timeout should fire first) and
+    close the connection. The client going away ends the stall early."""
+    if after < 0:
+        raise ValueError("`after` must not be negative")
+    return FaultAction("stall", apply=True, at=float(after), seconds=seconds)
 
 
 def html(apply: bool = False) -> FaultAction:
@@ -185,6 +205,8 @@ class FaultPlans:
     delay = staticmethod(delay)
     reset = staticmethod(reset)
     truncate = staticmethod(truncate)
+    cut = staticmethod(cut)
+    stall = staticmethod(stall)
     html = staticmethod(html)
     malformed_json = staticmethod(malformed_json)
     unknown_status = staticmethod(unknown_status)
@@ -309,6 +331,40 @@ async def _truncated(request: web.Request, inner: web.StreamResponse) -> web.Str
     return resp
 
 
+async def _cut_short(
+    request: web.Request, inner: web.StreamResponse, action: FaultAction
+) -> web.StreamResponse:
+    """`cut` and `stall`: the first `at` bytes of the body, then (a silence and) the end."""
+    body = body_bytes(inner)
+    if request.method == "HEAD" or not body or inner.status >= 300:
+        return inner  # nothing to cut: an error, a redirect or a 416 goes out whole
+    resp = web.StreamResponse(status=inner.status, headers=inner.headers)
+    resp.content_length = len(body)
+    await resp.prepare(request)
+    try:
+        await resp.write(body[: int(action.at)])
+        if action.kind == "stall":
+            await _silence(request, action.seconds)
+    except ConnectionError:
+        return resp  # the client went away
+    if action.value == "reset":
+        _abort(request)
+    elif request.transport is not None:
+        request.transport.close()
+    return resp
+
+
+async def _silence(request: web.Request, seconds: float) -> None:
+    """Send nothing for up to `seconds`, or until the client closes the connection."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while loop.time() < deadline:
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            return
+        await asyncio.sleep(0.05)
+
+
 async def _held(
     action: FaultAction, request: web.Request, handler: Handler, holds: Holds
 ) -> web.StreamResponse:
@@ -353,6 +409,9 @@ async def run_fault(
         case "truncate":
             assert inner is not None
             return await _truncated(request, inner)
+        case "cut" | "stall":
+            assert inner is not None
+            return await _cut_short(request, inner, action)
         case "html":
             return web.Response(status=200, text=_HTML_PAGE, content_type="text/html")
         case "malformed_json":

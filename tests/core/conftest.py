@@ -10,7 +10,7 @@ import keyring
 import keyring.core
 import pytest
 
-from genpro_desktop.core.downloads import Downloader
+from genpro_desktop.core.downloads import NO_RECONNECTS, Downloader
 from genpro_desktop.core.resources import resource_path
 from genpro_desktop.simulator import Simulator
 
@@ -30,7 +30,8 @@ def sample_bytes() -> bytes:
 
 @pytest.fixture
 async def downloader() -> AsyncIterator[Downloader]:
-    async with Downloader() as instance:
+    """One attempt per call (no reconnects): these tests look at what one failure leaves."""
+    async with Downloader(reconnects=NO_RECONNECTS) as instance:
         yield instance
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from genpro_desktop.core.clock import FakeClock
 from genpro_desktop.core.downloads import (
+    NO_RECONNECTS,
     Downloader,
     DownloadError,
     DownloadIncompleteError,
@@ -121,7 +122,7 @@ async def test_a_crawling_connection_is_given_up_and_resumed(
     def crawl(_progress: DownloadProgress) -> None:
         clock.advance(30.0)  # each 1 KiB piece "takes" 30 s: about 34 bytes/s
 
-    async with Downloader(clock=clock, chunk_size=1024) as instance:
+    async with Downloader(clock=clock, chunk_size=1024, reconnects=NO_RECONNECTS) as instance:
         with pytest.raises(DownloadIncompleteError, match=r"stalled \(less than 1\.0 kB a second"):
             await instance.download(
                 video_url, downloads, progress=crawl, on_checkpoint=first.append
@@ -149,7 +150,9 @@ async def test_stall_watchdog_against_the_slow_cdn(
 ) -> None:
     """Real time, a tiny window: the slow() CDN trickles slower than the configured floor."""
     sim.faults.add("GET", r"/cdn/", faults.slow(40_000, chunk_size=2000))
-    async with Downloader(stall_window=0.2, stall_min_rate=400_000) as picky:
+    async with Downloader(
+        stall_window=0.2, stall_min_rate=400_000, reconnects=NO_RECONNECTS
+    ) as picky:
         with pytest.raises(DownloadIncompleteError, match="stalled") as caught:
             await picky.download(video_url, downloads)
     state = caught.value.resume_state

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from genpro_desktop.core.downloads import (
+    NO_RECONNECTS,
     Downloader,
     DownloadError,
     DownloadIncompleteError,
@@ -89,7 +90,7 @@ async def test_checkpoints_resume_from_the_bytes_on_disk(
         seen.append(state)
 
     sim.faults.add("GET", r"/cdn/", faults.truncate())
-    async with Downloader(chunk_size=4096) as instance:
+    async with Downloader(chunk_size=4096, reconnects=NO_RECONNECTS) as instance:
         with pytest.raises(DownloadIncompleteError):
             await instance.download(video_url, downloads, on_checkpoint=record)
         assert seen[0].bytes_done == 0  # the first checkpoint names the version up front
@@ -334,7 +335,7 @@ async def test_a_part_outside_the_target_folder_is_refused(
 async def test_resumed_progress_starts_at_the_offset(
     video_url: str, downloads: Path, sim: Simulator
 ) -> None:
-    async with Downloader(chunk_size=1024) as instance:
+    async with Downloader(chunk_size=1024, reconnects=NO_RECONNECTS) as instance:
         error = await cut_short(instance, video_url, downloads, sim)
         assert error.resume_state is not None
         reports: list[DownloadProgress] = []

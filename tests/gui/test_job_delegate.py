@@ -9,7 +9,7 @@ from jobkit import finished, make_job
 from PySide6.QtWidgets import QListView
 from pytestqt.qtbot import QtBot
 
-from genpro_desktop.core.downloads import DownloadProgress
+from genpro_desktop.core.downloads import DownloadProgress, Reconnecting
 from genpro_desktop.core.jobs import JobKind, JobState
 from genpro_desktop.core.jobs.events import JobEvent
 from genpro_desktop.gui.models.job_list_model import JobListModel
@@ -44,6 +44,33 @@ def test_a_download_shows_bytes_speed_and_time_left() -> None:
     assert line == "2.5 MB of 5.0 MB · 1.2 MB/s · 0:02 left"
     assert download_fraction(job, progress) == 0.5
     assert download_fraction(job, DownloadProgress(10, None, None, None)) is None
+
+
+def test_a_reconnecting_download_says_so_until_bytes_flow_again() -> None:
+    job = make_job(JobState.DOWNLOADING, kind=JobKind.DOWNLOAD)
+    model = JobListModel(lambda _job: 5.0)
+    model.apply(JobEvent("job_added", job))
+    waiting = Reconnecting(attempt=2, limit=5, delay=1.5, reason="the connection closed early")
+    model.apply(
+        JobEvent(
+            "download_progress",
+            job,
+            progress=DownloadProgress(2_500_000, 5_000_000, None, None, waiting),
+        )
+    )
+    progress = model.progress(job.id)
+    line = status_line(job, elapsed=2, typical=None, overdue=False, progress=progress)
+    assert line == "Reconnecting, attempt 2 of 5 · 2.5 MB of 5.0 MB"
+    model.apply(
+        JobEvent(
+            "download_progress",
+            job,
+            progress=DownloadProgress(2_600_000, 5_000_000, 100_000.0, 24.0),
+        )
+    )
+    progress = model.progress(job.id)
+    line = status_line(job, elapsed=3, typical=None, overdue=False, progress=progress)
+    assert line == "2.6 MB of 5.0 MB · 100.0 kB/s · 0:24 left"
 
 
 def test_a_failed_job_shows_its_reason() -> None:

@@ -128,3 +128,47 @@ def test_other_renders_keep_their_links(
     assert others
     assert all("?v=" not in other for other in others)
     assert cdn.get(others[0]).status_code == 200
+
+
+def _read_until_failure(client: httpx.Client, url: str, headers: dict[str, str]) -> bytes:
+    """The bytes of a body that ends early; raises the client's error with them attached."""
+    got = bytearray()
+    try:
+        with client.stream("GET", url, headers=headers) as response:
+            start = int(headers.get("Range", "bytes=0-")[6:-1])
+            assert response.headers["Content-Length"] == str(len(VIDEO) - start)
+            for piece in response.iter_raw():
+                got += piece
+    except httpx.TransportError as exc:
+        return bytes(got) + f"|{type(exc).__name__}".encode()
+    return bytes(got)
+
+
+@pytest.mark.parametrize("reset", [False, True])
+def test_cut_sends_n_bytes_of_each_answer_then_ends_it_and_then_behaves(
+    cdn: httpx.Client, seeded: tuple[str, str], sim: Simulator, reset: bool
+) -> None:
+    _, url = seeded
+    sim.faults.add("GET", r"^/cdn/", faults.cut(30_000, reset=reset), times=2)
+    first = _read_until_failure(cdn, url, {})
+    assert first.startswith(VIDEO[:30_000] + b"|")
+    second = _read_until_failure(cdn, url, {"Range": "bytes=30000-"})
+    assert second.startswith(VIDEO[30_000:60_000] + b"|")
+    assert cdn.get(url, headers={"Range": "bytes=60000-"}).content == VIDEO[60_000:]
+    assert sim.journal.wait_count("GET", r"^/cdn/", 3)
+    assert [e.fault for e in sim.journal.find("GET", r"^/cdn/")] == ["cut(30000)"] * 2 + [None]
+
+
+def test_stall_sends_n_bytes_then_goes_quiet(seeded: tuple[str, str], sim: Simulator) -> None:
+    _, url = seeded
+    sim.faults.add("GET", r"^/cdn/", faults.stall(20_000, seconds=10))
+    with http(timeout=httpx.Timeout(5.0, read=1.0)) as quick:
+        got = _read_until_failure(quick, url, {})
+    assert got == VIDEO[:20_000] + b"|ReadTimeout"
+
+
+def test_cut_and_stall_refuse_a_negative_offset() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        faults.cut(-1)
+    with pytest.raises(ValueError, match="negative"):
+        faults.stall(-1)

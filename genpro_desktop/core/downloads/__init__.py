@@ -28,14 +28,17 @@ if TYPE_CHECKING:
     from genpro_desktop.core.downloads.progress import (
         DownloadProgress,
         ProgressCallback,
+        Reconnecting,
         format_bytes,
     )
+    from genpro_desktop.core.downloads.reconnect import NO_RECONNECTS, Reconnects
     from genpro_desktop.core.downloads.resume import ResumeState, part_path_for
     from genpro_desktop.core.downloads.transfer import CheckpointCallback
     from genpro_desktop.core.downloads.urls import check_download_url, display_url
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "NO_RECONNECTS",
     "CheckpointCallback",
     "DownloadError",
     "DownloadIncompleteError",
@@ -46,6 +49,8 @@ __all__ = [
     "Downloader",
     "InsufficientSpaceError",
     "ProgressCallback",
+    "Reconnecting",
+    "Reconnects",
     "ResumeState",
     "check_download_url",
     "display_url",
@@ -66,7 +71,8 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "InsufficientSpaceError",
     ),
     "naming": ("safe_filename", "sanitize_filename"),
-    "progress": ("DownloadProgress", "ProgressCallback", "format_bytes"),
+    "progress": ("DownloadProgress", "ProgressCallback", "Reconnecting", "format_bytes"),
+    "reconnect": ("NO_RECONNECTS", "Reconnects"),
     "resume": ("ResumeState", "part_path_for"),
     "transfer": ("CheckpointCallback",),
     "urls": ("check_download_url", "display_url"),

@@ -18,13 +18,18 @@
   fills up mid-way is an ``InsufficientSpaceError`` that keeps the ``.part`` for a resume.
 - A connection that crawls (less than 1 KiB/s over 60 s) is given up as a resumable
   ``DownloadIncompleteError`` (D6); the 60 s read timeout catches one that stops entirely.
+- Reconnects by itself when the connection drops, resets or stalls, or the CDN answers
+  408/429/5xx: it resumes from the kept bytes with a back-off, and gives up only after
+  ``Reconnects.limit`` reconnects in a row that brought no new byte (``reconnect``).
+- Never writes through a link: the ``.part`` is opened without following one (``part``), and a
+  target that is a symbolic link or not a regular file (a device, a pipe) is refused.
 - fsyncs, then ``os.replace`` into place, then fsyncs the folder where the OS allows it (D4).
 - Never overwrites an existing file unless asked: it picks ``name (2).mp4`` instead and reports
   the path it used in ``DownloadResult.path``.
 
-One call is one attempt (plus, when a resume cannot be used, one request for the whole file);
-how often and when to try again is the caller's policy. Which ``.part`` files are kept on
-failure is described in ``transfer``.
+One call makes attempts until the file is in place or the failure is not a passing one (an
+expired link, a web page, a full disk); trying again after that is the caller's policy. Which
+``.part`` files are kept on failure is described in ``transfer``.
 """
 
 from __future__ import annotations
@@ -33,7 +38,8 @@ import asyncio
 import os
 import re
 import shutil
-from collections.abc import Set
+import stat
+from collections.abc import Awaitable, Set
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -41,7 +47,7 @@ from urllib.parse import unquote
 import httpx
 
 from genpro_desktop import __version__
-from genpro_desktop.core.clock import SystemClock
+from genpro_desktop.core.clock import Clock, SystemClock
 from genpro_desktop.core.downloads.aiohttp_transport import preferred_transport
 from genpro_desktop.core.downloads.cadence import (
     CHECKPOINT_BYTES,
@@ -51,9 +57,21 @@ from genpro_desktop.core.downloads.cadence import (
 )
 from genpro_desktop.core.downloads.errors import DownloadError
 from genpro_desktop.core.downloads.naming import sanitize_filename
-from genpro_desktop.core.downloads.part import Opener, fsync_dir, open_part, read_prefix
-from genpro_desktop.core.downloads.progress import MonotonicClock, ProgressCallback
-from genpro_desktop.core.downloads.resume import ResumeState, part_path_for
+from genpro_desktop.core.downloads.part import (
+    Opener,
+    fsync_dir,
+    open_part,
+    own_file_size,
+    read_prefix,
+)
+from genpro_desktop.core.downloads.progress import (
+    DownloadProgress,
+    MonotonicClock,
+    ProgressCallback,
+    Reconnecting,
+)
+from genpro_desktop.core.downloads.reconnect import ReconnectLoop, Reconnects
+from genpro_desktop.core.downloads.resume import NAME_MAX, ResumeState, part_path_for
 from genpro_desktop.core.downloads.transfer import (
     CheckpointCallback,
     Received,
@@ -103,9 +121,15 @@ class Downloader:
         checkpoint_interval: float = CHECKPOINT_INTERVAL,
         stall_window: float = STALL_WINDOW,
         stall_min_rate: float = STALL_MIN_RATE,
+        reconnects: Reconnects | None = None,
     ) -> None:
+        clock = clock if clock is not None else SystemClock()
+        self._reconnects = reconnects if reconnects is not None else Reconnects()
+        # The back-off sleeps on the core's clock (a fake one in tests), never a bare sleep.
+        sleeper = self._reconnects.clock or (clock if isinstance(clock, Clock) else SystemClock())
+        self._sleep = sleeper.sleep
         self._settings = TransferSettings(
-            clock=clock if clock is not None else SystemClock(),
+            clock=clock,
             opener=opener if opener is not None else open_part,
             free_space=_free_space,
             max_bytes=max_bytes,
@@ -171,17 +195,27 @@ class Downloader:
                 done = await asyncio.to_thread(_already_in_place, resume)
                 if done is not None:
                     return done
-            transfer = Transfer(
-                self._client,
-                self._settings,
-                parsed,
-                target,
-                part,
-                resume=resume,
-                progress=progress,
-                on_checkpoint=on_checkpoint,
-            )
-            received = await transfer.run()
+
+            def attempt(state: ResumeState | None) -> Awaitable[Received]:
+                transfer = Transfer(
+                    self._client,
+                    self._settings,
+                    parsed,
+                    target,
+                    part,
+                    resume=state,
+                    progress=progress,
+                    on_checkpoint=on_checkpoint,
+                )
+                return transfer.run()
+
+            def notify(notice: Reconnecting, done: int, total: int | None) -> None:
+                if progress is not None:
+                    progress(DownloadProgress(done, total, None, None, notice))
+
+            kept = await asyncio.to_thread(own_file_size, part) if resume is not None else 0
+            loop = ReconnectLoop(self._reconnects, self._sleep, kept=kept, notify=notify)
+            received = await loop.run(attempt, resume)
             try:
                 # Off the loop: a rename can wait hundreds of ms for the file system's journal
                 # while a big file is being written back (seen as GUI stalls on ext4).
@@ -218,6 +252,7 @@ class Downloader:
         if target.is_dir():
             raise DownloadError(f"{target} is a folder, not a file")
         _make_folder(target.parent)
+        _check_target(target)
         self._active.add(target)
         return target
 
@@ -261,9 +296,13 @@ def _already_in_place(resume: ResumeState) -> DownloadResult | None:
     the ``.part`` is gone, counts; nothing is written either way.
     """
     target, total = resume.target_path, resume.total
-    if total is None or os.path.lexists(resume.part_path) or not target.is_file():
+    if total is None or os.path.lexists(resume.part_path):
         return None
-    if target.stat().st_size != total:
+    try:
+        info = os.lstat(target)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size != total:
         return None
     try:
         digest, head = read_prefix(target, total)
@@ -301,7 +340,30 @@ def _prepare_target(url: httpx.URL, dest: Path | str, suggested_name: str | None
             name = sanitize_filename(name + ".mp4")
         dest = dest / name
     _make_folder(dest.parent)
+    _check_target(dest)
     return dest
+
+
+def _check_target(target: Path) -> None:
+    """Refuse a target that is a symbolic link or not a regular file (``/dev/null``, a pipe).
+
+    A link at the target could point anywhere (a planted one in a shared folder); a device is
+    not where a video can be saved, and a numbered name beside it (``/dev/null (2)``) is not
+    what was asked for.
+    """
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise DownloadError(f"cannot use {target}: {exc.strerror or exc}") from exc
+    if stat.S_ISLNK(info.st_mode):
+        raise DownloadError(
+            f"{target} is a symbolic link; refusing to save a download through it "
+            "(choose another name or folder)"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise DownloadError(f"{target} is not a regular file; choose a file name or a folder")
 
 
 def _unique_path(requested: Path, active: Set[Path]) -> Path:
@@ -315,7 +377,11 @@ def _unique_path(requested: Path, active: Set[Path]) -> Path:
     match = _NUMBERED.match(stem)
     base = match.group("base") if match else stem
     for number in range(2, 10_000):
-        candidate = requested.with_name(f"{base} ({number}){suffix}")
+        tail = f" ({number}){suffix}"
+        # Within the name limit, counting the hidden ".part" name too (see part_path_for).
+        room = max(1, NAME_MAX - len(f".{tail}.part".encode()))
+        fitted = base.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore")
+        candidate = requested.with_name(f"{fitted}{tail}")
         if free(candidate):
             return candidate
     raise DownloadError(f"too many files named like {requested.name} in {requested.parent}")

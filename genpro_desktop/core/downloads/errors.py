@@ -32,6 +32,8 @@ class DownloadError(Exception):
         url: str | None = None,
         resumable: bool = False,
         partial_path: Path | None = None,
+        transient: bool = False,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -39,6 +41,11 @@ class DownloadError(Exception):
         self.url = url
         # True when trying again later may succeed (network trouble, 5xx, 429, disk full).
         self.resumable = resumable
+        # True when the connection or the server failed part-way (a drop, reset, stall, timeout,
+        # 408/429/5xx): the downloader reconnects by itself (see ``reconnect``).
+        self.transient = transient
+        # Seconds the server asked us to wait (Retry-After), when it said.
+        self.retry_after = retry_after
         # The hidden ``.part`` file kept for a later resume, when there is one.
         self.partial_path = partial_path
         # Where to continue from (set by the downloader whenever it keeps a ``.part``).

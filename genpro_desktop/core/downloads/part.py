@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -40,16 +42,62 @@ class Digest(Protocol):
 _READ_SIZE = 1024 * 1024
 # Windows: ERROR_HANDLE_DISK_FULL (39) and ERROR_DISK_FULL (112).
 _WINDOWS_DISK_FULL = frozenset({39, 112})
+# Never follow a link at the .part name; binary on Windows; not inherited by child processes.
+_OPEN_FLAGS = (
+    getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+)
 _DISK_FULL_ERRNOS = frozenset(
     code for code in (errno.ENOSPC, getattr(errno, "EDQUOT", None)) if code is not None
 )
 
 
 def open_part(path: Path, mode: str) -> BinaryIO:
-    """The default opener: a plain buffered binary file."""
+    """The default opener: the ``.part`` file itself, never what a link there points to.
+
+    The name is predictable and may sit in a shared folder, so nothing found at it is trusted:
+    ``"wb"`` (a fresh start) removes whatever is there (a planted symbolic link is unlinked,
+    not followed) and creates a new file with ``O_EXCL``; ``"ab"`` (a resume) opens with
+    ``O_NOFOLLOW`` and refuses anything but a regular file of this user with one link. Where
+    ``O_NOFOLLOW`` does not exist (Windows), the ``O_EXCL`` create and the ``lstat`` checks
+    still apply.
+    """
     if mode not in ("wb", "ab"):
         raise ValueError(f"unsupported mode {mode!r}")
-    return path.open("wb" if mode == "wb" else "ab")
+    if mode == "wb":
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _OPEN_FLAGS, 0o666)
+    else:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | _OPEN_FLAGS)
+        try:
+            check_own_file(os.fstat(fd), path)
+        except OSError:
+            os.close(fd)
+            raise
+    return os.fdopen(fd, mode)
+
+
+def check_own_file(info: os.stat_result, path: Path) -> None:
+    """Raise OSError unless ``info`` (an ``lstat``/``fstat``) is a regular file we alone own."""
+    if stat.S_ISLNK(info.st_mode):
+        raise OSError(errno.ELOOP, "it is a symbolic link", str(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError(errno.EINVAL, "it is not a regular file", str(path))
+    getuid = getattr(os, "getuid", None)
+    if getuid is not None and info.st_uid != getuid():
+        raise OSError(errno.EPERM, "it belongs to another user", str(path))
+    if info.st_nlink > 1:
+        raise OSError(errno.EPERM, "it has other hard links", str(path))
+
+
+def own_file_size(path: Path) -> int:
+    """Bytes in ``path`` if it is a regular file we alone own (never following a link), else 0."""
+    try:
+        info = os.lstat(path)
+        check_own_file(info, path)
+    except OSError:
+        return 0
+    return info.st_size
 
 
 def is_disk_full(exc: OSError) -> bool:
@@ -62,7 +110,8 @@ def read_prefix(part: Path, length: int) -> tuple[Digest, bytes]:
     digest: Digest = hashlib.sha256()
     head = b""
     left = length
-    with part.open("rb") as source:
+    fd = os.open(part, os.O_RDONLY | _OPEN_FLAGS)
+    with os.fdopen(fd, "rb") as source:
         while left > 0:
             block = source.read(min(_READ_SIZE, left))
             if not block:
@@ -112,8 +161,10 @@ class PartWriter:
         start: int = 0,
         digest: Digest | None = None,
         head: bytes = b"",
+        name: str | None = None,
     ) -> None:
         self._sink = sink
+        self._name = name
         self._shown = shown
         self._part = part
         # Bytes beyond Content-Length are a protocol error in httpx; this caps unknown lengths.
@@ -135,6 +186,8 @@ class PartWriter:
     @property
     def name(self) -> str:
         """The name of the final file (without the hidden ``.`` and ``.part``)."""
+        if self._name is not None:
+            return self._name
         return self._part.name.removeprefix(".").removesuffix(".part")
 
     def write(self, chunk: bytes) -> None:

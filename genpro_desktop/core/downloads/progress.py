@@ -12,13 +12,31 @@ PROGRESS_INTERVAL = 0.1
 SPEED_WINDOW = 3.0
 
 
+class Reconnecting(NamedTuple):
+    """The download is about to reconnect: attempt ``attempt`` of ``limit``, in ``delay`` s."""
+
+    attempt: int
+    limit: int
+    delay: float
+    reason: str
+
+    def describe(self) -> str:
+        """``"reconnecting, attempt 2 of 5"``."""
+        return f"reconnecting, attempt {self.attempt} of {self.limit}"
+
+
 class DownloadProgress(NamedTuple):
-    """One progress report: bytes so far, total (None if unknown), bytes/s and seconds left."""
+    """One progress report: bytes so far, total (None if unknown), bytes/s and seconds left.
+
+    ``reconnect`` is set (and speed and ETA are None) when the connection failed part-way and
+    the download is waiting to reconnect by itself; the next report with bytes clears it.
+    """
 
     bytes: int
     total: int | None
     speed: float | None
     eta: float | None
+    reconnect: Reconnecting | None = None
 
 
 ProgressCallback = Callable[[DownloadProgress], None]

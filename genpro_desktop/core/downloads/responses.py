@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 
+from genpro_desktop.core.api import parse_retry_after
 from genpro_desktop.core.downloads.errors import (
     DownloadError,
     DownloadIncompleteError,
@@ -39,7 +40,14 @@ def check_status(response: httpx.Response, shown: str) -> None:
         message = f"the server could not send {shown} right now ({reason}); try again later"
     else:
         message = f"unexpected answer {reason} for {shown}"
-    raise DownloadError(message, url=shown, resumable=status in (408, 429) or status >= 500)
+    transient = status in (408, 429) or status >= 500
+    raise DownloadError(
+        message,
+        url=shown,
+        resumable=transient,
+        transient=transient,
+        retry_after=parse_retry_after(response.headers.get("retry-after")) if transient else None,
+    )
 
 
 def check_content_type(response: httpx.Response, shown: str) -> str | None:
@@ -76,6 +84,7 @@ def incomplete_error(shown: str, written: int, total: int, part: Path) -> Downlo
         url=shown,
         resumable=True,
         partial_path=part,
+        transient=True,
     )
 
 
@@ -99,4 +108,5 @@ def network_error(
         url=shown,
         resumable=True,
         partial_path=part,
+        transient=True,
     )

@@ -17,6 +17,7 @@ prefix of today's file, so the download starts over.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -27,6 +28,8 @@ import httpx
 from genpro_desktop.core.downloads.responses import content_length
 
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+)\s*$", re.IGNORECASE)
+# The longest file name (in bytes) that ext4, APFS and NTFS all accept.
+NAME_MAX = 255
 _UNSATISFIED = re.compile(r"^\s*bytes\s+\*/(\d+)\s*$", re.IGNORECASE)
 
 
@@ -54,8 +57,20 @@ class ResumeState:
 
 
 def part_path_for(target: Path) -> Path:
-    """The hidden ``.part`` file beside ``target``."""
-    return target.with_name(f".{target.name}.part")
+    """The hidden ``.part`` file beside ``target``: ``.name.part``, within the name limit.
+
+    When ``.name.part`` would be longer than file systems allow (255 bytes, or UTF-16 units on
+    NTFS: never more than the UTF-8 bytes), the name is shortened and a hash of the whole name
+    keeps two long names apart: ``.<start of name>~<12 hex>.part``.
+    """
+    name = f".{target.name}.part"
+    encoded = target.name.encode("utf-8", "surrogateescape")
+    if len(name.encode("utf-8", "surrogateescape")) <= NAME_MAX:
+        return target.with_name(name)
+    tag = hashlib.sha256(encoded).hexdigest()[:12]
+    room = NAME_MAX - len(f".~{tag}.part")
+    start = encoded[:room].decode("utf-8", "ignore")
+    return target.with_name(f".{start}~{tag}.part")
 
 
 def range_headers(offset: int, validator: str) -> dict[str, str]:

@@ -35,6 +35,7 @@ from genpro_desktop.core.downloads.part import (
     FreeSpace,
     Opener,
     PartWriter,
+    own_file_size,
     read_prefix,
 )
 from genpro_desktop.core.downloads.progress import (
@@ -213,6 +214,7 @@ class Transfer:
             start=start,
             digest=digest,
             head=head,
+            name=self._target.name,
         )
         try:
             if not complete:
@@ -266,6 +268,7 @@ class Transfer:
                     url=self._shown,
                     resumable=True,
                     partial_path=self._part,
+                    transient=True,
                 )
             if checkpoints.due(writer.written):
                 await writer.drain()  # the state names bytes that are in the file
@@ -332,10 +335,8 @@ class Transfer:
             )
 
     def _part_size(self) -> int:
-        try:
-            return self._part.stat().st_size
-        except OSError:
-            return 0
+        # Only a regular file of ours counts: a link planted at the name is never read or kept.
+        return own_file_size(self._part)
 
     def _keep_part(self) -> Path | None:
         """Keep a non-empty ``.part``; returns it, or None (an empty one is removed)."""

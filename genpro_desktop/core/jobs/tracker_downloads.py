@@ -200,6 +200,16 @@ class DownloadMixin(PollingMixin):
         return url
 
     def _on_progress(self, job: LocalJob, progress: DownloadProgress) -> None:
+        if progress.reconnect is not None:
+            # The downloader reconnects by itself; the event shows "reconnecting, attempt 2 of 5".
+            notice = progress.reconnect
+            logger.info(
+                "Download %s: %s in %.1f s after: %s",
+                job.id,
+                notice.describe(),
+                notice.delay,
+                notice.reason,
+            )
         job.bytes_done = progress.bytes
         job.bytes_total = progress.total
         self._events.job_event("download_progress", job, progress=progress)

@@ -83,10 +83,13 @@ def status_line(
 
 
 def download_text(job: LocalJob, progress: DownloadProgress | None) -> str:
-    """`3.2 MB of 5.0 MB · 1.2 MB/s · 2 s left` from the latest progress (or the job)."""
+    """`3.2 MB of 5.0 MB · 1.2 MB/s · 2 s left` from the latest progress (or the job);
+    `Reconnecting, attempt 2 of 5 · 3.2 MB of 5.0 MB` while the connection is being restored."""
     done = progress.bytes if progress is not None else job.bytes_done
     total = progress.total if progress is not None else job.bytes_total
     parts = [f"{format_bytes(done)} of {format_bytes(total)}" if total else format_bytes(done)]
+    if progress is not None and progress.reconnect is not None:
+        parts.insert(0, progress.reconnect.describe().capitalize())
     if progress is not None and progress.speed:
         parts.append(f"{format_bytes(int(progress.speed))}/s")
     if progress is not None and progress.eta is not None and progress.eta > 0:

@@ -16,7 +16,7 @@ import httpx
 
 from genpro_desktop.core.api import GenClient
 from genpro_desktop.core.clock import FakeClock
-from genpro_desktop.core.downloads import Downloader
+from genpro_desktop.core.downloads import Downloader, Reconnects
 from genpro_desktop.core.jobs import (
     EventHub,
     JobEvent,
@@ -135,7 +135,8 @@ class Harness:
         self.auto_download = auto_download
         self.events: list[JobEvent] = []
         self.client = self._make_client(self.base_url)
-        self.downloader = downloader or Downloader()
+        # Reconnect back-offs sleep on the harness's fake clock.
+        self.downloader = downloader or Downloader(reconnects=Reconnects(clock=clock))
         self.scheduler, self.hub, self.tracker = self._make_tracker()
         self._extra_clients: list[GenClient] = []
 

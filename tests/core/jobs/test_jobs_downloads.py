@@ -120,18 +120,43 @@ async def test_a_web_page_instead_of_a_video_fails_with_nothing_at_the_target(ha
     assert (await harness.tracker.get(render.id)).state is JobState.COMPLETED
 
 
-async def test_a_cut_connection_keeps_the_part_and_a_retry_resumes_with_range(
+async def test_a_cut_connection_reconnects_by_itself_and_shows_it(harness: Harness):
+    render = await _completed_render(harness)
+    harness.sim.faults.add("GET", CDN, faults.cut(50_000), times=3)
+    shown: list[str] = []
+    harness.hub.subscribe(
+        lambda e: (
+            shown.append(e.progress.reconnect.describe())
+            if e.progress is not None and e.progress.reconnect is not None
+            else None
+        )
+    )
+    done = await harness.settle((await harness.tracker.download(render.id)).id)
+    assert done.state is JobState.DOWNLOADED
+    assert done.sha256 == SAMPLE_SHA256
+    assert done.target_path
+    assert harness.file_sha256(done.target_path) == SAMPLE_SHA256
+    ranged = [e.headers.get("Range") for e in harness.sim.journal.find("GET", CDN)]
+    assert ranged == [None, "bytes=50000-", "bytes=100000-", "bytes=150000-"]
+    assert shown == ["reconnecting, attempt 1 of 5"] * 3
+
+
+async def test_a_cdn_that_keeps_cutting_fails_keeps_the_part_and_a_retry_resumes_with_range(
     harness: Harness,
 ):
     render = await _completed_render(harness)
-    harness.sim.faults.add("GET", CDN, faults.truncate())
+    harness.sim.faults.add("GET", CDN, faults.cut(50_000))
+    plan = harness.sim.faults.add("GET", CDN, faults.cut(0), times=100)
     failed = await harness.settle((await harness.tracker.download(render.id)).id)
     assert failed.state is JobState.FAILED
     assert failed.can_retry()
     assert failed.failed_reason
+    assert "gave up after 5 reconnects in a row" in failed.failed_reason
     assert "retry to resume" in failed.failed_reason
     assert failed.part_path
-    assert harness.file_size(failed.part_path) > 0
+    assert harness.file_size(failed.part_path) == 50_000
+    assert plan.fired == 5
+    harness.sim.faults.clear()
     retried = await harness.tracker.retry(failed.id)
     assert retried.id != failed.id
     assert retried.part_path == failed.part_path
@@ -139,7 +164,7 @@ async def test_a_cut_connection_keeps_the_part_and_a_retry_resumes_with_range(
     assert done.state is JobState.DOWNLOADED
     assert done.sha256 == SAMPLE_SHA256
     last = harness.sim.journal.last("GET", CDN)
-    assert last.headers.get("Range", "").startswith("bytes=")
+    assert last.headers.get("Range", "") == "bytes=50000-"
     assert last.status == 206
 
 

@@ -27,6 +27,7 @@ from genpro_desktop.core.resources import resource_path
 from genpro_desktop.gui.media import PreviewPlayer
 
 FRAME_WAIT_MS = 10_000
+DECODE_EVERY = 25  # every 25th switch waits for a decoded frame before the next one
 
 
 def spin(ms: int) -> None:
@@ -77,6 +78,7 @@ def main() -> int:
     app.processEvents()
     print(json.dumps(result), flush=True)
     failures = [
+        result["frames_during_switches"] < args.switches // DECODE_EVERY,
         result["frames_after_switches"] < 5,
         result["destroyed"] != result["lifetimes"],
         result["frames_after_lifetimes"] < 5,
@@ -100,7 +102,10 @@ def run(rng: random.Random, clips: tuple[Path, Path], switches: int, lifetimes: 
     for n in range(switches):
         player.set_source(clips[(n + 1) % 2])
         player.play()
-        spin(rng.randint(0, 4))
+        if n % DECODE_EVERY == DECODE_EVERY - 1:
+            wait_frames(player, 1)  # switch away in the middle of real decoding too
+        else:
+            spin(rng.randint(0, 4))
     player.frame_changed.disconnect(count_frame)
     frames_after_switches = wait_frames(player, 5)
     player.deleteLater()

@@ -86,7 +86,7 @@ def test_switching_and_dropping_players_never_hangs_and_frames_keep_coming() -> 
     result = json.loads(out.strip().splitlines()[-1])
     assert result["native"], "Qt's QML engine did not build the media objects"
     assert result["switches"] >= SWITCHES
-    assert result["frames_during_switches"] > 0, "frames were decoded between the switches"
+    assert result["frames_during_switches"] >= SWITCHES // 25, "frames decoded between switches"
     assert result["frames_after_switches"] >= 5
     assert result["unloaded"] >= LIFETIMES, "players loaded, played, unloaded and deleted"
     assert result["lifetimes"] > result["unloaded"], "and some deleted while playing"

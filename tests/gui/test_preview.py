@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import shiboken6
 from guikit import OpenedUrls, until
 from PySide6.QtCore import QRect, QSize
 from PySide6.QtGui import QImage
@@ -41,9 +42,9 @@ def preview(qapp: object, tmp_path: Path, opened_urls: OpenedUrls) -> Iterator[V
     widget.resize(400, 600)
     widget.show()
     yield widget
-    # No set_source(None) here: unloading from Python can deadlock in Qt's FFmpeg backend (its
-    # media thread needs the GIL while setSource holds it and waits; seen twice in teardown).
-    # Deleting the widget lets Qt tear the player down from its own event loop.
+    # Unloading from Python used to deadlock here (issue 13 part 6); it is safe since Qt builds
+    # the media objects, and test_preview_stress.py proves it in a child process.
+    player.set_source(None)
     widget.close()
     widget.deleteLater()
 
@@ -60,6 +61,20 @@ async def _first_frame(preview: VideoPreview) -> None:
 
 def test_multimedia_is_available_here() -> None:
     assert multimedia_availability() == Availability(True)
+
+
+def test_qt_builds_the_media_objects_so_the_media_thread_never_needs_the_gil(
+    preview: VideoPreview,
+) -> None:
+    """A Python-made QMediaPlayer/QAudioOutput/QVideoSink is a PySide wrapper whose virtuals take
+    the GIL when Qt's media thread calls them: the deadlock the stress test (in a child process,
+    test_preview_stress.py) provokes. Objects made by Qt's QML engine have no such wrapper."""
+    player = _player(preview)
+    assert player.native
+    objects = player.media_objects()
+    assert [type(o).__name__ for o in objects] == ["QMediaPlayer", "QAudioOutput", "QVideoSink"]
+    assert [shiboken6.createdByPython(o) for o in objects] == [False, False, False]
+    assert player.sink is objects[2]
 
 
 async def test_the_sample_decodes_to_a_valid_non_uniform_frame(preview: VideoPreview) -> None:

@@ -4,6 +4,15 @@ The preview pane never touches Qt Multimedia directly. The facade says whether p
 possible at all (`availability`), decodes into a `QVideoSink` so the pane can paint frames
 itself (letterboxing and overlays stay under our control, and offscreen decoding works), and
 adds what QMediaPlayer lacks: frame stepping while paused and exporting the shown frame.
+
+Why the media objects are made by Qt's QML engine and not by Python: an object created from Python
+is a PySide wrapper subclass whose virtual methods (`disconnectNotify`, ...) take the GIL. Qt's
+FFmpeg backend deletes its renderers on its own media thread, and `~QObject` calls the sender's
+`disconnectNotify` there while holding Qt's signal-slot lock; when the GUI thread is at that moment
+inside `setSource`/`stop` (holding the GIL, waiting for that lock) the app hangs for good. The
+player, audio output and sink below are built on the C++ side (`MediaPlayer`, `AudioOutput`,
+`VideoSink` from the QtMultimedia QML module), so the media thread never needs the GIL; Python only
+holds plain references to them and receives their signals queued on the GUI thread.
 """
 
 from __future__ import annotations
@@ -11,9 +20,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QObject, QUrl, Signal
+from PySide6.QtCore import QByteArray, QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QImage, QImageWriter
+
+if TYPE_CHECKING:
+    from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoSink
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +54,64 @@ def multimedia_availability() -> Availability:
     return Availability(True)
 
 
+_NATIVE_PLAYER_QML = b"""
+import QtMultimedia
+MediaPlayer {
+    audioOutput: AudioOutput {}
+    videoOutput: VideoSink {}
+}
+"""
+
+
+def _native_media_objects(
+    owner: QObject,
+) -> tuple[QMediaPlayer, QAudioOutput, QVideoSink] | None:
+    """A player with its audio output and sink, all constructed in C++ and owned by `owner`.
+
+    None when Qt's QML engine or its QtMultimedia module is not there (the caller then builds
+    them from Python, which can hang as the module docstring explains).
+    """
+    try:
+        from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoSink
+        from PySide6.QtQml import QQmlComponent, QQmlEngine
+    except ImportError as exc:
+        log.warning("Qt QML is not available (%s); the preview player is built from Python", exc)
+        return None
+    engine = QQmlEngine()
+    component = QQmlComponent(engine)
+    component.setData(QByteArray(_NATIVE_PLAYER_QML), QUrl())
+    created = component.create()
+    player = created if isinstance(created, QMediaPlayer) else None
+    audio = player.audioOutput() if player is not None else None
+    sink = player.videoSink() if player is not None else None
+    if player is None or not isinstance(audio, QAudioOutput) or not isinstance(sink, QVideoSink):
+        log.warning(
+            "Qt's QtMultimedia QML module did not load (%s); the preview player is built from "
+            "Python",
+            component.errorString().strip() or "no player",
+        )
+        if created is not None:
+            created.deleteLater()
+        engine.deleteLater()
+        return None
+    # Children are deleted in the order they were added: the player goes before its engine.
+    player.setParent(owner)
+    engine.setParent(owner)
+    component.deleteLater()
+    return player, audio, sink
+
+
+def _python_media_objects(owner: QObject) -> tuple[QMediaPlayer, QAudioOutput, QVideoSink]:
+    from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoSink
+
+    player = QMediaPlayer(owner)
+    audio = QAudioOutput(owner)
+    sink = QVideoSink(owner)
+    player.setAudioOutput(audio)
+    player.setVideoSink(sink)
+    return player, audio, sink
+
+
 class PreviewPlayer(QObject):
     """Plays one local video into a sink; reports frames, position, state and errors."""
 
@@ -52,14 +123,12 @@ class PreviewPlayer(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoSink
-
-        self._player = QMediaPlayer(self)
-        self._audio = QAudioOutput(self)
-        self._sink = QVideoSink(self)
-        self._player.setAudioOutput(self._audio)
-        self._player.setVideoSink(self._sink)
-        self._sink.videoFrameChanged.connect(self._on_frame)
+        native = _native_media_objects(self)
+        self.native = native is not None  # True when Qt built the media objects in C++
+        self._player, self._audio, self._sink = native or _python_media_objects(self)
+        # Frames may be handed over on a media thread: queued, `_on_frame` runs on the GUI thread.
+        # The player's own signals come from the GUI thread already (and stay synchronous).
+        self._sink.videoFrameChanged.connect(self._on_frame, Qt.ConnectionType.QueuedConnection)
         self._player.positionChanged.connect(self._on_position)
         self._player.durationChanged.connect(self._on_duration)
         self._player.playbackStateChanged.connect(self._on_state)
@@ -79,6 +148,10 @@ class PreviewPlayer(QObject):
     def sink(self) -> QObject:
         """The QVideoSink frames are decoded into (tests watch its `videoFrameChanged`)."""
         return self._sink
+
+    def media_objects(self) -> tuple[QObject, QObject, QObject]:
+        """The QMediaPlayer, QAudioOutput and QVideoSink behind this facade (for tests)."""
+        return self._player, self._audio, self._sink
 
     @property
     def current_image(self) -> QImage:

@@ -6,6 +6,7 @@ import argparse
 from typing import NoReturn
 
 from genpro_desktop.cli.exit_codes import usage_error
+from genpro_desktop.cli.ids import gen_id
 
 DESCRIPTION = """\
 Render, download and publish GEN Auto Content Engine videos from the terminal.
@@ -60,6 +61,7 @@ def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> N
     group.add_argument(
         "--agent",
         metavar="AGENT_ID",
+        type=gen_id,
         default=default(None),
         help="agent to act as (env GEN_AGENT_ID; else the saved default)",
     )

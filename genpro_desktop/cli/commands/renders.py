@@ -18,6 +18,7 @@ from rich.text import Text
 from genpro_desktop.cli.context import Context
 from genpro_desktop.cli.downloading import destination, download_render
 from genpro_desktop.cli.exit_codes import CliError, ExitCode, usage_error
+from genpro_desktop.cli.ids import engine_id, gen_id
 from genpro_desktop.cli.jobview import STATE_STYLES, short_id, state_text
 from genpro_desktop.cli.output import decimal_text, remote_status_exit
 from genpro_desktop.cli.submission import note_new_job, raise_if_not_started
@@ -64,8 +65,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         "final-video cell, shown by `genpro engine ENGINE_ID`. The request is never re-sent "
         "automatically once it may have reached GEN.",
     )
-    p.add_argument("engine_id", metavar="ENGINE_ID")
-    p.add_argument("cell_id", metavar="CELL_ID")
+    p.add_argument("engine_id", metavar="ENGINE_ID", type=engine_id)
+    p.add_argument("cell_id", metavar="CELL_ID", type=gen_id)
     p.add_argument("--wait", action="store_true", help="wait until the render finishes")
     p.add_argument(
         "--download",
@@ -82,7 +83,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         description="Show a generation's status, video URL and cost. Exit code 1 when it "
         "failed, was stopped, or has a status the CLI does not know.",
     )
-    p.add_argument("generation_id", metavar="GENERATION_ID")
+    p.add_argument("generation_id", metavar="GENERATION_ID", type=gen_id)
     p.add_argument("--wait", action="store_true", help="wait until it finishes")
     _add_timeout(p)
     p.set_defaults(handler=run_status)
@@ -93,7 +94,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         help="stop a running generation (its pre-charge is refunded)",
         description="Ask GEN to stop a generation, then re-read it to show what GEN reports.",
     )
-    p.add_argument("generation_id", metavar="GENERATION_ID")
+    p.add_argument("generation_id", metavar="GENERATION_ID", type=gen_id)
     p.set_defaults(handler=run_stop)
 
     p = subparsers.add_parser(
@@ -104,7 +105,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         "sent there) and verify it. An existing file is never overwritten: a numbered name is "
         "used instead. Default folder: the current directory.",
     )
-    p.add_argument("generation_id", metavar="GENERATION_ID")
+    p.add_argument("generation_id", metavar="GENERATION_ID", type=gen_id)
     p.add_argument("dest", metavar="PATH_OR_DIR", nargs="?", default=None)
     p.set_defaults(handler=run_download)
 

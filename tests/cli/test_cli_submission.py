@@ -89,7 +89,8 @@ def test_a_code_without_a_status_is_kept() -> None:
             401,
             ExitCode.AUTH,
         ),
-        (NOT_STARTED_PREFIX + "Slow down (HTTP 429).", None, 429, ExitCode.UNREACHABLE),
+        # GEN sent no code: the CLI's own for the status (never null).
+        (NOT_STARTED_PREFIX + "Slow down (HTTP 429).", "rate_limited", 429, ExitCode.UNREACHABLE),
     ],
 )
 def test_jobs_stored_by_older_versions_are_read_from_the_message(

@@ -171,7 +171,7 @@ def _check_url(
             report.errors.append(Issue(name, "required", f"A {label} is required."))
         return
     text = url.strip()
-    bad = _control_chars(text, allowed="")
+    bad = _control_chars(url, allowed="")  # a trailing CR/LF too: it would be sent as is
     if bad or any(char.isspace() for char in text):
         shown = f" ({bad})" if bad else ""
         report.errors.append(

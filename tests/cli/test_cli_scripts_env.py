@@ -277,9 +277,9 @@ def test_jobs_lists_a_history_that_cannot_be_opened_for_writing(
 def test_sigterm_removes_the_demo_folder(tmp_path: Path):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
+    command = ["--demo", "render", "9101", "41017", "--wait", "--json"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "genpro_desktop.cli", "--demo", "render", "9101", "41017"]
-        + ["--wait", "--json"],
+        [sys.executable, "-m", "genpro_desktop.cli", *command],
         env=_env(GENPRO_DATA_DIR=str(tmp_path / "data"), TMPDIR=str(scratch)),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

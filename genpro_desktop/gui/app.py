@@ -231,10 +231,26 @@ class DesktopApp:
         if probe is not None:
             probe.session_started(opened)
         if self.options.smoke:
-            count = window.browser.engine_list_model.rowCount()
-            print(f"genpro-desktop smoke: {count} engines listed")
-            self.exit_code = 0 if opened and count > 0 else 1
+            self._report_smoke(window, opened)
             self._closed.set()
+
+    def _report_smoke(self, window: MainWindow, opened: bool) -> None:
+        """`--smoke`: the engine count, and when it failed, why (on stderr), exit 1."""
+        count = window.browser.engine_list_model.rowCount()
+        print(f"genpro-desktop smoke: {count} engines listed")
+        self.exit_code = 0 if opened and count > 0 else 1
+        if self.exit_code == 0:
+            return
+        if not opened:
+            reason = window.welcome_page.notice_label.text().strip() or (
+                "the session did not open (no saved API key? try --demo)"
+            )
+            why = f"could not sign in: {reason}"
+        else:
+            shown = window.statusBar().currentMessage().strip()
+            note = window.browser.engines_note.text().strip()
+            why = "no engines were listed" + (f": {shown or note}" if shown or note else "")
+        print(f"genpro-desktop smoke: FAILED, {why}", file=sys.stderr)
 
     def _build_preview(self, window: MainWindow, paths: AppPaths, prompts: Prompts) -> None:
         """The preview pane (a placeholder when Qt Multimedia cannot play here)."""

@@ -28,6 +28,7 @@ exit codes:
   3 no/rejected key  4 API refused request   5 API unreachable or failing
   6 download failed verification             7 outcome unknown (nothing re-sent)
   8 --timeout elapsed                        70 internal error   130 interrupted
+  141 stdout closed by its reader            143 terminated (SIGTERM)
 
 --json: stdout carries one JSON object per line and nothing else; messages go to stderr.
 Run `genpro --demo engines` to try everything against the built-in simulator, no key needed.

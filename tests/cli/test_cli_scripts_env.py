@@ -431,3 +431,22 @@ def test_a_long_job_list_is_streamed_not_laid_out_as_one_table(cli: Cli, isolate
     assert lines[0].split()[:3] == ["Job", "Kind", "State"]
     assert "880249" in lines[1]  # newest first
     assert not any(ch in result.out for ch in "│┃━─")
+
+
+def test_docs_list_every_exit_code_and_every_cli_error_code():
+    import re
+
+    from genpro_desktop.cli import exit_codes
+
+    docs = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    exit_table = docs.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    documented_exits = {int(m) for m in re.findall(r"^\| (\d+) \|", exit_table, re.M)}
+    assert documented_exits == {int(code) for code in ExitCode}
+    source = "\n".join(
+        path.read_text(encoding="utf-8") for path in (ROOT / "genpro_desktop" / "cli").rglob("*.py")
+    )
+    codes = set(re.findall(r'error_code="([a-z_]+)"', source))
+    codes |= set(exit_codes._STATUS_CODES.values()) | set(exit_codes._EXIT_CODES.values())  # pyright: ignore[reportPrivateUsage]
+    codes |= {"route_not_found", "redirect_refused", "server_error", "http_error", "refused"}
+    missing = sorted(code for code in codes if f"`{code}`" not in docs)
+    assert missing == []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -10,17 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from guikit import until
+from guikit import FakePrompts, OpenedUrls, SimDrivenClock, until
 from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from genpro_desktop.core.api import DEFAULT_BASE_URL
+from genpro_desktop.core.credentials import MemoryCredentialStore
 from genpro_desktop.core.paths import app_paths
 from genpro_desktop.gui.app import DesktopApp, LaunchOptions
 from genpro_desktop.gui.dialogs.settings_dialog import SettingsDialog
 from genpro_desktop.gui.preferences import Preferences, PreferenceStore, check_base_url
+from genpro_desktop.simulator import Simulator
 
 MakeApp = Callable[..., Any]
 
@@ -158,3 +162,30 @@ def test_a_failed_smoke_run_says_why(tmp_path: Path) -> None:
     assert "0 engines listed" in result.stdout
     assert "smoke: FAILED, could not sign in" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_sigterm_closes_the_demo_and_removes_its_folder(
+    sim: Simulator,
+    isolated_data_dir: Path,
+    credentials: MemoryCredentialStore,
+    tracker_clock: SimDrivenClock,
+    prompts: FakePrompts,
+    opened_urls: OpenedUrls,
+) -> None:
+    app = DesktopApp(
+        LaunchOptions(demo=True),
+        credentials=credentials,
+        clock=tracker_clock,
+        prompts=prompts,
+        open_url=opened_urls,
+    )
+    run = asyncio.ensure_future(app.run())
+    await app.started.wait()
+    assert app.flow is not None
+    assert app.flow._demo_dir is not None  # pyright: ignore[reportPrivateUsage]
+    demo_dir = Path(app.flow._demo_dir.name)  # pyright: ignore[reportPrivateUsage]
+    assert await asyncio.to_thread(demo_dir.is_dir)
+    signal.raise_signal(signal.SIGTERM)  # what `kill PID` or a logout sends
+    assert await asyncio.wait_for(run, timeout=60) == 0
+    assert not await asyncio.to_thread(demo_dir.exists)
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # given back

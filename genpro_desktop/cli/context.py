@@ -10,6 +10,7 @@ simulator, the keyring, the tracker) are imported on first use so that `genpro` 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import tempfile
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from genpro_desktop import __version__
 from genpro_desktop.cli.exit_codes import CliError, ExitCode, usage_error
+from genpro_desktop.cli.ids import gen_id
 from genpro_desktop.cli.output import Output
 from genpro_desktop.cli.runtime import DEMO_SPEED, GlobalOptions, Runtime
 from genpro_desktop.cli.settings import MemorySettings, Settings, migrate_legacy_file
@@ -83,6 +85,10 @@ class Context:
         self._agent_known = False
         self._demo: Simulator | None = None
         self._demo_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._history_noted = False
+        # Evidence that this data folder was used before (for "the history is gone"): taken
+        # now, before this run's own log file exists.
+        self._used_before = _nonempty(self.paths.log_dir / "genpro-cli.log")
 
     @contextmanager
     def interrupt_hint(self, err: CliError) -> Iterator[None]:
@@ -102,14 +108,43 @@ class Context:
 
     @property
     def base_url(self) -> str:
-        """--base-url, else GEN_API_BASE_URL, else the production API (the simulator in --demo)."""
+        """--base-url, else GEN_API_BASE_URL, else the production API (the simulator in --demo).
+
+        An empty --base-url or GEN_API_BASE_URL is refused (exit 2): silently talking to the
+        production API instead of the server the user meant would spend real credits.
+        """
         if self._demo is not None:
             return self._demo.base_url
-        return (
-            self.options.base_url
-            or self.runtime.env.get(BASE_URL_ENV, "").strip()
-            or DEFAULT_BASE_URL
-        )
+        if self.options.base_url is not None:
+            if not self.options.base_url.strip():
+                raise usage_error(
+                    "--base-url is empty; give the API address, or leave the option out for "
+                    f"{DEFAULT_BASE_URL}."
+                )
+            return self.options.base_url
+        from_env = self.env(BASE_URL_ENV)
+        if from_env is not None:
+            if not from_env.strip():
+                raise usage_error(
+                    f"{BASE_URL_ENV} is set but empty; give the API address, or unset it "
+                    f"(`unset {BASE_URL_ENV}`) for {DEFAULT_BASE_URL}."
+                )
+            return from_env.strip()
+        return DEFAULT_BASE_URL
+
+    def env(self, name: str) -> str | None:
+        """An environment variable, or exit 2 (3 for the key) when it is not valid UTF-8."""
+        value = self.runtime.env.get(name)
+        if value is None:
+            return None
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            message = f"{name} is not valid UTF-8 text; nothing was done."
+            if name == KEY_ENV:
+                raise CliError(message, ExitCode.AUTH, error_code="invalid_api_key") from None
+            raise usage_error(message) from None
+        return value
 
     async def agent_id(self) -> str | None:
         """--agent, else GEN_AGENT_ID, else the saved default agent ("4711" in --demo)."""
@@ -123,9 +158,12 @@ class Context:
             return self.options.agent
         if self.options.demo:
             return DEMO_AGENT_ID
-        from_env = self.runtime.env.get(AGENT_ENV, "").strip()
+        from_env = (self.env(AGENT_ENV) or "").strip()
         if from_env:
-            return from_env
+            try:
+                return gen_id(from_env)
+            except argparse.ArgumentTypeError as exc:
+                raise usage_error(f"{AGENT_ENV}: {exc}.") from None
         return await (await self.settings()).default_agent()
 
     async def require_agent(self) -> str:
@@ -171,11 +209,51 @@ class Context:
         from genpro_desktop.core.store import Store, StoreError
 
         if self._settings_store is None:
+            self.note_history()
             try:
                 self._settings_store = Store.default(self.paths)
             except StoreError as exc:
                 raise store_error(exc) from exc
         return self._settings_store
+
+    def note_history(self) -> None:
+        """Say so (once, on stderr) when the job history is new, gone or empty (0 bytes).
+
+        A history that vanished or was truncated would otherwise just look like "no jobs",
+        hiding renders and posts that may still need the user (outcome unknown, downloads).
+        """
+        if self._history_noted or self.options.demo:
+            return
+        self._history_noted = True
+        from genpro_desktop.core.store import DB_FILENAME, LOCK_FILENAME
+
+        path = self.paths.data_dir / DB_FILENAME
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            size = None
+        except OSError:
+            return  # opening it reports the problem
+        used_before = self._used_before or (self.paths.data_dir / LOCK_FILENAME).exists()
+        if size is None and used_before:
+            self.out.warn(
+                f"The local job history {path} is gone (this folder was used before); a new, "
+                "empty one is started. Jobs recorded in the old one are no longer listed."
+            )
+        elif size is None:
+            self.out.info(f"Starting a new local job history at {path}.")
+        elif size == 0:
+            self.out.warn(
+                f"The local job history {path} is empty (0 bytes): it is new, or its content "
+                "is gone. Jobs recorded in it before are no longer listed."
+            )
+
+    def _open_read_only(self) -> Store:
+        from genpro_desktop.core.store import Store
+
+        if self._read_store is None:
+            self._read_store = Store.default(self.paths, read_only=True)
+        return self._read_store
 
     async def job_store(self) -> Store:
         """The job history for reading: read-write when free, read-only while another
@@ -184,22 +262,37 @@ class Context:
             return self._services.store
         if self.options.demo:
             return (await self.services()).store
-        from genpro_desktop.core.store import InstanceLock, Store, StoreError
+        from genpro_desktop.core.store import InstanceLock, StoreError
 
+        self.note_history()
         lock = InstanceLock.default(self.paths, program=LOCK_PROGRAM)
         try:
             free = lock.acquire()
+        except StoreError:
+            free = False  # e.g. a read-only data folder: the lock cannot even be created
+        try:
             if free:
                 lock.release()  # reading needs no lock; it only tells us how to open
-                store = self._open_settings_store()
+                try:
+                    store = self._open_settings_store()
+                except CliError:
+                    if not self._history_exists():
+                        raise
+                    return self._open_read_only()  # a read-only history can still be listed
                 if self._settings is None:
                     await self.settings()  # imports an old settings file while we can write
                 return store
-            if self._read_store is None:
-                self._read_store = Store.default(self.paths, read_only=True)
-            return self._read_store
+            return self._open_read_only()
         except StoreError as exc:
             raise store_error(exc) from exc
+
+    def _history_exists(self) -> bool:
+        from genpro_desktop.core.store import DB_FILENAME
+
+        try:
+            return (self.paths.data_dir / DB_FILENAME).stat().st_size > 0
+        except OSError:
+            return False
 
     # -- services ---------------------------------------------------------------------------
 
@@ -272,6 +365,7 @@ class Context:
         # One connection per run: the tracker's store takes over from the settings one.
         await self._close_standalone_stores()
         self._settings = None
+        self.note_history()
         try:
             self._services = await open_services(
                 self._service_paths(),
@@ -316,7 +410,7 @@ class Context:
 
     def resolve_key(self) -> Secret:
         """The API key from the environment or the keyring, or exit 3 with how to add one."""
-        from_env = self.runtime.env.get(KEY_ENV, "").strip()
+        from_env = (self.env(KEY_ENV) or "").strip()
         if from_env:  # checked first, so the keyring module is only loaded when needed
             self.key_source = "env"
             return Secret(from_env)
@@ -366,6 +460,13 @@ class Context:
                     if self._demo_dir is not None:
                         self._demo_dir.cleanup()
                         self._demo_dir = None
+
+
+def _nonempty(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
 
 
 def store_error(exc: Exception) -> CliError:

@@ -39,6 +39,49 @@ class ExitCode(IntEnum):
     TIMEOUT = 8  # --timeout elapsed while waiting
     INTERNAL = 70  # a bug: sysexits EX_SOFTWARE, distinct from every network outcome
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+    STDOUT_CLOSED = 141  # the reader of stdout went away (128 + SIGPIPE), e.g. `| head -1`
+    TERMINATED = 143  # SIGTERM (128 + SIGTERM): cleaned up, jobs stay in the history
+
+
+# The error_code of a failure GEN sent no code for, by HTTP status (docs/cli.md lists them).
+_STATUS_CODES: dict[int, str] = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    413: "payload_too_large",
+    422: "unprocessable",
+    429: "rate_limited",
+}
+# ... and of a failure with no HTTP status at all, by exit code.
+_EXIT_CODES: dict[int, str] = {
+    1: "job_failed",
+    2: "usage_error",
+    3: "auth_error",
+    4: "refused",
+    5: "unreachable",
+    6: "verification_failed",
+    7: "outcome_unknown",
+    8: "timeout",
+    70: "internal_error",
+    130: "interrupted",
+    141: "stdout_closed",
+    143: "terminated",
+}
+
+
+def status_error_code(status: int | None, *, route_level: bool = False) -> str | None:
+    """The CLI's own error_code for an HTTP status GEN sent without one (None: no status)."""
+    if status is None:
+        return None
+    if status == 404 and route_level:
+        return "route_not_found"
+    if 300 <= status < 400:
+        return "redirect_refused"
+    if status >= 500:
+        return "server_error"
+    return _STATUS_CODES.get(status, "http_error")
 
 
 class CliError(Exception):
@@ -57,7 +100,10 @@ class CliError(Exception):
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
-        self.error_code = error_code
+        # Never null in JSON: GEN's code, else one derived from the HTTP status or exit code.
+        self.error_code = (
+            error_code or status_error_code(http_status) or _EXIT_CODES.get(int(exit_code), "error")
+        )
         self.http_status = http_status
         self.hint = hint
         self.extra = dict(extra or {})
@@ -99,7 +145,8 @@ def from_gen_error(exc: GenError) -> CliError:
         )
     if isinstance(exc, APIStatusError):
         status = exc.status_code
-        code = exc.error_code
+        route_level = isinstance(exc, NotFoundError) and exc.route_level
+        code = exc.error_code or status_error_code(status, route_level=route_level)
         if isinstance(exc, AuthenticationError | PermissionDeniedError):
             hint = "Check the key with `genpro login`, or set GEN_API_KEY."
             return CliError(message, ExitCode.AUTH, error_code=code, http_status=status, hint=hint)

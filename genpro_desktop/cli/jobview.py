@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -167,6 +167,46 @@ def jobs_table(
             Text(running or _short_note(job)),
         )
     return table
+
+
+_COLUMNS = ("Job", "Kind", "State", "What", "GEN id", "Started", "Note")
+_WHAT_WIDTH = 40  # the long list cuts "What" here; --json has every field in full
+
+
+def jobs_lines(
+    jobs: Sequence[LocalJob], now: datetime, typical: dict[JobKind, float | None]
+) -> Iterator[str]:
+    """The human list for many jobs as plain aligned lines, produced one job at a time.
+
+    The same columns as `jobs_table`, without rich's layout pass over every row (which made
+    10,000 jobs take 15 s): widths come from a cheap scan of the short columns.
+    """
+    kind_w = max(len(_COLUMNS[1]), *(len(job.kind.value) for job in jobs))
+    state_w = max(len(_COLUMNS[2]), *(len(state_text(job)) for job in jobs))
+    gen_w = max(len(_COLUMNS[4]), *(len(job.remote_id or "") for job in jobs))
+    widths = (SHORT_ID_LENGTH, kind_w, state_w, _WHAT_WIDTH, gen_w, 16)
+
+    def row(cells: Sequence[str]) -> str:
+        fixed = "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=False))
+        return f"{fixed}  {cells[-1]}".rstrip()
+
+    yield row(_COLUMNS)
+    for job in jobs:
+        what = " ".join(describe(job).split())
+        if len(what) > _WHAT_WIDTH:
+            what = what[: _WHAT_WIDTH - 1] + "…"
+        running = elapsed_text(job, now, typical.get(job.kind))
+        yield row(
+            (
+                short_id(job.id),
+                job.kind.value,
+                state_text(job),
+                what,
+                job.remote_id or "",
+                _when(job.created_at),
+                " ".join((running or _short_note(job)).split()),
+            )
+        )
 
 
 def _short_note(job: LocalJob) -> str:

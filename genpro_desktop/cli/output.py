@@ -8,7 +8,7 @@ message (progress, hints, warnings) still goes to stderr so scripts can read std
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -93,6 +93,20 @@ class Output:
         """Print one plain human result line on stdout (no markup); silent in --json mode."""
         if not self.json_mode:
             self.console.print(Text(text, style=style or ""))
+
+    def lines(self, lines: Iterable[str], *, chunk: int = 500) -> None:
+        """Write plain result lines to stdout as they come (human mode only), in chunks."""
+        if self.json_mode:
+            return
+        batch: list[str] = []
+        for line in lines:
+            batch.append(line)
+            if len(batch) >= chunk:
+                self._stdout.write("\n".join(batch) + "\n")
+                batch.clear()
+        if batch:
+            self._stdout.write("\n".join(batch) + "\n")
+        self._stdout.flush()
 
     def report(self, text: str, style: str | None = None) -> None:
         """A result line meant for people: stdout, or stderr in --json mode (stdout is JSON)."""

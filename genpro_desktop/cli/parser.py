@@ -6,6 +6,7 @@ import argparse
 from typing import NoReturn
 
 from genpro_desktop.cli.exit_codes import usage_error
+from genpro_desktop.cli.ids import gen_id
 
 DESCRIPTION = """\
 Render, download and publish GEN Auto Content Engine videos from the terminal.
@@ -27,6 +28,7 @@ exit codes:
   3 no/rejected key  4 API refused request   5 API unreachable or failing
   6 download failed verification             7 outcome unknown (nothing re-sent)
   8 --timeout elapsed                        70 internal error   130 interrupted
+  141 stdout closed by its reader            143 terminated (SIGTERM)
 
 --json: stdout carries one JSON object per line and nothing else; messages go to stderr.
 Run `genpro --demo engines` to try everything against the built-in simulator, no key needed.
@@ -60,6 +62,7 @@ def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> N
     group.add_argument(
         "--agent",
         metavar="AGENT_ID",
+        type=gen_id,
         default=default(None),
         help="agent to act as (env GEN_AGENT_ID; else the saved default)",
     )

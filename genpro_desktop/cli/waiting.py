@@ -9,7 +9,8 @@ no progress percentage for renders, so none is shown.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import asyncio
+from collections.abc import Awaitable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -64,9 +65,12 @@ async def wait_for_job(
     """
     from genpro_desktop.core.jobs.tracker_core import WaitTimeout
 
-    with ctx.interrupt_hint(interrupted(spec)), _live(ctx, services, [job], single=True):
+    live = _live(ctx, services, [job], single=True)
+    with ctx.interrupt_hint(interrupted(spec)), live as key_refused:
         try:
-            return await services.tracker.wait(job.id, timeout=spec.timeout)
+            return await _unless_key_refused(
+                services.tracker.wait(job.id, timeout=spec.timeout), key_refused, spec
+            )
         except WaitTimeout:
             latest = await services.tracker.get(job.id)
             raise timed_out(spec, latest) from None
@@ -80,11 +84,62 @@ async def wait_for_jobs(ctx: Context, services: AppServices, jobs: Sequence[Loca
         error_code="interrupted",
         hint="Resume with `genpro resume --wait`.",
     )
-    with ctx.interrupt_hint(hint), _live(ctx, services, jobs, single=False):
+    spec = WaitSpec("Jobs", "", "genpro resume")
+    with ctx.interrupt_hint(hint), _live(ctx, services, jobs, single=False) as key_refused:
         # One after the other: the tracker works on all of them meanwhile, so this takes as
         # long as the slowest job, without a helper task per job.
         for job in jobs:
-            await services.tracker.wait(job.id)
+            await _unless_key_refused(services.tracker.wait(job.id), key_refused, spec)
+
+
+async def _unless_key_refused(
+    wait: Awaitable[LocalJob], key_refused: asyncio.Future[str], spec: WaitSpec
+) -> LocalJob:
+    """`wait`, unless GEN refuses the key first: exit 3 instead of waiting for ever.
+
+    The tracker pauses every job on a 401/403 until the key works again, which in the desktop
+    app means "until the user signs in again". A CLI process cannot change its key, so the
+    pause would never end.
+    """
+    if key_refused.done() and not key_refused.cancelled():
+        close = getattr(wait, "close", None)
+        if close is not None:
+            close()  # never awaited: no "coroutine was never awaited" warning
+        raise key_refused_error(spec, key_refused.result())
+    # The wait runs in this task (no helper task): cancelling it is how the refusal ends it.
+    task = asyncio.current_task()
+    refused = False
+
+    def on_refused(future: asyncio.Future[str]) -> None:
+        nonlocal refused
+        if not future.cancelled() and task is not None:
+            refused = True
+            task.cancel()
+
+    key_refused.add_done_callback(on_refused)
+    try:
+        return await wait
+    except asyncio.CancelledError:
+        if not refused or task is None:
+            raise
+        task.uncancel()
+        raise key_refused_error(spec, key_refused.result()) from None
+    finally:
+        key_refused.remove_done_callback(on_refused)
+
+
+def key_refused_error(spec: WaitSpec, detail: str) -> CliError:
+    """Exit 3: GEN stopped accepting the key while waiting; the job itself keeps going."""
+    what = f"{spec.noun.lower()} {spec.item_id}".strip() if spec.item_id else "the jobs"
+    return CliError(
+        f"Stopped waiting: {detail.rstrip('.')}. This process cannot sign in again, so "
+        f"{what} keeps going on GEN without being followed here.",
+        ExitCode.AUTH,
+        error_code="unauthorized",
+        hint=f"Check the key with `genpro login` (or GEN_API_KEY), then resume with "
+        f"`{spec.resume_command} --wait`.",
+        extra={spec.id_field: spec.item_id} if spec.item_id else None,
+    )
 
 
 def job_label(job: LocalJob) -> str:
@@ -98,8 +153,10 @@ def job_label(job: LocalJob) -> str:
 @contextmanager
 def _live(
     ctx: Context, services: AppServices, jobs: Sequence[LocalJob], *, single: bool
-) -> Iterator[None]:
-    """Show progress of `jobs` from tracker events while the block runs."""
+) -> Iterator[asyncio.Future[str]]:
+    """Show progress of `jobs` from tracker events while the block runs; yields a future
+    that resolves (with GEN's message) if GEN refuses the key meanwhile."""
+    key_refused: asyncio.Future[str] = asyncio.get_running_loop().create_future()
     watched = {job.id: job for job in jobs}
     start = ctx.clock.now()
     last: dict[str, str] = {}
@@ -117,7 +174,10 @@ def _live(
         def on_event(event: JobEvent) -> None:
             job = event.job
             if job is None:
-                if event.type == "tracker_paused" and event.detail:
+                if event.type == "tracker_paused" and services.scheduler.auth_paused:
+                    if not key_refused.done():
+                        key_refused.set_result(event.detail or "GEN refused the API key")
+                elif event.type == "tracker_paused" and event.detail:
                     ctx.out.info(f"Tracking paused: {event.detail}", style="yellow")
                 elif event.type == "tracker_resumed":
                     ctx.out.info("Tracking resumed.")
@@ -151,10 +211,15 @@ def _live(
             if single:
                 line.update(state_text(job), 0.0)
         unsubscribe = services.events.subscribe(on_event)
+        if services.scheduler.auth_paused and not key_refused.done():
+            # Paused before we subscribed (a 401 while the tracker resumed jobs).
+            key_refused.set_result(services.scheduler.pause_reason or "GEN refused the API key")
         try:
-            yield
+            yield key_refused
         finally:
             unsubscribe()
+            if not key_refused.done():
+                key_refused.cancel()
 
 
 def needs_attention(spec: WaitSpec, job: LocalJob) -> CliError:

@@ -162,7 +162,7 @@ class KeyringCredentialStore:
 
     def backend(self) -> KeyringBackend:
         """Return the trusted backend to use, or raise ``InsecureKeyringError``."""
-        active = self._backend if self._backend is not None else keyring.get_keyring()
+        active = self._backend if self._backend is not None else _active_backend()
         return trusted_backend(active)
 
     def describe(self) -> str:
@@ -215,6 +215,20 @@ class KeyringCredentialStore:
             if secret is not None and secret.reveal() in _chain_text(exc):
                 raise mapped from None
             raise mapped from exc
+
+
+def _active_backend() -> KeyringBackend:
+    """keyring's active backend; a backend that cannot be loaded (a bogus
+    PYTHON_KEYRING_BACKEND, a broken keyring config file) is KeyringUnavailableError."""
+    try:
+        return keyring.get_keyring()
+    except Exception as exc:
+        named = os.environ.get("PYTHON_KEYRING_BACKEND")
+        source = f"PYTHON_KEYRING_BACKEND={named!r}" if named else "keyring's configuration"
+        raise KeyringUnavailableError(
+            f"The keyring backend chosen by {source} cannot be loaded "
+            f"({type(exc).__name__}: {str(exc)[:200]}). {_ADVICE}"
+        ) from exc
 
 
 def resolve_api_key(

@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
+import signal
+import socket
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import FrameType
 from typing import TYPE_CHECKING, NoReturn
 
 import qasync
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QSocketNotifier
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -155,12 +159,21 @@ class DesktopApp:
         self._garbage_collector = MainThreadGarbageCollector()
 
     async def run(self) -> int:
-        """Start, wait until the window closes (or the smoke check ends), then shut down."""
+        """Start, wait until the window closes (or the smoke check ends), then shut down.
+
+        SIGTERM (a logout, `kill`, a service manager) ends it the same way, so the session is
+        closed and the demo's throwaway folder removed.
+        """
+        watch = TerminationWatch.install(self.request_quit)
         try:
             await self.start()
             await self._closed.wait()
         finally:
-            await self.aclose()
+            try:
+                await self.aclose()
+            finally:
+                if watch is not None:
+                    watch.close()
         return self.exit_code
 
     def request_quit(self) -> None:
@@ -231,10 +244,26 @@ class DesktopApp:
         if probe is not None:
             probe.session_started(opened)
         if self.options.smoke:
-            count = window.browser.engine_list_model.rowCount()
-            print(f"genpro-desktop smoke: {count} engines listed")
-            self.exit_code = 0 if opened and count > 0 else 1
+            self._report_smoke(window, opened)
             self._closed.set()
+
+    def _report_smoke(self, window: MainWindow, opened: bool) -> None:
+        """`--smoke`: the engine count, and when it failed, why (on stderr), exit 1."""
+        count = window.browser.engine_list_model.rowCount()
+        print(f"genpro-desktop smoke: {count} engines listed")
+        self.exit_code = 0 if opened and count > 0 else 1
+        if self.exit_code == 0:
+            return
+        if not opened:
+            reason = window.welcome_page.notice_label.text().strip() or (
+                "the session did not open (no saved API key? try --demo)"
+            )
+            why = f"could not sign in: {reason}"
+        else:
+            shown = window.statusBar().currentMessage().strip()
+            note = window.browser.engines_note.text().strip()
+            why = "no engines were listed" + (f": {shown or note}" if shown or note else "")
+        print(f"genpro-desktop smoke: FAILED, {why}", file=sys.stderr)
 
     def _build_preview(self, window: MainWindow, paths: AppPaths, prompts: Prompts) -> None:
         """The preview pane (a placeholder when Qt Multimedia cannot play here)."""
@@ -368,6 +397,57 @@ class FirstPaint(QObject):
         if self._app is not None:
             self._app.removeEventFilter(self)
             self._app = None
+
+
+class TerminationWatch:
+    """Turns SIGTERM into a call on the Qt event loop.
+
+    Python runs signal handlers only when it gets control, which an idle Qt loop may not give
+    it for a long time; the signal's wake-up byte on a socket pair (watched by a
+    QSocketNotifier) makes the loop run Python at once.
+    """
+
+    def __init__(self, on_term: Callable[[], None]) -> None:
+        self._on_term = on_term
+        self._fired = False
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+        self._old_fd = signal.set_wakeup_fd(self._writer.fileno())
+        self._old_handler = signal.signal(signal.SIGTERM, self._on_signal)
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read)
+        self._notifier.activated.connect(self._drain)
+
+    @classmethod
+    def install(cls, on_term: Callable[[], None]) -> TerminationWatch | None:
+        """Watch for SIGTERM; None where that is impossible (not the main thread)."""
+        try:
+            return cls(on_term)
+        except (ValueError, OSError, AttributeError):
+            return None
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        del signum, frame
+        self._fired = True
+
+    def _drain(self) -> None:
+        with contextlib.suppress(OSError):
+            while self._reader.recv(512):
+                pass
+        if self._fired:
+            self._fired = False
+            log.info("SIGTERM: shutting down")
+            self._on_term()
+
+    def close(self) -> None:
+        """Give SIGTERM and the wake-up descriptor back to what they were."""
+        self._notifier.setEnabled(False)
+        self._notifier.activated.disconnect(self._drain)
+        with contextlib.suppress(ValueError, OSError):
+            signal.signal(signal.SIGTERM, self._old_handler)
+            signal.set_wakeup_fd(self._old_fd)
+        self._reader.close()
+        self._writer.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

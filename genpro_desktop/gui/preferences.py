@@ -7,6 +7,7 @@ a hand-edited file can never make the app use an unsafe base URL or a non-existe
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
@@ -55,6 +56,15 @@ class PreferenceStore:
         self._settings = QSettings(
             str(paths.config_dir / SETTINGS_FILE), QSettings.Format.IniFormat
         )
+        # In the demo: the chosen workspace/agent, kept in memory (None: in the file).
+        self._account: dict[str, str | None] | None = None
+
+    def demo_view(self) -> PreferenceStore:
+        """This store for a demo session: the same preferences and layout, but the demo's
+        workspace and agent are remembered in memory only, never in the user's settings."""
+        view = copy.copy(self)
+        view._account = {}
+        return view
 
     @property
     def file_path(self) -> Path:
@@ -93,6 +103,8 @@ class PreferenceStore:
 
     def last_agent(self) -> tuple[str | None, str | None]:
         """The workspace and agent chosen last time."""
+        if self._account is not None:
+            return self._account.get("workspace_id"), self._account.get("agent_id")
         return (
             _text(self._settings.value("account/workspace_id")) or None,
             _text(self._settings.value("account/agent_id")) or None,
@@ -100,6 +112,9 @@ class PreferenceStore:
 
     def remember_agent(self, workspace_id: str | None, agent_id: str | None) -> None:
         """Remember the chosen workspace and agent for the next start."""
+        if self._account is not None:
+            self._account.update(workspace_id=workspace_id, agent_id=agent_id)
+            return
         self._set("account/workspace_id", workspace_id or "")
         self._set("account/agent_id", agent_id or "")
 

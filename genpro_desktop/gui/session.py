@@ -68,11 +68,13 @@ class Session:
         )
         table_model.set_thumbnail_lookup(self.thumbnails.lookup)
         window.jobs_panel.model.set_elapsed_clock(services.tracker.elapsed)
+        # The demo's workspace and agent must not become the user's remembered ones.
+        prefs_store = ctx.prefs_store.demo_view() if config.demo else ctx.prefs_store
         self.browser = BrowserPresenter(
             window,
             services,
             self.tasks,
-            ctx.prefs_store,
+            prefs_store,
             ctx.prompts,
             on_auth_lost=ctx.on_auth_lost,
             on_batch_started=ctx.notifier.track_batch,

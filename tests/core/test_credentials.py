@@ -189,6 +189,20 @@ def test_default_store_follows_the_active_keyring() -> None:
 # -- keyring failures -----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("named", ["no.such.Backend", "keyring.backends.nonexistent.Keyring"])
+def test_a_backend_that_cannot_be_loaded_is_unavailable_not_a_crash(
+    named: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import keyring.core
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", named)
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # load it afresh
+    with pytest.raises(KeyringUnavailableError, match="PYTHON_KEYRING_BACKEND") as caught:
+        KeyringCredentialStore().get()
+    assert named in str(caught.value)
+    assert "GEN_API_KEY" in str(caught.value)  # what to do instead
+
+
 def dismissed_init_error() -> keyring.errors.InitError:
     try:
         raise PromptDismissedException("Prompt dismissed.")

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from guikit import until
+from guikit import FakePrompts, OpenedUrls, SimDrivenClock, until
 from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from genpro_desktop.core.api import DEFAULT_BASE_URL
+from genpro_desktop.core.credentials import MemoryCredentialStore
 from genpro_desktop.core.paths import app_paths
-from genpro_desktop.gui.app import DesktopApp
+from genpro_desktop.gui.app import DesktopApp, LaunchOptions
 from genpro_desktop.gui.dialogs.settings_dialog import SettingsDialog
 from genpro_desktop.gui.preferences import Preferences, PreferenceStore, check_base_url
+from genpro_desktop.simulator import Simulator
 
 MakeApp = Callable[..., Any]
 
@@ -114,3 +121,71 @@ async def test_window_geometry_and_splitter_survive_a_restart(
     assert second.window.size().height() == 540
     assert second.window.browser.splitter.sizes()[0] == sizes[0]
     assert isinstance(second.prefs_store and second.prefs_store.layout("geometry"), QByteArray)
+
+
+async def test_the_demo_does_not_become_the_remembered_account(
+    make_app: MakeApp, isolated_data_dir: Path
+) -> None:
+    real = PreferenceStore(app_paths().ensure())
+    real.remember_agent("ws-of-the-user", "agent-of-the-user")
+    real.sync()
+    app: DesktopApp = await make_app(options=LaunchOptions(demo=True))
+    assert app.window is not None
+    await until(
+        lambda: app.window is not None and app.window.browser.engine_list_model.rowCount() > 0,
+        what="the demo's engines",
+    )
+    await app.aclose()
+    assert PreferenceStore(app_paths().ensure()).last_agent() == (
+        "ws-of-the-user",
+        "agent-of-the-user",
+    )
+    settings = (isolated_data_dir / "config" / "desktop.ini").read_text(encoding="utf-8")
+    assert "4711" not in settings
+
+
+def test_a_failed_smoke_run_says_why(tmp_path: Path) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("GEN_")},
+        "QT_QPA_PLATFORM": "offscreen",
+        "GENPRO_DATA_DIR": str(tmp_path / "data"),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",  # no saved key to use
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "genpro_desktop", "--smoke"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "0 engines listed" in result.stdout
+    assert "smoke: FAILED, could not sign in" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_sigterm_closes_the_demo_and_removes_its_folder(
+    sim: Simulator,
+    isolated_data_dir: Path,
+    credentials: MemoryCredentialStore,
+    tracker_clock: SimDrivenClock,
+    prompts: FakePrompts,
+    opened_urls: OpenedUrls,
+) -> None:
+    app = DesktopApp(
+        LaunchOptions(demo=True),
+        credentials=credentials,
+        clock=tracker_clock,
+        prompts=prompts,
+        open_url=opened_urls,
+    )
+    run = asyncio.ensure_future(app.run())
+    await app.started.wait()
+    assert app.flow is not None
+    assert app.flow._demo_dir is not None  # pyright: ignore[reportPrivateUsage]
+    demo_dir = Path(app.flow._demo_dir.name)  # pyright: ignore[reportPrivateUsage]
+    assert await asyncio.to_thread(demo_dir.is_dir)
+    signal.raise_signal(signal.SIGTERM)  # what `kill PID` or a logout sends
+    assert await asyncio.wait_for(run, timeout=60) == 0
+    assert not await asyncio.to_thread(demo_dir.exists)
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # given back

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from genpro_desktop.cli.context import KEY_ENV, Context
 from genpro_desktop.cli.exit_codes import CliError, ExitCode, usage_error
+from genpro_desktop.cli.ids import gen_id
 from genpro_desktop.cli.output import decimal_text
 
 
@@ -50,7 +51,9 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         "default agent used when neither --agent nor GEN_AGENT_ID is given.",
     )
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--set-default", metavar="AGENT_ID", help="save AGENT_ID as the default")
+    group.add_argument(
+        "--set-default", metavar="AGENT_ID", type=gen_id, help="save AGENT_ID as the default"
+    )
     group.add_argument(
         "--clear-default", action="store_true", help="forget the saved default agent"
     )

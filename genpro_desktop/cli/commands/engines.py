@@ -10,6 +10,7 @@ from rich.text import Text
 
 from genpro_desktop.cli.context import Context
 from genpro_desktop.cli.exit_codes import ExitCode, usage_error
+from genpro_desktop.cli.ids import engine_id, gen_id
 from genpro_desktop.core.api import JobStatus
 from genpro_desktop.core.browse import EngineGrid, GridRow, build_grid, list_engines
 from genpro_desktop.core.engine_reference import parse_engine_reference
@@ -35,9 +36,10 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     group.add_argument(
         "--add",
         metavar="ID_OR_URL",
+        type=engine_id,
         help="save an engine for the agent: a numeric id, a uuid, or a gen.pro link to it",
     )
-    group.add_argument("--remove", metavar="ENGINE_ID", help="forget a saved engine")
+    group.add_argument("--remove", metavar="ENGINE_ID", type=gen_id, help="forget a saved engine")
     p.set_defaults(handler=run_engines)
 
     p = subparsers.add_parser(
@@ -48,7 +50,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         "pass to `genpro render ENGINE_ID CELL_ID`; 'Current take' is the status of that cell's "
         "current render. --json: one object per row.",
     )
-    p.add_argument("engine_id", metavar="ENGINE_ID")
+    p.add_argument("engine_id", metavar="ENGINE_ID", type=engine_id)
     p.set_defaults(handler=run_engine)
 
 

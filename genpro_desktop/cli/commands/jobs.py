@@ -22,6 +22,7 @@ from genpro_desktop.cli.jobview import (
     attention_lines,
     describe,
     job_json,
+    jobs_lines,
     jobs_table,
     needs_user,
     short_id,
@@ -35,6 +36,12 @@ if TYPE_CHECKING:
     from genpro_desktop.core.store import Store, UnreadableJob
 
 DEFAULT_LIMIT = 50
+MAX_LIMIT = 1_000_000  # SQLite's LIMIT overflows past 2**63; --all means "every job"
+# Above this many rows the human list is written line by line instead of as one rich table
+# (rich lays a table out in full first: ~1 ms a row, 10,000 jobs took 15 s).
+TABLE_ROWS = 200
+# How many jobs that need the user `jobs` lists with what to do; --state shows the rest.
+ATTENTION_SHOWN = 5
 
 
 def _limit(text: str) -> int:
@@ -44,6 +51,10 @@ def _limit(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    if value > MAX_LIMIT:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {MAX_LIMIT:,}, got {text}; --all shows every job"
+        )
     return value
 
 
@@ -156,17 +167,18 @@ async def run_jobs(ctx: Context, args: argparse.Namespace) -> int:
         more = " readable" if unreadable else ""
         ctx.out.info(f"No{more} jobs{filtered} in the local history ({store.path}).")
         return ExitCode.OK
-    typical = {kind: await store.typical_duration(kind) for kind in JobKind}
-    ctx.out.show(jobs_table(jobs, ctx.clock.wall(), typical))
+    if not ctx.out.json_mode:
+        typical = {kind: await store.typical_duration(kind) for kind in JobKind}
+        now = ctx.clock.wall()
+        if len(jobs) <= TABLE_ROWS:
+            ctx.out.show(jobs_table(jobs, now, typical))
+        else:
+            ctx.out.lines(jobs_lines(jobs, now, typical))
     if limit is not None and len(jobs) == limit:
         ctx.out.info(f"Showing the newest {limit}; --all shows every job.")
     if store.read_only:
         ctx.out.info("Another genpro process is tracking jobs; this list is read-only.")
-    attention = [job for job in jobs if needs_user(job)]
-    if attention:
-        ctx.out.info(
-            f"{len(attention)} job(s) need your attention; `genpro resume` says what to do."
-        )
+    _attention_advice(ctx, [job for job in jobs if needs_user(job)])
     return ExitCode.OK
 
 
@@ -214,6 +226,22 @@ def unreadable_note(records: Sequence[UnreadableJob]) -> str:
         "genpro-desktop). They are kept as they are; a GEN id shown is still followed by "
         "`genpro resume`, and a post with that dedupe key is still refused as a duplicate."
     )
+
+
+def _attention_advice(ctx: Context, attention: Sequence[LocalJob]) -> None:
+    """What to do about the jobs that need the user, job by job (not a pointer elsewhere:
+    `resume` only lists unfinished jobs, and a failed download or unsent POST is finished)."""
+    if not attention:
+        return
+    ctx.out.info(f"{len(attention)} job(s) need your attention:")
+    for job in attention[:ATTENTION_SHOWN]:
+        for line in attention_lines(job):
+            ctx.out.info(f"  {line}")
+    if len(attention) > ATTENTION_SHOWN:
+        ctx.out.info(
+            f"  ... and {len(attention) - ATTENTION_SHOWN} more (they are among `genpro jobs "
+            "--state outcome_unknown --state needs_attention --state failed`)."
+        )
 
 
 # -- resume ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from rich.text import Text
 from genpro_desktop.cli.commands.renders import positive_seconds
 from genpro_desktop.cli.context import Context
 from genpro_desktop.cli.exit_codes import CliError, ExitCode, usage_error
+from genpro_desktop.cli.ids import gen_id
 from genpro_desktop.cli.jobview import short_id, state_text
 from genpro_desktop.cli.output import remote_status_exit
 from genpro_desktop.cli.submission import note_new_job, raise_if_not_started
@@ -83,7 +85,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         description="Show a publish job's status, and the TikTok post id once published. Exit "
         "code 1 when it failed.",
     )
-    p.add_argument("user_job_id", metavar="USER_JOB_ID")
+    p.add_argument("user_job_id", metavar="USER_JOB_ID", type=gen_id)
     p.add_argument("--wait", action="store_true", help="wait until it finishes")
     p.add_argument(
         "--timeout",
@@ -95,28 +97,70 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def local_zone(env: Any = os.environ) -> tzinfo:
-    """This computer's time zone: TZ, else /etc/localtime's IANA name, else the current offset."""
-    candidates: list[str] = []
-    if env.get("TZ"):
-        candidates.append(str(env["TZ"]).lstrip(":"))
+    """This computer's time zone: TZ, else /etc/localtime's IANA name, else the current offset.
+
+    TZ may be an IANA name (`Europe/Berlin`) or a POSIX rule (`UTC+3`, `CET-1CEST,M3.5.0,
+    M10.5.0/3`; as in POSIX, `UTC+3` is three hours *behind* UTC). A TZ that is neither is a
+    usage error (exit 2): scheduling in some other zone than the one asked for would post at
+    the wrong time.
+    """
+    raw = env.get("TZ")
+    if raw:
+        return _zone_from_tz(str(raw))
     localtime = Path("/etc/localtime")
     if localtime.is_symlink():
         target = str(localtime.resolve())
         if "zoneinfo/" in target:
-            candidates.append(target.split("zoneinfo/", 1)[1])
-    for name in candidates:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
+            try:
+                return ZoneInfo(target.split("zoneinfo/", 1)[1])
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
     return datetime.now().astimezone().tzinfo or UTC
+
+
+# A POSIX TZ rule: a name of 3+ letters (or <+03>-style), then a mandatory offset.
+_POSIX_TZ = re.compile(r"^(?:[A-Za-z]{3,}|<[A-Za-z0-9+-]{3,}>)[+-]?\d{1,2}(?::\d{2}){0,2}")
+
+
+def _zone_from_tz(raw: str) -> tzinfo:
+    name = raw.strip().lstrip(":")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    if _POSIX_TZ.match(name):
+        from dateutil.tz import tzstr
+
+        try:
+            return tzstr(name, posix_offset=True)
+        except (ValueError, TypeError, AttributeError):
+            pass
+    raise usage_error(
+        f"TZ={raw!r} is neither a time zone name nor a POSIX time zone rule, so --at cannot "
+        "be read in it; nothing was sent.",
+        hint="Set TZ to a name such as Europe/Berlin (or a rule such as UTC-3), unset it to "
+        "use the system zone, or give --at with an offset (2026-11-28T09:30:00+01:00).",
+    )
+
+
+def _has_offset(text: str) -> bool:
+    """Whether --at names its own UTC offset (...Z, ...+01:00), so no local zone is needed."""
+    try:
+        return datetime.fromisoformat(re.sub(r"(?<=\d)z$", "Z", text.strip())).tzinfo is not None
+    except ValueError:
+        return False
 
 
 def _schedule(ctx: Context, args: argparse.Namespace) -> tuple[datetime | None, str | None]:
     """--at as an aware local time plus the IANA zone it was meant in (exit 2 if unreadable)."""
     if args.at is None:
         return None, None
-    zone = local_zone(ctx.runtime.env)
+    try:
+        zone = local_zone(ctx.runtime.env)
+    except CliError:
+        if not _has_offset(args.at):
+            raise
+        zone = UTC  # the instant is given in full; an unusable TZ only changes how it is shown
     try:
         scheduled = parse_schedule(args.at, ctx.clock.wall(), zone)
     except ScheduleError as exc:
@@ -152,12 +196,13 @@ async def run_publish(ctx: Context, args: argparse.Namespace) -> int:
         schedule_tz=zone,
     )
     services = await ctx.services()
-    check = "Check TikTok (or the GEN app) for the post before publishing again."
+    # raise_if_not_started writes "Check {check}. Then ..." around this.
+    check = "TikTok (or the GEN app) for the post"
     hint = CliError(
         "Interrupted while sending the publish request; it may or may not have been accepted.",
         ExitCode.INTERRUPTED,
         error_code="interrupted",
-        hint=f"{check} `genpro jobs --kind publish` lists it.",
+        hint=f"Check {check} before publishing again. `genpro jobs --kind publish` lists it.",
     )
     try:
         with ctx.interrupt_hint(hint), note_new_job(services, hint):
@@ -263,7 +308,7 @@ def publish_json(job: LocalJob) -> dict[str, Any]:
 
 def _finish(ctx: Context, job: LocalJob) -> int:
     if job.state is JobState.OUTCOME_UNKNOWN:
-        raise_if_not_started(job, check="Check TikTok (or the GEN app) for the post.")
+        raise_if_not_started(job, check="TikTok (or the GEN app) for the post")
     ctx.out.emit(publish_json(job))
     _show(ctx, job.remote_id, state_text(job), job.state.value, job.post_id, job.failed_reason)
     if job.state in (JobState.FAILED, JobState.STOPPED, JobState.DISMISSED):

@@ -18,6 +18,7 @@ from rich.text import Text
 from genpro_desktop.cli.context import Context
 from genpro_desktop.cli.downloading import destination, download_render
 from genpro_desktop.cli.exit_codes import CliError, ExitCode, usage_error
+from genpro_desktop.cli.ids import engine_id, gen_id
 from genpro_desktop.cli.jobview import STATE_STYLES, short_id, state_text
 from genpro_desktop.cli.output import decimal_text, remote_status_exit
 from genpro_desktop.cli.submission import note_new_job, raise_if_not_started
@@ -53,17 +54,6 @@ def positive_seconds(text: str) -> float:
     return value
 
 
-def gen_id(text: str) -> str:
-    """argparse type for an engine, cell or generation id: checked before anything is recorded."""
-    from genpro_desktop.core.jobs import JobActionError
-    from genpro_desktop.core.jobs.tracker_submit import check_gen_id
-
-    try:
-        return check_gen_id(text, "id")
-    except JobActionError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     """Add render, status, stop and download."""
     p = subparsers.add_parser(
@@ -75,7 +65,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         "final-video cell, shown by `genpro engine ENGINE_ID`. The request is never re-sent "
         "automatically once it may have reached GEN.",
     )
-    p.add_argument("engine_id", metavar="ENGINE_ID", type=gen_id)
+    p.add_argument("engine_id", metavar="ENGINE_ID", type=engine_id)
     p.add_argument("cell_id", metavar="CELL_ID", type=gen_id)
     p.add_argument("--wait", action="store_true", help="wait until the render finishes")
     p.add_argument(

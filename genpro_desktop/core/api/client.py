@@ -147,9 +147,19 @@ class GenClient:
         return f"GenClient(base_url={self.base_url!r})"
 
 
+# GEN's keys are a few dozen characters; anything this long is a pasted file or the wrong text.
+MAX_API_KEY_LENGTH = 512
+
+
 def _check_key(secret: Secret) -> None:
-    """Refuse a key that cannot be sent as a header value (empty, spaces, control chars)."""
+    """Refuse a key that cannot be sent as a header value (empty, spaces, control chars) or
+    that is far longer than any API key."""
     value = secret.reveal()
+    if len(value) > MAX_API_KEY_LENGTH:
+        raise GenError(
+            f"The API key is {len(value):,} characters long, far more than a GEN key (at most "
+            f"{MAX_API_KEY_LENGTH}); copy it again from gen.pro (Settings -> API Keys)."
+        )
     if not value or any(not (0x21 <= ord(ch) <= 0x7E) for ch in value):
         raise GenError(
             "The API key is empty or contains spaces or unusual characters; "

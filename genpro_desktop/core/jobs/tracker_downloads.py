@@ -127,7 +127,7 @@ class DownloadMixin(PollingMixin):
             if exc.resume_state is not None:
                 self._remember_resume(job, exc.resume_state)
             kept = exc.partial_path is not None or exc.resume_state is not None
-            reason = str(exc) + (" (the partial file is kept; retry to resume)" if kept else "")
+            reason = _with_resume_note(str(exc), kept=kept)
             await self._finish(job, JobState.FAILED, failed_reason=reason)
             return
         if result is None:
@@ -250,3 +250,14 @@ def _resume_state(job: LocalJob) -> ResumeState | None:
         etag=job.etag,
         last_modified=job.last_modified,
     )
+
+
+def _with_resume_note(message: str, *, kept: bool) -> str:
+    """The failure text plus how to resume, saying "the partial file is kept" only once
+    (the downloader's own messages often say "the partial file was kept" already)."""
+    if not kept:
+        return message
+    text = message.rstrip().rstrip(".")
+    if "partial file" in text:
+        return f"{text}; retry to resume"
+    return f"{text} (the partial file is kept; retry to resume)"

@@ -11,12 +11,17 @@ cites where it comes from; a rule without a documented number is at most a warni
 - ``scheduled_time`` must be in the future (gen-api.md 3.5 and 11.2). We also want at least
   ``MIN_SCHEDULE_LEAD`` ahead, our own margin for clock skew and request latency.
 - TikTok ignores ``title`` (gen-api.md 11.1 per-platform table): a warning, not an error.
+- Caption and URLs are refused when they carry control characters (NUL, ESC, DEL, C1, a bare
+  CR ...): they are never what the user meant and a terminal or log would show them garbled.
+  Line breaks and tabs in a caption are fine. URLs must not contain whitespace or CR/LF, nor a
+  user name or password (``https://user:pass@host``: GEN would pass the credentials on).
 - No maximum scheduling horizon and no hashtag limit are documented for TikTok, so none is
   enforced.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -137,6 +142,16 @@ def _check_caption(description: str, report: ValidationReport) -> None:
             Issue("description", "required", "Write a caption: TikTok posts need a description.")
         )
         return
+    bad = _control_chars(description.replace("\r\n", "\n"), allowed="\n\t")
+    if bad:
+        report.errors.append(
+            Issue(
+                "description",
+                "control_characters",
+                f"The caption contains control characters ({bad}); only line breaks and tabs "
+                "are allowed.",
+            )
+        )
     length = utf16_length(description)
     if length > TIKTOK_CAPTION_LIMIT:
         report.errors.append(
@@ -156,8 +171,34 @@ def _check_url(
         if required:
             report.errors.append(Issue(name, "required", f"A {label} is required."))
         return
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    text = url.strip()
+    bad = _control_chars(url, allowed="")  # a trailing CR/LF too: it would be sent as is
+    if bad or any(char.isspace() for char in text):
+        shown = f" ({bad})" if bad else ""
+        report.errors.append(
+            Issue(
+                name,
+                "invalid_url",
+                f"The {label} contains spaces, line breaks or control characters{shown}.",
+            )
+        )
+        return
+    try:
+        parts = urlsplit(text)
+        hostname = parts.hostname
+        has_userinfo = parts.username is not None or "@" in parts.netloc
+    except ValueError:
+        report.errors.append(Issue(name, "invalid_url", f"The {label} is not a valid link."))
+        return
+    if has_userinfo:
+        report.errors.append(
+            Issue(
+                name,
+                "url_credentials",
+                f"The {label} must not contain a user name or password (the part before '@').",
+            )
+        )
+    elif parts.scheme.lower() not in ("http", "https") or not hostname:
         report.errors.append(
             Issue(name, "invalid_url", f"The {label} must be an http:// or https:// link.")
         )
@@ -175,6 +216,14 @@ def _check_url(
 def check_schedule(scheduled: datetime, now: datetime, report: ValidationReport) -> None:
     """Add the scheduled-time problems (naive, past, under a minute ahead) to ``report``."""
     _check_schedule(scheduled, now, report)
+
+
+def _control_chars(text: str, *, allowed: str) -> str:
+    """The control characters in ``text`` (other than ``allowed``) as escapes, e.g. "\\x1b"."""
+    found = sorted(
+        {char for char in text if unicodedata.category(char) == "Cc" and char not in allowed}
+    )
+    return ", ".join(repr(char)[1:-1] for char in found[:5])
 
 
 def _check_schedule(scheduled: datetime, now: datetime, report: ValidationReport) -> None:

@@ -128,10 +128,12 @@ def _live(
                 if event.progress is not None:
                     bar(event.progress, job.id, job_label(job))
                 return
-            # One line per state change (a download's percentage is the bar's business).
-            if last.get(job.id) == job.state.value:
+            # One line per state change (a download's percentage is the bar's business), and
+            # one when GEN starts (or stops) reporting a status this app does not know.
+            key = change_key(job)
+            if last.get(job.id) == key:
                 return
-            last[job.id] = job.state.value
+            last[job.id] = key
             text = state_text(job)
             elapsed = ctx.clock.now() - start
             if single:
@@ -140,7 +142,7 @@ def _live(
                 ctx.out.info(f"{job_label(job)}: {text} ({elapsed:.0f} s)")
 
         for job in jobs:
-            last[job.id] = job.state.value
+            last[job.id] = change_key(job)
             if single:
                 line.update(state_text(job), 0.0)
         unsubscribe = services.events.subscribe(on_event)
@@ -150,8 +152,13 @@ def _live(
             unsubscribe()
 
 
+def change_key(job: LocalJob) -> str:
+    """What a progress line changes on: the state, and GEN's word while it is unknown."""
+    return f"{job.state.value}:{job.raw_status}" if job.status_unknown else job.state.value
+
+
 def needs_attention(spec: WaitSpec, job: LocalJob) -> CliError:
-    """Exit 1 for a job the tracker parked as needs_attention (unknown status x3, 404, ...)."""
+    """Exit 1 for a job the tracker parked as needs_attention (404, deadline, ...)."""
     reason = job.attention_reason or "GEN reported something the CLI cannot act on"
     extra: dict[str, object] = {spec.id_field: spec.item_id, "status": "unknown"}
     if job.raw_status:
@@ -174,8 +181,15 @@ def timed_out(spec: WaitSpec, job: LocalJob) -> CliError:
         ExitCode.TIMEOUT,
         error_code="timeout",
         hint=f"Resume with `{spec.resume_command} --wait` (or `genpro resume --wait`).",
-        extra={spec.id_field: spec.item_id, "status": job.state.value, "job_id": job.id},
+        extra={spec.id_field: spec.item_id, **status_fields(job), "job_id": job.id},
     )
+
+
+def status_fields(job: LocalJob) -> dict[str, object]:
+    """`status` for JSON, as "unknown" plus GEN's `raw_status` while GEN's word is unknown."""
+    if job.status_unknown:
+        return {"status": "unknown", "raw_status": job.raw_status}
+    return {"status": job.state.value}
 
 
 def interrupted(spec: WaitSpec) -> CliError:

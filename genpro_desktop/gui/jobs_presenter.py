@@ -202,7 +202,8 @@ class JobsPresenter(QObject):
             await self._services.tracker.retry(job.id)
 
     async def _remove(self, job: LocalJob) -> None:
-        if job.is_parked:
+        # A job still tracked (its GEN status unknown) is dismissed, never silently hidden.
+        if job.is_parked or job.status_unknown:
             confirmed = await self._prompts.confirm(
                 "Dismiss",
                 f"Stop watching “{job_title(job)}”?",

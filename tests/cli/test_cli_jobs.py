@@ -286,10 +286,11 @@ def test_live_displays_on_a_terminal(cli: Cli, tmp_path: Path):
 def test_status_wait_reads_a_parked_job_again(cli: Cli, sim: Simulator):
     started = cli("render", ENGINE, CELL, "--json").only_json()
     gid = started["generation_id"]
-    sim.faults.add("GET", r"/generations/", faults.unknown_status("queued_for_gpu"), times=3)
+    gone = faults.status(404, body={"error": "not found", "error_code": "not_found"})
+    sim.faults.add("GET", r"/generations/\d+$", gone)
     parked = cli("status", gid, "--wait", "--json")
     assert parked.code == 1
-    assert parked.json_lines()[-1]["raw_status"] == "queued_for_gpu"
+    assert parked.json_lines()[-1]["error_code"] == "needs_attention"
     assert cli("jobs", "--json").only_json()["state"] == "needs_attention"
     again = cli("status", gid, "--wait", "--json")  # GEN answers normally now
     assert again.code == 0, again.err

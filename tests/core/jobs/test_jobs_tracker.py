@@ -103,7 +103,8 @@ async def test_deadline_parks_the_job_and_keep_waiting_resumes_it(harness: Harne
 
 
 async def test_dismiss_only_parked_jobs(harness: Harness):
-    harness.sim.faults.add("GET", r"/generations/", harness.sim.faults.unknown_status("q"), 3)
+    not_found = harness.sim.faults.status(404, body={"error": "gone", "error_code": "not_found"})
+    harness.sim.faults.add("GET", r"/generations/", not_found)
     job = await harness.submit(0)
     parked = await harness.settle(job.id)
     assert parked.state is JobState.NEEDS_ATTENTION

@@ -1,7 +1,7 @@
 """Waiting for jobs through the tracker: its events drive the display, `tracker.wait()` the end.
 
-The CLI never polls GEN itself: the tracker (core.jobs) owns one task per job and the cadence
-(renders from 2 s backing off to 15 s, publish jobs from 5 s to 60 s, with jitter). This module
+The CLI never polls GEN itself: the tracker (core.jobs) owns one task per job and the poll plan
+(renders read around their expected finish, publish jobs from 5 s backing off to 60 s). This module
 subscribes to the tracker's events to show a spinner with the elapsed time and the latest state
 on a terminal (one stderr line per change otherwise), and a byte bar for downloads. GEN documents
 no progress percentage for renders, so none is shown.

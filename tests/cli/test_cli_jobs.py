@@ -137,6 +137,9 @@ def test_resume_with_nothing_to_do(cli: Cli):
 
 
 def test_resume_wait_finishes_renders_left_running(cli: Cli, sim: Simulator):
+    # Long enough to be unfinished at any read `resume` (without --wait) may make.
+    sim.state.script_render(pending_s=2, done_s=60)
+    sim.state.script_render(pending_s=2, done_s=60)
     first = cli("render", ENGINE, CELL, "--json").only_json()
     second = cli("render", ENGINE, OTHER_CELL, "--json").only_json()
     assert {first["status"], second["status"]} == {"pending"}

@@ -41,7 +41,7 @@ def test_render_human_output(cli: Cli):
     assert "Render started: generation" in result.out
 
 
-def test_render_wait_polls_with_backoff_until_completed(cli: Cli, sim: Simulator):
+def test_render_wait_reads_a_first_render_when_gen_says_it_may_be_done(cli: Cli, sim: Simulator):
     result = cli("render", ENGINE, FRESH_CELL, "--wait", "--json")
     assert result.code == 0
     obj = result.only_json()
@@ -49,22 +49,25 @@ def test_render_wait_polls_with_backoff_until_completed(cli: Cli, sim: Simulator
     assert obj["execution_cost"] == "47.5"
     assert obj["url"].endswith(".mp4")
     assert obj["thumbnail_url"]
-    # The tracker polls: 2 s, then x1.5, each +-20 %; the render completes at 8 s (sim clock).
+    # No history: the first read at 15 s (13.5-15 s), where GEN's published render times start
+    # to say a render may be done; this one completed at 8 s (sim clock).
     polls = sim.journal.find("GET", r"/generations/")
-    assert 1.6 <= polls[0].sim_time <= 2.4  # GEN's "pending" answer stood in for a poll at 0 s
-    assert polls[-1].sim_time >= 8
-    assert 2 <= len(polls) <= 5
+    assert 13.5 <= polls[0].sim_time <= 15.0  # GEN's "pending" answer stood in for a read at 0
+    assert len(polls) == 1
 
 
-def test_backoff_caps_at_15_seconds(cli: Cli, sim: Simulator):
-    sim.state.script_render(pending_s=10, done_s=120)
+def test_a_first_render_is_read_every_few_seconds_then_backs_off_to_15_s(cli: Cli, sim: Simulator):
+    sim.state.script_render(pending_s=10, done_s=1200)
     result = cli("render", ENGINE, FRESH_CELL, "--wait", "--json")
     assert result.code == 0
     polls = [entry.sim_time for entry in sim.journal.find("GET", r"/generations/")]
     gaps = [later - earlier for earlier, later in itertools.pairwise(polls)]
-    assert max(gaps) <= 15.0 * 1.2 + 1e-9  # capped at 15 s, +-20 % jitter
+    # Through GEN's published render times and well past them (4 x 120 s): 4.05-4.95 s apart.
+    early = [gap for at, gap in zip(polls, gaps, strict=False) if at < 475.0]
+    assert all(4.05 - 1e-9 <= gap <= 4.95 + 1e-9 for gap in early)
+    assert max(gaps) <= 15.0 * 1.2 + 1e-9  # then backing off, capped at 15 s, +-20 % jitter
     assert max(gaps) >= 15.0 * 0.8
-    assert len(polls) < 20  # backed off: 120 s with 2 s polls would be 60
+    assert len(polls) < 0.6 * 1200 / 2  # 1200 s with 2 s polls would be 600
 
 
 def test_render_wait_and_download_verifies_the_file(cli: Cli, tmp_path: Path):
@@ -301,6 +304,7 @@ def test_stop_a_running_render(cli: Cli, sim: Simulator):
 
 
 def test_ctrl_c_while_waiting_does_not_stop_the_render(cli: Cli, sim: Simulator):
+    sim.state.script_render(pending_s=2, done_s=60)
     clock = InterruptingClock(cli.sim_clock, after=2)
     result = cli("render", ENGINE, FRESH_CELL, "--wait", "--json", clock=clock)
     assert result.code == 130

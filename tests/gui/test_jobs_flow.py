@@ -100,7 +100,10 @@ async def test_render_a_row_watch_it_complete_download_it_and_see_the_credits(
     tracker_clock: SimDrivenClock,
     opened_urls: OpenedUrls,
     isolated_data_dir: Path,
+    sim: Simulator,
 ) -> None:
+    # Still processing at the first read (15 s without history), done by the next one.
+    sim.state.script_render(pending_s=2, done_s=18)
     app: DesktopApp = await make_app()
     window, session = _parts(app)
     await _open_engine(app)
@@ -129,7 +132,7 @@ async def test_render_a_row_watch_it_complete_download_it_and_see_the_credits(
         == "render pending"
     )
 
-    tracker_clock.advance(2.5)
+    tracker_clock.advance(15)
     await _wait_state(app, job.id, JobState.PROCESSING)
     tracker_clock.advance(10)
     done = await _wait_state(app, job.id, JobState.COMPLETED)
@@ -201,11 +204,12 @@ async def test_render_selected_asks_first_with_the_count_and_typical_cost(
 async def test_stop_a_render(
     make_app: MakeApp, signed_in: object, tracker_clock: SimDrivenClock, sim: Simulator
 ) -> None:
+    sim.state.script_render(pending_s=2, done_s=60)
     app: DesktopApp = await make_app()
     window, _session = _parts(app)
     await _open_engine(app)
     job = await _click_render(app, 1)
-    tracker_clock.advance(2.5)
+    tracker_clock.advance(15)
     await _wait_state(app, job.id, JobState.PROCESSING)
     await _act(app, JobAction.STOP, job.id)
     stopped = await _wait_state(app, job.id, JobState.STOPPED)
@@ -276,7 +280,7 @@ async def test_a_401_mid_session_pauses_tracking_and_asks_to_sign_in_again(
     await _open_engine(app)
     job = await _click_render(app, 0)
     sim.faults.add("GET", r"/generations/", faults.status(401))
-    tracker_clock.advance(2.5)
+    tracker_clock.advance(15)
     await until(lambda: window.banner.isVisible(), what="the sign-in-again banner")
     assert session.services.scheduler.auth_paused
     assert window.jobs_panel.status_label.isVisible()

@@ -68,8 +68,10 @@ class PollingMixin(TrackerCore):
 
         def next_delay(attempt: int) -> float:
             elapsed = ran_before + (self._clock.now() - loop_start)
-            typical = self._typical.get(job.kind)
-            return self._scheduler.next_delay(job.kind, attempt, elapsed=elapsed, typical=typical)
+            typical, samples = self._estimates.get(job.kind, (None, 0))
+            return self._scheduler.next_delay(
+                job.kind, attempt, elapsed=elapsed, typical=typical, samples=samples
+            )
 
         attempt = 0
         if first_delay is None:

@@ -161,6 +161,10 @@ class Store:
         """Publishes with this key that are pending or posted (not failed, dismissed, stopped)."""
         return await self._read(functools.partial(queries.publish_duplicates, dedupe_key))
 
+    async def recent_durations(self, kind: JobKind) -> list[float]:
+        """Seconds the last (up to 20) successful jobs of `kind` took, newest first."""
+        return await self._read(functools.partial(queries.recent_durations, kind))
+
     async def state_history(self, job_id: str) -> list[StateChange]:
         """The states a job went through, oldest first."""
         return await self._read(functools.partial(queries.state_history, job_id))

@@ -287,6 +287,7 @@ def test_live_displays_on_a_terminal(cli: Cli, tmp_path: Path):
 
 
 def test_status_wait_reads_a_parked_job_again(cli: Cli, sim: Simulator):
+    sim.state.script_render(pending_s=2, done_s=60)
     started = cli("render", ENGINE, CELL, "--json").only_json()
     gid = started["generation_id"]
     gone = faults.status(404, body={"error": "not found", "error_code": "not_found"})

@@ -69,11 +69,9 @@ GEN_TYPICAL_RENDER_S = (30.0, 120.0)
 """GEN's documentation: video jobs typically take 30-120 s (the prior when there is no history)."""
 
 
-# The early check is made only when the window opens at least this many early checks later.
+# The early check is made only when the window opens at least this many early checks later;
+# otherwise the first read is at the window's opening.
 EARLY_CHECK_ROOM = 3.0
-# Before the window, a checkpoint that would leave less than this many spacings goes straight
-# to the window's opening.
-SKIP_TO_WINDOW = 1.5
 
 
 class PollPhase(StrEnum):
@@ -175,12 +173,12 @@ class PredictivePlan:
     predicted_kinds: frozenset[JobKind] = field(default_factory=lambda: frozenset({JobKind.RENDER}))
     early_check_s: float = 10.0
     sparse_max_s: float = 60.0
-    ramp_slope: float = 0.5
+    ramp_slope: float = 0.4
     window_start: float = 0.7
     window_end: float = 1.3
     dense_fraction: float = 0.15
     dense_min_s: float = 1.0
-    dense_max_s: float = 4.5
+    dense_max_s: float = 4.0
     window_jitter: float = 0.1
     overdue_growth: float = 0.1
     overdue_cap_s: float = 6.0
@@ -266,11 +264,11 @@ class PredictivePlan:
                 return DelayRange(
                     early * (1.0 - jitter) - elapsed, early - elapsed, PollPhase.EARLY
                 )
-            spacing = min(self.sparse_max_s, dense + self.ramp_slope * until_window)
-            if until_window <= SKIP_TO_WINDOW * spacing:
-                # A checkpoint now would leave a short gap before the window: read at its
-                # opening instead (one read fewer, and the window's first read is on time).
+            if elapsed < early * (1.0 - jitter):
+                # No early check: the window opens soon enough to be it, so the first read is
+                # at its opening (a checkpoint before it would cost a read for little).
                 return DelayRange(until_window * (1.0 - jitter / 2), until_window, PollPhase.SPARSE)
+            spacing = min(self.sparse_max_s, dense + self.ramp_slope * until_window)
             # Never past the window's opening, so its first read is on time.
             high = min(spacing * (1.0 + jitter), until_window)
             return DelayRange(min(spacing * (1.0 - jitter), high), high, PollPhase.SPARSE)

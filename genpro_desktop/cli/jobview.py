@@ -29,6 +29,7 @@ STATE_STYLES: dict[JobState, str] = {
     JobState.OUTCOME_UNKNOWN: "bold magenta",
     JobState.NEEDS_ATTENTION: "bold magenta",
 }
+UNKNOWN_STATUS_STYLE = "bold yellow"
 
 # What a job's GEN id is called in JSON and messages.
 REMOTE_FIELD = {JobKind.RENDER: "generation_id", JobKind.PUBLISH: "user_job_id"}
@@ -69,6 +70,7 @@ def actions(job: LocalJob) -> list[str]:
 def job_json(job: LocalJob) -> dict[str, Any]:
     """The `genpro jobs --json` object: every stored field (stable names) plus `actions`."""
     obj = {f.name: _plain(getattr(job, f.name)) for f in dataclasses.fields(job)}
+    obj["status_unknown"] = job.status_unknown
     obj["actions"] = actions(job)
     return obj
 
@@ -91,10 +93,20 @@ def describe(job: LocalJob) -> str:
 
 def state_text(job: LocalJob) -> str:
     """The state in words, with the raw value for an unknown GEN status."""
+    if job.status_unknown and not job.is_parked:
+        # Flagged, never hidden: GEN's own word (the job is still tracked).
+        return f"GEN says `{job.raw_status}` (unknown status)"
     text = job.state.value.replace("_", " ")
     if job.state is JobState.DOWNLOADING and job.bytes_total:
         text += f" {min(100, job.bytes_done * 100 // job.bytes_total)}%"
     return text
+
+
+def state_style(job: LocalJob) -> str:
+    """The rich style of a job's state (a flagged unknown status stands out)."""
+    if job.status_unknown and not job.is_parked:
+        return UNKNOWN_STATUS_STYLE
+    return STATE_STYLES.get(job.state, "")
 
 
 def note(job: LocalJob) -> str:
@@ -160,7 +172,7 @@ def jobs_table(
         table.add_row(
             short_id(job.id),
             job.kind.value,
-            Text(state_text(job), style=STATE_STYLES.get(job.state, "")),
+            Text(state_text(job), style=state_style(job)),
             Text(describe(job)),
             Text(job.remote_id or ""),
             _when(job.created_at),

@@ -204,13 +204,18 @@ def download_bar(output: Output) -> Iterator[DownloadBar]:
 def remote_status_exit(
     out: Output, noun: str, remote_id: str, status: JobStatus, raw: str | None
 ) -> int:
-    """Exit code for a job read straight from GEN: 1 when failed, stopped or of unknown status."""
+    """Exit code for a job read straight from GEN: 1 when failed or stopped.
+
+    A status this app does not know is not an ending (GEN adds statuses without notice and the
+    job may still be running): it is shown as GEN sent it, with exit 0 like pending/processing.
+    """
     if status is JobStatus.UNKNOWN:
         out.info(
-            f"{noun} {remote_id} needs attention: GEN reports the unknown status {raw!r}.",
-            style="magenta",
+            f"{noun} {remote_id}: GEN says `{raw}`, a status this app does not know; it is not "
+            "taken as finished (follow it with --wait).",
+            style="yellow",
         )
-        return ExitCode.JOB_FAILED
+        return ExitCode.OK
     if status in (JobStatus.FAILED, JobStatus.STOPPED):
         return ExitCode.JOB_FAILED
     return ExitCode.OK

@@ -1,7 +1,7 @@
 """Waiting for jobs through the tracker: its events drive the display, `tracker.wait()` the end.
 
-The CLI never polls GEN itself: the tracker (core.jobs) owns one task per job and the cadence
-(renders from 2 s backing off to 15 s, publish jobs from 5 s to 60 s, with jitter). This module
+The CLI never polls GEN itself: the tracker (core.jobs) owns one task per job and the poll plan
+(renders read around their expected finish, publish jobs from 5 s backing off to 60 s). This module
 subscribes to the tracker's events to show a spinner with the elapsed time and the latest state
 on a terminal (one stderr line per change otherwise), and a byte bar for downloads. GEN documents
 no progress percentage for renders, so none is shown.
@@ -195,10 +195,12 @@ def _live(
                             style="yellow",
                         )
                 return
-            # One line per state change (a download's percentage is the bar's business).
-            if last.get(job.id) == job.state.value:
+            # One line per state change (a download's percentage is the bar's business), and
+            # one when GEN starts (or stops) reporting a status this app does not know.
+            key = change_key(job)
+            if last.get(job.id) == key:
                 return
-            last[job.id] = job.state.value
+            last[job.id] = key
             text = state_text(job)
             elapsed = ctx.clock.now() - start
             if single:
@@ -207,7 +209,7 @@ def _live(
                 ctx.out.info(f"{job_label(job)}: {text} ({elapsed:.0f} s)")
 
         for job in jobs:
-            last[job.id] = job.state.value
+            last[job.id] = change_key(job)
             if single:
                 line.update(state_text(job), 0.0)
         unsubscribe = services.events.subscribe(on_event)
@@ -222,8 +224,13 @@ def _live(
                 key_refused.cancel()
 
 
+def change_key(job: LocalJob) -> str:
+    """What a progress line changes on: the state, and GEN's word while it is unknown."""
+    return f"{job.state.value}:{job.raw_status}" if job.status_unknown else job.state.value
+
+
 def needs_attention(spec: WaitSpec, job: LocalJob) -> CliError:
-    """Exit 1 for a job the tracker parked as needs_attention (unknown status x3, 404, ...)."""
+    """Exit 1 for a job the tracker parked as needs_attention (404, deadline, ...)."""
     reason = job.attention_reason or "GEN reported something the CLI cannot act on"
     extra: dict[str, object] = {spec.id_field: spec.item_id, "status": "unknown"}
     if job.raw_status:
@@ -246,8 +253,15 @@ def timed_out(spec: WaitSpec, job: LocalJob) -> CliError:
         ExitCode.TIMEOUT,
         error_code="timeout",
         hint=f"Resume with `{spec.resume_command} --wait` (or `genpro resume --wait`).",
-        extra={spec.id_field: spec.item_id, "status": job.state.value, "job_id": job.id},
+        extra={spec.id_field: spec.item_id, **status_fields(job), "job_id": job.id},
     )
+
+
+def status_fields(job: LocalJob) -> dict[str, object]:
+    """`status` for JSON, as "unknown" plus GEN's `raw_status` while GEN's word is unknown."""
+    if job.status_unknown:
+        return {"status": "unknown", "raw_status": job.raw_status}
+    return {"status": job.state.value}
 
 
 def interrupted(spec: WaitSpec) -> CliError:

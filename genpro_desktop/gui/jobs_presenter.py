@@ -221,7 +221,8 @@ class JobsPresenter(QObject):
             self._window.show_status("Found on GEN; following it (nothing was sent again)")
 
     async def _remove(self, job: LocalJob) -> None:
-        if job.is_parked:
+        # A job still tracked (its GEN status unknown) is dismissed, never silently hidden.
+        if job.is_parked or job.status_unknown:
             confirmed = await self._prompts.confirm(
                 "Dismiss",
                 f"Stop watching “{job_title(job)}”?",

@@ -137,6 +137,9 @@ def test_resume_with_nothing_to_do(cli: Cli):
 
 
 def test_resume_wait_finishes_renders_left_running(cli: Cli, sim: Simulator):
+    # Long enough to be unfinished at any read `resume` (without --wait) may make.
+    sim.state.script_render(pending_s=2, done_s=60)
+    sim.state.script_render(pending_s=2, done_s=60)
     first = cli("render", ENGINE, CELL, "--json").only_json()
     second = cli("render", ENGINE, OTHER_CELL, "--json").only_json()
     assert {first["status"], second["status"]} == {"pending"}
@@ -284,12 +287,14 @@ def test_live_displays_on_a_terminal(cli: Cli, tmp_path: Path):
 
 
 def test_status_wait_reads_a_parked_job_again(cli: Cli, sim: Simulator):
+    sim.state.script_render(pending_s=2, done_s=60)
     started = cli("render", ENGINE, CELL, "--json").only_json()
     gid = started["generation_id"]
-    sim.faults.add("GET", r"/generations/", faults.unknown_status("queued_for_gpu"), times=3)
+    gone = faults.status(404, body={"error": "not found", "error_code": "not_found"})
+    sim.faults.add("GET", r"/generations/\d+$", gone)
     parked = cli("status", gid, "--wait", "--json")
     assert parked.code == 1
-    assert parked.json_lines()[-1]["raw_status"] == "queued_for_gpu"
+    assert parked.json_lines()[-1]["error_code"] == "needs_attention"
     assert cli("jobs", "--json").only_json()["state"] == "needs_attention"
     again = cli("status", gid, "--wait", "--json")  # GEN answers normally now
     assert again.code == 0, again.err

@@ -68,6 +68,16 @@ def test_publish_wait_reports_the_post_id(cli: Cli, sim: Simulator):
     assert 4.0 <= sim.journal.find("GET", r"/user_jobs/")[0].sim_time <= 6.0
 
 
+def test_publish_wait_keeps_waiting_through_unknown_statuses(cli: Cli, sim: Simulator):
+    sim.faults.add("GET", r"/user_jobs/", faults.unknown_status("in_moderation"), times=6)
+    result = cli("publish", "--media-url", MEDIA, "--description", "Go", "--wait", "--json")
+    assert result.code == 0, result.err
+    obj = result.only_json()
+    assert obj["status"] == "completed"
+    assert obj["post_id"]
+    assert sim.journal.count("GET", r"/user_jobs/") >= 7
+
+
 def test_publish_status_human_and_failure(cli: Cli, sim: Simulator):
     sim.state.script_publish("failed", failed_reason="TikTok rejected the video")
     created = cli("publish", "--media-url", MEDIA, "--description", "x", "--json").only_json()

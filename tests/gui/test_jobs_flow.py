@@ -23,6 +23,7 @@ from genpro_desktop.gui.dialogs.sign_in_dialog import SignInDialog
 from genpro_desktop.gui.models.job_list_model import ProgressRole
 from genpro_desktop.gui.session import Session
 from genpro_desktop.gui.widgets.final_video_delegate import FinalVideoDelegate
+from genpro_desktop.gui.widgets.job_delegate import chip_label, status_line
 from genpro_desktop.gui.widgets.jobs_panel import JobAction
 from genpro_desktop.gui.widgets.main_window import MainWindow
 from genpro_desktop.simulator import DEMO_API_KEY, Simulator, faults
@@ -99,7 +100,10 @@ async def test_render_a_row_watch_it_complete_download_it_and_see_the_credits(
     tracker_clock: SimDrivenClock,
     opened_urls: OpenedUrls,
     isolated_data_dir: Path,
+    sim: Simulator,
 ) -> None:
+    # Still processing at the first read (15 s without history), done by the next one.
+    sim.state.script_render(pending_s=2, done_s=18)
     app: DesktopApp = await make_app()
     window, session = _parts(app)
     await _open_engine(app)
@@ -128,7 +132,7 @@ async def test_render_a_row_watch_it_complete_download_it_and_see_the_credits(
         == "render pending"
     )
 
-    tracker_clock.advance(2.5)
+    tracker_clock.advance(15)
     await _wait_state(app, job.id, JobState.PROCESSING)
     tracker_clock.advance(10)
     done = await _wait_state(app, job.id, JobState.COMPLETED)
@@ -200,11 +204,12 @@ async def test_render_selected_asks_first_with_the_count_and_typical_cost(
 async def test_stop_a_render(
     make_app: MakeApp, signed_in: object, tracker_clock: SimDrivenClock, sim: Simulator
 ) -> None:
+    sim.state.script_render(pending_s=2, done_s=60)
     app: DesktopApp = await make_app()
     window, _session = _parts(app)
     await _open_engine(app)
     job = await _click_render(app, 1)
-    tracker_clock.advance(2.5)
+    tracker_clock.advance(15)
     await _wait_state(app, job.id, JobState.PROCESSING)
     await _act(app, JobAction.STOP, job.id)
     stopped = await _wait_state(app, job.id, JobState.STOPPED)
@@ -235,6 +240,38 @@ async def test_a_failed_render_shows_its_reason(
     assert reason in app.notifier.history[-1].message
 
 
+async def test_an_unknown_gen_status_is_flagged_and_tracked_until_it_completes(
+    make_app: MakeApp, signed_in: object, tracker_clock: SimDrivenClock, sim: Simulator
+) -> None:
+    sim.faults.add("GET", r"/generations/", faults.unknown_status("queued_for_render"), times=1)
+    app: DesktopApp = await make_app()
+    window, _session = _parts(app)
+    model = window.jobs_panel.model
+    await _open_engine(app)
+    job = await _click_render(app, 1)
+    tracker_clock.advance(15)  # the first read (one read per advance: the tracker sleeps again)
+    await until(
+        lambda: (found := model.find(job.id)) is not None and found.status_unknown,
+        model.dataChanged,
+        what="the job to be flagged with GEN's unknown status",
+    )
+    flagged = _job(app, job.id)
+    assert flagged.is_active
+    row = model.row_of(job.id)
+    tooltip = model.index(row).data(Qt.ItemDataRole.ToolTipRole)
+    assert "GEN says `queued_for_render`" in tooltip
+    assert chip_label(flagged) == "unknown status"
+    line = status_line(flagged, elapsed=3, typical=None, overdue=False, progress=None)
+    assert line.startswith("GEN says `queued_for_render`")
+    window.jobs_panel.select_job(job.id)
+    assert window.jobs_panel.actions_by_name[JobAction.REMOVE].isEnabled()
+    # Still tracked: once GEN answers with a status it knows, the render completes.
+    tracker_clock.advance(600)
+    done = await _wait_state(app, job.id, JobState.COMPLETED)
+    assert not done.status_unknown
+    assert sim.journal.count("GET", r"/generations/\d+$") == 2
+
+
 async def test_a_401_mid_session_pauses_tracking_and_asks_to_sign_in_again(
     make_app: MakeApp, signed_in: object, tracker_clock: SimDrivenClock, sim: Simulator
 ) -> None:
@@ -243,7 +280,7 @@ async def test_a_401_mid_session_pauses_tracking_and_asks_to_sign_in_again(
     await _open_engine(app)
     job = await _click_render(app, 0)
     sim.faults.add("GET", r"/generations/", faults.status(401))
-    tracker_clock.advance(2.5)
+    tracker_clock.advance(15)
     await until(lambda: window.banner.isVisible(), what="the sign-in-again banner")
     assert session.services.scheduler.auth_paused
     assert window.jobs_panel.status_label.isVisible()

@@ -476,7 +476,8 @@ async def run_dismiss(ctx: Context, args: argparse.Namespace) -> int:
     if not job.can_dismiss():
         raise usage_error(
             f"Job {short_id(job.id)} is {state_text(job)}; only a job that waits for you "
-            "(outcome unknown or needs attention) can be dismissed."
+            "(outcome unknown or needs attention) or whose status GEN reports as one this app "
+            "does not know can be dismissed."
         )
     try:
         job = await services.tracker.dismiss(job.id)

@@ -292,7 +292,7 @@ async def _wait(
 def publish_json(job: LocalJob) -> dict[str, Any]:
     """The --json object for publish/publish-status from the local job."""
     status = job.state.value
-    if job.state is JobState.NEEDS_ATTENTION and job.raw_status:
+    if (job.state is JobState.NEEDS_ATTENTION or job.status_unknown) and job.raw_status:
         status = "unknown"
     obj: dict[str, Any] = {
         "user_job_id": job.remote_id,
@@ -300,7 +300,7 @@ def publish_json(job: LocalJob) -> dict[str, Any]:
         "post_id": job.post_id,
         "failed_reason": job.failed_reason,
     }
-    if job.state is JobState.NEEDS_ATTENTION and job.raw_status:
+    if (job.state is JobState.NEEDS_ATTENTION or job.status_unknown) and job.raw_status:
         obj["raw_status"] = job.raw_status
     obj["job_id"] = job.id
     return obj

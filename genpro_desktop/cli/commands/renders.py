@@ -273,7 +273,7 @@ async def _finish(
 def generation_json(job: LocalJob, saved: LocalJob | None = None) -> dict[str, Any]:
     """The --json object for render/status/download, from the local job."""
     status = job.state.value
-    if job.state is JobState.NEEDS_ATTENTION:
+    if job.state is JobState.NEEDS_ATTENTION or job.status_unknown:
         status = "unknown" if job.raw_status else job.state.value
     obj: dict[str, Any] = {
         "generation_id": job.remote_id,
@@ -283,7 +283,7 @@ def generation_json(job: LocalJob, saved: LocalJob | None = None) -> dict[str, A
         "thumbnail_url": job.thumbnail_url,
         "execution_cost": decimal_text(job.execution_cost),
     }
-    if job.state is JobState.NEEDS_ATTENTION and job.raw_status:
+    if (job.state is JobState.NEEDS_ATTENTION or job.status_unknown) and job.raw_status:
         obj["raw_status"] = job.raw_status
     obj["job_id"] = job.id
     if saved is not None:

@@ -44,7 +44,7 @@ class JobState(StrEnum):
     FAILED = "failed"
     STOPPED = "stopped"
     OUTCOME_UNKNOWN = "outcome_unknown"  # POST may have been applied; never re-sent automatically
-    NEEDS_ATTENTION = "needs_attention"  # unknown x3, 404, no output, deadline
+    NEEDS_ATTENTION = "needs_attention"  # 404, no output, deadline
     QUEUED = "queued"  # download waiting to start
     DOWNLOADING = "downloading"
     DOWNLOADED = "downloaded"
@@ -112,6 +112,8 @@ class LocalJob:
     cell_id: str | None = None
     title: str | None = None
     raw_status: str | None = None
+    # Reads in a row whose status GEN sent and this app does not know (`raw_status` holds it);
+    # the job keeps being tracked meanwhile, flagged (`status_unknown`), never parked for it.
     unknown_count: int = 0
     failed_reason: str | None = None
     # Why GEN refused a render/publish POST, kept apart from the text so no one parses it.
@@ -157,6 +159,15 @@ class LocalJob:
         return self.state in ACTIVE_STATES
 
     @property
+    def status_unknown(self) -> bool:
+        """True while GEN's latest status for an unfinished job is one this app does not know.
+
+        The job is still tracked (GEN adds statuses without notice and the job may be running
+        and charging); the UI and `genpro jobs` flag it and show `raw_status` as GEN sent it.
+        """
+        return self.unknown_count > 0 and not self.is_terminal
+
+    @property
     def was_not_sent(self) -> bool:
         """True for a render/publish whose POST failed before GEN applied anything."""
         return (
@@ -200,5 +211,6 @@ class LocalJob:
         return self.can_download()
 
     def can_dismiss(self) -> bool:
-        """A parked job (outcome unknown / needs attention) can be dismissed by the user."""
-        return self.is_parked
+        """A parked job (outcome unknown / needs attention), or a render/publish whose status
+        GEN reports as one this app does not know, can be dismissed by the user."""
+        return self.is_parked or (self.status_unknown and self.kind is not JobKind.DOWNLOAD)

@@ -4,12 +4,14 @@ A plan turns what is known about a job (its kind, how many polls it had, how lon
 how long jobs of its kind typically take) into a `DelayRange`; the scheduler draws the actual
 delay from that range with its own RNG, so plans are pure and testable without randomness.
 
-- `PredictivePlan` (the app's plan) uses the typical duration when there is one: a quick early
-  check (a fast failure or a bad id shows within ~10 s), sparse reads that tighten as the
-  expected window approaches, dense reads inside the window (0.7-1.3 x typical), then a growing
-  but capped spacing for overdue jobs. Without a typical duration, or for kinds it does not predict
-  (publishes: TikTok moderation times say little about the next one), it falls back to the
-  exponential `Cadence` of the kind.
+- `PredictivePlan` (the app's plan) uses whatever is known about how long the job should take:
+  a quick early check (a fast failure or a bad id shows within ~10 s), sparse reads that tighten
+  as the expected window approaches, dense reads (a few seconds apart) inside the window, then a
+  growing but capped spacing for overdue jobs. The window is 0.7-1.3 x the median of recent
+  successes once two or more exist, 0.5-1.6 x the one sample there is, and with no history at all
+  GEN's published typical video render times (30-120 s): reads a few seconds apart from 15 s on,
+  so a new user's first render is noticed quickly. Kinds it does not predict (publishes: TikTok
+  moderation times say little about the next one) keep the exponential `Cadence` of the kind.
 - `FixedPlan` reads at one fixed interval, like GEN's SDK `waitForGeneration` (every 2 s); the
   polling benchmark uses it as the baseline.
 """
@@ -27,6 +29,7 @@ from genpro_desktop.core.jobs.model import JobKind
 
 __all__ = [
     "CADENCES",
+    "GEN_TYPICAL_RENDER_S",
     "Cadence",
     "DelayRange",
     "FixedPlan",
@@ -62,6 +65,15 @@ CADENCES: Mapping[JobKind, Cadence] = MappingProxyType(
 )
 
 
+GEN_TYPICAL_RENDER_S = (30.0, 120.0)
+"""GEN's documentation: video jobs typically take 30-120 s (the prior when there is no history)."""
+
+
+# The early check is made only when the window opens at least this many early checks later;
+# otherwise the first read is at the window's opening.
+EARLY_CHECK_ROOM = 3.0
+
+
 class PollPhase(StrEnum):
     """Which rule of a plan chose a delay (for tests, logs and the benchmark)."""
 
@@ -95,9 +107,16 @@ class PollPlan(Protocol):
         ...
 
     def delay(
-        self, kind: JobKind, attempt: int, elapsed: float | None, typical: float | None
+        self,
+        kind: JobKind,
+        attempt: int,
+        elapsed: float | None,
+        typical: float | None,
+        samples: int | None = None,
     ) -> DelayRange:
-        """The range for poll number `attempt` of a job that has run `elapsed` seconds."""
+        """The range for poll number `attempt` of a job that has run `elapsed` seconds, when
+        jobs of its kind typically take `typical` seconds (the median of `samples` recent
+        successes; None: a typical duration from enough history)."""
         ...
 
 
@@ -119,7 +138,12 @@ class FixedPlan:
         return _cadence_of(self.cadences, kind)
 
     def delay(
-        self, kind: JobKind, attempt: int, elapsed: float | None, typical: float | None
+        self,
+        kind: JobKind,
+        attempt: int,
+        elapsed: float | None,
+        typical: float | None,
+        samples: int | None = None,
     ) -> DelayRange:
         """Always `interval_s`."""
         _cadence_of(self.cadences, kind)
@@ -128,7 +152,7 @@ class FixedPlan:
 
 @dataclass(frozen=True)
 class PredictivePlan:
-    """Sparse early, dense around the typical finish, backing off when overdue (module doc).
+    """Sparse early, dense around the expected finish, backing off when overdue (module doc).
 
     Inside the window (`window_start`-`window_end` x typical) reads are `dense` apart:
     `typical x dense_fraction` kept within [dense_min_s, dense_max_s]; the detection delay is
@@ -139,67 +163,120 @@ class PredictivePlan:
     `overdue_growth` seconds of spacing per second overdue, up to `overdue_cap_s`, so a job
     taking 3 x typical is still noticed within a few seconds; past `late_factor` x typical the
     spacing grows on, at the same rate, to the kind's cadence cap.
+
+    With a single sample the window is wider (`one_sample_start`-`one_sample_end` x it); with
+    none, the window is GEN's published range (`cold_range_s`), opening at `cold_open_s`, with
+    reads `dense_max_s` apart: never more than a few seconds before the expected finish.
     """
 
     cadences: Mapping[JobKind, Cadence] = field(default_factory=lambda: CADENCES)
     predicted_kinds: frozenset[JobKind] = field(default_factory=lambda: frozenset({JobKind.RENDER}))
     early_check_s: float = 10.0
     sparse_max_s: float = 60.0
-    ramp_slope: float = 0.5
+    ramp_slope: float = 0.4
     window_start: float = 0.7
     window_end: float = 1.3
-    dense_fraction: float = 1.0 / 15.0
+    dense_fraction: float = 0.15
     dense_min_s: float = 1.0
     dense_max_s: float = 4.0
     window_jitter: float = 0.1
     overdue_growth: float = 0.1
     overdue_cap_s: float = 6.0
     late_factor: float = 4.0
+    one_sample_start: float = 0.5
+    one_sample_end: float = 1.6
+    cold_range_s: tuple[float, float] = GEN_TYPICAL_RENDER_S
+    cold_open_s: float = 15.0
+    cold_close_factor: float = 4.0
 
     def cadence(self, kind: JobKind) -> Cadence:
         """The kind's cadence (deadline, fallback, jitter and late cap)."""
         return _cadence_of(self.cadences, kind)
 
     def delay(
-        self, kind: JobKind, attempt: int, elapsed: float | None, typical: float | None
+        self,
+        kind: JobKind,
+        attempt: int,
+        elapsed: float | None,
+        typical: float | None,
+        samples: int | None = None,
     ) -> DelayRange:
-        """The predictive range, or the kind's exponential cadence when nothing is known."""
+        """The predictive range (cold without a usable typical duration), or the kind's
+        exponential cadence for kinds not predicted or without a usable elapsed time."""
         cadence = self.cadence(kind)
-        if (
-            kind not in self.predicted_kinds
-            or typical is None
-            or elapsed is None
-            or not (0 < typical < math.inf)
-            or not math.isfinite(elapsed)
-        ):
+        if kind not in self.predicted_kinds or elapsed is None or not math.isfinite(elapsed):
             return DelayRange.around(cadence.base_delay(attempt), cadence.jitter, PollPhase.CADENCE)
-        return self.predicted(cadence, max(0.0, elapsed), typical)
+        if typical is None or not (0 < typical < math.inf):
+            return self.cold(cadence, max(0.0, elapsed))
+        return self.predicted(cadence, max(0.0, elapsed), typical, samples)
 
     def dense_spacing(self, typical: float) -> float:
         """Seconds between reads inside the expected window."""
         return min(self.dense_max_s, max(self.dense_min_s, typical * self.dense_fraction))
 
-    def predicted(self, cadence: Cadence, elapsed: float, typical: float) -> DelayRange:
-        """The range for a job `elapsed` seconds in, when its kind typically takes `typical`."""
-        dense = self.dense_spacing(typical)
-        until_window = self.window_start * typical - elapsed
+    def predicted(
+        self, cadence: Cadence, elapsed: float, typical: float, samples: int | None = None
+    ) -> DelayRange:
+        """The range for a job `elapsed` seconds in, when its kind typically takes `typical`
+        (from `samples` recent successes; None: enough of them)."""
+        start, end = self.window_start, self.window_end
+        if samples is not None and samples == 1:
+            start, end = self.one_sample_start, self.one_sample_end
+        return self.windowed(
+            cadence,
+            elapsed,
+            opens_s=start * typical,
+            closes_s=end * typical,
+            dense=self.dense_spacing(typical),
+            late_s=self.late_factor * typical,
+        )
+
+    def cold(self, cadence: Cadence, elapsed: float) -> DelayRange:
+        """The range for a job `elapsed` seconds in when nothing of its kind finished yet."""
+        closes = self.cold_close_factor * self.cold_range_s[1]
+        return self.windowed(
+            cadence,
+            elapsed,
+            opens_s=self.cold_open_s,
+            closes_s=closes,
+            dense=self.dense_max_s,
+            late_s=2.0 * closes,
+        )
+
+    def windowed(
+        self,
+        cadence: Cadence,
+        elapsed: float,
+        *,
+        opens_s: float,
+        closes_s: float,
+        dense: float,
+        late_s: float,
+    ) -> DelayRange:
+        """Early check, sparse, dense in [opens_s, closes_s], then overdue (class doc)."""
+        until_window = opens_s - elapsed
         jitter = cadence.jitter
         if until_window > dense:
             early = self.early_check_s
-            if elapsed < early * (1.0 - jitter) and early < until_window + elapsed - dense:
-                # The one early check (a fast failure or a bad id), never later than planned.
+            if elapsed < early * (1.0 - jitter) and EARLY_CHECK_ROOM * early <= opens_s:
+                # The one early check (a fast failure or a bad id), never later than planned;
+                # a window opening sooner than that is its own early check.
                 return DelayRange(
                     early * (1.0 - jitter) - elapsed, early - elapsed, PollPhase.EARLY
                 )
+            if elapsed < early * (1.0 - jitter):
+                # No early check: the window opens soon enough to be it, so the first read is
+                # at its opening (a checkpoint before it would cost a read for little).
+                return DelayRange(until_window * (1.0 - jitter / 2), until_window, PollPhase.SPARSE)
             spacing = min(self.sparse_max_s, dense + self.ramp_slope * until_window)
             # Never past the window's opening, so its first read is on time.
             high = min(spacing * (1.0 + jitter), until_window)
             return DelayRange(min(spacing * (1.0 - jitter), high), high, PollPhase.SPARSE)
-        overdue = elapsed - self.window_end * typical
+        overdue = elapsed - closes_s
         if overdue < 0:
             return DelayRange.around(dense, self.window_jitter, PollPhase.WINDOW)
         spacing = min(max(self.overdue_cap_s, dense), dense + self.overdue_growth * overdue)
-        late = elapsed - self.late_factor * typical
+        late = elapsed - late_s
         if late > 0:
             # Far past any outlier: keep growing from the overdue cap to the kind's cap.
             spacing = min(max(cadence.cap_s, spacing), spacing + self.overdue_growth * late)

@@ -60,3 +60,7 @@ class JobStore(Protocol):
     async def typical_duration(self, kind: JobKind) -> float | None:
         """Median seconds from creation to finish of recent successful jobs of `kind`."""
         ...
+
+    async def recent_durations(self, kind: JobKind) -> list[float]:
+        """Seconds recent successful jobs of `kind` took, newest first (however few)."""
+        ...

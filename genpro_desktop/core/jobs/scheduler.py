@@ -86,11 +86,12 @@ class PollScheduler:
         *,
         elapsed: float | None = None,
         typical: float | None = None,
+        samples: int | None = None,
     ) -> float:
         """Seconds to wait before poll number `attempt` (0 = first) of a job that has run
-        `elapsed` seconds, when jobs of its kind typically take `typical` (None: unknown);
-        the plan gives a range and the jitter is drawn here."""
-        planned = self.plan.delay(kind, attempt, elapsed, typical)
+        `elapsed` seconds, when jobs of its kind typically take `typical` (None: unknown), the
+        median of `samples` recent successes; the plan gives a range, the jitter is drawn here."""
+        planned = self.plan.delay(kind, attempt, elapsed, typical, samples)
         return self._rng.uniform(planned.low_s, planned.high_s)
 
     def deadline(self, kind: JobKind) -> float:

@@ -212,12 +212,14 @@ class JobTracker(SubmitMixin):
         return replace(job)
 
     async def dismiss(self, job_id: str) -> LocalJob:
-        """The user gives up on a parked job (outcome unknown / needs attention)."""
+        """The user gives up on a parked job (outcome unknown / needs attention), or on one
+        whose status GEN reports as one this app does not know (its polling ends)."""
         job = await self._job(job_id)
         if not job.can_dismiss():
             raise JobActionError(
                 f"This {job.kind} job is {job.state}; only a job waiting for you "
-                "(outcome unknown or needs attention) can be dismissed."
+                "(outcome unknown, needs attention, or a status GEN reports that this app "
+                "does not know) can be dismissed."
             )
         await self._finish(job, JobState.DISMISSED)
         return replace(job)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import statistics
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
@@ -104,6 +105,8 @@ class TrackerCore:
         # Jobs whose last retry found them on GEN (past the idempotency window), not re-sent.
         self._found_on_gen: set[str] = set()
         self._typical: dict[JobKind, float | None] = {}
+        # What the poll plan knows per kind: (median of recent successes, how many), even one.
+        self._estimates: dict[JobKind, tuple[float | None, int]] = {}
         self._download_slots = asyncio.Semaphore(MAX_CONCURRENT_DOWNLOADS)
         self._credit_refusals: int = 0
         # The 401/403 that paused everything: submissions held back by it report it too.
@@ -330,9 +333,15 @@ class TrackerCore:
     # -- durations -----------------------------------------------------------------------
 
     async def typical_duration(self, kind: JobKind) -> float | None:
-        """Median seconds recent successful jobs of `kind` took (None with too little history)."""
+        """Median seconds recent successful jobs of `kind` took (None with too little history).
+
+        Also refreshes what the poll plan uses, which is not that picky: the median of however
+        few recent successes there are (one sample is better than none).
+        """
         value = await self._store.typical_duration(kind)
         self._typical[kind] = value
+        samples = await self._store.recent_durations(kind)
+        self._estimates[kind] = (statistics.median(samples) if samples else None, len(samples))
         return value
 
     def elapsed(self, job: LocalJob) -> float:

@@ -2,11 +2,14 @@
 
 Rules (reliability anchors P1-P6 and rows 1, 8-10, 20, 25): pending/processing keep polling on
 the scheduler's plan (predictive when the kind's typical duration is known) until the job's
-deadline; completed/failed/stopped are terminal; an unknown status three times in a row, a 404
-on a known job, a completion without a usable video link (after three re-reads) or a passed
-deadline park the job as NEEDS_ATTENTION; a status arriving after a terminal one is logged and
-ignored. Read failures after the client's own retries never change a job: the scheduler backs
-off (offline, 429) or pauses (401/403).
+deadline; completed/failed/stopped are terminal. A status this app does not know (GEN adds
+statuses without notice) never ends tracking: the job keeps its last known state, is flagged
+(`LocalJob.status_unknown`, GEN's word in `raw_status`) and is polled at the normal cadence until
+a known terminal status, a 404, the user's dismissal or the deadline. A 404 on a known job, a
+completion without a usable video link (after three re-reads) or a passed deadline park the job
+as NEEDS_ATTENTION; a status arriving after a terminal one is logged and ignored. Read failures
+after the client's own retries never change a job: the scheduler backs off (offline, 429) or
+pauses (401/403).
 """
 
 from __future__ import annotations
@@ -36,7 +39,6 @@ __all__ = ["PollStep", "PollingMixin", "output_problem"]
 
 logger = logging.getLogger("genpro_desktop.core.jobs")
 
-UNKNOWN_LIMIT = 3
 NO_OUTPUT_REREADS = 3
 # A 429 without Retry-After still pauses the origin for a moment rather than not at all.
 DEFAULT_RATE_LIMIT_S = 10.0
@@ -66,8 +68,10 @@ class PollingMixin(TrackerCore):
 
         def next_delay(attempt: int) -> float:
             elapsed = ran_before + (self._clock.now() - loop_start)
-            typical = self._typical.get(job.kind)
-            return self._scheduler.next_delay(job.kind, attempt, elapsed=elapsed, typical=typical)
+            typical, samples = self._estimates.get(job.kind, (None, 0))
+            return self._scheduler.next_delay(
+                job.kind, attempt, elapsed=elapsed, typical=typical, samples=samples
+            )
 
         attempt = 0
         if first_delay is None:
@@ -118,9 +122,9 @@ class PollingMixin(TrackerCore):
             await self._park(job, JobState.NEEDS_ATTENTION, str(exc))
             return PollStep.STOP
         except APIStatusError as exc:
-            # An unexpected refusal: count it like an unknown status so it cannot loop forever.
+            # An unexpected refusal: shown like an unknown status; the deadline still ends it.
             self._scheduler.note_online()
-            return await self._apply_unknown(job, f"HTTP {exc.status_code}", str(exc))
+            return await self._apply_unknown(job, f"HTTP {exc.status_code}")
         self._scheduler.note_online()
         return await self._apply_remote(job, remote)
 
@@ -153,12 +157,38 @@ class PollingMixin(TrackerCore):
                 )
                 return PollStep.STOP
             case JobStatus.UNKNOWN:
-                return await self._apply_unknown(job, raw, f"status {raw!r}")
+                return await self._apply_unknown(job, raw)
 
     async def _apply_running(self, job: LocalJob, state: JobState, raw: str) -> PollStep:
         changed = job.state is not state or job.raw_status != raw or job.unknown_count
         if changed and self._set_state(job, state, raw_status=raw, unknown_count=0):
             await self._save(job)
+        return await self._check_deadline(job, raw)
+
+    async def _apply_unknown(self, job: LocalJob, raw: str) -> PollStep:
+        """A status this app does not know: flag the job and keep tracking it (never parks)."""
+        if job.is_parked:
+            # A user's "check now" of a parked job: show what GEN says; it stays parked.
+            if job.raw_status != raw:
+                job.raw_status = raw
+                job.updated_at = self._clock.wall()
+                await self._save(job)
+            return PollStep.STOP
+        first = job.unknown_count == 0 or job.raw_status != raw
+        job.unknown_count += 1
+        job.raw_status = raw
+        if first:
+            logger.warning(
+                "Job %s: GEN reports the status %r, which this app does not know; "
+                "still tracking it",
+                job.id,
+                raw,
+            )
+            job.updated_at = self._clock.wall()
+            await self._save(job)
+        return await self._check_deadline(job, raw)
+
+    async def _check_deadline(self, job: LocalJob, raw: str) -> PollStep:
         deadline = self._deadlines.get(job.id)
         if deadline is not None and self._clock.now() > deadline:
             reason = (
@@ -167,25 +197,6 @@ class PollingMixin(TrackerCore):
             )
             await self._park(job, JobState.NEEDS_ATTENTION, reason)
             return PollStep.STOP
-        return PollStep.CONTINUE
-
-    async def _apply_unknown(self, job: LocalJob, raw: str, shown: str) -> PollStep:
-        count = job.unknown_count + 1
-        if count >= UNKNOWN_LIMIT:
-            reason = f"GEN reported {shown} {count} times in a row, which this app does not know"
-            if self._set_state(
-                job,
-                JobState.NEEDS_ATTENTION,
-                raw_status=raw,
-                unknown_count=count,
-                attention_reason=reason,
-            ):
-                await self._save(job)
-            return PollStep.STOP
-        job.unknown_count = count
-        job.raw_status = raw
-        job.updated_at = self._clock.wall()
-        await self._save(job)
         return PollStep.CONTINUE
 
     async def _apply_completed(self, job: LocalJob, remote: Generation | UserJob) -> PollStep:
@@ -226,9 +237,19 @@ class PollingMixin(TrackerCore):
         async with self._scheduler.request_slot():
             remote = await self._read_remote(job, job.remote_id)
         self._scheduler.note_online()
-        if job.is_parked and remote.status in (JobStatus.PENDING, JobStatus.PROCESSING):
-            # Checking a parked job that is running again is the user choosing to keep waiting.
-            self._set_state(job, JobState(remote.status.value), attention_reason=None)
+        running = (JobStatus.PENDING, JobStatus.PROCESSING, JobStatus.UNKNOWN)
+        if job.is_parked and remote.status in running:
+            # Checking a parked job that is running again (or that GEN reports with a status
+            # this app does not know) is the user choosing to keep waiting.
+            unknown = remote.status is JobStatus.UNKNOWN
+            state = JobState.PROCESSING if unknown else JobState(remote.status.value)
+            self._set_state(
+                job,
+                state,
+                attention_reason=None,
+                raw_status=remote.raw_status or remote.status.value,
+                unknown_count=1 if unknown else 0,
+            )
             await self._save(job)
             self._start_polling(job, None)
         else:

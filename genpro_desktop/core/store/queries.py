@@ -38,6 +38,7 @@ __all__ = [
     "get_setting",
     "list_jobs",
     "publish_duplicates",
+    "recent_durations",
     "save_engine",
     "save_job",
     "saved_engines",
@@ -199,6 +200,27 @@ def unreadable_jobs(conn: sqlite3.Connection) -> list[UnreadableJob]:
                 )
             )
     return found
+
+
+def recent_durations(kind: JobKind, conn: sqlite3.Connection) -> list[float]:
+    """Creation-to-finish seconds of the last (up to 20) successful jobs of `kind`, newest first;
+    however few there are (the poll plan uses even one; `typical_duration` wants 3)."""
+    rows = conn.execute(
+        "SELECT created_at, finished_at FROM jobs WHERE kind = ? AND state IN (?, ?) "
+        "AND finished_at IS NOT NULL ORDER BY finished_at DESC, rowid DESC LIMIT ?",
+        (kind.value, *_DONE_STATES, TYPICAL_SAMPLE),
+    ).fetchall()
+    durations: list[float] = []
+    for created, finished in rows:
+        try:
+            seconds = (decode_datetime(finished) - decode_datetime(created)).total_seconds()
+        except (TypeError, ValueError) as exc:
+            _log.warning("skipping a %s duration that cannot be read: %s", kind.value, exc)
+            continue
+        # A wall clock set back mid-job gives a negative span: no information, skip it.
+        if seconds >= 0:
+            durations.append(seconds)
+    return durations
 
 
 def state_history(job_id: str, conn: sqlite3.Connection) -> list[StateChange]:

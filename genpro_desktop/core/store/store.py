@@ -166,6 +166,10 @@ class Store:
         first; the other queries leave them out, except the publish duplicate guard."""
         return await self._read(queries.unreadable_jobs)
 
+    async def recent_durations(self, kind: JobKind) -> list[float]:
+        """Seconds the last (up to 20) successful jobs of `kind` took, newest first."""
+        return await self._read(functools.partial(queries.recent_durations, kind))
+
     async def state_history(self, job_id: str) -> list[StateChange]:
         """The states a job went through, oldest first."""
         return await self._read(functools.partial(queries.state_history, job_id))

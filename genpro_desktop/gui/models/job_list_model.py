@@ -296,6 +296,12 @@ def job_explanation(job: LocalJob) -> str | None:
             f"Check GEN before deciding. Retry re-sends the same request with the same "
             f"idempotency key, so GEN does not {charge}; Dismiss takes it off the watch list."
         )
+    if job.status_unknown and job.is_active:
+        return (
+            f"GEN says `{job.raw_status}`, a status this app does not know. The job is still "
+            "tracked (it may be running and charging) until GEN reports it finished, failed or "
+            "stopped; Stop it on GEN, or Dismiss it if you have dealt with it there."
+        )
     if job.state is JobState.NEEDS_ATTENTION:
         reason = job.attention_reason or job.failed_reason or "GEN's answer was not usable"
         return (

@@ -35,6 +35,7 @@ BAR_HEIGHT = 4
 ROW_CACHE_SIZE = 48
 OVERDUE_COLOUR = QColor("#d64545")
 ATTENTION_COLOUR = QColor("#e08e0b")
+UNKNOWN_STATUS_LABEL = "unknown status"
 
 
 def format_duration(seconds: float) -> str:
@@ -66,6 +67,12 @@ def status_line(
         return download_text(job, progress)
     if job.state is JobState.QUEUED:
         return "waiting to start"
+    if job.status_unknown:
+        # Flagged, never hidden: GEN's own word, and that tracking goes on.
+        return (
+            f"GEN says `{job.raw_status}` (a status this app does not know; still tracking) · "
+            f"{format_duration(elapsed)}"
+        )
     if job.is_active:
         text = format_duration(elapsed)
         if typical is not None:
@@ -80,6 +87,13 @@ def status_line(
         name = (job.target_path or "").rsplit("/", 1)[-1]
         return " · ".join(part for part in (name, size) if part)
     return f"took {format_duration(elapsed)}"
+
+
+def chip_label(job: LocalJob) -> str:
+    """The state chip's text: "unknown status" while GEN's word is one this app does not know."""
+    if job.status_unknown and job.is_active:
+        return UNKNOWN_STATUS_LABEL
+    return STATE_LABELS.get(job.state, job.state.value)
 
 
 def download_text(job: LocalJob, progress: DownloadProgress | None) -> str:
@@ -160,6 +174,7 @@ class JobDelegate(QStyledItemDelegate):
             job.kind,
             job.state,
             job.is_parked,
+            job.status_unknown,
             job.execution_cost,
             row.title,
             line,
@@ -209,7 +224,7 @@ class JobDelegate(QStyledItemDelegate):
         muted.setAlphaF(0.7)
         fonts = self._fonts(option.font)
 
-        if job.is_parked:
+        if job.is_parked or job.status_unknown:
             painter.fillRect(QRect(rect.left(), rect.top(), 3, rect.height()), ATTENTION_COLOUR)
         icon_rect = QRect(rect.left() + PAD, rect.top() + PAD, ICON_SIZE, ICON_SIZE)
         kind_icon(job.kind).paint(painter, icon_rect)
@@ -242,7 +257,7 @@ class JobDelegate(QStyledItemDelegate):
         painter.setFont(fonts.small)
         if not selected and (job.state is JobState.FAILED or row.overdue):
             painter.setPen(OVERDUE_COLOUR)
-        elif not selected and job.is_parked:
+        elif not selected and (job.is_parked or job.status_unknown):
             painter.setPen(ATTENTION_COLOUR)
         else:
             painter.setPen(muted)
@@ -267,12 +282,13 @@ class JobDelegate(QStyledItemDelegate):
     def _paint_chip(
         self, painter: QPainter, job: LocalJob, fonts: _Fonts, left: int, top: int
     ) -> int:
-        label = STATE_LABELS.get(job.state, job.state.value)
+        label = chip_label(job)
         width = fonts.small_metrics.horizontalAdvance(label) + 14
         chip = QRectF(left, top, width, 17)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(STATE_COLOURS.get(job.state, QColor("#8e8e93")))
+        colour = STATE_COLOURS.get(job.state, QColor("#8e8e93"))
+        painter.setBrush(ATTENTION_COLOUR if job.status_unknown and job.is_active else colour)
         painter.drawRoundedRect(chip, 8.5, 8.5)
         painter.setPen(QColor("white"))
         painter.setFont(fonts.small)

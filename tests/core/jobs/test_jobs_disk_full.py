@@ -102,6 +102,8 @@ async def test_row15_a_full_disk_fails_the_download_keeps_the_part_and_a_retry_r
 async def test_row15_a_store_that_cannot_write_keeps_its_last_state_and_the_app_running(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ):
+    # Still processing at the first read (~15 s without history), completed at a later one.
+    harness.sim.state.script_render(pending_s=2, done_s=30)
     job = await harness.submit(0)
     assert job.state is JobState.PENDING
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 from jobs_harness import CountingTransport, Harness, LinkedClock
 
-from genpro_desktop.core.jobs import NOT_SENT_PREFIX, JobState
+from genpro_desktop.core.jobs import NOT_SENT_PREFIX, JobEvent, JobState, LocalJob
 from genpro_desktop.core.store import Store
 from genpro_desktop.simulator import RENDER_COST, Simulator, faults
 
@@ -237,26 +237,101 @@ async def test_row08_html_and_broken_json_on_status_reads_never_change_the_job(
 # -- row 9: unknown status values ------------------------------------------------------------
 
 
-async def test_row09_three_unknown_statuses_in_a_row_need_attention(harness: Harness):
-    harness.sim.faults.add("GET", GEN, faults.unknown_status("incomplete"), times=3)
+async def test_row09_unknown_statuses_never_end_tracking_and_flag_the_job(harness: Harness):
+    # Ten reads in a row of a status GEN added without notice: the render is still running.
+    harness.sim.faults.add("GET", GEN, faults.unknown_status("queued_for_render"), times=10)
+    flagged: list[LocalJob] = []
+    harness.hub.subscribe(
+        lambda event: (
+            flagged.append(event.job)
+            if event.job is not None and event.job.status_unknown
+            else None
+        )
+    )
+    job = await harness.submit(0)
+    done = await harness.settle(job.id)
+    assert done.state is JobState.COMPLETED
+    assert not done.status_unknown
+    assert JobState.NEEDS_ATTENTION not in await _states(harness, job.id)
+    assert harness.sim.journal.count("GET", GEN) >= 11  # polled on through all ten
+    # While GEN said it, the job was flagged with GEN's own word, and could be dismissed.
+    assert flagged
+    assert {seen.raw_status for seen in flagged} == {"queued_for_render"}
+    assert all(seen.is_active and seen.can_dismiss() for seen in flagged)
+
+
+async def test_row09_an_unknown_status_is_tracked_until_the_deadline(harness: Harness):
+    harness.sim.faults.add("GET", GEN, faults.unknown_status("on_hold"), times=100_000)
+    job = await harness.submit(0)
+    parked = await harness.settle(job.id, limit=60)
+    assert parked.state is JobState.NEEDS_ATTENTION
+    assert parked.attention_reason
+    assert "much longer than usual" in parked.attention_reason
+    assert parked.raw_status == "on_hold"
+    assert harness.clock.now() >= 3600
+
+
+async def test_row09_an_unknown_status_then_404_needs_attention(harness: Harness):
+    harness.sim.faults.add("GET", GEN, faults.unknown_status("archived"), times=5)
+    harness.sim.faults.add(
+        "GET", GEN, faults.status(404, body={"error": "not found", "error_code": "not_found"})
+    )
     job = await harness.submit(0)
     parked = await harness.settle(job.id)
     assert parked.state is JobState.NEEDS_ATTENTION
-    assert parked.raw_status == "incomplete"
-    assert parked.unknown_count == 3
     assert parked.attention_reason
-    assert "'incomplete'" in parked.attention_reason
-    assert harness.sim.journal.count("GET", GEN) == 3  # not polled any further
+    assert "no longer finds" in parked.attention_reason
+    assert harness.sim.journal.count("GET", GEN) == 6
 
 
-async def test_row09_a_known_status_in_between_resets_the_count(harness: Harness):
-    harness.sim.faults.add("GET", GEN, faults.unknown_status("queued"), times=2)
-    harness.sim.faults.add("GET", GEN, faults.unknown_status("processing"), times=1)
-    harness.sim.faults.add("GET", GEN, faults.unknown_status(""), times=2)
+async def test_row09_dismissing_a_job_of_unknown_status_ends_its_polling(harness: Harness):
+    harness.sim.faults.add("GET", GEN, faults.unknown_status("queued_for_render"), times=100_000)
+    seen = asyncio.get_running_loop().create_future()
+
+    def on_event(event: JobEvent) -> None:
+        if event.job is not None and event.job.status_unknown and not seen.done():
+            seen.set_result(event.job)
+
+    harness.hub.subscribe(on_event)
+    job = await harness.submit(0)
+    flagged = await asyncio.wait_for(seen, 15)
+    assert flagged.state in (JobState.PENDING, JobState.PROCESSING)
+    dismissed = await harness.tracker.dismiss(job.id)
+    assert dismissed.state is JobState.DISMISSED
+    assert await harness.settle(job.id) == dismissed
+    reads = harness.sim.journal.count("GET", GEN)
+    # The poll task ends on its next turn (left running, it would read on for the hour).
+    task = harness.tracker._tasks.get(job.id)
+    if task is not None:
+        await asyncio.wait_for(task, 15)
+    assert harness.sim.journal.count("GET", GEN) <= reads + 1  # at most the read in flight
+    assert (await harness.store.get_job(job.id)).state is JobState.DISMISSED  # type: ignore[union-attr]
+
+
+async def test_row09_status_matching_ignores_case_and_surrounding_whitespace(harness: Harness):
+    harness.sim.faults.add("GET", GEN, faults.unknown_status("  Processing "), times=2)
+    flagged: list[LocalJob] = []
+    harness.hub.subscribe(
+        lambda event: (
+            flagged.append(event.job)
+            if event.job is not None and event.job.status_unknown
+            else None
+        )
+    )
     job = await harness.submit(0)
     done = await harness.settle(job.id)
-    assert done.state is JobState.COMPLETED  # unknown never maps to completed, nor parks here
+    assert done.state is JobState.COMPLETED
+    assert flagged == []
+
+
+async def test_row09_an_unknown_publish_status_keeps_the_publish_tracked(harness: Harness):
+    harness.sim.faults.add("GET", r"/user_jobs/\d+$", faults.unknown_status("moderating"), times=8)
+    job = await harness.tracker.publish_intent(harness.publish_job())
+    done = await harness.settle(job.id)
+    assert done.state is JobState.COMPLETED
+    assert done.post_id
     assert JobState.NEEDS_ATTENTION not in await _states(harness, job.id)
+    assert harness.sim.journal.count("GET", r"/user_jobs/\d+$") >= 9
 
 
 # -- row 10: completed without a usable output -----------------------------------------------

@@ -67,6 +67,7 @@ async def test_row24_slow_status_reads_are_waited_for_one_get_per_poll(
     monkeypatch.setattr(_base_client, "READ_TIMEOUT", 0.8)
     async with timed_harness(sim, store, linked_clock, tmp_path) as (harness, transport):
         sim.faults.add("GET", GEN, faults.delay(0.3), times=50)  # every status read is late
+        sim.state.script_render(pending_s=2, done_s=30)  # several reads before it is done
         job = await harness.submit(0)
         assert (await harness.settle(job.id)).state is JobState.COMPLETED
         reads = _status_reads(transport)

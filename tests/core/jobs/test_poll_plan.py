@@ -25,7 +25,7 @@ PLAN = PredictivePlan()
 RENDER = JobKind.RENDER
 
 
-def walk(typical: float, finish: float, rng: random.Random) -> tuple[list[float], float]:
+def walk(typical: float | None, finish: float, rng: random.Random) -> tuple[list[float], float]:
     """Read times of a job that finishes at `finish`, drawing each delay from its range;
     returns (read times, detection delay)."""
     now = 0.0
@@ -39,18 +39,46 @@ def walk(typical: float, finish: float, rng: random.Random) -> tuple[list[float]
             return reads, now - finish
 
 
-# -- without a typical duration nothing changes -----------------------------------------------
+# -- without an elapsed time, or for publishes, the exponential cadence -------------------------
 
 
-@pytest.mark.parametrize(
-    ("elapsed", "typical"),
-    [(None, 60.0), (30.0, None), (30.0, 0.0), (30.0, -5.0), (30.0, math.nan), (30.0, math.inf)],
-)
-def test_without_a_usable_typical_duration_the_exponential_cadence_is_kept(elapsed, typical):
+@pytest.mark.parametrize("elapsed", [None, math.nan, math.inf])
+def test_without_a_usable_elapsed_time_the_exponential_cadence_is_kept(elapsed):
     for attempt in range(12):
-        planned = PLAN.delay(RENDER, attempt, elapsed, typical)
+        planned = PLAN.delay(RENDER, attempt, elapsed, 60.0)
         base = min(2.0 * 1.5**attempt, 15.0)
         assert planned == DelayRange(base * 0.8, base * 1.2, PollPhase.CADENCE)
+
+
+# -- little or no history: GEN's published render times, one sample ---------------------------
+
+
+@pytest.mark.parametrize("typical", [None, 0.0, -5.0, math.nan, math.inf])
+def test_without_history_reads_are_a_few_seconds_apart_from_15_s(typical):
+    # GEN documents 30-120 s for video jobs: the first read at the window's opening (15 s) ...
+    assert PLAN.delay(RENDER, 0, 0.0, typical) == DelayRange(13.5, 15.0, PollPhase.SPARSE)
+    # ... then never more than 4.4 s apart through GEN's range and well past it (4 x 120 s) ...
+    for elapsed in (15.0, 30.0, 59.0, 120.0, 300.0, 479.0):
+        assert PLAN.delay(RENDER, 5, elapsed, typical) == DelayRange(3.6, 4.4, PollPhase.WINDOW)
+    # ... and only then backing off (not to 15 s within the first minute, as the cadence did).
+    assert PLAN.delay(RENDER, 9, 600.0, typical).phase is PollPhase.OVERDUE
+
+
+def test_a_first_render_is_noticed_within_five_seconds_and_with_fewer_reads():
+    rng = random.Random(5)
+    for finish in (20.0, 30.0, 45.0, 90.0, 150.0, 300.0):
+        reads, delay = walk(None, finish, rng)
+        assert delay <= 4.4 + 1e-9
+        assert len(reads) <= 0.6 * math.ceil(finish / 2.0) + 1  # vs a read every 2 s
+
+
+def test_one_sample_widens_the_window():
+    one = PLAN.delay(RENDER, 3, 16.0, 30.0, 1)
+    assert one == DelayRange(3.6, 4.4, PollPhase.WINDOW)  # 0.5 x 30 = 15 s: inside already
+    assert PLAN.delay(RENDER, 3, 16.0, 30.0, 2).phase is PollPhase.SPARSE  # 0.7 x 30 = 21 s
+    assert PLAN.delay(RENDER, 3, 47.0, 30.0, 1).phase is PollPhase.WINDOW  # up to 1.6 x 30
+    assert PLAN.delay(RENDER, 3, 47.0, 30.0, 2).phase is PollPhase.OVERDUE
+    assert PLAN.delay(RENDER, 3, 47.0, 30.0).phase is PollPhase.OVERDUE  # None: enough history
 
 
 def test_publishes_keep_their_cadence_even_with_a_typical_duration():
@@ -67,12 +95,15 @@ def test_publishes_keep_their_cadence_even_with_a_typical_duration():
 def test_sixty_second_renders_one_early_check_then_the_window_then_overdue():
     early = PLAN.delay(RENDER, 0, 0.0, 60.0)
     assert early == DelayRange(8.0, 10.0, PollPhase.EARLY)
-    # Then sparse reads, tightening towards the window (42 s): 4 s + half the time left.
+    # Then sparse reads, tightening towards the window (42 s): 4 s + 0.4 x the time left.
     sparse = PLAN.delay(RENDER, 1, 9.0, 60.0)
-    assert sparse == DelayRange(20.5 * 0.8, 20.5 * 1.2, PollPhase.SPARSE)
-    assert PLAN.delay(RENDER, 2, 30.0, 60.0) == DelayRange(8.0, 12.0, PollPhase.SPARSE)
+    assert (sparse.low_s, sparse.high_s) == pytest.approx((17.2 * 0.8, 17.2 * 1.2))
+    assert sparse.phase is PollPhase.SPARSE
+    later = PLAN.delay(RENDER, 2, 30.0, 60.0)
+    assert (later.low_s, later.high_s) == pytest.approx((8.8 * 0.8, 8.8 * 1.2))
     # Never past the window's opening, so its first read is on time.
-    assert PLAN.delay(RENDER, 3, 37.0, 60.0) == DelayRange(5.0, 5.0, PollPhase.SPARSE)
+    last = PLAN.delay(RENDER, 3, 37.0, 60.0)
+    assert (last.low_s, last.high_s, last.phase) == (pytest.approx(4.8), 5.0, PollPhase.SPARSE)
     for elapsed in (38.5, 42.0, 60.0, 77.9):
         assert PLAN.delay(RENDER, 5, elapsed, 60.0) == DelayRange(3.6, 4.4, PollPhase.WINDOW)
     # Overdue: the spacing grows from 4 s by 0.1 s per second overdue, capped at 6 s ...
@@ -97,11 +128,11 @@ def test_long_renders_read_at_most_a_minute_apart_before_the_window():
     assert gaps[-1] < gaps[-3] < gaps[2]
 
 
-def test_short_renders_skip_the_early_check_and_poll_every_second_in_the_window():
+def test_short_renders_skip_the_early_check_and_poll_about_every_second_in_the_window():
     first = PLAN.delay(RENDER, 0, 0.0, 8.0)
     assert first.phase is PollPhase.SPARSE  # the window opens at 5.6 s, before any early check
     assert first.high_s <= 5.6
-    assert PLAN.delay(RENDER, 1, 5.0, 8.0) == DelayRange(0.9, 1.1, PollPhase.WINDOW)
+    assert PLAN.delay(RENDER, 1, 5.0, 8.0) == DelayRange(1.08, 1.32, PollPhase.WINDOW)
     # A negative elapsed time (a wall clock set back) counts as just started.
     assert PLAN.delay(RENDER, 0, -30.0, 8.0) == first
 
@@ -185,10 +216,10 @@ async def test_the_tracker_polls_a_render_around_its_typical_duration(harness: H
     took = (done.finished_at - done.created_at).total_seconds()
     assert 61.0 <= took <= 61.0 + 4.4  # noticed within one dense spacing
     gets = harness.sim.journal.count("GET", GEN)
-    assert gets <= 5 + math.ceil((61.0 - 38.0) / 3.6)  # early, <= 4 sparse, window reads
+    assert gets <= 4 + math.ceil((61.0 - 42.0) / 3.6)  # early, <= 3 sparse, window reads
     sleeps = harness.clock.sleeps
     assert 8.0 <= sleeps[0] <= 10.0
-    assert 16.0 <= sleeps[1] <= 25.0
+    assert 13.7 <= sleeps[1] <= 20.7
     elapsed = itertools.accumulate(sleeps, initial=0.0)
     in_window = [slept for slept, at in zip(sleeps, elapsed, strict=False) if at >= 38.0]
     assert in_window
@@ -213,3 +244,41 @@ async def test_a_resumed_job_plans_from_the_time_it_already_ran(harness: Harness
     # Already inside the window (0.7 x 60 = 42 s): dense reads, not an early check at ~10 s.
     assert all(3.6 <= s <= 4.4 for s in sleeps[1:])
     assert harness.sim.journal.count("GET", GEN) <= 1 + math.ceil(19.0 / 3.6) + 1
+
+
+# -- first renders (issue 13 part 5): little or no history, over the real socket --------------
+
+
+def _reads_after(sleeps: list[float], moment: float) -> list[float]:
+    """The sleeps that started at or after `moment` (tracker time)."""
+    starts = itertools.accumulate(sleeps, initial=0.0)
+    return [slept for slept, at in zip(sleeps, starts, strict=False) if at >= moment]
+
+
+async def test_a_first_render_without_history_is_noticed_within_five_seconds(harness: Harness):
+    assert await harness.tracker.typical_duration(RENDER) is None
+    harness.sim.state.script_render(pending_s=2, done_s=30)
+    job = await harness.submit(0)
+    done = await harness.settle(job.id)
+    assert done.state is JobState.COMPLETED
+    assert done.finished_at is not None
+    took = (done.finished_at - done.created_at).total_seconds()
+    assert 30.0 <= took <= 30.0 + 4.4  # the exponential cadence was 15 s apart by then
+    assert all(slept <= 4.4 for slept in _reads_after(harness.clock.sleeps, 14.0))
+    assert harness.sim.journal.count("GET", GEN) <= 0.6 * 15  # fixed 2 s polling: 15 reads
+
+
+@pytest.mark.parametrize(("history", "most_reads"), [(1, 0.6 * 15), (2, 15 / 3)])
+async def test_one_or_two_earlier_renders_already_shape_the_polling(
+    harness: Harness, history: int, most_reads: float
+):
+    await seed_history(harness, 30.0, count=history)
+    assert await harness.tracker.typical_duration(RENDER) is None  # too few for the UI's median
+    harness.sim.state.script_render(pending_s=2, done_s=31)
+    job = await harness.submit(0)
+    done = await harness.settle(job.id)
+    assert done.state is JobState.COMPLETED
+    assert done.finished_at is not None
+    took = (done.finished_at - done.created_at).total_seconds()
+    assert 31.0 <= took <= 31.0 + 4.4
+    assert harness.sim.journal.count("GET", GEN) <= most_reads

@@ -33,7 +33,8 @@ def test_rows_have_earlier_completed_renders_whose_videos_download(
     assert take["status"] == "completed"
     assert [job["id"] for job in cell["user_jobs"]] == [take["id"]]
     video = take["output_resources"][0]
-    assert video["url"].endswith(".mp4") and video["thumbnail_url"].endswith(".jpg")
+    assert video["url"].endswith(".mp4")
+    assert video["thumbnail_url"].endswith(".jpg")
     response = anon.get(video["url"])  # the CDN: no key
     assert response.status_code == 200
     assert response.content[4:8] == b"ftyp"
@@ -49,7 +50,8 @@ def test_one_row_has_several_takes_one_of_them_failed(api: httpx.Client) -> None
     assert [t["created_at_ts"] for t in takes] == sorted(t["created_at_ts"] for t in takes)
     assert cell["default_user_job"]["id"] == takes[-1]["id"]  # the newest completed take
     failed = takes[1]
-    assert failed["failed_reason"] and failed["output_resources"] == []
+    assert failed["failed_reason"]
+    assert failed["output_resources"] == []
     assert len({t["output_resources"][0]["url"] for t in (takes[0], takes[2])}) == 2
 
 

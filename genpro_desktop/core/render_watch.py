@@ -1,0 +1,201 @@
+"""Watch the open engines for renders started elsewhere (GEN's web app, its MCP server).
+
+A render of an open engine that this app did not start joins the jobs panel and is tracked like
+ours: the watcher reads each open engine (one GET, through the tracker's request slots, on a
+modest cadence) and hands every new generation id to `JobTracker.adopt_generation`, which only
+ever reads GEN. Nothing here sends a POST, so nothing is charged or refunded.
+
+No double tracking:
+- ids the tracker already has (live jobs) are skipped, and `adopt_generation` returns the job
+  that already tracks an id (live or in the store) instead of making a second one;
+- while one of our own render submissions for a cell has no generation id yet (sending, or its
+  outcome unknown), that cell's new takes are held back: GEN's new take may be that very render.
+  They are looked at again on the next scan, once the submission knows its id.
+- On the first scan of an engine, takes that already finished are history (the engine view lists
+  them), not jobs; takes still running are adopted. Every take that appears later is adopted,
+  whatever its status (a render can start and finish between two scans).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from genpro_desktop.core.api import GenError
+from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
+from genpro_desktop.core.renders import RenderTake, foreign_renders
+
+if TYPE_CHECKING:
+    from contextlib import AbstractAsyncContextManager
+
+    from genpro_desktop.core.api import GenClient
+    from genpro_desktop.core.clock import Clock
+
+__all__ = ["DEFAULT_WATCH_INTERVAL_S", "RenderWatcher", "ScanResult", "WatchedTracker"]
+
+logger = logging.getLogger("genpro_desktop.core.render_watch")
+
+# One read per open engine per minute: enough to notice a render (they take minutes) without
+# adding noticeably to the tracker's own polling.
+DEFAULT_WATCH_INTERVAL_S = 60.0
+
+# Our own render jobs in these states may still turn into a take GEN lists without our knowing
+# its id yet.
+_UNRESOLVED = (JobState.QUEUED, JobState.SUBMITTING, JobState.OUTCOME_UNKNOWN)
+
+
+class WatchedTracker(Protocol):
+    """What the watcher needs from `JobTracker` (its public methods only)."""
+
+    def live_jobs(self) -> list[LocalJob]: ...
+
+    async def adopt_generation(
+        self, generation_id: str, *, agent_id: str | None = None, title: str | None = None
+    ) -> LocalJob: ...
+
+
+class RequestSlots(Protocol):
+    """The tracker's scheduler: one cap and one pause for every request to GEN."""
+
+    def request_slot(self) -> AbstractAsyncContextManager[None]: ...
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What one scan of the open engines did."""
+
+    adopted: list[LocalJob]
+    held_back: list[RenderTake]  # new takes of a cell with an unresolved submission of ours
+    failed: dict[str, str]  # engine id -> why it could not be read this time
+
+
+class RenderWatcher:
+    """Adopts renders of the open engines that this app did not start; see the module docstring.
+
+    The owner calls `set_engines` when engines open or close, `start()` once, and `aclose()` on
+    shutdown; `scan()` runs one pass now (tests, or a "refresh" the user asks for).
+    """
+
+    def __init__(
+        self,
+        client: GenClient,
+        tracker: WatchedTracker,
+        slots: RequestSlots,
+        clock: Clock,
+        *,
+        agent_id: str | None = None,
+        interval: float = DEFAULT_WATCH_INTERVAL_S,
+    ) -> None:
+        if interval <= 0:
+            raise ValueError("the watch interval must be positive")
+        self._client = client
+        self._tracker = tracker
+        self._slots = slots
+        self._clock = clock
+        self._agent_id = agent_id
+        self.interval = interval
+        self._engines: list[str] = []
+        self._seen: dict[str, set[str]] = {}  # engine id -> generation ids looked at already
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    @property
+    def engines(self) -> list[str]:
+        """The engines being watched."""
+        return list(self._engines)
+
+    @property
+    def running(self) -> bool:
+        """True while the background task runs."""
+        return self._task is not None and not self._task.done()
+
+    def set_client(self, client: GenClient) -> None:
+        """Use a new API client (the user signed in again)."""
+        self._client = client
+
+    def set_engines(self, engine_ids: Iterable[str]) -> None:
+        """Watch exactly these engines (the open ones); a closed engine is forgotten."""
+        wanted = list(dict.fromkeys(str(e) for e in engine_ids))
+        for gone in set(self._seen) - set(wanted):
+            del self._seen[gone]
+        self._engines = wanted
+
+    def start(self) -> None:
+        """Start scanning every `interval` seconds (first scan at once); idempotent."""
+        if self._closed:
+            raise RuntimeError("the render watcher was closed")
+        if self.running:
+            return
+        self._task = asyncio.create_task(self._run(), name="render-watcher")
+
+    async def aclose(self) -> None:
+        """Stop the background task and wait for it."""
+        self._closed = True
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def scan(self) -> ScanResult:
+        """Read each watched engine once and adopt the renders started elsewhere."""
+        async with self._lock:
+            adopted: list[LocalJob] = []
+            held: list[RenderTake] = []
+            failed: dict[str, str] = {}
+            for engine_id in list(self._engines):
+                try:
+                    async with self._slots.request_slot():
+                        engine = await self._client.engines.get(engine_id, agent_id=self._agent_id)
+                except GenError as exc:
+                    # Next scan tries again; the tracker's own jobs are not affected.
+                    failed[engine_id] = str(exc)
+                    logger.info("Could not read engine %s for new renders: %s", engine_id, exc)
+                    continue
+                if engine_id not in self._engines:
+                    continue  # closed while we read it
+                first_scan = engine_id not in self._seen
+                seen = self._seen.setdefault(engine_id, set())
+                live = self._tracker.live_jobs()
+                known = {j.remote_id for j in live if j.kind is JobKind.RENDER and j.remote_id}
+                unresolved = _unresolved_cells(live, engine_id)
+                for take in foreign_renders(engine, known | seen):
+                    if take.cell_id in unresolved:
+                        held.append(take)
+                        continue
+                    seen.add(take.generation_id)
+                    if first_scan and take.status.is_terminal:
+                        continue  # history, listed by the engine view
+                    title = f"{engine.title or f'Engine {engine.id}'}, row {take.row} render"
+                    job = await self._tracker.adopt_generation(
+                        take.generation_id, agent_id=self._agent_id, title=title
+                    )
+                    adopted.append(job)
+                seen.update(known)
+            return ScanResult(adopted, held, failed)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.scan()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug must not end the watching for the rest of the session
+                logger.exception("Scanning the open engines for new renders failed")
+            await self._clock.sleep(self.interval)
+
+
+def _unresolved_cells(jobs: list[LocalJob], engine_id: str) -> set[str]:
+    """Cells of `engine_id` with a render of ours that has no generation id yet."""
+    return {
+        job.cell_id
+        for job in jobs
+        if job.kind is JobKind.RENDER
+        and job.remote_id is None
+        and job.cell_id is not None
+        and job.engine_id == engine_id
+        and job.state in _UNRESOLVED
+    }

@@ -29,7 +29,8 @@ def test_renders_json_one_object_per_render_newest_first(cli: Cli, sim: Simulato
     takes = result.json_lines()
     assert [list(t) for t in takes] == [RENDER_FIELDS] * 3
     assert [t["status"] for t in takes] == ["completed", "failed", "completed"]
-    assert [t["created_at"] for t in takes] == sorted((t["created_at"] for t in takes), reverse=True)
+    created = [t["created_at"] for t in takes]
+    assert created == sorted(created, reverse=True)
     assert {(t["engine_id"], t["row"], t["cell_id"]) for t in takes} == {("9103", 1, "41059")}
     newest = takes[0]
     assert newest["url"].endswith(f"render_{newest['generation_id']}.mp4")

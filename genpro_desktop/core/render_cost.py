@@ -18,9 +18,17 @@ from genpro_desktop.core.api import GenError
 from genpro_desktop.core.jobs.model import JobKind
 
 if TYPE_CHECKING:
-    from genpro_desktop.core.api import GenClient
+    from datetime import datetime
 
-__all__ = ["DOCUMENTED_RENDER_CREDITS", "CostEstimate", "RenderCostEstimator"]
+    from genpro_desktop.core.api import GenClient
+    from genpro_desktop.core.renders import RowRenders
+
+__all__ = [
+    "DOCUMENTED_RENDER_CREDITS",
+    "CostEstimate",
+    "RenderCostEstimator",
+    "render_again_question",
+]
 
 logger = logging.getLogger("genpro_desktop.core.render_cost")
 
@@ -100,6 +108,26 @@ class RenderCostEstimator:
             return None
         self._asked_gen = True
         return self._gen_price
+
+
+def render_again_question(
+    row: RowRenders, estimate: CostEstimate, *, local_date: Callable[[datetime], str] | None = None
+) -> str | None:
+    """The question to ask before rendering a row that already has a finished video, else None.
+
+    `local_date` formats GEN's time for the user (default: the date in ISO form, local time)."""
+    video = row.latest_video
+    if video is None:
+        return None
+    if video.created_at is None:
+        since = "an earlier render"
+    else:
+        moment = video.created_at.astimezone()
+        since = local_date(moment) if local_date is not None else moment.date().isoformat()
+    return (
+        f"This row already has a final video from {since}. "
+        f"Render again for about {_text(estimate.credits)} credits?"
+    )
 
 
 def _text(value: Decimal) -> str:

@@ -150,3 +150,22 @@ def test_foreign_renders_leaves_out_the_known_ids() -> None:
     engine = Engine.model_validate(odd_engine())
     assert [t.generation_id for t in foreign_renders(engine, ["903", "902"])] == ["901"]
     assert foreign_renders(engine, ["901", "902", "903"]) == []
+
+
+async def test_render_again_question_only_for_a_row_with_a_finished_video(client: GenClient):
+    from genpro_desktop.core.render_cost import CostEstimate, render_again_question
+
+    rows = engine_renders(await client.engines.get("9102"))
+    estimate = CostEstimate(Decimal("47.5"), "history", 3)
+    done, failed, never = rows[0], rows[1], rows[2]
+    assert done.latest_video is not None
+    assert done.latest_video.created_at is not None
+    day = done.latest_video.created_at.astimezone().date().isoformat()
+    assert render_again_question(done, estimate) == (
+        f"This row already has a final video from {day}. Render again for about 47.5 credits?"
+    )
+    assert render_again_question(failed, estimate) is None  # its only take failed
+    assert render_again_question(never, estimate) is None
+    custom = render_again_question(done, estimate, local_date=lambda moment: "Monday")
+    assert custom is not None
+    assert custom.startswith("This row already has a final video from Monday.")

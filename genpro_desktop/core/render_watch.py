@@ -3,7 +3,10 @@
 A render of an open engine that this app did not start joins the jobs panel and is tracked like
 ours: the watcher reads each open engine (one GET, through the tracker's request slots, on a
 modest cadence) and hands every new generation id to `JobTracker.adopt_generation`, which only
-ever reads GEN. Nothing here sends a POST, so nothing is charged or refunded.
+ever reads GEN. Nothing here sends a POST, so nothing is charged or refunded. Besides the cells'
+takes, GEN's per-sheet generations route (`GET /{prefix}/{id}/generations`, behind GEN's MCP
+server, not in the public reference) is read where the server has it: its render entries that
+the cells do not show yet are adopted too; a server without it is not asked again.
 
 No double tracking:
 - ids the tracker already has (live jobs) are skipped, and `adopt_generation` returns the job
@@ -26,12 +29,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from genpro_desktop.core.api import GenError
 from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
-from genpro_desktop.core.renders import RenderTake, foreign_renders
+from genpro_desktop.core.renders import RenderTake, engine_renders, render_takes
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
 
-    from genpro_desktop.core.api import GenClient
+    from genpro_desktop.core.api import Engine, GenClient, Generation
     from genpro_desktop.core.clock import Clock
 
 __all__ = ["DEFAULT_WATCH_INTERVAL_S", "RenderWatcher", "ScanResult", "WatchedTracker"]
@@ -102,6 +105,8 @@ class RenderWatcher:
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._closed = False
+        # Whether the server has GEN's per-sheet generations route (None: not asked yet).
+        self._sheet_route: bool | None = None
 
     @property
     def engines(self) -> list[str]:
@@ -157,25 +162,77 @@ class RenderWatcher:
                     continue
                 if engine_id not in self._engines:
                     continue  # closed while we read it
+                takes = render_takes(engine)
+                takes += await self._sheet_generations(engine, takes)
                 first_scan = engine_id not in self._seen
                 seen = self._seen.setdefault(engine_id, set())
                 live = self._tracker.live_jobs()
                 known = {j.remote_id for j in live if j.kind is JobKind.RENDER and j.remote_id}
                 unresolved = _unresolved_cells(live, engine_id)
-                for take in foreign_renders(engine, known | seen):
-                    if take.cell_id in unresolved:
-                        held.append(take)
+                for take in takes:
+                    if take.generation_id in known or take.generation_id in seen:
+                        continue
+                    if take.cell_id in unresolved or (unresolved and not take.cell_id):
+                        held.append(take)  # it may be ours (a listing without its cell: may be)
                         continue
                     seen.add(take.generation_id)
                     if first_scan and take.status.is_terminal:
                         continue  # history, listed by the engine view
-                    title = f"{engine.title or f'Engine {engine.id}'}, row {take.row} render"
+                    where = f", row {take.row}" if take.row else ""
+                    title = f"{engine.title or f'Engine {engine.id}'}{where} render"
                     job = await self._tracker.adopt_generation(
                         take.generation_id, agent_id=self._agent_id, title=title
                     )
                     adopted.append(job)
                 seen.update(known)
             return ScanResult(adopted, held, failed)
+
+    async def _sheet_generations(self, engine: Engine, takes: list[RenderTake]) -> list[RenderTake]:
+        """Renders GEN's per-sheet generations route lists that the cells did not (yet) show.
+
+        The route is not in GEN's public reference: where the server has none (404/405) it is
+        not asked again for this watcher's session; any other error only skips it this time.
+        """
+        if self._sheet_route is False:
+            return []
+        try:
+            async with self._slots.request_slot():
+                listed = await self._client.engines.generations(engine.id, agent_id=self._agent_id)
+        except GenError as exc:
+            logger.info("Could not read engine %s's generations: %s", engine.id, exc)
+            return []
+        if listed is None:
+            self._sheet_route = False
+            return []
+        self._sheet_route = True
+        rows = {row.cell_id: row for row in engine_renders(engine) if row.cell_id is not None}
+        have = {take.generation_id for take in takes}
+        extra: list[RenderTake] = []
+        for generation in listed:
+            cell_id = _cell_of(generation)
+            row = rows.get(cell_id) if cell_id is not None else None
+            is_render = "remotion" in (generation.user_job_type or "").lower()
+            if generation.id in have or (row is None and not is_render):
+                continue  # known already, or not a render (a layer's or another cell's job)
+            have.add(generation.id)
+            extra.append(
+                RenderTake(
+                    engine_id=engine.id,
+                    row=row.row if row is not None else 0,
+                    row_id=row.row_id if row is not None else "",
+                    cell_id=cell_id or "",
+                    generation_id=generation.id,
+                    status=generation.status,
+                    raw_status=generation.raw_status,
+                    url=generation.video_url,
+                    thumbnail_url=generation.thumbnail_url,
+                    created_at=generation.created_at,
+                    execution_cost=generation.execution_cost,
+                    failed_reason=generation.failed_reason,
+                    is_current=False,
+                )
+            )
+        return extra
 
     async def _run(self) -> None:
         while True:
@@ -186,6 +243,19 @@ class RenderWatcher:
             except Exception:  # a bug must not end the watching for the rest of the session
                 logger.exception("Scanning the open engines for new renders failed")
             await self._clock.sleep(self.interval)
+
+
+_CELL_KEYS = ("cell_id", "spreadsheet_cell_id", "container_id")
+
+
+def _cell_of(generation: Generation) -> str | None:
+    """The cell a listed generation belongs to, where GEN says (field name not documented)."""
+    extra = generation.model_extra or {}
+    for key in _CELL_KEYS:
+        value = extra.get(key)
+        if isinstance(value, int | str) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
+    return None
 
 
 def _unresolved_cells(jobs: list[LocalJob], engine_id: str) -> set[str]:

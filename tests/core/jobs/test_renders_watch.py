@@ -134,3 +134,49 @@ async def test_background_task_scans_on_its_cadence_and_stops_on_close(harness: 
     assert 1 <= reads <= harness.clock.now() / 60.0 + 1
     with pytest.raises(RuntimeError, match="closed"):
         watch.start()
+
+
+async def test_without_a_sheet_generations_route_it_is_asked_once(harness: Harness):
+    watch = watcher(harness)
+    await watch.scan()
+    elsewhere = str(harness.sim.state.start_render_elsewhere(9101, 4))
+    assert [j.remote_id for j in (await watch.scan()).adopted] == [elsewhere]
+    assert harness.sim.journal.count("GET", r"/9101/generations$") == 1
+
+
+async def test_the_sheet_generations_route_adds_renders_once_and_only_renders(harness: Harness):
+    sim = harness.sim
+    cells = {
+        row.position: {cell.column_id: cell.id for cell in row.cells}
+        for row in sim.state.engine_records[9101].rows
+    }
+    columns = {c.role: c.id for c in sim.state.engine_records[9101].columns}
+    in_cells = sim.state.start_render_elsewhere(9101, 4)  # listed by both
+    other = sim.state.start_render_elsewhere(9102, 4)  # listed by the route only
+    listing = {
+        "generations": [
+            {
+                "id": in_cells,
+                "status": "pending",
+                "user_job_type": "remotion",
+                "cell_id": cells[4][columns["final_video"]],
+            },
+            {"id": str(other), "status": "pending", "user_job_type": "remotion"},
+            # A clip generation on the row's VIDEO cell: not a render, never adopted.
+            {
+                "id": 777001,
+                "status": "processing",
+                "user_job_type": "kling",
+                "spreadsheet_cell_id": cells[4][columns["video"]],
+            },
+            {"status": "pending"},  # no id: skipped
+        ]
+    }
+    sim.faults.add("GET", r"/9101/generations$", faults.status(200, listing), times=3)
+    result = await watcher(harness).scan()
+    assert sorted(j.remote_id or "" for j in result.adopted) == sorted([str(in_cells), str(other)])
+    titles = {j.remote_id: j.title for j in result.adopted}
+    assert titles[str(other)] == "TikTok Talking Avatar render"  # no row known for it
+    assert titles[str(in_cells)] == "TikTok Talking Avatar, row 4 render"
+    assert sim.journal.count("GET", r"/generations/777001$") == 0
+    assert sim.journal.count("POST", r".") == 0

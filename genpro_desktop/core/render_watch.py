@@ -9,8 +9,8 @@ server, not in the public reference) is read where the server has it: its render
 the cells do not show yet are adopted too; a server without it is not asked again.
 
 No double tracking:
-- ids the tracker already has (live jobs) are skipped, and `adopt_generation` returns the job
-  that already tracks an id (live or in the store) instead of making a second one;
+- ids the tracker already has (live jobs, or finished ones in the store) are skipped, and
+  `adopt_generation` itself returns the job that already tracks an id instead of a second one;
 - while one of our own render submissions for a cell has no generation id yet (sending, or its
   outcome unknown), that cell's new takes are held back: GEN's new take may be that very render.
   They are looked at again on the next scan, once the submission knows its id.
@@ -60,6 +60,12 @@ class WatchedTracker(Protocol):
     ) -> LocalJob: ...
 
 
+class RemoteLookup(Protocol):
+    """The store's lookup of a job by its GEN id (`Store.find_by_remote`)."""
+
+    async def find_by_remote(self, kind: JobKind, remote_id: str) -> LocalJob | None: ...
+
+
 class RequestSlots(Protocol):
     """The tracker's scheduler: one cap and one pause for every request to GEN."""
 
@@ -88,6 +94,7 @@ class RenderWatcher:
         tracker: WatchedTracker,
         slots: RequestSlots,
         clock: Clock,
+        history: RemoteLookup,
         *,
         agent_id: str | None = None,
         interval: float = DEFAULT_WATCH_INTERVAL_S,
@@ -98,6 +105,7 @@ class RenderWatcher:
         self._tracker = tracker
         self._slots = slots
         self._clock = clock
+        self._history = history
         self._agent_id = agent_id
         self.interval = interval
         self._engines: list[str] = []
@@ -178,6 +186,8 @@ class RenderWatcher:
                     seen.add(take.generation_id)
                     if first_scan and take.status.is_terminal:
                         continue  # history, listed by the engine view
+                    if await self._history.find_by_remote(JobKind.RENDER, take.generation_id):
+                        continue  # ours (or adopted before), already finished here
                     where = f", row {take.row}" if take.row else ""
                     title = f"{engine.title or f'Engine {engine.id}'}{where} render"
                     job = await self._tracker.adopt_generation(

@@ -130,7 +130,7 @@ def build_services(
         auto_download=auto_download,
     )
     publisher = PublishService(tracker, store, clock)
-    watcher = RenderWatcher(client, tracker, scheduler, clock)
+    watcher = RenderWatcher(client, tracker, scheduler, clock, store)
     costs = RenderCostEstimator(client, store.typical_execution_cost)
     return AppServices(
         client=client,

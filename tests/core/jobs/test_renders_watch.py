@@ -18,6 +18,7 @@ def watcher(harness: Harness, *engines: str, interval: float = 60.0) -> RenderWa
         harness.tracker,
         harness.scheduler,
         harness.clock,
+        harness.store,
         agent_id="4711",
         interval=interval,
     )
@@ -74,6 +75,16 @@ async def test_our_own_render_is_not_tracked_twice(harness: Harness):
     result = await watch.scan()
     assert result.adopted == []
     assert render_jobs(harness, ours.remote_id) == [ours.id]
+
+
+async def test_our_own_render_that_finished_between_scans_is_not_adopted(harness: Harness):
+    watch = watcher(harness)
+    await watch.scan()
+    ours = await harness.submit(3)
+    assert (await harness.settle(ours.id)).state is JobState.COMPLETED
+    assert ours.remote_id is not None
+    assert render_jobs(harness, ours.remote_id) == []  # finished: only in the store now
+    assert (await watch.scan()).adopted == []
 
 
 async def test_a_take_on_a_cell_with_an_unresolved_submission_of_ours_is_held_back(

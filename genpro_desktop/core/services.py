@@ -24,6 +24,8 @@ from genpro_desktop.core.jobs import EventHub, JobTracker, PollScheduler
 from genpro_desktop.core.jobs.scheduler import DEFAULT_MAX_CONCURRENT
 from genpro_desktop.core.paths import AppPaths
 from genpro_desktop.core.publishing.service import PublishService
+from genpro_desktop.core.render_cost import RenderCostEstimator
+from genpro_desktop.core.render_watch import RenderWatcher
 from genpro_desktop.core.store import InstanceLock, InstanceLockedError, Store
 from genpro_desktop.core.store.instance_lock import DESKTOP_PROGRAM
 
@@ -44,6 +46,10 @@ class AppServices:
     tracker: JobTracker
     publisher: PublishService
     clock: Clock
+    # Issue 18: renders started elsewhere (the owner starts it and sets the open engines), and
+    # the expected cost of a render.
+    render_watcher: RenderWatcher
+    render_costs: RenderCostEstimator
     lock: InstanceLock | None = None
     _scratch: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
     _closed: bool = field(default=False, init=False)
@@ -54,6 +60,7 @@ class AppServices:
             return
         self._closed = True
         steps = (
+            self.render_watcher.aclose,
             self.tracker.aclose,
             self.downloader.aclose,
             self.client.aclose,
@@ -123,6 +130,8 @@ def build_services(
         auto_download=auto_download,
     )
     publisher = PublishService(tracker, store, clock)
+    watcher = RenderWatcher(client, tracker, scheduler, clock, store)
+    costs = RenderCostEstimator(client, store.typical_execution_cost)
     return AppServices(
         client=client,
         downloader=downloader,
@@ -132,6 +141,8 @@ def build_services(
         tracker=tracker,
         publisher=publisher,
         clock=clock,
+        render_watcher=watcher,
+        render_costs=costs,
         _scratch=scratch,
     )
 

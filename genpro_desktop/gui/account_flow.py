@@ -141,6 +141,7 @@ class AccountFlow:
         simulator = Simulator(clock=RealClock(speed=DEMO_CLOCK_SPEED))
         if setup.large_engine is not None:
             simulator.state.add_large_engine(*setup.large_engine)
+        simulator.state.schedule_demo_renders_elsewhere()
         base_url = await asyncio.to_thread(simulator.start)
         self.simulator = simulator
         if setup.data_dir is None:

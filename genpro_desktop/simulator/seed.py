@@ -43,7 +43,8 @@ FINAL_VIDEO_POSITION = 5
 ENGINES: tuple[tuple[str, str, int, dict[int, tuple[str, ...]]], ...] = (
     ("tiktok-talking-avatar", "TikTok Talking Avatar", 5, {1: ("completed",), 2: ("completed",)}),
     ("tiktok-montage", "TikTok Montage", 4, {1: ("completed",), 2: ("failed",)}),
-    ("tiktok-vo-broll", "TikTok VO B-roll", 6, {1: ("completed", "completed")}),
+    # Several takes on one row, one of them failed: the user picks which take to post.
+    ("tiktok-vo-broll", "TikTok VO B-roll", 6, {1: ("completed", "failed", "completed")}),
 )
 
 _HOOKS = (

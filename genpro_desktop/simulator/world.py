@@ -80,6 +80,8 @@ class World:
         self._user = data.user
         self._ids = data.ids
         self._render_scripts: deque[RenderScript] = deque()
+        # Renders GEN's web app or MCP server starts later: (sim time, engine id, row, script).
+        self._elsewhere: list[tuple[float, int, int, RenderScript]] = []
         self._publish_scripts: deque[PublishScript] = deque()
         self._idempotency: dict[tuple[str, str], tuple[float, Reply]] = {}
         self.cdn_base_url = "http://127.0.0.1/cdn"
@@ -144,6 +146,69 @@ class World:
         script = PublishScript(outcome, reason, post_id, pending_s, done_s)
         with self._lock:
             self._publish_scripts.extend([script] * times)
+
+    def start_render_elsewhere(
+        self,
+        engine_id: int | str,
+        row: int = 1,
+        *,
+        outcome: str = "completed",
+        cost: Decimal | str | float | None = None,
+    ) -> int:
+        """Start a render of row `row` (1-based) the way GEN's web app or MCP server would: not
+        through the API client, charged like any render. Returns its generation id."""
+        script = self._elsewhere_script(outcome, cost)
+        with self._tick() as now:
+            started = self._start_elsewhere(now, int(engine_id), row, script)
+        if started is None:
+            raise ValueError(f"engine {engine_id} row {row} cannot be rendered (or no credits)")
+        return started
+
+    def schedule_render_elsewhere(
+        self, at_s: float, engine_id: int | str, row: int = 1, *, outcome: str = "completed"
+    ) -> None:
+        """Have a render start elsewhere at sim time `at_s` (the demo: a few minutes in)."""
+        script = self._elsewhere_script(outcome, None)
+        with self._lock:
+            self._elsewhere.append((at_s, int(engine_id), row, script))
+            self._elsewhere.sort(key=lambda planned: planned[0])
+
+    def schedule_demo_renders_elsewhere(self) -> None:
+        """The demo's renders started elsewhere while the app runs: two, a few minutes in."""
+        now = self.clock.now()
+        first, second = sorted(self.engine_records)[:2]
+        self.schedule_render_elsewhere(now + 180.0, first, 3)
+        self.schedule_render_elsewhere(now + 300.0, second, 3, outcome="failed")
+
+    @staticmethod
+    def _elsewhere_script(outcome: str, cost: Decimal | str | float | None) -> RenderScript:
+        if outcome not in ("completed", "failed"):
+            raise ValueError("a render can only end 'completed' or 'failed'")
+        reason = DEFAULT_RENDER_FAILURE if outcome == "failed" else None
+        price = RENDER_COST if cost is None else Decimal(str(cost))
+        return RenderScript(outcome, reason, price)
+
+    def _start_elsewhere(
+        self, at: float, engine_id: int, row: int, script: RenderScript
+    ) -> int | None:
+        engine = self.engine_records.get(engine_id)
+        if engine is None or not 1 <= row <= len(engine.rows):
+            return None
+        column = next((c for c in engine.columns if c.role == "final_video"), None)
+        if column is None:
+            return None
+        cell = next((c for c in engine.rows[row - 1].cells if c.column_id == column.id), None)
+        if cell is None:
+            return None
+        org = self.org_records[self.agent_records[engine.agent_id].org_id]
+        generation_id = next(self._ids["generation"])
+        if self._charge(org, at, generation_id) is not None:
+            return None  # GEN refuses the web app too when the workspace is out of credits
+        output_id = next(self._ids["output"])
+        render = RenderRec(generation_id, org.id, engine.id, cell.id, output_id, at, at, script)
+        self.render_records[generation_id] = render
+        cell.job_ids.append(generation_id)
+        return generation_id
 
     def clear_scripts(self) -> None:
         """Drop every queued render and publish script."""
@@ -231,6 +296,9 @@ class World:
         """Hold the lock and settle the ledger for every job that ended by `now`."""
         with self._lock:
             now = self.clock.now()
+            while self._elsewhere and self._elsewhere[0][0] <= now:
+                at, engine_id, row, script = self._elsewhere.pop(0)
+                self._start_elsewhere(at, engine_id, row, script)
             for render in self.render_records.values():
                 if render.settled:
                     continue

@@ -124,7 +124,7 @@ def test_seed_matches_the_contract(api: httpx.Client) -> None:
     failed_take = engines[1]["spreadsheet_rows"][1]["spreadsheet_cells"][4]
     assert failed_take["default_user_job"]["status"] == "failed"
     history = engines[2]["spreadsheet_rows"][0]["spreadsheet_cells"][4]["user_jobs"]
-    assert [job["status"] for job in history] == ["completed", "completed"]
+    assert [job["status"] for job in history] == ["completed", "failed", "completed"]
 
 
 def test_one_engine_has_no_cell_roles(api: httpx.Client) -> None:

@@ -8,12 +8,14 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from genpro_desktop.cli.commands.render_history import renders_table
 from genpro_desktop.cli.context import Context
 from genpro_desktop.cli.exit_codes import ExitCode, usage_error
 from genpro_desktop.cli.ids import engine_id, gen_id
 from genpro_desktop.core.api import JobStatus
 from genpro_desktop.core.browse import EngineGrid, GridRow, build_grid, list_engines
 from genpro_desktop.core.engine_reference import parse_engine_reference
+from genpro_desktop.core.renders import RenderTake, engine_renders
 
 NO_LIST_MESSAGE = (
     "This server has no engine list; showing saved engines and the agent's setup engine. "
@@ -48,7 +50,9 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         help="show an engine's rows and each row's final-video cell",
         description="Show an engine as rows x columns. The 'Render cell' column is the id to "
         "pass to `genpro render ENGINE_ID CELL_ID`; 'Current take' is the status of that cell's "
-        "current render. --json: one object per row.",
+        "current render. Below the grid: each row's latest render on GEN (generation id, state, "
+        "video URL), which `genpro download GENERATION_ID` saves without a new render. --json: "
+        "one object per row, with `latest_render`.",
     )
     p.add_argument("engine_id", metavar="ENGINE_ID", type=engine_id)
     p.set_defaults(handler=run_engine)
@@ -113,13 +117,22 @@ async def run_engine(ctx: Context, args: argparse.Namespace) -> int:
     client = await ctx.client()
     engine = await client.engines.get(args.engine_id, agent_id=agent)
     grid = build_grid(engine)
+    latest = {row.row_id: row.latest for row in engine_renders(engine)}
     for number, row in enumerate(grid.rows, start=1):
-        ctx.out.emit(_row_json(grid, row, number))
+        ctx.out.emit(_row_json(grid, row, number, latest.get(row.row_id)))
     title = grid.title or "untitled"
     ctx.out.show(
         Text.assemble((f"Engine {engine.id}", "bold"), f": {title} ({len(grid.rows)} rows)")
     )
     ctx.out.show(_grid_table(grid, ctx.out.console.width))
+    rendered = [take for take in latest.values() if take is not None]
+    if rendered:
+        ctx.out.show(Text("Latest render per row", style="bold"))
+        ctx.out.show(renders_table(rendered, full=False))
+        ctx.out.info(
+            "Download one with `genpro download GENERATION_ID`; every take: "
+            f"`genpro renders {engine.id}`."
+        )
     if grid.rows:
         ctx.out.info(f"Render a row with `genpro render {engine.id} CELL_ID` (its render cell).")
     return ExitCode.OK
@@ -132,7 +145,9 @@ def _final_take(row: GridRow) -> str:
     return ""
 
 
-def _row_json(grid: EngineGrid, row: GridRow, number: int) -> dict[str, Any]:
+def _row_json(
+    grid: EngineGrid, row: GridRow, number: int, latest: RenderTake | None
+) -> dict[str, Any]:
     cells: list[dict[str, Any]] = []
     for column, cell in zip(grid.columns, row.cells, strict=True):
         cells.append(
@@ -155,7 +170,18 @@ def _row_json(grid: EngineGrid, row: GridRow, number: int) -> dict[str, Any]:
         "final_video_cell_id": row.final_video_cell_id,
         "take_status": final_status,
         "cells": cells,
+        "latest_render": _latest_json(latest),
     }
+
+
+def _latest_json(take: RenderTake | None) -> dict[str, Any] | None:
+    if take is None:
+        return None
+    fields = take.to_json()
+    return {key: fields[key] for key in _LATEST_FIELDS}
+
+
+_LATEST_FIELDS = ("generation_id", "status", "url", "thumbnail_url", "created_at", "execution_cost")
 
 
 _TAKE_STYLES = {

@@ -61,6 +61,7 @@ async def run_simulate(ctx: Context, args: argparse.Namespace) -> int:
     from genpro_desktop.simulator import RealClock, Simulator
 
     simulator = Simulator(clock=RealClock(speed=args.speed))
+    simulator.state.schedule_demo_renders_elsewhere()
     ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
     def on_ready(base_url: str) -> None:

@@ -200,7 +200,11 @@ class Generation(WireModel):
     created_at: Timestamp = None
     updated_at: Timestamp = None
 
-    _normalise = model_validator(mode="before")(_split_status)
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise(cls, data: Any) -> Any:
+        data = _with_alias(data, "created_at", "created_at_ts")
+        return _split_status(_with_alias(data, "updated_at", "updated_at_ts"))
 
     def _video(self) -> OutputResource | None:
         return next((r for r in self.output_resources if r.is_video and r.url), None)
@@ -227,6 +231,26 @@ class Layer(WireModel):
     position: OptionalInt = None
 
 
+def _has_id(value: object) -> bool:
+    if isinstance(value, BaseModel):
+        return True
+    if not isinstance(value, dict):
+        return False
+    return scalar_text(cast(dict[str, Any], value).get("id")) is not None
+
+
+def _take_or_none(value: object) -> object:
+    """A take with an id, else None: a take GEN sent without one cannot be followed."""
+    return value if _has_id(value) else None
+
+
+def _takes(value: object) -> list[object]:
+    """The takes of a cell that have an id; anything else in the list is skipped, not fatal."""
+    if not isinstance(value, list):
+        return []
+    return [item for item in cast(list[object], value) if _has_id(item)]
+
+
 class Cell(WireModel):
     """One row x column cell, with its current take and its history."""
 
@@ -235,8 +259,10 @@ class Cell(WireModel):
     cell_role: Text = None
     role: Text = None
     column_id: OptionalId = None
-    default_user_job: OptionalModel[Generation] = None
-    user_jobs: ModelList[Generation] = Field(default_factory=list[Generation])
+    default_user_job: Annotated[Generation | None, BeforeValidator(_take_or_none)] = None
+    user_jobs: Annotated[list[Generation], BeforeValidator(_takes)] = Field(
+        default_factory=list[Generation]
+    )
     video_layers: ModelList[Layer] = Field(default_factory=list[Layer])
 
 

@@ -13,6 +13,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 
 from genpro_desktop.core.jobs.model import (
     TERMINAL_STATES,
@@ -45,6 +46,7 @@ __all__ = [
     "set_setting",
     "state_history",
     "typical_duration",
+    "typical_execution_cost",
     "unreadable_jobs",
 ]
 
@@ -253,6 +255,28 @@ def typical_duration(kind: JobKind, conn: sqlite3.Connection) -> float | None:
     if len(durations) < TYPICAL_MINIMUM:
         return None
     return float(statistics.median(durations))
+
+
+def typical_execution_cost(kind: JobKind, conn: sqlite3.Connection) -> tuple[Decimal, int] | None:
+    """Median cost GEN reported for the last successful jobs of `kind`, and how many, if enough."""
+    rows = conn.execute(
+        "SELECT json_extract(data, '$.execution_cost') FROM jobs WHERE kind = ? "
+        "AND state IN (?, ?) AND finished_at IS NOT NULL "
+        "AND json_extract(data, '$.execution_cost') IS NOT NULL "
+        "ORDER BY finished_at DESC, rowid DESC LIMIT ?",
+        (kind.value, *_DONE_STATES, TYPICAL_SAMPLE),
+    ).fetchall()
+    costs: list[Decimal] = []
+    for (raw,) in rows:
+        try:
+            cost = Decimal(str(raw))
+        except InvalidOperation:
+            continue
+        if cost.is_finite() and cost > 0:  # a zero cost is a refund, not a price
+            costs.append(cost)
+    if len(costs) < TYPICAL_MINIMUM:
+        return None
+    return statistics.median(costs), len(costs)
 
 
 # -- saved engines and settings --------------------------------------------------------------

@@ -20,6 +20,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -177,6 +178,10 @@ class Store:
     async def typical_duration(self, kind: JobKind) -> float | None:
         """Median seconds from creation to finish of the last 20 successful jobs of `kind`."""
         return await self._read(functools.partial(queries.typical_duration, kind))
+
+    async def typical_execution_cost(self, kind: JobKind) -> tuple[Decimal, int] | None:
+        """Median cost of the last 20 successful jobs of `kind` (and how many), if 3 or more."""
+        return await self._read(functools.partial(queries.typical_execution_cost, kind))
 
     # -- saved engines and settings ----------------------------------------------------------
 

@@ -93,3 +93,24 @@ async def test_build_services_without_a_store_uses_a_throwaway_one(sim: Simulato
     assert (await services.tracker.wait(job.id)).state is JobState.COMPLETED
     await services.aclose()
     assert not scratch.exists()
+
+
+async def test_services_own_the_render_watcher_and_the_cost_estimate(
+    sim: Simulator, linked_clock: LinkedClock
+):
+    services = build_services(
+        api_key=DEMO_API_KEY, base_url=sim.base_url, agent_id="4711", clock=linked_clock
+    )
+    await services.tracker.start()
+    watcher = services.render_watcher
+    watcher.set_engines(["9101"])
+    await watcher.scan()
+    elsewhere = str(sim.state.start_render_elsewhere(9101, 4))
+    adopted = (await watcher.scan()).adopted
+    assert [job.remote_id for job in adopted] == [elsewhere]
+    assert (await services.tracker.wait(adopted[0].id)).state is JobState.COMPLETED
+    assert (await services.render_costs.estimate()).source == "GEN's documented price"
+    watcher.start()
+    assert watcher.running
+    await services.aclose()
+    assert not watcher.running  # closed with the services

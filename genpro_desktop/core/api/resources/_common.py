@@ -48,6 +48,29 @@ def parse_one(model: type[M], *wrappers: str) -> Callable[[object], M]:
     return parse
 
 
+def parse_list_raw(payload: object, *keys: str) -> list[dict[str, Any]]:
+    """The object items of a list, bare or under one of `keys` (or data/items/results)."""
+    items: object = payload
+    if isinstance(payload, dict):
+        fields = cast(dict[str, Any], payload)
+        items = next(
+            (fields[k] for k in (*keys, *_LIST_KEYS) if isinstance(fields.get(k), list)), None
+        )
+    if not isinstance(items, list):
+        raise ValueError("expected a list of objects")
+    return [
+        cast(dict[str, Any], item) for item in cast(list[object], items) if isinstance(item, dict)
+    ]
+
+
+def has_id(item: dict[str, Any]) -> bool:
+    """True when the object carries a usable id (a string or a whole number)."""
+    value = item.get("id")
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, str) and value.strip() != "")
+
+
 def parse_list(model: type[M], *keys: str) -> Callable[[object], list[M]]:
     """A parser for a list of objects, bare or under one of `keys` (or data/items/results)."""
 

@@ -7,8 +7,15 @@ import builtins
 from genpro_desktop.core.api._prefix import might_be_missing_route
 from genpro_desktop.core.api._retry import RequestKind
 from genpro_desktop.core.api.errors import APIStatusError
-from genpro_desktop.core.api.resources._common import Resource, parse_list, parse_one, seg
-from genpro_desktop.core.api.types import Engine, EngineSummary
+from genpro_desktop.core.api.resources._common import (
+    Resource,
+    has_id,
+    parse_list,
+    parse_list_raw,
+    parse_one,
+    seg,
+)
+from genpro_desktop.core.api.types import Engine, EngineSummary, Generation
 
 
 class Engines(Resource):
@@ -41,3 +48,32 @@ class Engines(Resource):
             parse=parse_one(Engine, "spreadsheet", "engine"),
             agent_id=agent,
         )
+
+    async def generations(
+        self, engine_id: str, agent_id: str | None = None
+    ) -> builtins.list[Generation] | None:
+        """The engine's generations as GEN's per-sheet route lists them, or None without one.
+
+        `GET /{prefix}/{id}/generations` exists behind GEN's MCP server but is not in the public
+        reference (its shape is unknown), so items are read tolerantly (any without an id are
+        skipped) and a missing route is not an error.
+        """
+        agent = self._base.resolve_agent(agent_id)
+        try:
+            return await self._base.sheet_request(
+                "GET",
+                f"/{seg(engine_id)}/generations",
+                kind=RequestKind.READ,
+                parse=_generation_items,
+                agent_id=agent,
+                allow_405=True,
+            )
+        except APIStatusError as exc:
+            if might_be_missing_route(exc, allow_405=True):
+                return None
+            raise
+
+
+def _generation_items(payload: object) -> builtins.list[Generation]:
+    items = parse_list_raw(payload, "generations", "user_jobs", "jobs")
+    return [Generation.model_validate(item) for item in items if has_id(item)]

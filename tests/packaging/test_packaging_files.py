@@ -19,6 +19,7 @@ import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication
@@ -184,13 +185,13 @@ def test_the_spec_bundles_the_plugins_resources_and_metadata_the_app_needs() -> 
     assert "_collect_only_required_qml_modules()" in text
 
 
-def _spec_functions(*names: str) -> dict[str, object]:
+def _spec_functions(*names: str) -> dict[str, Any]:
     """The spec's REQUIRED_QML_MODULES and the named top-level functions, run outside PyInstaller
     (they use only pathlib)."""
     from pathlib import PurePosixPath
 
     tree = ast.parse(SPEC.read_text(encoding="utf-8"))
-    nodes = [
+    nodes: list[ast.stmt] = [
         node
         for node in tree.body
         if (isinstance(node, ast.FunctionDef) and node.name in names)
@@ -202,7 +203,7 @@ def _spec_functions(*names: str) -> dict[str, object]:
         )
     ]
     assert len(nodes) == len(names) + 1, f"{SPEC.name} lacks one of {names}"
-    namespace: dict[str, object] = {"Path": Path, "PurePosixPath": PurePosixPath}
+    namespace: dict[str, Any] = {"Path": Path, "PurePosixPath": PurePosixPath}
     exec(compile(ast.Module(body=nodes, type_ignores=[]), str(SPEC), "exec"), namespace)
     return namespace
 
@@ -236,9 +237,7 @@ def test_the_spec_collects_the_qtmultimedia_qml_module_and_no_other() -> None:
     for path in sorted(p for p in qml_root.rglob("*") if p.is_file()):
         folder = str(Path("PySide6/Qt/qml") / path.parent.relative_to(qml_root))
         (binaries if path.suffix == ".so" else datas).append((str(path), folder))
-    required_qml_files = spec["_required_qml_files"]
-    assert callable(required_qml_files)
-    kept_binaries, kept_datas = required_qml_files(binaries, datas)
+    kept_binaries, kept_datas = spec["_required_qml_files"](binaries, datas)
     kept = {Path(src).relative_to(qml_root).as_posix() for src, _ in kept_binaries + kept_datas}
     assert {
         "QtMultimedia/qmldir",
@@ -248,7 +247,6 @@ def test_the_spec_collects_the_qtmultimedia_qml_module_and_no_other() -> None:
     assert {folder for _, folder in kept_binaries} == {"PySide6/Qt/qml/QtMultimedia"}
     # The same rule drops other modules' files that reach the Analysis another way.
     unwanted = spec["_unwanted_qml_file"]
-    assert callable(unwanted)
     assert not unwanted("PySide6/Qt/qml/QtMultimedia/qmldir")
     assert not unwanted("PySide6\\Qt\\qml\\QtMultimedia\\quickmultimediaplugin.dll")
     assert unwanted("PySide6/Qt/qml/QtQuick3D/qmldir")

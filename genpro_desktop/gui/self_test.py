@@ -1,8 +1,10 @@
 """`genpro-desktop --demo --self-test`: the whole flow headlessly, for packaging and CI checks.
 
-Render a row on the built-in simulator (its clock runs fast), wait for it, download it, decode a
-preview frame, publish it through the dialog and wait for the post id. Exit 0 when every step
-worked, 1 with the step that failed; everything within `TIME_LIMIT` seconds.
+Check that Qt (not Python) built the preview's media objects (`PreviewPlayer.native`: the
+Python-built fallback can hang; a bundle missing QtQml or the QtMultimedia QML module would fall
+back to it), render a row on the built-in simulator (its clock runs fast), wait for it, download
+it, decode a preview frame, publish it through the dialog and wait for the post id. Exit 0 when
+every step worked, 1 with the step that failed; everything within `TIME_LIMIT` seconds.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from genpro_desktop.core.jobs import JobState, LocalJob
 from genpro_desktop.core.paths import DATA_DIR_ENV
 from genpro_desktop.gui.app import DesktopApp, LaunchOptions
 from genpro_desktop.gui.dialogs.publish_fields import TikTokFields
+from genpro_desktop.gui.media.player import PreviewPlayer
 from genpro_desktop.gui.session import Session
 from genpro_desktop.simulator import DEMO_API_KEY, RealClock, Simulator
 
@@ -120,6 +123,15 @@ class SelfTest:
         window = self.app.window
         session = self._session()
         assert window is not None
+        presenter = self.app.preview
+        preview = presenter.preview if presenter is not None else None
+        if preview is None or preview.player is None:
+            raise SelfTestError("video preview is unavailable (Qt Multimedia cannot play here)")
+        player = preview.player
+        # Before any video is loaded: the fallback player is the one that can hang on loading.
+        require_native_player(player)
+        step("player", "native (Qt's QML engine built the media player, audio output and sink)")
+
         await session.browser.choose_agent(DEMO_AGENT_ID)
         if window.browser.engine_list_model.rowCount() == 0:
             raise SelfTestError("the simulator listed no engines")
@@ -138,11 +150,6 @@ class SelfTest:
         step("downloaded", download.target_path or "")
 
         window.jobs_panel.select_job(render.id)
-        presenter = self.app.preview
-        preview = presenter.preview if presenter is not None else None
-        if preview is None or preview.player is None:
-            raise SelfTestError("video preview is unavailable (Qt Multimedia cannot play here)")
-        player = preview.player
         await wait_for(
             lambda: player.current_frame_ms >= 0 and _varied(player),
             player.frame_changed,
@@ -153,7 +160,7 @@ class SelfTest:
         image = player.current_image
         step("previewed", f"frame {image.width()}x{image.height()} at {player.current_frame_ms} ms")
 
-        assert presenter is not None
+        assert presenter is not None  # checked with the player above
         presenter.request_publish(render)
         await wait_for(
             lambda: presenter.dialog is not None, what="the publish dialog", within=self._left()
@@ -178,6 +185,15 @@ class SelfTest:
             raise SelfTestError("the publish completed without a post id")
         self.post_id = posted.post_id
         step("published", f"post id {posted.post_id}")
+
+
+def require_native_player(player: PreviewPlayer) -> None:
+    """Raise SelfTestError unless Qt built the player's media objects (see media/player.py)."""
+    if not player.native:
+        raise SelfTestError(
+            "the preview player was built from Python, not by Qt's QML engine (PySide6.QtQml or "
+            "Qt's QtMultimedia QML module is missing here); that player can hang the app"
+        )
 
 
 def _varied(player: object) -> bool:

@@ -55,6 +55,7 @@ done < <(find "$bundle" -path "$bundle/_internal/PySide6" -prune -o -path "$bund
 say "stripped debug symbols from $stripped libraries"
 
 # 2. Check the bundle has what the app loads at run time (PyInstaller does not fail on these).
+# QtQml and the QtMultimedia QML module: Qt's QML engine builds the preview player (player.py).
 for required in \
   "genpro-desktop" "genpro" \
   "_internal/genpro_desktop/resources/sample/render.mp4" \
@@ -62,7 +63,11 @@ for required in \
   "_internal/PySide6/Qt/plugins/multimedia/libffmpegmediaplugin.so" \
   "_internal/PySide6/Qt/plugins/platforms/libqxcb.so" \
   "_internal/PySide6/Qt/plugins/platforms/libqwayland.so" \
-  "_internal/PySide6/Qt/plugins/platforms/libqoffscreen.so"; do
+  "_internal/PySide6/Qt/plugins/platforms/libqoffscreen.so" \
+  "_internal/PySide6/QtQml.abi3.so" \
+  "_internal/PySide6/Qt/qml/QtMultimedia/qmldir" \
+  "_internal/PySide6/Qt/qml/QtMultimedia/libquickmultimediaplugin.so" \
+  "_internal/PySide6/Qt/lib/libQt6MultimediaQuick.so.6"; do
   [[ -e "$bundle/$required" ]] || die "the bundle lacks $required"
 done
 compgen -G "$bundle/_internal/PySide6/Qt/lib/libavcodec.so.*" >/dev/null \

@@ -6,8 +6,9 @@
 #   packaging/linux/smoke.sh [dist/genpro-desktop-<version>-linux-<arch>.tar.gz]
 #
 # Checks: --version of both commands matches the tarball's VERSION; `genpro --demo --json engines`
-# lists the demo engines; `genpro-desktop --demo --self-test` (render, download, decode a preview
-# frame with Qt Multimedia's FFmpeg backend, publish) exits 0; the .desktop file, metainfo and icons
+# lists the demo engines; `genpro-desktop --demo --self-test` (the preview player is native, i.e.
+# built by Qt's QML engine; render, download, decode a preview frame with Qt Multimedia's FFmpeg
+# backend, publish) exits 0 and says the player is native; the .desktop file, metainfo and icons
 # are installed and point at the bundle; --uninstall removes them. Exit 0 only when all pass.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -61,7 +62,14 @@ if ! run timeout 150 "$prefix/bin/genpro-desktop" --demo --self-test >"$tmp/self
   fail "genpro-desktop --demo --self-test"
 fi
 grep '^self-test' "$tmp/self-test.log" | sed 's/^/smoke:        /'
-pass "genpro-desktop --demo --self-test"
+# The self-test fails on a Python-built (hang-prone) player; this also catches a self-test that
+# stopped checking. Native needs PySide6.QtQml and the QtMultimedia QML module in the bundle.
+grep -Eq '^self-test: player +native' "$tmp/self-test.log" \
+  || fail "the self-test did not report a native preview player (QtQml or qml/QtMultimedia missing?)"
+if grep -q 'preview player is built from Python' "$tmp/self-test.log"; then
+  fail "the preview player fell back to Python-built media objects"
+fi
+pass "genpro-desktop --demo --self-test (native preview player)"
 
 share="$prefix/share"
 desktop="$share/applications/genpro-desktop.desktop"

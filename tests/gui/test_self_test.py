@@ -10,7 +10,8 @@ import time
 import pytest
 
 from genpro_desktop.gui.app import LaunchOptions, parse_args
-from genpro_desktop.gui.self_test import run_self_test
+from genpro_desktop.gui.media.player import PreviewPlayer
+from genpro_desktop.gui.self_test import SelfTestError, require_native_player, run_self_test
 
 
 def test_the_self_test_passes_within_a_minute() -> None:
@@ -26,6 +27,7 @@ def test_the_self_test_passes_within_a_minute() -> None:
     )
     elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stderr[-2000:]
+    assert "self-test: player     native" in done.stdout  # Qt built the preview's media objects
     for step in ("rendered", "downloaded", "previewed", "published"):
         assert f"self-test: {step}" in done.stdout
     assert "post id" in done.stdout
@@ -37,3 +39,15 @@ def test_the_self_test_refuses_a_real_account(capsys: pytest.CaptureFixture[str]
     assert parse_args(["--demo", "--self-test"]).self_test
     assert run_self_test(LaunchOptions(demo=False, self_test=True)) == 1
     assert "add --demo" in capsys.readouterr().err
+
+
+def test_the_self_test_fails_on_a_python_built_preview_player(qapp: object) -> None:
+    player = PreviewPlayer()
+    try:
+        assert player.native  # QtQml and the QtMultimedia QML module are installed here
+        require_native_player(player)  # passes
+        player.native = False  # what a bundle without QtQml or qml/QtMultimedia would build
+        with pytest.raises(SelfTestError, match="built from Python"):
+            require_native_player(player)
+    finally:
+        player.deleteLater()

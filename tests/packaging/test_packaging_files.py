@@ -19,6 +19,7 @@ import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication
@@ -177,7 +178,82 @@ def test_the_spec_bundles_the_plugins_resources_and_metadata_the_app_needs() -> 
     assert "copy_metadata(APP_NAME)" in text
     excluded = _spec_constant("EXCLUDED_MODULES")
     assert isinstance(excluded, list)
-    assert {"PySide6.QtWebEngineCore", "PySide6.Qt3DCore", "PySide6.QtQml"} <= set(excluded)
+    assert {"PySide6.QtWebEngineCore", "PySide6.Qt3DCore", "PySide6.QtQuick"} <= set(excluded)
+    # Qt's QML engine builds the preview player (gui/media/player.py); without the QtQml
+    # bindings the bundle would use the Python-built player, which can hang.
+    assert "PySide6.QtQml" not in excluded
+    assert "_collect_only_required_qml_modules()" in text
+
+
+def _spec_functions(*names: str) -> dict[str, Any]:
+    """The spec's REQUIRED_QML_MODULES and the named top-level functions, run outside PyInstaller
+    (they use only pathlib)."""
+    from pathlib import PurePosixPath
+
+    tree = ast.parse(SPEC.read_text(encoding="utf-8"))
+    nodes: list[ast.stmt] = [
+        node
+        for node in tree.body
+        if (isinstance(node, ast.FunctionDef) and node.name in names)
+        or (
+            isinstance(node, ast.Assign)
+            and any(
+                isinstance(t, ast.Name) and t.id == "REQUIRED_QML_MODULES" for t in node.targets
+            )
+        )
+    ]
+    assert len(nodes) == len(names) + 1, f"{SPEC.name} lacks one of {names}"
+    namespace: dict[str, Any] = {"Path": Path, "PurePosixPath": PurePosixPath}
+    exec(compile(ast.Module(body=nodes, type_ignores=[]), str(SPEC), "exec"), namespace)
+    return namespace
+
+
+def test_the_spec_bundles_every_qml_module_the_preview_player_imports() -> None:
+    from genpro_desktop.gui.media import player
+
+    required = _spec_constant("REQUIRED_QML_MODULES")
+    assert isinstance(required, list)
+    imported = [
+        line.split()[1]
+        for line in player._NATIVE_PLAYER_QML.decode().splitlines()  # pyright: ignore[reportPrivateUsage]
+        if line.startswith("import ")
+    ]
+    assert imported == ["QtMultimedia"]
+    assert set(imported) <= set(required)
+
+
+def test_the_spec_collects_the_qtmultimedia_qml_module_and_no_other() -> None:
+    """The spec's filter, applied to the installed PySide6's qml/ folder the way PyInstaller's
+    QtQml hook lists it ((source, bundle folder) pairs), keeps QtMultimedia's qmldir and plugin
+    and nothing of the other QML modules."""
+    import PySide6
+
+    qml_root = Path(PySide6.__file__).parent / "Qt" / "qml"
+    if not qml_root.is_dir():
+        pytest.skip("not a Linux PySide6 wheel layout")
+    spec = _spec_functions("_qml_module", "_unwanted_qml_file", "_required_qml_files")
+    binaries: list[tuple[str, str]] = []
+    datas: list[tuple[str, str]] = []
+    for path in sorted(p for p in qml_root.rglob("*") if p.is_file()):
+        folder = str(Path("PySide6/Qt/qml") / path.parent.relative_to(qml_root))
+        (binaries if path.suffix == ".so" else datas).append((str(path), folder))
+    kept_binaries, kept_datas = spec["_required_qml_files"](binaries, datas)
+    kept = {Path(src).relative_to(qml_root).as_posix() for src, _ in kept_binaries + kept_datas}
+    assert {
+        "QtMultimedia/qmldir",
+        "QtMultimedia/libquickmultimediaplugin.so",
+    } <= kept
+    assert all(name.startswith("QtMultimedia/") for name in kept), kept
+    assert {folder for _, folder in kept_binaries} == {"PySide6/Qt/qml/QtMultimedia"}
+    # The same rule drops other modules' files that reach the Analysis another way.
+    unwanted = spec["_unwanted_qml_file"]
+    assert not unwanted("PySide6/Qt/qml/QtMultimedia/qmldir")
+    assert not unwanted("PySide6\\Qt\\qml\\QtMultimedia\\quickmultimediaplugin.dll")
+    assert unwanted("PySide6/Qt/qml/QtQuick3D/qmldir")
+    assert unwanted("PySide6/Qt/qml/builtins.qmltypes")
+    assert not unwanted("PySide6/Qt/lib/libQt6Qml.so.6")
+    # The plugin's library links libQt6MultimediaQuick, which the bundle must then carry.
+    assert (qml_root.parent / "lib" / "libQt6MultimediaQuick.so.6").is_file()
 
 
 def test_the_linux_plugins_the_spec_names_exist_in_the_installed_pyside6() -> None:

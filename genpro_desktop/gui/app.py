@@ -13,7 +13,6 @@ and built once the window has been painted (`bench/startup.py` measures it).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
@@ -22,9 +21,8 @@ import signal
 import socket
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from types import FrameType
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import qasync
 from PySide6.QtCore import QEvent, QObject, QSocketNotifier
@@ -34,6 +32,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 import genpro_desktop
 from genpro_desktop.core.paths import AppPaths, app_paths
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
+from genpro_desktop.gui.launch import LaunchOptions, parse_args
 from genpro_desktop.gui.main_thread_gc import MainThreadGarbageCollector
 from genpro_desktop.gui.models.job_list_model import JobListModel
 from genpro_desktop.gui.notifications import Notifier
@@ -48,7 +47,7 @@ if TYPE_CHECKING:
     from genpro_desktop.core.credentials import CredentialStore
     from genpro_desktop.gui.account_flow import AccountFlow
     from genpro_desktop.gui.jobs_presenter import UrlOpener
-    from genpro_desktop.gui.media.presenter import PreviewPresenter
+    from genpro_desktop.gui.preview.presenter import PreviewPresenter
 
 log = logging.getLogger(__name__)
 
@@ -57,72 +56,6 @@ BASE_URL_ENV = "GEN_API_BASE_URL"
 # How long start-up waits for the window's first paint before it loads the rest anyway (a
 # window that is never exposed, e.g. started minimised, never paints).
 FIRST_PAINT_WAIT_S = 1.0
-
-
-@dataclass
-class LaunchOptions:
-    """What the command line asked for."""
-
-    demo: bool = False
-    base_url: str | None = None
-    agent_id: str | None = None
-    smoke: bool = False
-    self_test: bool = False
-
-
-class PrintVersion(argparse.Action):
-    """`--version`: reads the version only when asked for (reading it slows every start-up)."""
-
-    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: object,
-        option_string: str | None = None,
-    ) -> NoReturn:
-        print(f"genpro-desktop {genpro_desktop.__version__}")
-        parser.exit()
-
-
-def parse_args(argv: Sequence[str]) -> LaunchOptions:
-    """Parse `genpro-desktop` options."""
-    parser = argparse.ArgumentParser(
-        prog="genpro-desktop",
-        description="Render, preview and publish GEN Auto Content Engine videos.",
-    )
-    parser.add_argument(
-        "--demo", action="store_true", help="run on the built-in GEN simulator (no key, no credits)"
-    )
-    parser.add_argument(
-        "--base-url",
-        default=None,
-        help="GEN API base URL (https, or http on loopback only); overrides Settings",
-    )
-    parser.add_argument("--agent", default=os.environ.get("GEN_AGENT_ID"), help="agent id")
-    parser.add_argument(
-        "--smoke",
-        action="store_true",
-        help="start, load the engine list, print how many engines were found, and exit",
-    )
-    parser.add_argument(
-        "--self-test",
-        action="store_true",
-        help="with --demo: render, download, preview, publish headlessly; exit 0 when all worked",
-    )
-    parser.add_argument(
-        "--version", action=PrintVersion, help="show program's version number and exit"
-    )
-    args = parser.parse_args(list(argv))
-    return LaunchOptions(
-        demo=args.demo,
-        base_url=args.base_url,
-        agent_id=args.agent,
-        smoke=args.smoke,
-        self_test=args.self_test,
-    )
 
 
 class DesktopApp:
@@ -267,9 +200,9 @@ class DesktopApp:
 
     def _build_preview(self, window: MainWindow, paths: AppPaths, prompts: Prompts) -> None:
         """The preview pane (a placeholder when Qt Multimedia cannot play here)."""
-        from genpro_desktop.gui.media import PreviewPlayer, multimedia_availability
-        from genpro_desktop.gui.media.presenter import PreviewPresenter
-        from genpro_desktop.gui.widgets.video_preview import VideoPreview
+        from genpro_desktop.gui.player import PreviewPlayer, multimedia_availability
+        from genpro_desktop.gui.preview.presenter import PreviewPresenter
+        from genpro_desktop.gui.preview.video_preview import VideoPreview
 
         availability = multimedia_availability()
         player = PreviewPlayer(window) if availability.ok else None
@@ -457,7 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.self_test:
         from genpro_desktop.gui.self_test import run_self_test
 
-        return run_self_test(options)
+        return run_self_test(options, DesktopApp)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("GEN Desktop")

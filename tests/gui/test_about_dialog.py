@@ -14,8 +14,8 @@ from pytestqt.qtbot import QtBot
 
 from genpro_desktop import __version__
 from genpro_desktop.core.paths import DATA_DIR_ENV, app_paths
-from genpro_desktop.gui.dialogs.about_dialog import AboutDialog, AboutInfo, collect_about_info
 from genpro_desktop.gui.models.job_list_model import JobListModel
+from genpro_desktop.gui.widgets.about_dialog import AboutDialog, AboutInfo, collect_about_info
 from genpro_desktop.gui.widgets.main_window import MainWindow
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"

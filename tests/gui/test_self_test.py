@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from genpro_desktop.gui.app import LaunchOptions, parse_args
+from genpro_desktop.gui.app import DesktopApp, LaunchOptions, parse_args
 from genpro_desktop.gui.self_test import run_self_test
 
 
@@ -35,5 +35,5 @@ def test_the_self_test_passes_within_a_minute() -> None:
 
 def test_the_self_test_refuses_a_real_account(capsys: pytest.CaptureFixture[str]) -> None:
     assert parse_args(["--demo", "--self-test"]).self_test
-    assert run_self_test(LaunchOptions(demo=False, self_test=True)) == 1
+    assert run_self_test(LaunchOptions(demo=False, self_test=True), DesktopApp) == 1
     assert "add --demo" in capsys.readouterr().err

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from genpro_desktop.gui.dialogs.about_dialog import AboutDialog, collect_about_info
 from genpro_desktop.gui.models.job_list_model import JobListModel
 from genpro_desktop.gui.theme import app_icon
+from genpro_desktop.gui.widgets.about_dialog import AboutDialog, collect_about_info
 from genpro_desktop.gui.widgets.account_bar import AccountBar
 from genpro_desktop.gui.widgets.engine_browser import EngineBrowser
 from genpro_desktop.gui.widgets.jobs_panel import JobsPanel

@@ -18,11 +18,11 @@ from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
 from genpro_desktop.gui.dialogs.publish_dialog import PublishDialog, PublishDraft
 from genpro_desktop.gui.dialogs.publish_fields import suggest_hashtags
+from genpro_desktop.gui.preview.video_preview import VideoPreview
 from genpro_desktop.gui.prompts import Prompts
 from genpro_desktop.gui.session import Session
 from genpro_desktop.gui.widgets.jobs_panel import JobAction, local_file
 from genpro_desktop.gui.widgets.main_window import MainWindow
-from genpro_desktop.gui.widgets.video_preview import VideoPreview
 
 log = logging.getLogger(__name__)
 

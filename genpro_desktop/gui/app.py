@@ -32,8 +32,11 @@ from PySide6.QtWidgets import QApplication, QWidget
 import genpro_desktop
 from genpro_desktop.core.paths import AppPaths, app_paths
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
+from genpro_desktop.gui.job_actions import JobActionDispatcher
 from genpro_desktop.gui.launch import LaunchOptions, parse_args
 from genpro_desktop.gui.main_thread_gc import MainThreadGarbageCollector
+from genpro_desktop.gui.models.engine_list_model import EngineListModel
+from genpro_desktop.gui.models.engine_table_model import EngineTableModel
 from genpro_desktop.gui.models.job_list_model import JobListModel
 from genpro_desktop.gui.notifications import Notifier
 from genpro_desktop.gui.preferences import Preferences, PreferenceStore
@@ -47,7 +50,8 @@ if TYPE_CHECKING:
     from genpro_desktop.core.credentials import CredentialStore
     from genpro_desktop.gui.account_flow import AccountFlow
     from genpro_desktop.gui.jobs_presenter import UrlOpener
-    from genpro_desktop.gui.preview.presenter import PreviewPresenter
+    from genpro_desktop.gui.preview.presenter import PreviewPresenter, PreviewViews
+    from genpro_desktop.gui.preview.video_preview import VideoPreview
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +86,7 @@ class DesktopApp:
         self.preferences: Preferences | None = None
         self.notifier: Notifier | None = None
         self.preview: PreviewPresenter | None = None
+        self.job_actions: JobActionDispatcher | None = None
         self.started = asyncio.Event()
         self._clock = clock
         self._prompts = prompts
@@ -128,8 +133,15 @@ class DesktopApp:
             # This coroutine decides when the app ends (after closing services), not Qt.
             app.setQuitOnLastWindowClosed(False)
             apply_theme(app, self.preferences.theme)
-        window = MainWindow(JobListModel(), demo=self.options.demo)
+        # The models are made here and handed to the views and, later, to the presenters.
+        jobs, engines, grid = JobListModel(), EngineListModel(), EngineTableModel()
+        window = MainWindow(jobs, engines, grid, demo=self.options.demo)
         self.window = window
+        # Every action on a job (Jobs panel buttons and shortcuts, the preview's Publish) goes
+        # through this one dispatcher to the presenter that does it.
+        job_actions = JobActionDispatcher(jobs)
+        self.job_actions = job_actions
+        window.jobs_panel.action_requested.connect(job_actions.dispatch)
         window.restore_layout({key: self.prefs_store.layout(key) for key in LAYOUT_KEYS})
         window.closed.connect(self._closed.set)
         window.settings_requested.connect(self._on_settings_requested)
@@ -143,14 +155,34 @@ class DesktopApp:
         if isinstance(app, QApplication):
             app.setApplicationVersion(genpro_desktop.__version__)
         from genpro_desktop.core.credentials import KeyringCredentialStore
-        from genpro_desktop.gui.account_flow import AccountFlow, DemoSetup
+        from genpro_desktop.gui.account_flow import AccountFlow, AccountViews, DemoSetup
+        from genpro_desktop.gui.browser_presenter import BrowserViews
+        from genpro_desktop.gui.jobs_presenter import JobsViews
+        from genpro_desktop.gui.preview.presenter import PreviewViews
         from genpro_desktop.gui.session import SessionContext
+        from genpro_desktop.gui.thumbnail_cache import ThumbnailFeed
 
-        self._build_preview(window, paths, prompts)
+        thumbnails = ThumbnailFeed(window)
+        thumbnails.thumbnail_ready.connect(grid.thumbnail_ready)
+        self._build_preview(
+            PreviewViews(
+                preview=self._make_preview_pane(window, paths),
+                panel=window.jobs_panel,
+                jobs=jobs,
+                grid=grid,
+                actions=job_actions,
+                thumbnails=thumbnails,
+                status=window,
+                dialog_parent=window,
+            ),
+            prompts,
+        )
         if self.credentials is None:
             self.credentials = KeyringCredentialStore()
         ctx = SessionContext(
-            window=window,
+            browser_views=BrowserViews(window.account_bar, window.browser, engines, grid, window),
+            jobs_views=JobsViews(window.jobs_panel, jobs, job_actions, window),
+            thumbnail_feed=thumbnails,
             prefs_store=self.prefs_store,
             preferences=self._current_preferences,
             prompts=prompts,
@@ -161,6 +193,7 @@ class DesktopApp:
         )
         self.flow = AccountFlow(
             ctx,
+            AccountViews(window, window.welcome_page, jobs, engines, grid),
             self.tasks,
             credentials=self.credentials,
             paths=paths,
@@ -198,10 +231,9 @@ class DesktopApp:
             why = "no engines were listed" + (f": {shown or note}" if shown or note else "")
         print(f"genpro-desktop smoke: FAILED, {why}", file=sys.stderr)
 
-    def _build_preview(self, window: MainWindow, paths: AppPaths, prompts: Prompts) -> None:
-        """The preview pane (a placeholder when Qt Multimedia cannot play here)."""
+    def _make_preview_pane(self, window: MainWindow, paths: AppPaths) -> VideoPreview:
+        """The preview pane, put in its dock (a placeholder when Qt Multimedia cannot play)."""
         from genpro_desktop.gui.player import PreviewPlayer, multimedia_availability
-        from genpro_desktop.gui.preview.presenter import PreviewPresenter
         from genpro_desktop.gui.preview.video_preview import VideoPreview
 
         availability = multimedia_availability()
@@ -210,9 +242,14 @@ class DesktopApp:
             player, availability, cover_dir=paths.cache_dir / "covers", open_url=self._open_url
         )
         window.set_preview(preview)
+        return preview
+
+    def _build_preview(self, views: PreviewViews, prompts: Prompts) -> None:
+        """The presenter that feeds the preview pane and opens the publish dialog."""
+        from genpro_desktop.gui.preview.presenter import PreviewPresenter
+
         self.preview = PreviewPresenter(
-            window,
-            preview,
+            views,
             self.tasks,
             prompts,
             session=lambda: self.flow.session if self.flow is not None else None,

@@ -97,3 +97,65 @@ def test_core_api_public_surface_is_sorted_and_complete() -> None:
     assert list(api.__all__) == sorted(api.__all__)
     missing = [name for name in api.__all__ if not hasattr(api, name)]
     assert missing == []
+
+
+def _gui_floor(name: str) -> str | None:
+    """The GUI floor of a module: `gui.widgets.x` -> `widgets`, `gui.app` -> `app`."""
+    parts = name.split(".")
+    if parts[:2] != ["genpro_desktop", "gui"] or len(parts) < 3:
+        return None
+    return parts[2]
+
+
+def _gui_floor_graph() -> dict[str, set[str]]:
+    """Which GUI floor imports which (any import, at module level, in a function or for typing)."""
+    graph: dict[str, set[str]] = {}
+    for path in _files("gui"):
+        rel = path.relative_to(PACKAGE.parent).with_suffix("")
+        floor = _gui_floor(".".join(rel.parts))
+        if floor is None:  # gui/__init__.py
+            continue
+        targets = graph.setdefault(floor, set())
+        for name in _imports(path):
+            target = _gui_floor(name)
+            if target is not None and target != floor:
+                targets.add(target)
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every import loop between floors, each once, as the path that closes it."""
+    found: list[list[str]] = []
+
+    def walk(node: str, path: list[str]) -> None:
+        for nxt in sorted(graph.get(node, ())):
+            if nxt == path[0]:
+                found.append([*path, nxt])
+            elif nxt not in path and nxt > path[0]:
+                walk(nxt, [*path, nxt])
+
+    for start in sorted(graph):
+        walk(start, [start])
+    return found
+
+
+def test_the_gui_floors_import_each_other_in_one_direction_only() -> None:
+    """No loops between GUI floors (issue 15): widgets <-> media and app <-> self_test were two."""
+    graph = _gui_floor_graph()
+    assert {"app", "self_test", "widgets", "player", "preview"} <= graph.keys()
+    assert _cycles(graph) == []
+
+
+def test_widgets_and_the_player_know_nothing_of_the_preview_or_the_app() -> None:
+    above = ("genpro_desktop.gui.preview", "genpro_desktop.gui.player")
+    assert _offenders("gui/widgets", above) == []
+    assert _offenders("gui/player", ("genpro_desktop.gui.",)) == [
+        "genpro_desktop/gui/player/__init__.py imports genpro_desktop.gui.player.player"
+    ]
+    self_test = PACKAGE / "gui" / "self_test.py"
+    assert "genpro_desktop.gui.app" not in _imports(self_test)
+
+
+def test_the_cycle_check_sees_a_loop() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []

@@ -28,6 +28,9 @@ from genpro_desktop.core.paths import DATA_DIR_ENV, AppPaths, app_paths
 from genpro_desktop.core.store import InstanceLockedError, StoreError
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
 from genpro_desktop.gui.dialogs.sign_in_dialog import SignInDialog
+from genpro_desktop.gui.models.engine_list_model import EngineListModel
+from genpro_desktop.gui.models.engine_table_model import EngineTableModel
+from genpro_desktop.gui.models.job_list_model import JobListModel
 from genpro_desktop.gui.session import Session, SessionConfig, SessionContext
 from genpro_desktop.gui.sign_in import (
     KeyRejectedError,
@@ -38,7 +41,9 @@ from genpro_desktop.gui.sign_in import (
     load_saved_key,
     save_key,
 )
+from genpro_desktop.gui.widgets.main_window import MainWindow
 from genpro_desktop.gui.widgets.sign_in_form import SignInForm
+from genpro_desktop.gui.widgets.welcome_page import WelcomePage
 
 if TYPE_CHECKING:
     from genpro_desktop.simulator import Simulator
@@ -75,12 +80,25 @@ class DemoSetup:
         return cls(Path(data_dir) if data_dir else None, large)
 
 
+@dataclass(frozen=True)
+class AccountViews:
+    """What the account flow works with: the window shell (pages, banner, title, status), the
+    welcome page, and the models it empties on sign-out."""
+
+    shell: MainWindow
+    welcome: WelcomePage
+    jobs: JobListModel
+    engines: EngineListModel
+    grid: EngineTableModel
+
+
 class AccountFlow:
     """Signs in and out, starts and leaves the demo, and recovers from a rejected key."""
 
     def __init__(
         self,
         ctx: SessionContext,
+        views: AccountViews,
         tasks: TaskRegistry,
         *,
         credentials: CredentialStore,
@@ -91,7 +109,9 @@ class AccountFlow:
     ) -> None:
         self._ctx = ctx
         self._demo_setup = demo_setup or DemoSetup()
-        self._window = ctx.window
+        self._window = views.shell
+        self._welcome = views.welcome
+        self._views = views
         self._tasks = tasks
         self._credentials = credentials
         self._paths = paths
@@ -102,10 +122,12 @@ class AccountFlow:
         self._demo_dir: tempfile.TemporaryDirectory[str] | None = None
         self._reauth_open = False
         self._key_kept: KeyKept | None = None
-        form = self._window.welcome_page.form
+        # Why GEN stopped accepting the key (the banner shows it; sign-in-again repeats it).
+        self._auth_problem: str | None = None
+        form = self._welcome.form
         form.sign_in_requested.connect(self._on_sign_in_requested)
         form.this_run_only_requested.connect(self._on_this_run_only_requested)
-        self._window.welcome_page.demo_requested.connect(self._on_demo_requested)
+        self._welcome.demo_requested.connect(self._on_demo_requested)
         self._window.sign_out_requested.connect(self._on_sign_out_requested)
         self._window.sign_in_again_requested.connect(self._on_sign_in_again_requested)
 
@@ -122,12 +144,12 @@ class AccountFlow:
             resolved = await load_saved_key(self._credentials)
         except CredentialError as exc:
             problem = explain_storage_problem(exc)
-            self._window.show_welcome(f"{problem.title}. {problem.message}")
+            self._show_welcome(f"{problem.title}. {problem.message}")
             # The keyring cannot hold a key right now: offer the way in that works.
-            self._window.welcome_page.form.this_run_only_box.setChecked(True)
+            self._welcome.form.this_run_only_box.setChecked(True)
             return False
         if resolved is None:
-            self._window.show_welcome()
+            self._show_welcome()
             return False
         self._key_kept = "env" if resolved.source == "env" else "store"
         return await self._open(resolved.secret, demo=False)
@@ -216,7 +238,7 @@ class AccountFlow:
         """GEN refused the key mid-session: tracking is paused; ask to sign in again."""
         if self.demo:
             return
-        self._window.show_auth_problem(
+        self._show_auth_problem(
             f"GEN no longer accepts your API key ({reason}). Tracking is paused until you sign "
             "in again; your jobs are safe."
         )
@@ -225,31 +247,29 @@ class AccountFlow:
         """Close the session, forget the key (or leave the demo), back to the welcome page."""
         was_demo = self.demo
         await self._close_session()
-        self._window.jobs_panel.model.clear()
-        self._window.browser.engine_list_model.set_entries([])
-        self._window.browser.engine_table_model.set_engine(None)
+        self._views.jobs.clear()
+        self._views.engines.set_entries([])
+        self._views.grid.set_engine(None)
         kept, self._key_kept = self._key_kept, None
         if was_demo:
-            self._window.show_welcome()
+            self._show_welcome()
             return
         if kept == "env":
-            self._window.show_welcome(
+            self._show_welcome(
                 "Signed out for now. GEN_API_KEY is set in the environment, so the app signs in "
                 "with it again at the next start; unset it to stay signed out."
             )
             return
         if kept == "this_run":
-            self._window.show_welcome("Signed out. The key was only kept for this run.")
+            self._show_welcome("Signed out. The key was only kept for this run.")
             return
         try:
             await forget_key(self._credentials)
         except CredentialError as exc:
             problem = explain_storage_problem(exc)
-            self._window.show_welcome(
-                f"Signed out, but the key could not be removed: {problem.message}"
-            )
+            self._show_welcome(f"Signed out, but the key could not be removed: {problem.message}")
             return
-        self._window.show_welcome("Signed out. The key was removed from this computer.")
+        self._show_welcome("Signed out. The key was removed from this computer.")
 
     # -- sessions ------------------------------------------------------------------------
 
@@ -263,16 +283,16 @@ class AccountFlow:
         try:
             session = await Session.open(config, self._ctx)
         except InstanceLockedError as exc:
-            window.show_welcome(f"{exc} Quit it first, or use the demo.")
+            self._show_welcome(f"{exc} Quit it first, or use the demo.")
             await self._stop_demo()
             return False
         except (GenError, StoreError, CredentialError, ValueError) as exc:
-            window.show_welcome(f"Could not start: {exc}")
+            self._show_welcome(f"Could not start: {exc}")
             await self._stop_demo()
             return False
         self.session = session
         window.set_demo(config.demo)
-        window.show_auth_problem(None)
+        self._show_auth_problem(None)
         window.show_browser()
         await session.start()
         return True
@@ -295,14 +315,22 @@ class AccountFlow:
         """Close the session and stop the demo (app shutdown)."""
         await self._close_session()
 
+    def _show_welcome(self, notice: str | None = None) -> None:
+        self._auth_problem = None  # the welcome page hides the banner
+        self._window.show_welcome(notice)
+
+    def _show_auth_problem(self, text: str | None) -> None:
+        self._auth_problem = text
+        self._window.show_auth_problem(text)
+
     # -- slots ---------------------------------------------------------------------------
 
     def _on_sign_in_requested(self, key: str, this_run_only: bool) -> None:
-        form = self._window.welcome_page.form
+        form = self._welcome.form
         self._tasks.spawn(self.sign_in(form, key, this_run_only=this_run_only), name="sign-in")
 
     def _on_this_run_only_requested(self, key: str) -> None:
-        form = self._window.welcome_page.form
+        form = self._welcome.form
         self._tasks.spawn(self.sign_in(form, key, this_run_only=True), name="sign-in")
 
     def _on_demo_requested(self) -> None:
@@ -312,5 +340,5 @@ class AccountFlow:
         self._tasks.spawn(self.sign_out(), name="sign-out")
 
     def _on_sign_in_again_requested(self) -> None:
-        reason = self._window.banner_label.text() or "GEN no longer accepts your API key."
+        reason = self._auth_problem or "GEN no longer accepts your API key."
         self._tasks.spawn(self.sign_in_again(reason), name="sign-in-again")

@@ -13,7 +13,6 @@ and built once the window has been painted (`bench/startup.py` measures it).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
@@ -22,9 +21,8 @@ import signal
 import socket
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from types import FrameType
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import qasync
 from PySide6.QtCore import QEvent, QObject, QSocketNotifier
@@ -34,7 +32,11 @@ from PySide6.QtWidgets import QApplication, QWidget
 import genpro_desktop
 from genpro_desktop.core.paths import AppPaths, app_paths
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
+from genpro_desktop.gui.job_actions import JobActionDispatcher
+from genpro_desktop.gui.launch import LaunchOptions, parse_args
 from genpro_desktop.gui.main_thread_gc import MainThreadGarbageCollector
+from genpro_desktop.gui.models.engine_list_model import EngineListModel
+from genpro_desktop.gui.models.engine_table_model import EngineTableModel
 from genpro_desktop.gui.models.job_list_model import JobListModel
 from genpro_desktop.gui.notifications import Notifier
 from genpro_desktop.gui.preferences import Preferences, PreferenceStore
@@ -48,7 +50,8 @@ if TYPE_CHECKING:
     from genpro_desktop.core.credentials import CredentialStore
     from genpro_desktop.gui.account_flow import AccountFlow
     from genpro_desktop.gui.jobs_presenter import UrlOpener
-    from genpro_desktop.gui.media.presenter import PreviewPresenter
+    from genpro_desktop.gui.preview.presenter import PreviewPresenter, PreviewViews
+    from genpro_desktop.gui.preview.video_preview import VideoPreview
 
 log = logging.getLogger(__name__)
 
@@ -57,72 +60,6 @@ BASE_URL_ENV = "GEN_API_BASE_URL"
 # How long start-up waits for the window's first paint before it loads the rest anyway (a
 # window that is never exposed, e.g. started minimised, never paints).
 FIRST_PAINT_WAIT_S = 1.0
-
-
-@dataclass
-class LaunchOptions:
-    """What the command line asked for."""
-
-    demo: bool = False
-    base_url: str | None = None
-    agent_id: str | None = None
-    smoke: bool = False
-    self_test: bool = False
-
-
-class PrintVersion(argparse.Action):
-    """`--version`: reads the version only when asked for (reading it slows every start-up)."""
-
-    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: object,
-        option_string: str | None = None,
-    ) -> NoReturn:
-        print(f"genpro-desktop {genpro_desktop.__version__}")
-        parser.exit()
-
-
-def parse_args(argv: Sequence[str]) -> LaunchOptions:
-    """Parse `genpro-desktop` options."""
-    parser = argparse.ArgumentParser(
-        prog="genpro-desktop",
-        description="Render, preview and publish GEN Auto Content Engine videos.",
-    )
-    parser.add_argument(
-        "--demo", action="store_true", help="run on the built-in GEN simulator (no key, no credits)"
-    )
-    parser.add_argument(
-        "--base-url",
-        default=None,
-        help="GEN API base URL (https, or http on loopback only); overrides Settings",
-    )
-    parser.add_argument("--agent", default=os.environ.get("GEN_AGENT_ID"), help="agent id")
-    parser.add_argument(
-        "--smoke",
-        action="store_true",
-        help="start, load the engine list, print how many engines were found, and exit",
-    )
-    parser.add_argument(
-        "--self-test",
-        action="store_true",
-        help="with --demo: render, download, preview, publish headlessly; exit 0 when all worked",
-    )
-    parser.add_argument(
-        "--version", action=PrintVersion, help="show program's version number and exit"
-    )
-    args = parser.parse_args(list(argv))
-    return LaunchOptions(
-        demo=args.demo,
-        base_url=args.base_url,
-        agent_id=args.agent,
-        smoke=args.smoke,
-        self_test=args.self_test,
-    )
 
 
 class DesktopApp:
@@ -149,6 +86,7 @@ class DesktopApp:
         self.preferences: Preferences | None = None
         self.notifier: Notifier | None = None
         self.preview: PreviewPresenter | None = None
+        self.job_actions: JobActionDispatcher | None = None
         self.started = asyncio.Event()
         self._clock = clock
         self._prompts = prompts
@@ -195,8 +133,15 @@ class DesktopApp:
             # This coroutine decides when the app ends (after closing services), not Qt.
             app.setQuitOnLastWindowClosed(False)
             apply_theme(app, self.preferences.theme)
-        window = MainWindow(JobListModel(), demo=self.options.demo)
+        # The models are made here and handed to the views and, later, to the presenters.
+        jobs, engines, grid = JobListModel(), EngineListModel(), EngineTableModel()
+        window = MainWindow(jobs, engines, grid, demo=self.options.demo)
         self.window = window
+        # Every action on a job (Jobs panel buttons and shortcuts, the preview's Publish) goes
+        # through this one dispatcher to the presenter that does it.
+        job_actions = JobActionDispatcher(jobs)
+        self.job_actions = job_actions
+        window.jobs_panel.action_requested.connect(job_actions.dispatch)
         window.restore_layout({key: self.prefs_store.layout(key) for key in LAYOUT_KEYS})
         window.closed.connect(self._closed.set)
         window.settings_requested.connect(self._on_settings_requested)
@@ -210,14 +155,34 @@ class DesktopApp:
         if isinstance(app, QApplication):
             app.setApplicationVersion(genpro_desktop.__version__)
         from genpro_desktop.core.credentials import KeyringCredentialStore
-        from genpro_desktop.gui.account_flow import AccountFlow, DemoSetup
+        from genpro_desktop.gui.account_flow import AccountFlow, AccountViews, DemoSetup
+        from genpro_desktop.gui.browser_presenter import BrowserViews
+        from genpro_desktop.gui.jobs_presenter import JobsViews
+        from genpro_desktop.gui.preview.presenter import PreviewViews
         from genpro_desktop.gui.session import SessionContext
+        from genpro_desktop.gui.thumbnail_cache import ThumbnailFeed
 
-        self._build_preview(window, paths, prompts)
+        thumbnails = ThumbnailFeed(window)
+        thumbnails.thumbnail_ready.connect(grid.thumbnail_ready)
+        self._build_preview(
+            PreviewViews(
+                preview=self._make_preview_pane(window, paths),
+                panel=window.jobs_panel,
+                jobs=jobs,
+                grid=grid,
+                actions=job_actions,
+                thumbnails=thumbnails,
+                status=window,
+                dialog_parent=window,
+            ),
+            prompts,
+        )
         if self.credentials is None:
             self.credentials = KeyringCredentialStore()
         ctx = SessionContext(
-            window=window,
+            browser_views=BrowserViews(window.account_bar, window.browser, engines, grid, window),
+            jobs_views=JobsViews(window.jobs_panel, jobs, job_actions, window),
+            thumbnail_feed=thumbnails,
             prefs_store=self.prefs_store,
             preferences=self._current_preferences,
             prompts=prompts,
@@ -228,6 +193,7 @@ class DesktopApp:
         )
         self.flow = AccountFlow(
             ctx,
+            AccountViews(window, window.welcome_page, jobs, engines, grid),
             self.tasks,
             credentials=self.credentials,
             paths=paths,
@@ -265,11 +231,10 @@ class DesktopApp:
             why = "no engines were listed" + (f": {shown or note}" if shown or note else "")
         print(f"genpro-desktop smoke: FAILED, {why}", file=sys.stderr)
 
-    def _build_preview(self, window: MainWindow, paths: AppPaths, prompts: Prompts) -> None:
-        """The preview pane (a placeholder when Qt Multimedia cannot play here)."""
-        from genpro_desktop.gui.media import PreviewPlayer, multimedia_availability
-        from genpro_desktop.gui.media.presenter import PreviewPresenter
-        from genpro_desktop.gui.widgets.video_preview import VideoPreview
+    def _make_preview_pane(self, window: MainWindow, paths: AppPaths) -> VideoPreview:
+        """The preview pane, put in its dock (a placeholder when Qt Multimedia cannot play)."""
+        from genpro_desktop.gui.player import PreviewPlayer, multimedia_availability
+        from genpro_desktop.gui.preview.video_preview import VideoPreview
 
         availability = multimedia_availability()
         player = PreviewPlayer(window) if availability.ok else None
@@ -277,9 +242,14 @@ class DesktopApp:
             player, availability, cover_dir=paths.cache_dir / "covers", open_url=self._open_url
         )
         window.set_preview(preview)
+        return preview
+
+    def _build_preview(self, views: PreviewViews, prompts: Prompts) -> None:
+        """The presenter that feeds the preview pane and opens the publish dialog."""
+        from genpro_desktop.gui.preview.presenter import PreviewPresenter
+
         self.preview = PreviewPresenter(
-            window,
-            preview,
+            views,
             self.tasks,
             prompts,
             session=lambda: self.flow.session if self.flow is not None else None,
@@ -457,7 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.self_test:
         from genpro_desktop.gui.self_test import run_self_test
 
-        return run_self_test(options)
+        return run_self_test(options, DesktopApp)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("GEN Desktop")

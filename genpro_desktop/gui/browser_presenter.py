@@ -11,6 +11,7 @@ import asyncio
 import statistics
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from genpro_desktop.core.api import AuthenticationError, GenError
@@ -20,10 +21,14 @@ from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
 from genpro_desktop.core.services import AppServices
 from genpro_desktop.core.store import StoreError
 from genpro_desktop.gui.asyncqt import TaskRegistry
+from genpro_desktop.gui.models.engine_list_model import EngineListModel
+from genpro_desktop.gui.models.engine_table_model import EngineTableModel
 from genpro_desktop.gui.preferences import PreferenceStore
 from genpro_desktop.gui.prompts import Prompts
 from genpro_desktop.gui.sign_in import display_name
-from genpro_desktop.gui.widgets.main_window import MainWindow
+from genpro_desktop.gui.status import StatusLine
+from genpro_desktop.gui.widgets.account_bar import AccountBar
+from genpro_desktop.gui.widgets.engine_browser import EngineBrowser
 
 COST_HISTORY = 20
 NO_LIST_NOTE = (
@@ -32,12 +37,23 @@ NO_LIST_NOTE = (
 )
 
 
+@dataclass(frozen=True)
+class BrowserViews:
+    """What the browser presenter works with: two views, their two models, the status line."""
+
+    account_bar: AccountBar
+    browser: EngineBrowser
+    engines: EngineListModel
+    grid: EngineTableModel
+    status: StatusLine
+
+
 class BrowserPresenter:
     """Loads what the browser shows and turns Render clicks into tracker submissions."""
 
     def __init__(
         self,
-        window: MainWindow,
+        views: BrowserViews,
         services: AppServices,
         tasks: TaskRegistry,
         prefs: PreferenceStore,
@@ -46,9 +62,11 @@ class BrowserPresenter:
         on_auth_lost: Callable[[str], None],
         on_batch_started: Callable[[str, list[str]], None],
     ) -> None:
-        self._window = window
-        self._bar = window.account_bar
-        self._browser = window.browser
+        self._status = views.status
+        self._bar = views.account_bar
+        self._browser = views.browser
+        self._engines = views.engines
+        self._grid = views.grid
         self._services = services
         self._tasks = tasks
         self._prefs = prefs
@@ -69,7 +87,7 @@ class BrowserPresenter:
             signal.connect(slot)
 
     def detach(self) -> None:
-        """Stop listening to the window (the session is closing)."""
+        """Stop listening to the views (the session is closing)."""
         for signal, slot in self._connections:
             signal.disconnect(slot)
         self._connections = []
@@ -79,7 +97,7 @@ class BrowserPresenter:
     async def load(self) -> None:
         """Who is signed in, their workspaces and agents, then the chosen agent's engines."""
         client = self._services.client
-        self._window.show_status("Loading your account…")
+        self._status.show_status("Loading your account…")
         try:
             me = await client.me.get()
             self._bar.show_user(f"Signed in as {display_name(me)}")
@@ -104,7 +122,7 @@ class BrowserPresenter:
         agent = prefer if prefer in agent_ids else (agent_ids[0] if agent_ids else prefer)
         self._bar.set_agents(agents, agent)
         if agent is None:
-            self._window.show_status("This workspace has no agents yet.", error=True)
+            self._status.show_status("This workspace has no agents yet.", error=True)
             return
         await self.choose_agent(agent)
 
@@ -134,24 +152,24 @@ class BrowserPresenter:
         agent_id = self._services.client.agent_id
         if agent_id is None:
             return
-        self._window.show_status("Loading engines…")
+        self._status.show_status("Loading engines…")
         try:
             saved = await self._services.store.saved_engines(agent_id)
             listing = await list_engines(self._services.client, agent_id=agent_id, saved=saved)
         except (GenError, StoreError) as exc:
             self._report(exc)
             return
-        model = self._browser.engine_list_model
+        model = self._engines
         model.set_entries(listing.entries)
         self._browser.show_engines_note(None if listing.server_lists_engines else NO_LIST_NOTE)
-        self._window.show_status(f"{len(listing.entries)} engines")
+        self._status.show_status(f"{len(listing.entries)} engines")
         self._browser.select_engine(select)
 
     async def open_engine(self, engine_id: str, *, keep_view: bool = False) -> None:
         """Show one engine in the grid; a refresh keeps the selection and the scroll position."""
         self._wanted_engine = engine_id
         if not keep_view:
-            self._window.show_status(f"Loading engine {engine_id}…")
+            self._status.show_status(f"Loading engine {engine_id}…")
         try:
             engine = await self._services.client.engines.get(engine_id)
         except GenError as exc:
@@ -161,7 +179,7 @@ class BrowserPresenter:
         if self._wanted_engine != engine_id:
             return
         view = self._browser.engine_table_view
-        model = self._browser.engine_table_model
+        model = self._grid
         selected_ids = [model.grid_row(r).row_id for r in self._browser.selected_rows()]
         scroll = (view.verticalScrollBar().value(), view.horizontalScrollBar().value())
         kept = model.set_engine(engine)
@@ -173,13 +191,13 @@ class BrowserPresenter:
         grid = model.grid
         self._browser.show_engine_title(grid.title or f"Engine {engine_id}", len(grid.rows))
         if not keep_view:
-            self._window.show_status(f"Engine {grid.title or engine_id} loaded")
+            self._status.show_status(f"Engine {grid.title or engine_id} loaded")
 
     # -- renders -------------------------------------------------------------------------
 
     async def render_rows(self, rows: list[int]) -> list[LocalJob]:
         """Submit a render of each row's final video; a batch is confirmed first."""
-        model = self._browser.engine_table_model
+        model = self._grid
         grid = model.grid
         if grid.engine_id is None:
             return []
@@ -191,7 +209,7 @@ class BrowserPresenter:
         missing = [row + 1 for row, cell in targets if cell is None]
         targets = [(row, cell) for row, cell in targets if cell is not None]
         if missing:
-            self._window.show_error(
+            self._status.show_error(
                 f"Row {', '.join(map(str, missing))} has no final-video cell to render."
             )
         if not targets:
@@ -215,11 +233,11 @@ class BrowserPresenter:
         for job in jobs:
             model.show_job(job)
         if errors:
-            self._window.show_error(
+            self._status.show_error(
                 f"{_count(len(errors), 'render')} could not be started", str(errors[0])
             )
         else:
-            self._window.show_status(f"Started {_count(len(jobs), 'render')}")
+            self._status.show_status(f"Started {_count(len(jobs), 'render')}")
         return jobs
 
     async def _confirm_batch(self, count: int) -> bool:
@@ -251,7 +269,7 @@ class BrowserPresenter:
         """A render moved on: show it on its row; when it finished, refresh credits and grid."""
         if job.kind is not JobKind.RENDER:
             return
-        self._browser.engine_table_model.show_job(job)
+        self._grid.show_job(job)
         if job.is_terminal and job.state is not JobState.DISMISSED and not self._tasks.closed:
             self._tasks.spawn(self.refresh_credits(), name="refresh-credits")
             if job.engine_id is not None and job.engine_id == self._wanted_engine:
@@ -264,13 +282,13 @@ class BrowserPresenter:
         engine_id = parse_engine_reference(text)
         agent_id = self._services.client.agent_id
         if engine_id is None:
-            self._window.show_error(
+            self._status.show_error(
                 f"Not an engine ID or gen.pro link: {text[:80]}",
                 "Paste the number from the engine's address in the GEN app, or the whole link.",
             )
             return
         if agent_id is None:
-            self._window.show_error("Choose an agent first.")
+            self._status.show_error("Choose an agent first.")
             return
         try:
             engine = await self._services.client.engines.get(engine_id)
@@ -307,7 +325,7 @@ class BrowserPresenter:
         if isinstance(exc, AuthenticationError):
             self._on_auth_lost(str(exc))
         message = f"{prefix}: {exc}" if prefix else str(exc)
-        self._window.show_error(message)
+        self._status.show_error(message)
 
 
 def _count(n: int, noun: str) -> str:

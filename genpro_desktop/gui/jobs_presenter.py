@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QUrl, Signal
@@ -21,12 +22,13 @@ from genpro_desktop.core.jobs.events import JobEvent
 from genpro_desktop.core.services import AppServices
 from genpro_desktop.core.store import StoreError
 from genpro_desktop.gui.asyncqt import TaskRegistry
+from genpro_desktop.gui.job_actions import JobAction, JobActionDispatcher
 from genpro_desktop.gui.models.job_list_model import JobListModel, job_title
 from genpro_desktop.gui.notifications import Notifier
 from genpro_desktop.gui.preferences import Preferences
 from genpro_desktop.gui.prompts import Prompts
-from genpro_desktop.gui.widgets.jobs_panel import JobAction, local_file, video_url
-from genpro_desktop.gui.widgets.main_window import MainWindow
+from genpro_desktop.gui.status import StatusLine
+from genpro_desktop.gui.widgets.jobs_panel import JobsPanel, local_file, video_url
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,20 @@ HIDDEN_JOBS_KEPT = 1000
 UrlOpener = Callable[[QUrl], object]
 
 
+# Everything but Publish (the preview presenter opens the publish dialog).
+HANDLED_ACTIONS = tuple(action for action in JobAction if action is not JobAction.PUBLISH)
+
+
+@dataclass(frozen=True)
+class JobsViews:
+    """What the jobs presenter works with: the panel, its model, the action dispatcher, status."""
+
+    panel: JobsPanel
+    jobs: JobListModel
+    actions: JobActionDispatcher
+    status: StatusLine
+
+
 class JobsPresenter(QObject):
     """Feeds the job model from the tracker and runs the panel's actions."""
 
@@ -43,7 +59,7 @@ class JobsPresenter(QObject):
 
     def __init__(
         self,
-        window: MainWindow,
+        views: JobsViews,
         services: AppServices,
         tasks: TaskRegistry,
         prompts: Prompts,
@@ -53,10 +69,11 @@ class JobsPresenter(QObject):
         on_job_changed: Callable[[LocalJob], None],
         open_url: UrlOpener = QDesktopServices.openUrl,
     ) -> None:
-        super().__init__(window)
-        self._window = window
-        self._panel = window.jobs_panel
-        self._model: JobListModel = window.jobs_panel.model
+        super().__init__(views.panel)
+        self._status = views.status
+        self._panel = views.panel
+        self._model = views.jobs
+        self._actions = views.actions
         self._services = services
         self._tasks = tasks
         self._prompts = prompts
@@ -69,7 +86,7 @@ class JobsPresenter(QObject):
     def attach(self) -> None:
         """Start listening to the tracker and to the panel."""
         self._unsubscribe = self._services.events.subscribe(self._on_event)
-        self._panel.action_requested.connect(self._on_action_requested)
+        self._actions.register(HANDLED_ACTIONS, self._on_action_requested)
         self._panel.clear_finished_requested.connect(self._on_clear_finished)
 
     def detach(self) -> None:
@@ -77,7 +94,7 @@ class JobsPresenter(QObject):
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-            self._panel.action_requested.disconnect(self._on_action_requested)
+            self._actions.unregister(self._on_action_requested)
             self._panel.clear_finished_requested.disconnect(self._on_clear_finished)
 
     async def load_history(self) -> None:
@@ -87,7 +104,7 @@ class JobsPresenter(QObject):
             hidden = await store.get_setting(HIDDEN_JOBS_SETTING)
             history = await store.list_jobs(limit=HISTORY_LIMIT)
         except StoreError as exc:
-            self._window.show_error("The job history could not be read", str(exc))
+            self._status.show_error("The job history could not be read", str(exc))
             return
         if isinstance(hidden, list):
             self._model.set_hidden(str(job_id) for job_id in hidden)
@@ -101,7 +118,7 @@ class JobsPresenter(QObject):
         await self.refresh_typical_durations()
         parked = [job for job in self._model.jobs() if job.is_parked]
         if parked:
-            self._window.show_status(
+            self._status.show_status(
                 (
                     "1 job needs your decision"
                     if len(parked) == 1
@@ -148,12 +165,9 @@ class JobsPresenter(QObject):
 
     # -- actions -------------------------------------------------------------------------
 
-    def _on_action_requested(self, action: str, job_id: str) -> None:
-        job = self._model.find(job_id)
-        if action == JobAction.PUBLISH.value:
-            return  # the app's preview presenter opens the publish dialog
-        if job is not None and not self._tasks.closed:
-            self._tasks.spawn(self.run_action(JobAction(action), job), name=f"job-{action}")
+    def _on_action_requested(self, action: JobAction, job: LocalJob) -> None:
+        if not self._tasks.closed:
+            self._tasks.spawn(self.run_action(action, job), name=f"job-{action}")
 
     async def run_action(self, action: JobAction, job: LocalJob) -> None:
         """Do what the panel asked for `job`."""
@@ -174,13 +188,13 @@ class JobsPresenter(QObject):
             elif action is JobAction.COPY_POST_ID:
                 if job.post_id:
                     QGuiApplication.clipboard().setText(job.post_id)
-                    self._window.show_status("Post id copied")
+                    self._status.show_status("Post id copied")
             elif action is JobAction.PUBLISH:
                 return
             else:
                 await self._open_file(job, folder=action is JobAction.SHOW_IN_FOLDER)
         except (GenError, StoreError, LookupError, ValueError, OSError) as exc:
-            self._window.show_error(
+            self._status.show_error(
                 f"{action.value.replace('_', ' ').capitalize()} failed", str(exc)
             )
 
@@ -218,7 +232,7 @@ class JobsPresenter(QObject):
                 await tracker.retry(job.id, force=True)
             return
         if tracker.found_on_gen(job.id):
-            self._window.show_status("Found on GEN; following it (nothing was sent again)")
+            self._status.show_status("Found on GEN; following it (nothing was sent again)")
 
     async def _remove(self, job: LocalJob) -> None:
         # A job still tracked (its GEN status unknown) is dismissed, never silently hidden.
@@ -250,7 +264,7 @@ class JobsPresenter(QObject):
         url = video_url(job, self._model)
         if url:
             QGuiApplication.clipboard().setText(url)
-            self._window.show_status("Video link copied")
+            self._status.show_status("Video link copied")
 
     async def _open_file(self, job: LocalJob, *, folder: bool) -> None:
         path = local_file(job, self._model)
@@ -258,7 +272,7 @@ class JobsPresenter(QObject):
             return
         exists = await asyncio.to_thread(Path.exists, path)
         if not exists:
-            self._window.show_error(f"The file is no longer there: {path}")
+            self._status.show_error(f"The file is no longer there: {path}")
             return
         target = path.parent if folder else path
         self._open_url(QUrl.fromLocalFile(str(target)))

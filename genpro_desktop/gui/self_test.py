@@ -14,25 +14,59 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Protocol
 
 import qasync
-from PySide6.QtCore import SignalInstance
+from PySide6.QtCore import QUrl, SignalInstance
 from PySide6.QtWidgets import QApplication
 
-from genpro_desktop.core.credentials import MemoryCredentialStore
+from genpro_desktop.core.credentials import CredentialStore, MemoryCredentialStore
 from genpro_desktop.core.jobs import JobState, LocalJob
 from genpro_desktop.core.paths import DATA_DIR_ENV
-from genpro_desktop.gui.app import DesktopApp, LaunchOptions
 from genpro_desktop.gui.dialogs.publish_fields import TikTokFields
-from genpro_desktop.gui.media.player import PreviewPlayer
+from genpro_desktop.gui.launch import LaunchOptions
+from genpro_desktop.gui.player.player import PreviewPlayer
 from genpro_desktop.gui.session import Session
 from genpro_desktop.simulator import DEMO_API_KEY, RealClock, Simulator
+
+if TYPE_CHECKING:
+    from genpro_desktop.gui.account_flow import AccountFlow
+    from genpro_desktop.gui.preview.presenter import PreviewPresenter
+    from genpro_desktop.gui.prompts import Prompts
+    from genpro_desktop.gui.widgets.main_window import MainWindow
 
 TIME_LIMIT = 60.0
 SIMULATOR_SPEED = 25.0  # an 8 s render takes a third of a second
 DEMO_AGENT_ID = "4711"
 CAPTION = "genpro-desktop self-test #selftest"
+
+
+class AppUnderTest(Protocol):
+    """What the self-test drives: the desktop app (`gui.app.DesktopApp`, handed in by `main`)."""
+
+    @property
+    def window(self) -> MainWindow | None: ...
+    @property
+    def flow(self) -> AccountFlow | None: ...
+    @property
+    def preview(self) -> PreviewPresenter | None: ...
+    async def start(self) -> None: ...
+    async def aclose(self) -> None: ...
+
+
+class AppFactory(Protocol):
+    """Builds the app under test (the app passes its own class: this module never imports it)."""
+
+    def __call__(
+        self,
+        options: LaunchOptions,
+        *,
+        credentials: CredentialStore,
+        prompts: Prompts,
+        open_url: Callable[[QUrl], object],
+        environ: Mapping[str, str],
+    ) -> AppUnderTest: ...
 
 
 class SelfTestError(Exception):
@@ -81,7 +115,7 @@ async def wait_for(
 class SelfTest:
     """Runs the steps against one app and reports each one."""
 
-    def __init__(self, app: DesktopApp, deadline: float) -> None:
+    def __init__(self, app: AppUnderTest, deadline: float) -> None:
         self.app = app
         self.deadline = deadline
         self.post_id: str | None = None
@@ -198,7 +232,7 @@ def require_native_player(player: PreviewPlayer) -> None:
 
 def _varied(player: object) -> bool:
     """True when the player's current frame is a picture, not one flat colour."""
-    from genpro_desktop.gui.media.player import PreviewPlayer
+    from genpro_desktop.gui.player.player import PreviewPlayer
 
     assert isinstance(player, PreviewPlayer)
     image = player.current_image
@@ -217,14 +251,14 @@ def step(name: str, detail: str) -> None:
     print(f"self-test: {name:<10} {detail}", flush=True)
 
 
-async def _run(started: float) -> int:
+async def _run(started: float, make_app: AppFactory) -> int:
     simulator = Simulator(clock=RealClock(speed=SIMULATOR_SPEED))
     base_url = await asyncio.to_thread(simulator.start)
     credentials = MemoryCredentialStore()
     credentials.set(DEMO_API_KEY)
     with tempfile.TemporaryDirectory(prefix="genpro-self-test-") as data_dir:
         environ = {**os.environ, DATA_DIR_ENV: data_dir}
-        app = DesktopApp(
+        app = make_app(
             LaunchOptions(base_url=base_url, agent_id=DEMO_AGENT_ID),
             credentials=credentials,
             prompts=YesPrompts(),
@@ -249,7 +283,7 @@ async def _run(started: float) -> int:
     return 0
 
 
-def run_self_test(options: LaunchOptions) -> int:
+def run_self_test(options: LaunchOptions, make_app: AppFactory) -> int:
     """Entry point for `--self-test`; needs `--demo` (it never touches a real account)."""
     if not options.demo:
         print(
@@ -262,4 +296,4 @@ def run_self_test(options: LaunchOptions) -> int:
     qt_app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     qt_app.setApplicationName("GEN Desktop self-test")
     del qt_app
-    return qasync.run(_run(started))
+    return qasync.run(_run(started, make_app))

@@ -17,13 +17,12 @@ from genpro_desktop.core.clock import Clock
 from genpro_desktop.core.paths import AppPaths
 from genpro_desktop.core.services import AppServices, open_services
 from genpro_desktop.gui.asyncqt import TaskRegistry
-from genpro_desktop.gui.browser_presenter import BrowserPresenter
-from genpro_desktop.gui.jobs_presenter import JobsPresenter, UrlOpener
+from genpro_desktop.gui.browser_presenter import BrowserPresenter, BrowserViews
+from genpro_desktop.gui.jobs_presenter import JobsPresenter, JobsViews, UrlOpener
 from genpro_desktop.gui.notifications import Notifier
 from genpro_desktop.gui.preferences import Preferences, PreferenceStore
 from genpro_desktop.gui.prompts import Prompts
-from genpro_desktop.gui.thumbnail_cache import ThumbnailCache
-from genpro_desktop.gui.widgets.main_window import MainWindow
+from genpro_desktop.gui.thumbnail_cache import ThumbnailCache, ThumbnailFeed
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +42,9 @@ class SessionConfig:
 class SessionContext:
     """The app-wide pieces a session borrows (it owns none of them)."""
 
-    window: MainWindow
+    browser_views: BrowserViews
+    jobs_views: JobsViews
+    thumbnail_feed: ThumbnailFeed
     prefs_store: PreferenceStore
     preferences: Callable[[], Preferences]
     prompts: Prompts
@@ -60,18 +61,16 @@ class Session:
         self.config = config
         self.services = services
         self._ctx = ctx
-        window = ctx.window
         self.tasks = TaskRegistry(on_error=self._on_task_error)
-        table_model = window.browser.engine_table_model
         self.thumbnails = ThumbnailCache(
-            config.paths.cache_dir, self.tasks, on_ready=table_model.thumbnail_ready
+            config.paths.cache_dir, self.tasks, feed=ctx.thumbnail_feed
         )
-        table_model.set_thumbnail_lookup(self.thumbnails.lookup)
-        window.jobs_panel.model.set_elapsed_clock(services.tracker.elapsed)
+        ctx.browser_views.grid.set_thumbnail_lookup(self.thumbnails.lookup)
+        ctx.jobs_views.jobs.set_elapsed_clock(services.tracker.elapsed)
         # The demo's workspace and agent must not become the user's remembered ones.
         prefs_store = ctx.prefs_store.demo_view() if config.demo else ctx.prefs_store
         self.browser = BrowserPresenter(
-            window,
+            ctx.browser_views,
             services,
             self.tasks,
             prefs_store,
@@ -80,7 +79,7 @@ class Session:
             on_batch_started=ctx.notifier.track_batch,
         )
         self.jobs = JobsPresenter(
-            window,
+            ctx.jobs_views,
             services,
             self.tasks,
             ctx.prompts,
@@ -121,7 +120,7 @@ class Session:
         tracker.auto_download = prefs.auto_download
 
     async def aclose(self) -> None:
-        """Detach from the window, cancel this session's tasks, close the services."""
+        """Detach from the views, cancel this session's tasks, close the services."""
         if self._closed:
             return
         self._closed = True
@@ -129,7 +128,7 @@ class Session:
         self.jobs.detach()
         self.jobs.auth_lost.disconnect(self._ctx.on_auth_lost)
         await self.tasks.aclose()
-        self._ctx.window.browser.engine_table_model.set_thumbnail_lookup(None)
+        self._ctx.browser_views.grid.set_thumbnail_lookup(None)
         try:
             await self.thumbnails.aclose()
         finally:
@@ -137,4 +136,4 @@ class Session:
 
     def _on_task_error(self, exc: BaseException) -> None:
         log.error("background task failed", exc_info=exc)
-        self._ctx.window.show_error(f"Something went wrong: {exc}", repr(exc))
+        self._ctx.browser_views.status.show_error(f"Something went wrong: {exc}", repr(exc))

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 
 from genpro_desktop.core.downloads import DownloadError, check_download_url
@@ -33,6 +33,15 @@ FETCH_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 MAX_PARALLEL_FETCHES = 4
 
 
+class ThumbnailFeed(QObject):
+    """Announces every thumbnail that arrives; the engine grid and the preview both listen.
+
+    It lives as long as the app (a session's cache comes and goes), so listeners connect once.
+    """
+
+    thumbnail_ready = Signal(str, QImage)  # url, the decoded image
+
+
 class ThumbnailCache:
     """`lookup(url)` returns a pixmap when cached, else None and loads it in the background."""
 
@@ -42,11 +51,13 @@ class ThumbnailCache:
         tasks: TaskRegistry,
         *,
         on_ready: Callable[[str], None] | None = None,
+        feed: ThumbnailFeed | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._dir = cache_dir / "thumbnails"
         self._tasks = tasks
         self._on_ready = on_ready
+        self._feed = feed
         self._memory: OrderedDict[str, QPixmap] = OrderedDict()
         self._loading: set[str] = set()
         self._failed: set[str] = set()
@@ -55,10 +66,6 @@ class ThumbnailCache:
         self._http = httpx.AsyncClient(
             timeout=FETCH_TIMEOUT, follow_redirects=False, transport=transport
         )
-
-    def set_on_ready(self, on_ready: Callable[[str], None] | None) -> None:
-        """Who to tell when a thumbnail has arrived (the grid model repaints its cells)."""
-        self._on_ready = on_ready
 
     def lookup(self, url: str) -> QPixmap | None:
         """The thumbnail for `url` if it is in memory; otherwise start loading it."""
@@ -98,6 +105,8 @@ class ThumbnailCache:
             self._memory.popitem(last=False)
         if self._on_ready is not None:
             self._on_ready(url)
+        if self._feed is not None:
+            self._feed.thumbnail_ready.emit(url, image)
 
     async def _fetch(self, url: str) -> bytes:
         checked = check_download_url(url)

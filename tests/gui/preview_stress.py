@@ -24,7 +24,7 @@ from PySide6.QtCore import QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from genpro_desktop.core.resources import resource_path
-from genpro_desktop.gui.media import PreviewPlayer
+from genpro_desktop.gui.player import PreviewPlayer
 
 FRAME_WAIT_MS = 10_000
 DECODE_EVERY = 25  # every 25th switch waits for a decoded frame before the next one

@@ -14,8 +14,10 @@ from pytestqt.qtbot import QtBot
 
 from genpro_desktop import __version__
 from genpro_desktop.core.paths import DATA_DIR_ENV, app_paths
-from genpro_desktop.gui.dialogs.about_dialog import AboutDialog, AboutInfo, collect_about_info
+from genpro_desktop.gui.models.engine_list_model import EngineListModel
+from genpro_desktop.gui.models.engine_table_model import EngineTableModel
 from genpro_desktop.gui.models.job_list_model import JobListModel
+from genpro_desktop.gui.widgets.about_dialog import AboutDialog, AboutInfo, collect_about_info
 from genpro_desktop.gui.widgets.main_window import MainWindow
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
@@ -56,7 +58,7 @@ def test_help_about_in_the_main_window_opens_the_dialog(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
-    window = MainWindow(JobListModel())
+    window = MainWindow(JobListModel(), EngineListModel(), EngineTableModel())
     qtbot.addWidget(window)
     help_menus = [
         menu

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
-from genpro_desktop.gui.thumbnail_cache import ThumbnailCache
+from genpro_desktop.gui.thumbnail_cache import ThumbnailCache, ThumbnailFeed
 from genpro_desktop.simulator import Simulator
 
 
@@ -94,6 +94,28 @@ async def test_thumbnails_refuse_plain_http_to_other_hosts(qtbot: QtBot, tmp_pat
         await tasks.wait_idle()
         assert cache.lookup("http://cdn.example.com/x.jpg") is None
         assert not await asyncio.to_thread(lambda: list(tmp_path.rglob("*.img")))
+    finally:
+        await cache.aclose()
+        await tasks.aclose()
+
+
+async def test_an_arrived_thumbnail_is_announced_on_the_feed_with_its_image(
+    qtbot: QtBot, sim: Simulator, tmp_path: Path
+) -> None:
+    url = f"{sim.cdn_base_url}/thumbnails/render_880001.jpg"
+    feed = ThumbnailFeed()
+    grid: list[str] = []
+    preview: list[tuple[str, int]] = []
+    feed.thumbnail_ready.connect(lambda u, _image: grid.append(u))
+    feed.thumbnail_ready.connect(lambda u, image: preview.append((u, image.width())))
+    tasks = TaskRegistry()
+    cache = ThumbnailCache(tmp_path, tasks, feed=feed)
+    try:
+        assert cache.lookup(url) is None
+        await tasks.wait_idle()
+        assert grid == [url]
+        assert [u for u, _width in preview] == [url]
+        assert preview[0][1] > 0
     finally:
         await cache.aclose()
         await tasks.aclose()

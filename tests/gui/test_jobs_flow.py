@@ -15,6 +15,7 @@ from typing import Any
 from guikit import FakePrompts, OpenedUrls, SimDrivenClock, turns, until
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLabel
 
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
 from genpro_desktop.core.store import Store
@@ -306,6 +307,29 @@ async def test_a_401_mid_session_pauses_tracking_and_asks_to_sign_in_again(
     tracker_clock.advance(15)
     done = await _wait_state(app, job.id, JobState.COMPLETED)
     assert done.id == job.id
+
+
+async def test_sign_in_again_explains_why_with_the_reason_the_flow_kept(
+    make_app: MakeApp, signed_in: object
+) -> None:
+    app: DesktopApp = await make_app()
+    window, _session = _parts(app)
+    assert app.flow is not None
+    app.flow.on_auth_lost("HTTP 401: key revoked")
+    assert window.banner.isVisible()
+    window.banner_label.setText("")  # the reason lives in the flow, not in the label
+
+    window.banner_button.click()
+    await until(
+        lambda: (found := window.findChild(SignInDialog)) is not None and found.isVisible(),
+        what="the sign-in dialog",
+    )
+    dialog = window.findChild(SignInDialog)
+    assert dialog is not None
+    texts = [label.text() for label in dialog.findChildren(QLabel)]
+    assert any("HTTP 401: key revoked" in text for text in texts)
+    dialog.reject()
+    await app.tasks.wait_idle()
 
 
 async def test_after_a_restart_the_unfinished_job_resumes_in_the_panel(

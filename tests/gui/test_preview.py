@@ -14,9 +14,9 @@ from PySide6.QtGui import QImage
 from PySide6.QtMultimedia import QVideoFrame, QVideoSink
 
 from genpro_desktop.core.resources import resource_path
-from genpro_desktop.gui.media import Availability, PreviewPlayer, multimedia_availability
-from genpro_desktop.gui.widgets.video_canvas import letterbox, safe_zone
-from genpro_desktop.gui.widgets.video_preview import VideoPreview, format_time
+from genpro_desktop.gui.player import Availability, PreviewPlayer, multimedia_availability
+from genpro_desktop.gui.preview.video_canvas import letterbox, safe_zone
+from genpro_desktop.gui.preview.video_preview import VideoPreview, format_time
 
 SAMPLE = resource_path("sample/render.mp4")
 

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from genpro_desktop.gui.app import LaunchOptions, parse_args
-from genpro_desktop.gui.media.player import PreviewPlayer
+from genpro_desktop.gui.app import DesktopApp, LaunchOptions, parse_args
+from genpro_desktop.gui.player.player import PreviewPlayer
 from genpro_desktop.gui.self_test import SelfTestError, require_native_player, run_self_test
 
 
@@ -37,7 +37,7 @@ def test_the_self_test_passes_within_a_minute() -> None:
 
 def test_the_self_test_refuses_a_real_account(capsys: pytest.CaptureFixture[str]) -> None:
     assert parse_args(["--demo", "--self-test"]).self_test
-    assert run_self_test(LaunchOptions(demo=False, self_test=True)) == 1
+    assert run_self_test(LaunchOptions(demo=False, self_test=True), DesktopApp) == 1
     assert "add --demo" in capsys.readouterr().err
 
 

@@ -128,8 +128,9 @@ class EngineTableModel(QAbstractTableModel):
         cell_id = self._grid.rows[row].final_video_cell_id
         return self._live_jobs.get(cell_id) if cell_id else None
 
-    def thumbnail_ready(self, url: str) -> None:
-        """A thumbnail finished loading: repaint the cells that show it."""
+    def thumbnail_ready(self, url: str, image: object = None) -> None:
+        """A thumbnail finished loading: repaint the cells that show it (`image` is unused)."""
+        del image
         for r, row in enumerate(self._grid.rows):
             for c, cell in enumerate(row.cells):
                 if cell.cell_id is not None and self._thumbnail_urls.get(cell.cell_id) == url:

@@ -38,11 +38,19 @@ class EngineBrowser(QWidget):
     refresh_requested = Signal()
     render_requested = Signal(list)  # row indexes of the grid
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        engine_list_model: EngineListModel,
+        engine_table_model: EngineTableModel,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
-        # Models are parented to the widget so the views never outlive them (Qt owns both).
-        self.engine_list_model = EngineListModel(parent=self)
-        self.engine_table_model = EngineTableModel(parent=self)
+        # The app makes the models; they are parented to the widget so the views never outlive
+        # them (Qt owns both).
+        engine_list_model.setParent(self)
+        engine_table_model.setParent(self)
+        self.engine_list_model = engine_list_model
+        self.engine_table_model = engine_table_model
 
         self._filter_model = QSortFilterProxyModel(self)
         self._filter_model.setSourceModel(self.engine_list_model)

@@ -1,15 +1,15 @@
 """The Jobs dock: every render, download and publish, live, with the actions each one allows.
 
 The panel shows what the job model holds and turns clicks and shortcuts into
-`action_requested(action, job_id)`; the jobs presenter does the work. Which actions are enabled
-comes from the job's own `can_*` predicates, re-checked whenever the current job changes.
+`action_requested(action, job_id)`, which the app hands to its `JobActionDispatcher`. Which
+actions are enabled comes from the job's own `can_*` predicates, re-checked whenever the current
+job changes.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
@@ -27,27 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
+from genpro_desktop.gui.job_actions import JobAction
 from genpro_desktop.gui.models.job_list_model import JobListModel, job_explanation, job_title
 from genpro_desktop.gui.theme import STATE_LABELS
 from genpro_desktop.gui.widgets.job_delegate import JobDelegate, format_cost
 
 ANIMATION_INTERVAL_MS = 60
 SWEEP_SECONDS = 1.6
-
-
-class JobAction(StrEnum):
-    """What the user can do with a job."""
-
-    STOP = "stop"
-    RETRY = "retry"
-    DOWNLOAD = "download"
-    OPEN = "open"
-    SHOW_IN_FOLDER = "show_in_folder"
-    COPY_URL = "copy_url"
-    KEEP_WAITING = "keep_waiting"
-    REMOVE = "remove"
-    PUBLISH = "publish"
-    COPY_POST_ID = "copy_post_id"
 
 
 def local_file(job: LocalJob, model: JobListModel) -> Path | None:

@@ -1,8 +1,9 @@
 """The main window: a shell that lays out the pages, the Jobs dock, menus and toasts.
 
 Welcome page (signed out) or browser page (account bar, banner, engine browser); the Jobs dock;
-File, View and Help menus. No HTTP, no polling, no settings I/O here: presenters feed it, and it
-reports what the user asked for through signals.
+File, View and Help menus. No HTTP, no polling, no settings I/O here: the app makes the models and
+hands them in, presenters feed the views (`account_bar`, `browser`, `jobs_panel`, the preview) and
+the window reports what the user asked for through signals.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from genpro_desktop.gui.dialogs.about_dialog import AboutDialog, collect_about_info
+from genpro_desktop.gui.models.engine_list_model import EngineListModel
+from genpro_desktop.gui.models.engine_table_model import EngineTableModel
 from genpro_desktop.gui.models.job_list_model import JobListModel
 from genpro_desktop.gui.theme import app_icon
+from genpro_desktop.gui.widgets.about_dialog import AboutDialog, collect_about_info
 from genpro_desktop.gui.widgets.account_bar import AccountBar
 from genpro_desktop.gui.widgets.engine_browser import EngineBrowser
 from genpro_desktop.gui.widgets.jobs_panel import JobsPanel
@@ -44,7 +47,14 @@ class MainWindow(QMainWindow):
     sign_out_requested = Signal()
     sign_in_again_requested = Signal()
 
-    def __init__(self, jobs_model: JobListModel, *, demo: bool = False) -> None:
+    def __init__(
+        self,
+        jobs_model: JobListModel,
+        engine_list_model: EngineListModel,
+        engine_table_model: EngineTableModel,
+        *,
+        demo: bool = False,
+    ) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
         self.setWindowIcon(app_icon())
@@ -52,7 +62,7 @@ class MainWindow(QMainWindow):
         self.welcome_page = WelcomePage()
         self.account_bar = AccountBar(demo=demo)
         self.account_bar.sign_out_requested.connect(self.sign_out_requested)
-        self.browser = EngineBrowser()
+        self.browser = EngineBrowser(engine_list_model, engine_table_model)
 
         self.banner = QFrame()
         self.banner.setObjectName("authBanner")

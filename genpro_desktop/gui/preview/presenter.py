@@ -9,20 +9,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QModelIndex, QObject
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QWidget
 
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
 from genpro_desktop.gui.dialogs.publish_dialog import PublishDialog, PublishDraft
 from genpro_desktop.gui.dialogs.publish_fields import suggest_hashtags
+from genpro_desktop.gui.job_actions import JobAction, JobActionDispatcher
+from genpro_desktop.gui.models.engine_table_model import EngineTableModel
+from genpro_desktop.gui.models.job_list_model import JobListModel
+from genpro_desktop.gui.preview.video_preview import VideoPreview
 from genpro_desktop.gui.prompts import Prompts
 from genpro_desktop.gui.session import Session
-from genpro_desktop.gui.widgets.jobs_panel import JobAction, local_file
-from genpro_desktop.gui.widgets.main_window import MainWindow
-from genpro_desktop.gui.widgets.video_preview import VideoPreview
+from genpro_desktop.gui.status import StatusLine
+from genpro_desktop.gui.thumbnail_cache import ThumbnailFeed
+from genpro_desktop.gui.widgets.jobs_panel import JobsPanel, local_file
 
 log = logging.getLogger(__name__)
 
@@ -39,22 +45,42 @@ def system_zone() -> str:
     return name
 
 
+@dataclass(frozen=True)
+class PreviewViews:
+    """What the preview presenter works with: the pane, the Jobs panel and its model (which job
+    is current), the grid model (the row's texts become hashtags), the action dispatcher (it does
+    Publish), the thumbnail feed, the status line and the publish dialog's parent."""
+
+    preview: VideoPreview
+    panel: JobsPanel
+    jobs: JobListModel
+    grid: EngineTableModel
+    actions: JobActionDispatcher
+    thumbnails: ThumbnailFeed
+    status: StatusLine
+    dialog_parent: QWidget
+
+
 class PreviewPresenter(QObject):
     """Feeds the preview from the current job; runs the publish dialog."""
 
     def __init__(
         self,
-        window: MainWindow,
-        preview: VideoPreview,
+        views: PreviewViews,
         tasks: TaskRegistry,
         prompts: Prompts,
         *,
         session: Callable[[], Session | None],
         zone: Callable[[], str] = system_zone,
     ) -> None:
-        super().__init__(window)
-        self._window = window
-        self._preview = preview
+        super().__init__(views.preview)
+        self._panel = views.panel
+        self._jobs = views.jobs
+        self._grid = views.grid
+        self._status = views.status
+        self._dialog_parent = views.dialog_parent
+        self._actions = views.actions
+        self._preview = preview = views.preview
         self._tasks = tasks
         self._prompts = prompts
         self._session = session
@@ -62,10 +88,10 @@ class PreviewPresenter(QObject):
         self._render_id: str | None = None
         self._cover: tuple[int, str] | None = None
         self.dialog: PublishDialog | None = None
-        panel = window.jobs_panel
-        panel.list_view.selectionModel().currentChanged.connect(self._on_current_changed)
-        panel.model.job_changed.connect(self._on_job_changed)
-        panel.action_requested.connect(self._on_action)
+        self._panel.list_view.selectionModel().currentChanged.connect(self._on_current_changed)
+        self._jobs.job_changed.connect(self._on_job_changed)
+        self._actions.register([JobAction.PUBLISH], self._on_action)
+        views.thumbnails.thumbnail_ready.connect(self._on_thumbnail_ready)
         preview.publish_requested.connect(self._on_preview_publish)
         preview.cover_chosen.connect(self._on_cover)
 
@@ -78,11 +104,11 @@ class PreviewPresenter(QObject):
 
     def current_render(self) -> LocalJob | None:
         """The render behind the selected job (a download's or publish's parent)."""
-        job = self._window.jobs_panel.current_job()
+        job = self._panel.current_job()
         if job is None:
             return None
         if job.kind is not JobKind.RENDER and job.parent_id:
-            return self._window.jobs_panel.model.find(job.parent_id)
+            return self._jobs.find(job.parent_id)
         return job if job.kind is JobKind.RENDER else None
 
     def _on_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
@@ -90,8 +116,7 @@ class PreviewPresenter(QObject):
 
     def _on_job_changed(self, job_id: str) -> None:
         render = self.current_render()
-        model = self._window.jobs_panel.model
-        changed = model.find(job_id)
+        changed = self._jobs.find(job_id)
         if render is not None and changed is not None and render.id in (job_id, changed.parent_id):
             self.show_render(render)
 
@@ -105,14 +130,14 @@ class PreviewPresenter(QObject):
         if render is None:
             preview.set_media(None, message="Select a render to preview it")
             return
-        path = local_file(render, self._window.jobs_panel.model)
+        path = local_file(render, self._jobs)
         if path is not None:
             preview.set_media(path)
             return
         preview.set_media(None, poster=self._thumbnail(render), message=self._waiting(render))
 
     def _waiting(self, render: LocalJob) -> str:
-        downloads = self._window.jobs_panel.model.children_of(render.id)
+        downloads = self._jobs.children_of(render.id)
         if any(child.kind is JobKind.DOWNLOAD and child.is_active for child in downloads):
             return "Downloading…"
         if render.state is JobState.COMPLETED:
@@ -125,34 +150,27 @@ class PreviewPresenter(QObject):
         session = self._session()
         if session is None or not render.thumbnail_url:
             return None
-        table = self._window.browser.engine_table_model
-
-        def ready(url: str) -> None:
-            table.thumbnail_ready(url)
-            current = self.current_render()
-            if current is not None and current.thumbnail_url == url:
-                self._preview.set_poster(self._thumbnail(current), self._waiting(current))
-
-        session.thumbnails.set_on_ready(ready)
         pixmap = session.thumbnails.lookup(render.thumbnail_url)
         return pixmap.toImage() if pixmap is not None else None
+
+    def _on_thumbnail_ready(self, url: str, _image: QImage) -> None:
+        current = self.current_render()
+        if current is not None and current.thumbnail_url == url:
+            self._preview.set_poster(self._thumbnail(current), self._waiting(current))
 
     def _on_cover(self, ms: int, path: str) -> None:
         self._cover = (ms, path)
 
     # -- publishing ------------------------------------------------------------------------
 
-    def _on_action(self, action: str, job_id: str) -> None:
-        if action != JobAction.PUBLISH.value:
-            return
-        job = self._window.jobs_panel.model.find(job_id)
-        if job is not None:
+    def _on_action(self, action: JobAction, job: LocalJob) -> None:
+        if action is JobAction.PUBLISH:
             self.request_publish(job)
 
     def _on_preview_publish(self) -> None:
         render = self.current_render()
         if render is not None:
-            self.request_publish(render)
+            self._actions.dispatch(JobAction.PUBLISH, render.id)
 
     def request_publish(self, render: LocalJob) -> None:
         """Open the publish dialog for a completed render (one dialog at a time)."""
@@ -175,7 +193,7 @@ class PreviewPresenter(QObject):
         )
 
     def _row_texts(self, render: LocalJob) -> list[str]:
-        grid = self._window.browser.engine_table_model.grid
+        grid = self._grid.grid
         if render.engine_id != grid.engine_id:
             return []
         for row in grid.rows:
@@ -196,7 +214,7 @@ class PreviewPresenter(QObject):
             zone=self._zone(),
             prompts=self._prompts,
             tasks=session.tasks,
-            parent=self._window,
+            parent=self._dialog_parent,
         )
         self.dialog = dialog
         try:
@@ -206,6 +224,6 @@ class PreviewPresenter(QObject):
             self.dialog = None
             dialog.deleteLater()
         if job is not None:
-            self._window.jobs_panel.select_job(job.id)
-            self._window.show_status("Sent to GEN for posting; follow it in the Jobs panel")
+            self._panel.select_job(job.id)
+            self._status.show_status("Sent to GEN for posting; follow it in the Jobs panel")
         return job

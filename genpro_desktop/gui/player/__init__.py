@@ -1,6 +1,6 @@
-"""Video playback for the preview pane: one small facade over Qt Multimedia."""
+"""Video playback for the preview pane: one small facade over Qt Multimedia (no widgets)."""
 
-from genpro_desktop.gui.media.player import (
+from genpro_desktop.gui.player.player import (
     Availability,
     PreviewPlayer,
     multimedia_availability,

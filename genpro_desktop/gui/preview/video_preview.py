@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from genpro_desktop.gui.media.player import Availability, PreviewPlayer
-from genpro_desktop.gui.widgets.video_canvas import VideoCanvas
+from genpro_desktop.gui.player.player import Availability, PreviewPlayer
+from genpro_desktop.gui.preview.video_canvas import VideoCanvas
 
 UrlOpener = Callable[[QUrl], object]
 PLAYER_PAGE = 0

@@ -179,7 +179,7 @@ def test_the_spec_bundles_the_plugins_resources_and_metadata_the_app_needs() -> 
     excluded = _spec_constant("EXCLUDED_MODULES")
     assert isinstance(excluded, list)
     assert {"PySide6.QtWebEngineCore", "PySide6.Qt3DCore", "PySide6.QtQuick"} <= set(excluded)
-    # Qt's QML engine builds the preview player (gui/media/player.py); without the QtQml
+    # Qt's QML engine builds the preview player (gui/player/player.py); without the QtQml
     # bindings the bundle would use the Python-built player, which can hang.
     assert "PySide6.QtQml" not in excluded
     assert "_collect_only_required_qml_modules()" in text
@@ -209,7 +209,7 @@ def _spec_functions(*names: str) -> dict[str, Any]:
 
 
 def test_the_spec_bundles_every_qml_module_the_preview_player_imports() -> None:
-    from genpro_desktop.gui.media import player
+    from genpro_desktop.gui.player import player
 
     required = _spec_constant("REQUIRED_QML_MODULES")
     assert isinstance(required, list)

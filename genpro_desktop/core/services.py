@@ -19,7 +19,7 @@ import httpx
 from genpro_desktop.core.api import DEFAULT_BASE_URL, GenClient, PathPrefix, Secret
 from genpro_desktop.core.clock import Clock, SystemClock
 from genpro_desktop.core.downloads import Downloader, Reconnects
-from genpro_desktop.core.downloads.aiohttp_transport import preferred_transport
+from genpro_desktop.core.http.aiohttp_transport import preferred_transport
 from genpro_desktop.core.jobs import EventHub, JobTracker, PollScheduler
 from genpro_desktop.core.jobs.scheduler import DEFAULT_MAX_CONCURRENT
 from genpro_desktop.core.paths import AppPaths

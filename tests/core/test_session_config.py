@@ -18,25 +18,24 @@ def test_the_default_base_url_is_the_clients() -> None:
 
 def test_base_url_precedence_demo_option_environment_setting_default() -> None:
     env = {"GEN_API_BASE_URL": " https://env.example/v1 "}
-    full = {"option": "https://opt.example/v1", "setting": "https://set.example/v1"}
-    assert sc.resolve_base_url(env, demo_url="http://127.0.0.1:9/v1", **full) == sc.Resolved(
-        "http://127.0.0.1:9/v1", Source.DEMO
-    )
-    got = sc.resolve_base_url(env, **full)
+    option, setting = "https://opt.example/v1", "https://set.example/v1"
+    demo = sc.resolve_base_url(env, option=option, setting=setting, demo_url="http://127.0.0.1:9")
+    assert demo == sc.Resolved("http://127.0.0.1:9", Source.DEMO)
+    got = sc.resolve_base_url(env, option=option, setting=setting)
     assert (got.value, got.source, got.overrides) == (
-        full["option"],
+        option,
         Source.OPTION,
         (Source.SETTING,),
     )
-    got = sc.resolve_base_url(env, setting=full["setting"])
+    got = sc.resolve_base_url(env, setting=setting)
     assert (got.value, got.source, got.env_var) == (
         "https://env.example/v1",
         Source.ENVIRONMENT,
         "GEN_API_BASE_URL",
     )
     assert got.overrides == (Source.SETTING,)  # Settings can warn: the variable wins
-    got = sc.resolve_base_url({}, setting=full["setting"])
-    assert (got.value, got.source, got.overrides) == (full["setting"], Source.SETTING, ())
+    got = sc.resolve_base_url({}, setting=setting)
+    assert (got.value, got.source, got.overrides) == (setting, Source.SETTING, ())
     assert sc.resolve_base_url({}) == sc.Resolved(DEFAULT_BASE_URL, Source.DEFAULT)
 
 

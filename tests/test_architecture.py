@@ -62,6 +62,21 @@ def test_core_never_imports_the_outer_layers() -> None:
     assert _offenders("core", outer) == []
 
 
+def test_gui_never_imports_the_http_libraries() -> None:
+    """HTTP belongs to the core (core.api, core.http, core.downloads); the GUI asks the core.
+
+    gui/thumbnail_cache.py is listed until the thumbnail fetch moves into the core (issue 15
+    part 5, done in the GUI restructuring); nothing else may join it.
+    """
+    pending = {"genpro_desktop/gui/thumbnail_cache.py"}
+    found = [
+        line
+        for line in _offenders("gui", ("httpx", "aiohttp"))
+        if line.split(" imports ")[0] not in pending
+    ]
+    assert found == []
+
+
 def test_gui_and_cli_do_not_import_each_other() -> None:
     assert _offenders("gui", ("genpro_desktop.cli",)) == []
     assert _offenders("cli", ("genpro_desktop.gui",)) == []

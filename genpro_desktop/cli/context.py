@@ -25,7 +25,6 @@ from genpro_desktop.cli.output import Output
 from genpro_desktop.cli.runtime import DEMO_SPEED, GlobalOptions, Runtime
 from genpro_desktop.cli.settings import MemorySettings, Settings, migrate_legacy_file
 from genpro_desktop.core.api import (
-    DEFAULT_BASE_URL,
     GenClient,
     GenError,
     Secret,
@@ -33,17 +32,29 @@ from genpro_desktop.core.api import (
     validate_base_url,
 )
 from genpro_desktop.core.paths import AppPaths, app_paths
+from genpro_desktop.core.session_config import (
+    AGENT_ENV,
+    BASE_URL_ENV,
+    KEY_ENV,
+    PUBLISH_BASE_URL_ENV,
+    ConfigProblem,
+    Source,
+    read_env,
+    resolve_agent,
+    resolve_base_url,
+    resolve_key,
+    resolve_publish_base_url,
+)
 
 if TYPE_CHECKING:
     from genpro_desktop.core.credentials import CredentialStore
     from genpro_desktop.core.services import AppServices
     from genpro_desktop.core.store import Store
-    from genpro_desktop.simulator import Simulator
+    from genpro_desktop.simulator import RunningDemo
 
 __all__ = [
     "AGENT_ENV",
     "BASE_URL_ENV",
-    "DEMO_AGENT_ID",
     "DEMO_SPEED",
     "KEY_ENV",
     "Context",
@@ -53,10 +64,6 @@ __all__ = [
     "store_error",
 ]
 
-BASE_URL_ENV = "GEN_API_BASE_URL"
-AGENT_ENV = "GEN_AGENT_ID"
-KEY_ENV = "GEN_API_KEY"
-DEMO_AGENT_ID = "4711"
 # The name the CLI writes into the single-instance lock note ("genpro (pid 12) is tracking ...").
 LOCK_PROGRAM = "genpro"
 
@@ -83,7 +90,7 @@ class Context:
         self._read_store: Store | None = None  # read-only, while another process tracks jobs
         self._agent: str | None = None
         self._agent_known = False
-        self._demo: Simulator | None = None
+        self._demo: RunningDemo | None = None
         self._demo_dir: tempfile.TemporaryDirectory[str] | None = None
         self._history_noted = False
         # Evidence that this data folder was used before (for "the history is gone"): taken
@@ -113,38 +120,26 @@ class Context:
         An empty --base-url or GEN_API_BASE_URL is refused (exit 2): silently talking to the
         production API instead of the server the user meant would spend real credits.
         """
-        if self._demo is not None:
-            return self._demo.base_url
-        if self.options.base_url is not None:
-            if not self.options.base_url.strip():
-                raise usage_error(
-                    "--base-url is empty; give the API address, or leave the option out for "
-                    f"{DEFAULT_BASE_URL}."
-                )
-            return self.options.base_url
-        from_env = self.env(BASE_URL_ENV)
-        if from_env is not None:
-            if not from_env.strip():
-                raise usage_error(
-                    f"{BASE_URL_ENV} is set but empty; give the API address, or unset it "
-                    f"(`unset {BASE_URL_ENV}`) for {DEFAULT_BASE_URL}."
-                )
-            return from_env.strip()
-        return DEFAULT_BASE_URL
+        demo_url = self._demo.base_url if self._demo is not None else None
+        with _config_errors():
+            return resolve_base_url(
+                self.runtime.env, option=self.options.base_url, demo_url=demo_url
+            ).value
+
+    @property
+    def publish_base_url(self) -> str | None:
+        """GEN_PUBLISH_BASE_URL when set (the schedule API's host); None: the API base URL."""
+        base_url = self.base_url
+        with _config_errors():
+            resolved = resolve_publish_base_url(
+                self.runtime.env, base_url, demo=self._demo is not None
+            )
+        return resolved.value if resolved.source is Source.ENVIRONMENT else None
 
     def env(self, name: str) -> str | None:
         """An environment variable, or exit 2 (3 for the key) when it is not valid UTF-8."""
-        value = self.runtime.env.get(name)
-        if value is None:
-            return None
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            message = f"{name} is not valid UTF-8 text; nothing was done."
-            if name == KEY_ENV:
-                raise CliError(message, ExitCode.AUTH, error_code="invalid_api_key") from None
-            raise usage_error(message) from None
-        return value
+        with _config_errors():
+            return read_env(self.runtime.env, name)
 
     async def agent_id(self) -> str | None:
         """--agent, else GEN_AGENT_ID, else the saved default agent ("4711" in --demo)."""
@@ -154,16 +149,20 @@ class Context:
         return self._agent
 
     async def _find_agent(self) -> str | None:
-        if self.options.agent:
-            return self.options.agent
-        if self.options.demo:
-            return DEMO_AGENT_ID
-        from_env = (self.env(AGENT_ENV) or "").strip()
-        if from_env:
-            try:
-                return gen_id(from_env)
-            except argparse.ArgumentTypeError as exc:
-                raise usage_error(f"{AGENT_ENV}: {exc}.") from None
+        demo_agent: str | None = None
+        if self.options.demo and not self.options.agent:
+            from genpro_desktop.simulator import DEMO_AGENT_ID
+
+            demo_agent = DEMO_AGENT_ID
+        with _config_errors():
+            resolved = resolve_agent(
+                self.runtime.env,
+                option=self.options.agent,
+                demo_agent=demo_agent,
+                check_id=_checked_gen_id,
+            )
+        if resolved.value is not None:
+            return resolved.value
         return await (await self.settings()).default_agent()
 
     async def require_agent(self) -> str:
@@ -299,28 +298,30 @@ class Context:
     def start_demo(self) -> None:
         """Start the embedded simulator for --demo (idempotent)."""
         if self._demo is None:
-            from genpro_desktop.simulator import RealClock, Simulator
+            from genpro_desktop.simulator import start_demo
 
-            simulator = Simulator(clock=RealClock(speed=self.runtime.demo_speed))
-            simulator.start()
-            self._demo = simulator
-            self.out.info(f"Demo mode: using the built-in simulator at {simulator.base_url}.")
+            self._demo = start_demo(speed=self.runtime.demo_speed)
+            self.out.info(f"Demo mode: using the built-in simulator at {self._demo.base_url}.")
 
     def _demo_key(self) -> str:
-        from genpro_desktop.simulator import DEMO_API_KEY
-
         self.start_demo()
+        assert self._demo is not None
+        key = resolve_key(self.runtime.env, demo_key=self._demo.api_key).value
+        assert key is not None
         self.key_source = "demo"
-        self.secrets.append(DEMO_API_KEY)
-        return DEMO_API_KEY
+        self.secrets.append(key)
+        return key
 
     def make_client(self, api_key: str | Secret, agent_id: str | None) -> GenClient:
         """A client for this run's base URL, agent and prefix (caller closes it)."""
+        from genpro_desktop.core.services import make_client
+
         self.secrets.append(api_key if isinstance(api_key, str) else api_key.reveal())
         try:
-            return GenClient(
+            return make_client(
                 api_key=api_key,
                 base_url=self.base_url,
+                publish_base_url=self.publish_base_url,
                 agent_id=agent_id,
                 path_prefix=self.options.prefix,
                 clock=self.clock,
@@ -332,8 +333,11 @@ class Context:
             raise CliError(str(exc), ExitCode.AUTH, error_code="invalid_api_key") from exc
 
     def check_base_url(self) -> None:
-        """Refuse an unsafe base URL before the key is even looked up (exit 2)."""
+        """Refuse an unsafe base URL (or publishing host) before the key is looked up (exit 2)."""
         check_base_url(self.base_url)
+        publish = self.publish_base_url
+        if publish is not None:
+            check_base_url(publish, label=PUBLISH_BASE_URL_ENV)
 
     async def client(self) -> GenClient:
         """The signed-in client (built on first use): key from GEN_API_KEY, else the keyring."""
@@ -371,6 +375,7 @@ class Context:
                 self._service_paths(),
                 api_key=key,
                 base_url=self.base_url,
+                publish_base_url=self.publish_base_url,
                 agent_id=agent,
                 path_prefix=self.options.prefix,
                 clock=self.clock,
@@ -410,8 +415,9 @@ class Context:
 
     def resolve_key(self) -> Secret:
         """The API key from the environment or the keyring, or exit 3 with how to add one."""
-        from_env = (self.env(KEY_ENV) or "").strip()
-        if from_env:  # checked first, so the keyring module is only loaded when needed
+        with _config_errors():
+            from_env = resolve_key(self.runtime.env).value
+        if from_env is not None:  # checked first, so the keyring module is only loaded when needed
             self.key_source = "env"
             return Secret(from_env)
         from genpro_desktop.core.credentials import CredentialError, resolve_api_key
@@ -462,6 +468,25 @@ class Context:
                         self._demo_dir = None
 
 
+@contextmanager
+def _config_errors() -> Iterator[None]:
+    """A set-but-unusable GEN_* variable or option: exit 2 (3 and invalid_api_key for the key)."""
+    try:
+        yield
+    except ConfigProblem as exc:
+        if exc.field == "api_key":
+            raise CliError(str(exc), ExitCode.AUTH, error_code="invalid_api_key") from None
+        raise usage_error(str(exc)) from None
+
+
+def _checked_gen_id(text: str) -> str:
+    """`gen_id` for the resolver: a bad id is a ValueError there."""
+    try:
+        return gen_id(text)
+    except argparse.ArgumentTypeError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def _nonempty(path: Path) -> bool:
     try:
         return path.stat().st_size > 0
@@ -478,12 +503,12 @@ def store_error(exc: Exception) -> CliError:
     )
 
 
-def check_base_url(url: str) -> None:
+def check_base_url(url: str, *, label: str = "the API base URL") -> None:
     """https anywhere, http only on loopback (the key travels in a header); else exit 2."""
     try:
         validate_base_url(url)
     except UnsafeURLError as exc:
         raise usage_error(
-            f"Refusing the API base URL: {exc}",
+            f"Refusing {label}: {exc}",
             hint="Use https://, or http:// only for 127.0.0.1, ::1 or localhost.",
         ) from exc

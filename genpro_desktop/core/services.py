@@ -13,23 +13,25 @@ import logging
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from genpro_desktop.core.api import DEFAULT_BASE_URL, GenClient, PathPrefix, Secret
 from genpro_desktop.core.clock import Clock, SystemClock
-from genpro_desktop.core.downloads import Downloader, Reconnects
-from genpro_desktop.core.downloads.aiohttp_transport import preferred_transport
-from genpro_desktop.core.jobs import EventHub, JobTracker, PollScheduler
-from genpro_desktop.core.jobs.scheduler import DEFAULT_MAX_CONCURRENT
 from genpro_desktop.core.paths import AppPaths
-from genpro_desktop.core.publishing.service import PublishService
-from genpro_desktop.core.render_cost import RenderCostEstimator
-from genpro_desktop.core.render_watch import RenderWatcher
-from genpro_desktop.core.store import InstanceLock, InstanceLockedError, Store
-from genpro_desktop.core.store.instance_lock import DESKTOP_PROGRAM
 
-__all__ = ["AppServices", "build_services", "open_services"]
+if TYPE_CHECKING:
+    # Imported where the graph is built: `make_client` (the CLI's read commands, the desktop
+    # app's key check) needs none of them, nor aiohttp, which the downloader brings.
+    from genpro_desktop.core.downloads import Downloader
+    from genpro_desktop.core.jobs import EventHub, JobTracker, PollScheduler
+    from genpro_desktop.core.publishing.service import PublishService
+    from genpro_desktop.core.render_cost import RenderCostEstimator
+    from genpro_desktop.core.render_watch import RenderWatcher
+    from genpro_desktop.core.store import InstanceLock, Store
+
+__all__ = ["AppServices", "build_services", "make_client", "open_services"]
 
 logger = logging.getLogger("genpro_desktop.core")
 
@@ -81,6 +83,35 @@ class AppServices:
             raise first_error
 
 
+def make_client(
+    *,
+    api_key: str | Secret,
+    base_url: str = DEFAULT_BASE_URL,
+    publish_base_url: str | None = None,
+    agent_id: str | None = None,
+    path_prefix: PathPrefix = "auto",
+    transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock | None = None,
+    user_agent: str | None = None,
+) -> GenClient:
+    """The one place a `GenClient` is built (the services, the CLI, the desktop app's key check).
+
+    `transport=None` is httpx's own; `build_services` passes the shared aiohttp one. Raises what
+    `GenClient` raises for an unusable key or an unsafe URL (it builds nothing that needs
+    closing before it has checked them).
+    """
+    return GenClient(
+        api_key=api_key,
+        base_url=base_url,
+        publish_base_url=publish_base_url,
+        agent_id=agent_id,
+        path_prefix=path_prefix,
+        transport=transport,
+        clock=clock,
+        user_agent=user_agent,
+    )
+
+
 def build_services(
     *,
     api_key: str | Secret,
@@ -93,18 +124,33 @@ def build_services(
     download_dir: Path | None = None,
     auto_download: bool = False,
     user_agent: str | None = None,
-    max_concurrent: int = DEFAULT_MAX_CONCURRENT,
+    max_concurrent: int | None = None,
+    publish_base_url: str | None = None,
 ) -> AppServices:
-    """Build the service graph around `store` (without one: a throwaway session store)."""
+    """Build the service graph around `store` (without one: a throwaway session store).
+
+    `max_concurrent`: the poll scheduler's limit (None: its default)."""
+    from genpro_desktop.core.downloads import Downloader, Reconnects
+    from genpro_desktop.core.http.aiohttp_transport import preferred_transport
+    from genpro_desktop.core.jobs import EventHub, JobTracker, PollScheduler
+    from genpro_desktop.core.jobs.scheduler import DEFAULT_MAX_CONCURRENT
+    from genpro_desktop.core.publishing.service import PublishService
+    from genpro_desktop.core.render_cost import RenderCostEstimator
+    from genpro_desktop.core.render_watch import RenderWatcher
+    from genpro_desktop.core.store import Store
+
+    if max_concurrent is None:
+        max_concurrent = DEFAULT_MAX_CONCURRENT
     clock = clock or SystemClock()
     if transport is None:
         # Half the event-loop CPU per request of httpx's own transport (bench/responsiveness.py:
         # 500 polling renders); same errors. With a proxy configured, httpx's own.
         transport = preferred_transport()
     # The client first: it validates the key and URL, and builds nothing that needs closing.
-    client = GenClient(
+    client = make_client(
         api_key=api_key,
         base_url=base_url,
+        publish_base_url=publish_base_url,
         agent_id=agent_id,
         path_prefix=path_prefix,
         transport=transport,
@@ -156,16 +202,22 @@ async def open_services(
     path_prefix: PathPrefix = "auto",
     clock: Clock | None = None,
     lock: bool = True,
-    program: str = DESKTOP_PROGRAM,
+    program: str | None = None,
     user_agent: str | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     auto_download: bool = False,
     download_dir: Path | None = None,
+    publish_base_url: str | None = None,
 ) -> AppServices:
-    """Take the instance lock, open the store, build everything and resume unfinished jobs."""
+    """Take the instance lock, open the store, build everything and resume unfinished jobs.
+
+    `program`: the name written into the lock's note (None: the desktop app's)."""
+    from genpro_desktop.core.store import InstanceLock, InstanceLockedError, Store
+    from genpro_desktop.core.store.instance_lock import DESKTOP_PROGRAM
+
     instance_lock: InstanceLock | None = None
     if lock:
-        instance_lock = InstanceLock.default(paths, program=program)
+        instance_lock = InstanceLock.default(paths, program=program or DESKTOP_PROGRAM)
         if not instance_lock.acquire():
             raise InstanceLockedError(instance_lock.holder_info(), path=instance_lock.path)
     try:
@@ -179,6 +231,7 @@ async def open_services(
         services = build_services(
             api_key=api_key,
             base_url=base_url,
+            publish_base_url=publish_base_url,
             agent_id=agent_id,
             path_prefix=path_prefix,
             transport=transport,

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Literal
 from genpro_desktop.core.api import GenError, Secret
 from genpro_desktop.core.credentials import CredentialError, CredentialStore
 from genpro_desktop.core.paths import DATA_DIR_ENV, AppPaths, app_paths
+from genpro_desktop.core.session_config import DemoTarget, SessionTarget, Source
 from genpro_desktop.core.store import InstanceLockedError, StoreError
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
 from genpro_desktop.gui.dialogs.sign_in_dialog import SignInDialog
@@ -46,14 +47,13 @@ from genpro_desktop.gui.widgets.sign_in_form import SignInForm
 from genpro_desktop.gui.widgets.welcome_page import WelcomePage
 
 if TYPE_CHECKING:
-    from genpro_desktop.simulator import Simulator
+    from genpro_desktop.simulator import RunningDemo, Simulator
 
 log = logging.getLogger(__name__)
 
 KeyKept = Literal["store", "env", "this_run"]
 """Where the session's key lives: the credential store, GEN_API_KEY, or this run's memory."""
 
-DEMO_AGENT_ID = "4711"
 # Renders take ~8 s of simulator time; the demo runs that clock at real speed so the status bars
 # show pending and processing long enough to be seen.
 DEMO_CLOCK_SPEED = 1.0
@@ -103,8 +103,7 @@ class AccountFlow:
         *,
         credentials: CredentialStore,
         paths: AppPaths,
-        base_url: Callable[[], str],
-        agent_id: str | None,
+        target: Callable[[DemoTarget | None], SessionTarget],
         demo_setup: DemoSetup | None = None,
     ) -> None:
         self._ctx = ctx
@@ -115,10 +114,9 @@ class AccountFlow:
         self._tasks = tasks
         self._credentials = credentials
         self._paths = paths
-        self._base_url = base_url
-        self._agent_id = agent_id
+        self._target = target  # where sessions talk to (core.session_config)
         self.session: Session | None = None
-        self.simulator: Simulator | None = None
+        self._demo: RunningDemo | None = None
         self._demo_dir: tempfile.TemporaryDirectory[str] | None = None
         self._reauth_open = False
         self._key_kept: KeyKept | None = None
@@ -134,7 +132,12 @@ class AccountFlow:
     @property
     def demo(self) -> bool:
         """True while the demo runs."""
-        return self.simulator is not None
+        return self._demo is not None
+
+    @property
+    def simulator(self) -> Simulator | None:
+        """The demo's simulator while the demo runs."""
+        return self._demo.simulator if self._demo is not None else None
 
     # -- start-up ------------------------------------------------------------------------
 
@@ -157,15 +160,16 @@ class AccountFlow:
     async def start_demo(self) -> bool:
         """Start the embedded simulator and open a session on it, in a throwaway data folder."""
         await self._close_session()
-        from genpro_desktop.simulator import DEMO_API_KEY, RealClock, Simulator
+        from genpro_desktop.simulator import start_demo
 
         setup = self._demo_setup
-        simulator = Simulator(clock=RealClock(speed=DEMO_CLOCK_SPEED))
-        if setup.large_engine is not None:
-            simulator.state.add_large_engine(*setup.large_engine)
-        simulator.state.schedule_demo_renders_elsewhere()
-        base_url = await asyncio.to_thread(simulator.start)
-        self.simulator = simulator
+        demo = await asyncio.to_thread(
+            start_demo,
+            speed=DEMO_CLOCK_SPEED,
+            large_engine=setup.large_engine,
+            renders_elsewhere=True,
+        )
+        self._demo = demo
         if setup.data_dir is None:
             self._demo_dir = tempfile.TemporaryDirectory(prefix="genpro-demo-")
             root = Path(self._demo_dir.name)
@@ -173,8 +177,14 @@ class AccountFlow:
             root = setup.data_dir
         paths = app_paths({DATA_DIR_ENV: str(root)})
         await asyncio.to_thread(paths.ensure)
+        target = self._target(demo)
         config = SessionConfig(
-            Secret(DEMO_API_KEY), base_url, self._agent_id or DEMO_AGENT_ID, paths, demo=True
+            Secret(demo.api_key),
+            target.base_url.value,
+            target.agent_id.value,
+            paths,
+            demo=True,
+            publish_base_url=_publish_host(target),
         )
         return await self._open_config(config)
 
@@ -186,7 +196,7 @@ class AccountFlow:
         form.show_problem(None)
         form.set_busy(True)
         try:
-            me = await check_key(key, base_url=self._base_url())
+            me = await check_key(key, base_url=self._target(None).base_url.value)
         except KeyRejectedError as exc:
             form.set_busy(False)
             form.show_problem(str(exc))
@@ -275,7 +285,15 @@ class AccountFlow:
 
     async def _open(self, key: Secret, *, demo: bool) -> bool:
         await self._close_session()
-        config = SessionConfig(key, self._base_url(), self._agent_id, self._paths, demo=demo)
+        target = self._target(None)
+        config = SessionConfig(
+            key,
+            target.base_url.value,
+            target.agent_id.value,
+            self._paths,
+            demo=demo,
+            publish_base_url=_publish_host(target),
+        )
         return await self._open_config(config)
 
     async def _open_config(self, config: SessionConfig) -> bool:
@@ -304,9 +322,9 @@ class AccountFlow:
         await self._stop_demo()
 
     async def _stop_demo(self) -> None:
-        simulator, self.simulator = self.simulator, None
-        if simulator is not None:
-            await asyncio.to_thread(simulator.stop)
+        demo, self._demo = self._demo, None
+        if demo is not None:
+            await asyncio.to_thread(demo.stop)
         demo_dir, self._demo_dir = self._demo_dir, None
         if demo_dir is not None:
             await asyncio.to_thread(demo_dir.cleanup)
@@ -342,3 +360,9 @@ class AccountFlow:
     def _on_sign_in_again_requested(self) -> None:
         reason = self._auth_problem or "GEN no longer accepts your API key."
         self._tasks.spawn(self.sign_in_again(reason), name="sign-in-again")
+
+
+def _publish_host(target: SessionTarget) -> str | None:
+    """GEN_PUBLISH_BASE_URL when it set the publishing host; None: the API base URL."""
+    publish = target.publish_base_url
+    return publish.value if publish.source is Source.ENVIRONMENT else None

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 import genpro_desktop
 from genpro_desktop.core.paths import AppPaths, app_paths
+from genpro_desktop.core.session_config import DemoTarget, SessionTarget, resolve_session
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
 from genpro_desktop.gui.job_actions import JobActionDispatcher
 from genpro_desktop.gui.launch import LaunchOptions, parse_args
@@ -56,7 +57,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LAYOUT_KEYS = ("geometry", "window_state", "browser_splitter")
-BASE_URL_ENV = "GEN_API_BASE_URL"
 # How long start-up waits for the window's first paint before it loads the rest anyway (a
 # window that is never exposed, e.g. started minimised, never paints).
 FIRST_PAINT_WAIT_S = 1.0
@@ -197,8 +197,7 @@ class DesktopApp:
             self.tasks,
             credentials=self.credentials,
             paths=paths,
-            base_url=self._base_url,
-            agent_id=self.options.agent_id,
+            target=self._session_target,
             demo_setup=DemoSetup.from_environ(self._environ),
         )
         opened = await (
@@ -259,12 +258,16 @@ class DesktopApp:
         assert self.preferences is not None
         return self.preferences
 
-    def _base_url(self) -> str:
-        """Command line, then GEN_API_BASE_URL, then Settings."""
-        return (
-            self.options.base_url
-            or self._environ.get(BASE_URL_ENV, "").strip()
-            or self._current_preferences().base_url
+    def _session_target(self, demo: DemoTarget | None = None) -> SessionTarget:
+        """Where a session talks to (core.session_config): the demo; else the command line,
+        then the GEN_* variables, then Settings. A set but empty value is skipped."""
+        return resolve_session(
+            self._environ,
+            base_url_option=self.options.base_url,
+            base_url_setting=self._current_preferences().base_url,
+            agent_option=self.options.agent_id,
+            demo=demo,
+            strict=False,
         )
 
     def _on_auth_lost(self, reason: str) -> None:

@@ -7,7 +7,6 @@ the app starts) can read the options without importing each other.
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NoReturn
@@ -57,7 +56,9 @@ def parse_args(argv: Sequence[str]) -> LaunchOptions:
         default=None,
         help="GEN API base URL (https, or http on loopback only); overrides Settings",
     )
-    parser.add_argument("--agent", default=os.environ.get("GEN_AGENT_ID"), help="agent id")
+    parser.add_argument(
+        "--agent", default=None, help="agent id (default: GEN_AGENT_ID, or the demo's agent)"
+    )
     parser.add_argument(
         "--smoke",
         action="store_true",

@@ -28,7 +28,7 @@ from genpro_desktop.gui.dialogs.publish_fields import TikTokFields
 from genpro_desktop.gui.launch import LaunchOptions
 from genpro_desktop.gui.player.player import PreviewPlayer
 from genpro_desktop.gui.session import Session
-from genpro_desktop.simulator import DEMO_API_KEY, RealClock, Simulator
+from genpro_desktop.simulator import DEMO_AGENT_ID, start_demo
 
 if TYPE_CHECKING:
     from genpro_desktop.gui.account_flow import AccountFlow
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
 TIME_LIMIT = 60.0
 SIMULATOR_SPEED = 25.0  # an 8 s render takes a third of a second
-DEMO_AGENT_ID = "4711"
 CAPTION = "genpro-desktop self-test #selftest"
 
 
@@ -252,14 +251,13 @@ def step(name: str, detail: str) -> None:
 
 
 async def _run(started: float, make_app: AppFactory) -> int:
-    simulator = Simulator(clock=RealClock(speed=SIMULATOR_SPEED))
-    base_url = await asyncio.to_thread(simulator.start)
+    demo = await asyncio.to_thread(start_demo, speed=SIMULATOR_SPEED)
     credentials = MemoryCredentialStore()
-    credentials.set(DEMO_API_KEY)
+    credentials.set(demo.api_key)
     with tempfile.TemporaryDirectory(prefix="genpro-self-test-") as data_dir:
         environ = {**os.environ, DATA_DIR_ENV: data_dir}
         app = make_app(
-            LaunchOptions(base_url=base_url, agent_id=DEMO_AGENT_ID),
+            LaunchOptions(base_url=demo.base_url, agent_id=demo.agent_id),
             credentials=credentials,
             prompts=YesPrompts(),
             open_url=lambda _url: True,
@@ -278,7 +276,7 @@ async def _run(started: float, make_app: AppFactory) -> int:
             return 1
         finally:
             await app.aclose()
-            await asyncio.to_thread(simulator.stop)
+            await asyncio.to_thread(demo.stop)
     print(f"self-test OK in {time.monotonic() - started:.1f} s", flush=True)
     return 0
 

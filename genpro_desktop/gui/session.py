@@ -36,6 +36,7 @@ class SessionConfig:
     agent_id: str | None
     paths: AppPaths
     demo: bool = False
+    publish_base_url: str | None = None  # the schedule API's host; None: base_url
 
 
 @dataclass
@@ -99,6 +100,7 @@ class Session:
             config.paths,
             api_key=config.api_key,
             base_url=config.base_url,
+            publish_base_url=config.publish_base_url,
             agent_id=config.agent_id,
             path_prefix=prefs.path_prefix,
             clock=ctx.clock,

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from genpro_desktop.core.api import (
     AuthenticationError,
-    GenClient,
     GenError,
     Me,
     PathPrefix,
@@ -53,8 +52,10 @@ async def check_key(key: Secret, *, base_url: str, path_prefix: PathPrefix = "au
     """Ask GEN who owns `key`; raise `KeyRejectedError` with a clear message when it fails."""
     if not key.reveal().strip():
         raise KeyRejectedError("Paste your API key first.")
+    from genpro_desktop.core.services import make_client  # httpx: not before the first paint
+
     try:
-        async with GenClient(api_key=key, base_url=base_url, path_prefix=path_prefix) as client:
+        async with make_client(api_key=key, base_url=base_url, path_prefix=path_prefix) as client:
             return await client.me.get()
     except AuthenticationError as exc:
         raise KeyRejectedError(

@@ -43,6 +43,7 @@ The schedule API (`/v1/schedule/...`, `/v1/social/upload_asset`, gen-api.md 11.1
 
 from genpro_desktop.simulator import faults
 from genpro_desktop.simulator.clock import ManualClock, RealClock, SimClock
+from genpro_desktop.simulator.demo import RunningDemo, start_demo
 from genpro_desktop.simulator.faults import FaultAction, FaultPlan, FaultPlans
 from genpro_desktop.simulator.holds import Holds
 from genpro_desktop.simulator.journal import Journal, JournalEntry
@@ -57,13 +58,14 @@ from genpro_desktop.simulator.models import (
 )
 from genpro_desktop.simulator.routes import API_ROUTES, UNKNOWN_ROUTE_SHAPES
 from genpro_desktop.simulator.schedule import SCHEDULE_ROUTES, ScheduleSim
-from genpro_desktop.simulator.seed import AGENT_ID, ENGINE_IDS, ORG_ID
+from genpro_desktop.simulator.seed import AGENT_ID, DEMO_AGENT_ID, ENGINE_IDS, ORG_ID
 from genpro_desktop.simulator.server import DEMO_API_KEY, Simulator
 from genpro_desktop.simulator.state import Reply, SimState
 
 __all__ = [
     "AGENT_ID",
     "API_ROUTES",
+    "DEMO_AGENT_ID",
     "DEMO_API_KEY",
     "ENGINE_IDS",
     "ORG_ID",
@@ -85,9 +87,11 @@ __all__ = [
     "ManualClock",
     "RealClock",
     "Reply",
+    "RunningDemo",
     "ScheduleSim",
     "SimClock",
     "SimState",
     "Simulator",
     "faults",
+    "start_demo",
 ]

@@ -24,6 +24,8 @@ from genpro_desktop.simulator.models import (
 
 ORG_ID = 301
 AGENT_ID = 4711
+# The demo agent as the clients spell it (ids are strings on the wire and on the command line).
+DEMO_AGENT_ID = str(AGENT_ID)
 ENGINE_IDS = (9101, 9102, 9103)
 LARGE_ENGINE_ID = 9199
 OPENING_CREDITS = Decimal("500")

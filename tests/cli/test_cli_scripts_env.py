@@ -450,3 +450,23 @@ def test_docs_list_every_exit_code_and_every_cli_error_code():
     codes |= {"route_not_found", "redirect_refused", "server_error", "http_error", "refused"}
     missing = sorted(code for code in codes if f"`{code}`" not in docs)
     assert missing == []
+
+
+def test_an_empty_publish_host_variable_is_refused(
+    cli: Cli, sim: Simulator, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("GEN_PUBLISH_BASE_URL", " ")
+    result = cli("engines", "--json")
+    assert result.code == ExitCode.USAGE
+    assert "GEN_PUBLISH_BASE_URL is set but empty" in result.only_json()["error"]
+    assert sim.journal.count() == 0
+
+
+def test_a_plain_http_publish_host_is_refused_before_anything_is_sent(
+    cli: Cli, sim: Simulator, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("GEN_PUBLISH_BASE_URL", "http://10.0.0.8/v1")
+    result = cli("engines", "--json")
+    assert result.code == ExitCode.USAGE
+    assert "Refusing GEN_PUBLISH_BASE_URL" in result.only_json()["error"]
+    assert sim.journal.count() == 0

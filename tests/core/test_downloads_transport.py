@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from genpro_desktop.core.downloads.aiohttp_transport import AiohttpTransport, preferred_transport
+from genpro_desktop.core.http.aiohttp_transport import AiohttpTransport, preferred_transport
 from genpro_desktop.core.resources import resource_path
 from genpro_desktop.simulator import Simulator, faults
 

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from typing import Any
 
-from genpro_desktop.cli.context import DEMO_AGENT_ID, Context
+from genpro_desktop.cli.context import Context
 from genpro_desktop.cli.exit_codes import ExitCode, usage_error
 
 
@@ -93,7 +93,7 @@ async def run_simulate(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _announce(ctx: Context, base_url: str, cdn_base_url: str) -> None:
-    from genpro_desktop.simulator import DEMO_API_KEY
+    from genpro_desktop.simulator import DEMO_AGENT_ID, DEMO_API_KEY
 
     ctx.out.emit(
         {

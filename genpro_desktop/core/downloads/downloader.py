@@ -48,7 +48,6 @@ import httpx
 
 from genpro_desktop import __version__
 from genpro_desktop.core.clock import Clock, SystemClock
-from genpro_desktop.core.downloads.aiohttp_transport import preferred_transport
 from genpro_desktop.core.downloads.cadence import (
     CHECKPOINT_BYTES,
     CHECKPOINT_INTERVAL,
@@ -79,6 +78,7 @@ from genpro_desktop.core.downloads.transfer import (
     TransferSettings,
 )
 from genpro_desktop.core.downloads.urls import check_download_url, vet_request
+from genpro_desktop.core.http.aiohttp_transport import preferred_transport
 
 DEFAULT_MAX_BYTES = 4 * 1024**3  # TikTok's per-video ceiling (mission-anchors.md section 5)
 CHUNK_SIZE = 256 * 1024

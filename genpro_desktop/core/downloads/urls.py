@@ -3,42 +3,28 @@
 Only ``https://``, or ``http://`` on a loopback host (the simulator), for the first request and
 for every redirect hop. The loopback test parses the host and never compares string prefixes, so
 ``http://localhost:80@evil.example`` and ``http://127.0.0.1.evil.example`` are refused.
+The host test and ``display_url`` are the shared HTTP plumbing (``core.http.urls``); this
+module adds what is download-specific: ``DownloadError`` and the per-hop request hook.
 """
 
 from __future__ import annotations
 
-import ipaddress
-
 import httpx
 
 from genpro_desktop.core.downloads.errors import DownloadError
+from genpro_desktop.core.http.urls import display_url, is_loopback_host
 
 # Carries the first URL of a download through redirects so a refusal can name both ends.
 ORIGIN_EXTENSION = "genpro_download_url"
 _CREDENTIAL_HEADERS = ("authorization", "x-api-key", "cookie")
 
-
-def display_url(url: httpx.URL | str) -> str:
-    """Return ``url`` without user info, query or fragment, fit for messages and logs."""
-    try:
-        parsed = httpx.URL(str(url))
-    except httpx.InvalidURL:
-        return "(invalid URL)"
-    return str(parsed.copy_with(query=None, fragment=None, userinfo=b""))
-
-
-def is_loopback_host(host: str) -> bool:
-    """Return True for ``localhost``, 127.0.0.0/8 and ::1 (also IPv4-mapped)."""
-    host = host.lower().rstrip(".")
-    if host == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
+__all__ = [
+    "ORIGIN_EXTENSION",
+    "check_download_url",
+    "display_url",
+    "is_loopback_host",
+    "vet_request",
+]
 
 
 def check_download_url(url: httpx.URL | str) -> httpx.URL:

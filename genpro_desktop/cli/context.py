@@ -232,11 +232,19 @@ class Context:
                 path_prefix=self.options.prefix,
                 clock=self.clock,
                 user_agent=f"genpro-cli/{__version__}",
+                publish_base_url=self.publish_base_url,
             )
         except UnsafeURLError:
             raise
         except GenError as exc:  # the key itself cannot be sent (empty, spaces, control chars)
             raise CliError(str(exc), ExitCode.AUTH, error_code="invalid_api_key") from exc
+
+    @property
+    def publish_base_url(self) -> str | None:
+        """Where GEN's schedule API lives when not on the API base (GEN_PUBLISH_BASE_URL)."""
+        if self.options.demo:
+            return None
+        return (self.runtime.env.get("GEN_PUBLISH_BASE_URL") or "").strip() or None
 
     def check_base_url(self) -> None:
         """Refuse an unsafe base URL before the key is even looked up (exit 2)."""
@@ -283,6 +291,7 @@ class Context:
                 lock=True,
                 program=LOCK_PROGRAM,
                 user_agent=f"genpro-cli/{__version__}",
+                publish_base_url=self.publish_base_url,
             )
         except InstanceLockedError as exc:
             raise CliError(

@@ -86,7 +86,15 @@ def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> N
 def build_parser() -> CliArgumentParser:
     """The full `genpro` parser; each subparser sets `handler` to an async command function."""
     # Imported here so `parser` stays importable by the command modules' type hints.
-    from genpro_desktop.cli.commands import account, engines, jobs, publishing, renders, simulate
+    from genpro_desktop.cli.commands import (
+        account,
+        engines,
+        jobs,
+        posts,
+        publishing,
+        renders,
+        simulate,
+    )
 
     parser = CliArgumentParser(
         prog="genpro",
@@ -107,6 +115,6 @@ def build_parser() -> CliArgumentParser:
         required=True,
         parser_class=CliArgumentParser,
     )
-    for module in (account, engines, renders, publishing, jobs, simulate):
+    for module in (account, engines, renders, publishing, posts, jobs, simulate):
         module.register(subparsers, [common])
     return parser

@@ -9,6 +9,7 @@ every unfinished job. `build_services()` builds the same graph around a store th
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import tempfile
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from genpro_desktop.core.downloads.aiohttp_transport import preferred_transport
 from genpro_desktop.core.jobs import EventHub, JobTracker, PollScheduler
 from genpro_desktop.core.jobs.scheduler import DEFAULT_MAX_CONCURRENT
 from genpro_desktop.core.paths import AppPaths
+from genpro_desktop.core.publishing.posts import PostService
 from genpro_desktop.core.publishing.service import PublishService
 from genpro_desktop.core.store import InstanceLock, InstanceLockedError, Store
 from genpro_desktop.core.store.instance_lock import DESKTOP_PROGRAM
@@ -47,6 +49,11 @@ class AppServices:
     lock: InstanceLock | None = None
     _scratch: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
     _closed: bool = field(default=False, init=False)
+
+    @functools.cached_property
+    def poster(self) -> PostService:
+        """Multi-platform posts through GEN's schedule API (the tracker's `posts` part)."""
+        return PostService(self.tracker.posts, self.store, self.clock)
 
     async def aclose(self) -> None:
         """Close tracker -> downloader -> client -> store, then release the lock; safe twice."""
@@ -87,6 +94,7 @@ def build_services(
     auto_download: bool = False,
     user_agent: str | None = None,
     max_concurrent: int = DEFAULT_MAX_CONCURRENT,
+    publish_base_url: str | None = None,
 ) -> AppServices:
     """Build the service graph around `store` (without one: a throwaway session store)."""
     clock = clock or SystemClock()
@@ -103,6 +111,7 @@ def build_services(
         transport=transport,
         clock=clock,
         user_agent=user_agent,
+        publish_base_url=publish_base_url,
     )
     scratch: tempfile.TemporaryDirectory[str] | None = None
     if store is None:
@@ -149,6 +158,7 @@ async def open_services(
     transport: httpx.AsyncBaseTransport | None = None,
     auto_download: bool = False,
     download_dir: Path | None = None,
+    publish_base_url: str | None = None,
 ) -> AppServices:
     """Take the instance lock, open the store, build everything and resume unfinished jobs."""
     instance_lock: InstanceLock | None = None
@@ -175,6 +185,7 @@ async def open_services(
             download_dir=download_dir or paths.downloads_dir,
             auto_download=auto_download,
             user_agent=user_agent,
+            publish_base_url=publish_base_url,
         )
     except BaseException:
         await store.aclose()

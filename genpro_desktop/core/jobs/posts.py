@@ -85,7 +85,13 @@ from genpro_desktop.core.jobs.tracker_submit import (
     refusal_fields,
 )
 
-__all__ = ["PostStore", "PostTracker", "post_status", "schedule_not_available"]
+__all__ = [
+    "PostStore",
+    "PostTracker",
+    "merge_platforms",
+    "post_status",
+    "schedule_not_available",
+]
 
 logger = logging.getLogger("genpro_desktop.core.jobs")
 
@@ -327,9 +333,11 @@ class PostTracker:
         await self._apply_created(job, created)
 
     async def _apply_created(self, job: LocalJob, created: ScheduleCreated) -> None:
-        platforms = _merge(job.post_platforms, created.platforms_status, created.platforms_skipped)
+        platforms = merge_platforms(
+            job.post_platforms, created.platforms_status, created.platforms_skipped
+        )
         if created.post is not None:
-            platforms = _merge(platforms, created.post.platforms_status, ())
+            platforms = merge_platforms(platforms, created.post.platforms_status, ())
         fields: dict[str, Any] = {
             "remote_id": created.post_id,
             "post_platforms": platforms,
@@ -478,7 +486,7 @@ class PostTracker:
         """Apply what GEN reports; False once the post is settled (or parked)."""
         if job.is_terminal:
             return False
-        platforms = _merge(job.post_platforms, post.platforms_status, ())
+        platforms = merge_platforms(job.post_platforms, post.platforms_status, ())
         state = _state_of(platforms)
         fields: dict[str, Any] = {"post_platforms": platforms, "raw_status": post.status}
         if state is JobState.FAILED:
@@ -802,7 +810,7 @@ class PostTracker:
         task.add_done_callback(forget)
 
 
-def _merge(
+def merge_platforms(
     current: Iterable[PostPlatform],
     statuses: Iterable[PostPlatformStatus],
     skipped: Iterable[SkippedPlatform],

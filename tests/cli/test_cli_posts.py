@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from clikit import Cli
 
-from genpro_desktop.simulator import Simulator
+from genpro_desktop.simulator import Simulator, faults
+from genpro_desktop.simulator.seed import AGENT_ID
 
 MEDIA = "https://cdn.gen.pro/outputs/render_880001.mp4"
 POST_KEYS = {"post_id", "api", "status", "scheduled_time", "platforms", "skipped", "job_id"}
@@ -41,12 +42,12 @@ URL_START = {
 }
 
 
+CREATE = r"/schedule/with-post$"
+SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "sample" / "render.mp4"
+
+
 def _creates(sim: Simulator) -> list[dict]:
-    return [
-        json.loads(e.body)
-        for e in sim.journal.entries
-        if e.method == "POST" and e.path.endswith("/schedule/with-post")
-    ]
+    return [json.loads(e.body) for e in sim.journal.find("POST", CREATE)]
 
 
 def publish(cli: Cli, *extra: str, platform: str = "tiktok", caption: str = "Demo #gen"):
@@ -77,3 +78,274 @@ def test_each_platform_is_published_with_its_post_url(cli: Cli, sim: Simulator, 
     assert entry["platform_post_id"] in entry["post_url"] or platform == "instagram"
     (sent,) = _creates(sim)
     assert sent["platform"] == [platform] and sent["strict"] is True
+
+
+# -- validation: refused locally (exit 2) or by GEN (exit 4), nothing posted ----------------
+
+LONG = "x" * 281
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--platform", "tiktok"], "TikTok requires the creator to choose"),
+        (["--platform", "x", "--description", LONG], "x: The caption is 281 characters"),
+        (
+            ["--platform", "instagram", "--description", " ".join(f"#t{i}" for i in range(31))],
+            "instagram: Instagram allows at most 30 hashtags",
+        ),
+        (["--platform", "youtube"], "youtube: YouTube requires a title"),
+        (["--platform", "youtube", "--title", "t" * 101], "youtube: The title is 101 characters"),
+        (
+            ["--platform", "youtube", "--title", "T", "--youtube-tags", "ok,a"],
+            "at least 2 characters",
+        ),
+        (["--platform", "facebook", "--title", "t" * 256], "Facebook allows 255"),
+        (["--platform", "linkedin", "--title", "t" * 401], "LinkedIn allows 400"),
+        (
+            ["--tiktok-privacy", "private", "--tiktok-disclose", "branded"],
+            "Branded content visibility cannot be set to private",
+        ),
+        (["--tiktok-privacy", "public", "--tiktok-allow", "likes"], "--tiktok-allow: likes"),
+        (["--platform", "myspace"], "GEN cannot post to myspace"),
+        (["--tiktok-privacy", "public", "--at", "2020-01-01T00:00Z"], "in the past"),
+        (["--tiktok-privacy", "public", "--at", "2026-12-01T10:00Z", "--next-slot"], "exclude"),
+        (["--platform", "tiktok,x", "--legacy"], "--legacy posts to TikTok only"),
+    ],
+)
+def test_every_rule_is_checked_before_sending(cli: Cli, sim: Simulator, args: list[str], says: str):
+    base = ["publish", "--media-url", MEDIA, "--json"]
+    if "--description" not in args:
+        base += ["--description", "Demo"]
+    result = cli(*base, *args)
+    assert result.code == 2, result.err
+    assert says in result.only_json()["error"]
+    assert sim.journal.count("POST", CREATE) == 0
+    assert sim.journal.count("POST", r"/user_jobs") == 0
+
+
+def test_gen_refusal_names_the_platform_and_field_exit_4(cli: Cli, sim: Simulator):
+    sim.schedule.disconnect(AGENT_ID, "linkedin")
+    result = publish(cli, "--tiktok-privacy", "public", platform="tiktok,linkedin")
+    assert result.code == 4, result.err
+    err = result.only_json()
+    assert err["http_status"] == 422
+    assert err["error_code"] == "platform_validation_failed"
+    assert "linkedin: platform: No LinkedIn account is connected" in err["error"]
+    assert len(sim.schedule.posts) == 0
+
+
+# -- progress, partial failure, the duplicate guard -----------------------------------------
+
+
+def test_partial_failure_exits_1_and_names_the_platform(cli: Cli, sim: Simulator):
+    sim.schedule.script_platform(
+        "youtube", error="Upload rejected", error_code="media_fetch_failed", failed_step="upload"
+    )
+    result = publish(
+        cli, "--tiktok-privacy", "followers", "--title", "T", "--wait", platform="tiktok,youtube"
+    )
+    assert result.code == 1, result.err
+    obj = result.only_json()
+    assert obj["status"] == "partial"
+    by = {p["platform"]: p for p in obj["platforms"]}
+    assert by["tiktok"]["status"] == "published" and by["tiktok"]["post_url"]
+    assert by["youtube"] == {
+        **by["youtube"],
+        "status": "failed",
+        "error": "Upload rejected",
+        "error_code": "media_fetch_failed",
+        "failed_step": "upload",
+        "post_url": None,
+    }
+    # The TikTok half was posted: the same video and caption to TikTok is a duplicate now,
+    # while YouTube (failed) may be tried again.
+    again = publish(cli, "--tiktok-privacy", "followers", platform="tiktok")
+    assert again.code == 2 and again.only_json()["error_code"] == "duplicate_publish"
+    retry = publish(cli, "--title", "T", platform="youtube")
+    assert retry.code == 0, retry.err
+    assert len(_creates(sim)) == 2
+
+
+def test_the_duplicate_guard_covers_each_platform_and_the_legacy_path(cli: Cli, sim: Simulator):
+    legacy = cli("publish", "--legacy", "--media-url", MEDIA, "--description", "Same #gen")
+    assert legacy.code == 0, legacy.err
+    refused = publish(
+        cli, "--tiktok-privacy", "public", platform="instagram,tiktok", caption="same  #GEN"
+    )
+    assert refused.code == 2
+    assert refused.only_json()["error_code"] == "duplicate_publish"
+    assert _creates(sim) == []
+    allowed = publish(
+        cli,
+        "--tiktok-privacy",
+        "public",
+        "--allow-duplicate",
+        platform="instagram,tiktok",
+        caption="same #GEN",
+    )
+    assert allowed.code == 0, allowed.err
+    assert len(_creates(sim)) == 1
+
+
+# -- scheduling, edits, cancel ---------------------------------------------------------------
+
+
+def test_schedule_then_edit_then_cancel(cli: Cli, sim: Simulator):
+    created = publish(cli, "--tiktok-privacy", "public", "--at", "2026-11-28T09:30:00+01:00")
+    assert created.code == 0, created.err
+    obj = created.only_json()
+    assert obj["status"] == "scheduled"
+    assert obj["scheduled_time"] == "2026-11-28T08:30:00Z"
+    pid = obj["post_id"]
+    assert _creates(sim)[0]["scheduled_time"] == "2026-11-28T08:30:00Z"
+
+    edited = cli(
+        "post-edit", pid, "--description", "New words", "--at", "2026-11-29T10:00Z", "--json"
+    )
+    assert edited.code == 0, edited.err
+    assert edited.only_json()["scheduled_time"] == "2026-11-29T10:00:00Z"
+    patch = json.loads(sim.journal.last("PATCH", rf"/schedule/post/{pid}$").body)
+    assert patch == {
+        "description": "New words",
+        "schedule_type": "specific_time",
+        "scheduled_time": "2026-11-29T10:00:00Z",
+    }
+
+    cancelled = cli("post-cancel", pid, "--json")
+    assert cancelled.code == 0, cancelled.err
+    assert cancelled.only_json()["status"] == "cancelled"
+    assert sim.journal.count("DELETE", rf"/schedule/post/{pid}$") == 1
+    jobs = cli("jobs", "--kind", "post", "--json").json_lines()
+    assert [job["state"] for job in jobs] == ["stopped"]
+    # Cancelled before it was sent: the same post may be made again.
+    assert publish(cli, "--tiktok-privacy", "public").code == 0
+
+
+def test_edit_is_refused_once_the_post_was_sent(cli: Cli, sim: Simulator, sim_clock):
+    created = publish(cli, "--tiktok-privacy", "public", "--at", "2026-11-27T12:30:00Z")
+    pid = created.only_json()["post_id"]
+    sim_clock.advance(3600)
+    refused = cli("post-edit", pid, "--description", "Too late", "--json")
+    assert refused.code == 4, refused.err
+    err = refused.only_json()
+    assert err["http_status"] == 422
+    assert "already been sent" in err["error"]
+    cancel = cli("post-cancel", pid, "--json")
+    assert cancel.code == 4
+
+
+# -- outcome unknown, idempotent replay --------------------------------------------------
+
+
+def test_outcome_unknown_then_retry_is_an_idempotent_replay(cli: Cli, sim: Simulator):
+    sim.faults.add("POST", CREATE, faults.apply_then_status(500))
+    lost = publish(cli, "--tiktok-privacy", "public")
+    assert lost.code == 7, lost.err
+    err = lost.only_json()
+    assert err["error_code"] == "outcome_unknown"
+    assert len(sim.schedule.posts) == 1  # GEN applied it; the answer was lost
+    retried = cli("retry", err["job_id"], "--yes", "--wait", "--json")
+    assert retried.code == 0, retried.err
+    obj = retried.only_json()
+    assert obj["status"] == "published"
+    keys = [e.headers.get("Idempotency-Key") for e in sim.journal.find("POST", CREATE)]
+    assert keys == [err["idempotency_key"]] * 2
+    assert len(sim.schedule.posts) == 1  # replayed, not posted twice
+    assert obj["post_id"] == str(next(iter(sim.schedule.posts)))
+
+
+# -- uploads, legacy fallback, reads ---------------------------------------------------------
+
+
+def test_a_local_video_and_cover_are_uploaded_and_posted(cli: Cli, sim: Simulator, tmp_path: Path):
+    cover = tmp_path / "cover.png"
+    cover.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+    result = cli(
+        "publish",
+        "--file",
+        str(SAMPLE),
+        "--cover",
+        str(cover),
+        "--description",
+        "Mine",
+        "--platform",
+        "tiktok,youtube",
+        "--tiktok-privacy",
+        "public",
+        "--title",
+        "T",
+        "--json",
+    )
+    assert result.code == 0, result.err
+    uploads = sim.journal.find("POST", r"/social/upload_asset$")
+    assert len(uploads) == 2
+    (sent,) = _creates(sim)
+    assert sent["media_url"].endswith(".mp4") and "/cdn/assets/" in sent["media_url"]
+    assert sent["thumbnail_url"].endswith(".png")
+    stored = {name: data for name, (data, _kind) in sim.schedule.assets.items()}
+    assert stored[sent["media_url"].rsplit("/", 1)[1]] == SAMPLE.read_bytes()
+
+
+def test_a_local_file_that_breaks_a_tiktok_limit_is_not_uploaded(
+    cli: Cli, sim: Simulator, tmp_path: Path
+):
+    bogus = tmp_path / "clip.mp4"
+    bogus.write_bytes(b"not a video")
+    result = cli(
+        "publish",
+        "--file",
+        str(bogus),
+        "--description",
+        "x",
+        "--tiktok-privacy",
+        "public",
+        "--json",
+    )
+    assert result.code == 2
+    assert sim.journal.count("POST", r"/social/upload_asset$") == 0
+
+
+def test_without_the_schedule_api_tiktok_falls_back_to_the_legacy_path(cli: Cli, sim: Simulator):
+    sim.schedule.enabled = False
+    result = publish(cli, "--wait")
+    assert result.code == 0, result.err
+    obj = result.only_json()
+    assert obj["api"] == "legacy" and obj["status"] == "completed" and obj["user_job_id"]
+    assert "legacy user_jobs path" in result.err
+    assert sim.journal.count("POST", r"/user_jobs") == 1
+    other = publish(cli, platform="tiktok,instagram", caption="Other")
+    assert other.code == 4
+    err = other.only_json()
+    assert err["error_code"] == "schedule_unavailable"
+    assert "need GEN's schedule API" in err["error"]
+    assert sim.journal.count("POST", r"/user_jobs") == 1
+
+
+def test_platforms_accounts_posts_and_post(cli: Cli, sim: Simulator):
+    rules = cli("platforms", "--json").only_json()
+    assert rules["source"] == "gen"
+    assert [r["platform"] for r in rules["platforms"]][:6] == list(EXTRA)
+
+    sim.schedule.disconnect(AGENT_ID, "x")
+    accounts = cli("accounts", "--json").only_json()
+    assert accounts["known"] is True
+    assert accounts["connected"] == ["tiktok", "instagram", "facebook", "youtube", "linkedin"]
+    sim.schedule.accounts_route = False
+    unknown = cli("accounts", "--json")
+    assert unknown.code == 0
+    assert unknown.only_json()["known"] is False
+    assert "did not say" in unknown.err
+
+    first = publish(cli, "--tiktok-privacy", "public").only_json()["post_id"]
+    second = publish(cli, "--title", "T", platform="youtube", caption="Two").only_json()["post_id"]
+    listed = cli("posts", "--json").json_lines()
+    assert [o["post_id"] for o in listed] == [first, second]
+    only = cli("posts", "--platform", "youtube", "--json").json_lines()
+    assert [o["post_id"] for o in only] == [second]
+
+    shown = cli("post", first, "--wait", "--json")
+    assert shown.code == 0, shown.err
+    assert shown.only_json()["platforms"][0]["status"] == "published"
+    missing = cli("post", "999999", "--json")
+    assert missing.code == 4

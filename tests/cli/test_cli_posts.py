@@ -349,3 +349,32 @@ def test_platforms_accounts_posts_and_post(cli: Cli, sim: Simulator):
     assert shown.only_json()["platforms"][0]["status"] == "published"
     missing = cli("post", "999999", "--json")
     assert missing.code == 4
+
+
+# -- retry past GEN's 24-hour idempotency window ---------------------------------------------
+
+
+def test_a_retry_past_24_h_follows_the_post_gen_lists(cli: Cli, sim: Simulator, sim_clock):
+    sim.faults.add("POST", CREATE, faults.apply_then_status(500))
+    lost = publish(cli, "--tiktok-privacy", "public").only_json()
+    sim_clock.advance(25 * 3600)
+    retried = cli("retry", lost["job_id"], "--yes", "--json")
+    assert retried.code == 0, retried.err
+    assert "Found on GEN" in retried.err
+    assert retried.only_json()["post_id"] == str(next(iter(sim.schedule.posts)))
+    assert len(_creates(sim)) == 1  # followed, never re-sent
+    assert sim.journal.count("GET", r"/schedule/posts$") >= 1
+
+
+def test_a_retry_past_24_h_without_the_post_on_gen_needs_force(cli: Cli, sim: Simulator, sim_clock):
+    sim.faults.add("POST", CREATE, faults.status(502))
+    lost = publish(cli, "--tiktok-privacy", "public").only_json()
+    assert lost["error_code"] == "outcome_unknown"
+    sim_clock.advance(25 * 3600)
+    refused = cli("retry", lost["job_id"], "--yes", "--json")
+    assert refused.code == 2
+    assert refused.only_json()["error_code"] == "duplicate_risk"
+    assert len(_creates(sim)) == 1
+    forced = cli("retry", lost["job_id"], "--yes", "--force", "--json")
+    assert forced.code == 0, forced.err
+    assert len(_creates(sim)) == 2 and len(sim.schedule.posts) == 1

@@ -378,3 +378,22 @@ def test_a_retry_past_24_h_without_the_post_on_gen_needs_force(cli: Cli, sim: Si
     forced = cli("retry", lost["job_id"], "--yes", "--force", "--json")
     assert forced.code == 0, forced.err
     assert len(_creates(sim)) == 2 and len(sim.schedule.posts) == 1
+
+
+def test_a_post_left_running_is_resumed_and_odd_answers_never_end_its_tracking(
+    cli: Cli, sim: Simulator
+):
+    created = publish(cli, "--tiktok-privacy", "public").only_json()
+    assert created["status"] == "scheduled"
+    # The next run resumes the stored job (no new POST) through HTML pages, a status this app
+    # does not know, and a 500 with no retries left, until every platform settles.
+    sim.faults.add("GET", r"/schedule/post/", faults.html(), times=3)
+    sim.faults.add("GET", r"/schedule/post/", faults.unknown_status("in_review"), times=2)
+    sim.faults.add("GET", r"/schedule/post/", faults.status(500), times=4)
+    resumed = cli("resume", "--wait", "--json")
+    assert resumed.code == 0, resumed.err
+    (job,) = resumed.json_lines()
+    assert job["kind"] == "post" and job["state"] == "completed"
+    shown = cli("post", created["post_id"], "--json").only_json()
+    assert shown["status"] == "published"
+    assert len(_creates(sim)) == 1

@@ -70,14 +70,17 @@ def test_each_platform_is_published_with_its_post_url(cli: Cli, sim: Simulator, 
     assert result.code == 0, result.err
     obj = result.only_json()
     assert set(obj) == POST_KEYS
-    assert obj["api"] == "schedule" and obj["status"] == "published"
+    assert obj["api"] == "schedule"
+    assert obj["status"] == "published"
     (entry,) = obj["platforms"]
     assert set(entry) == PLATFORM_KEYS
-    assert entry["platform"] == platform and entry["status"] == "published"
+    assert entry["platform"] == platform
+    assert entry["status"] == "published"
     assert entry["post_url"].startswith(URL_START[platform])
     assert entry["platform_post_id"] in entry["post_url"] or platform == "instagram"
     (sent,) = _creates(sim)
-    assert sent["platform"] == [platform] and sent["strict"] is True
+    assert sent["platform"] == [platform]
+    assert sent["strict"] is True
 
 
 # -- validation: refused locally (exit 2) or by GEN (exit 4), nothing posted ----------------
@@ -111,6 +114,10 @@ LONG = "x" * 281
         (["--tiktok-privacy", "public", "--at", "2020-01-01T00:00Z"], "in the past"),
         (["--tiktok-privacy", "public", "--at", "2026-12-01T10:00Z", "--next-slot"], "exclude"),
         (["--platform", "tiktok,x", "--legacy"], "--legacy posts to TikTok only"),
+        (
+            ["--platform", "facebook", "--thumbnail-url", "ftp://example.com/c.png"],
+            "facebook: Media must be an http:// or https:// link",
+        ),
     ],
 )
 def test_every_rule_is_checked_before_sending(cli: Cli, sim: Simulator, args: list[str], says: str):
@@ -149,7 +156,8 @@ def test_partial_failure_exits_1_and_names_the_platform(cli: Cli, sim: Simulator
     obj = result.only_json()
     assert obj["status"] == "partial"
     by = {p["platform"]: p for p in obj["platforms"]}
-    assert by["tiktok"]["status"] == "published" and by["tiktok"]["post_url"]
+    assert by["tiktok"]["status"] == "published"
+    assert by["tiktok"]["post_url"]
     assert by["youtube"] == {
         **by["youtube"],
         "status": "failed",
@@ -161,7 +169,8 @@ def test_partial_failure_exits_1_and_names_the_platform(cli: Cli, sim: Simulator
     # The TikTok half was posted: the same video and caption to TikTok is a duplicate now,
     # while YouTube (failed) may be tried again.
     again = publish(cli, "--tiktok-privacy", "followers", platform="tiktok")
-    assert again.code == 2 and again.only_json()["error_code"] == "duplicate_publish"
+    assert again.code == 2
+    assert again.only_json()["error_code"] == "duplicate_publish"
     retry = publish(cli, "--title", "T", platform="youtube")
     assert retry.code == 0, retry.err
     assert len(_creates(sim)) == 2
@@ -281,7 +290,8 @@ def test_a_local_video_and_cover_are_uploaded_and_posted(cli: Cli, sim: Simulato
     uploads = sim.journal.find("POST", r"/social/upload_asset$")
     assert len(uploads) == 2
     (sent,) = _creates(sim)
-    assert sent["media_url"].endswith(".mp4") and "/cdn/assets/" in sent["media_url"]
+    assert sent["media_url"].endswith(".mp4")
+    assert "/cdn/assets/" in sent["media_url"]
     assert sent["thumbnail_url"].endswith(".png")
     stored = {name: data for name, (data, _kind) in sim.schedule.assets.items()}
     assert stored[sent["media_url"].rsplit("/", 1)[1]] == SAMPLE.read_bytes()
@@ -311,7 +321,9 @@ def test_without_the_schedule_api_tiktok_falls_back_to_the_legacy_path(cli: Cli,
     result = publish(cli, "--wait")
     assert result.code == 0, result.err
     obj = result.only_json()
-    assert obj["api"] == "legacy" and obj["status"] == "completed" and obj["user_job_id"]
+    assert obj["api"] == "legacy"
+    assert obj["status"] == "completed"
+    assert obj["user_job_id"]
     assert "legacy user_jobs path" in result.err
     assert sim.journal.count("POST", r"/user_jobs") == 1
     other = publish(cli, platform="tiktok,instagram", caption="Other")
@@ -331,6 +343,10 @@ def test_platforms_accounts_posts_and_post(cli: Cli, sim: Simulator):
     accounts = cli("accounts", "--json").only_json()
     assert accounts["known"] is True
     assert accounts["connected"] == ["tiktok", "instagram", "facebook", "youtube", "linkedin"]
+    sim.faults.add("GET", r"/social/accounts$", faults.html())
+    page = cli("accounts", "--json")
+    assert page.code == 0
+    assert page.only_json()["known"] is False
     sim.schedule.accounts_route = False
     unknown = cli("accounts", "--json")
     assert unknown.code == 0
@@ -377,7 +393,8 @@ def test_a_retry_past_24_h_without_the_post_on_gen_needs_force(cli: Cli, sim: Si
     assert len(_creates(sim)) == 1
     forced = cli("retry", lost["job_id"], "--yes", "--force", "--json")
     assert forced.code == 0, forced.err
-    assert len(_creates(sim)) == 2 and len(sim.schedule.posts) == 1
+    assert len(_creates(sim)) == 2
+    assert len(sim.schedule.posts) == 1
 
 
 def test_a_post_left_running_is_resumed_and_odd_answers_never_end_its_tracking(
@@ -393,7 +410,19 @@ def test_a_post_left_running_is_resumed_and_odd_answers_never_end_its_tracking(
     resumed = cli("resume", "--wait", "--json")
     assert resumed.code == 0, resumed.err
     (job,) = resumed.json_lines()
-    assert job["kind"] == "post" and job["state"] == "completed"
+    assert job["kind"] == "post"
+    assert job["state"] == "completed"
     shown = cli("post", created["post_id"], "--json").only_json()
     assert shown["status"] == "published"
     assert len(_creates(sim)) == 1
+
+
+def test_waiting_past_the_timeout_exits_8_and_the_post_keeps_going(cli: Cli, sim: Simulator):
+    result = publish(
+        cli, "--tiktok-privacy", "public", "--at", "2026-11-28T09:00Z", "--wait", "--timeout", "30"
+    )
+    assert result.code == 8, result.err
+    err = result.only_json()
+    assert err["error_code"] == "timeout"
+    assert err["post_id"]
+    assert f"genpro post {err['post_id']} --wait" in result.err

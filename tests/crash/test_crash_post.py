@@ -44,7 +44,8 @@ def test_kill_while_the_create_post_is_held(lanes: Lanes, report: LoopReport):
         process.kill()
         intent = genpro.newest("post")
         assert intent["state"] == "submitting", intent
-        assert intent["remote_id"] is None and intent["idempotency_key"]
+        assert intent["remote_id"] is None
+        assert intent["idempotency_key"]
         assert [p["platform"] for p in intent["post_platforms"]] == ["tiktok", "instagram"]
         sim.faults.release(name, drop=variant == "hold_then_drop")
         assert sim.journal.wait_count("POST", CREATE, before + 1, timeout=30)

@@ -284,9 +284,15 @@ def test_a_local_video_and_cover_are_uploaded_and_posted(cli: Cli, sim: Simulato
         "public",
         "--title",
         "T",
+        "--wait",
         "--json",
     )
     assert result.code == 0, result.err
+    # The simulator's CDN is http://127.0.0.1: YouTube keeps the post and warns about the cover.
+    youtube = {p["platform"]: p for p in result.only_json()["platforms"]}["youtube"]
+    assert youtube["status"] == "published"
+    assert youtube["warning"].startswith("thumbnail_failed")
+    assert "youtube: thumbnail_failed" in result.err
     uploads = sim.journal.find("POST", r"/social/upload_asset$")
     assert len(uploads) == 2
     (sent,) = _creates(sim)

@@ -287,8 +287,6 @@ def _show_post(ctx: Context, obj: dict[str, Any], *, note: str | None = None) ->
             step = f" at {p['failed_step']}" if p["failed_step"] else ""
             code = f" [{p['error_code']}]" if p["error_code"] else ""
             detail = f"{p['error']}{code}{step}"
-        if p["warning"]:
-            detail = f"{detail} (warning: {p['warning']})".strip()
         table.add_row(p["platform"], p["status"], detail)
     for s in obj["skipped"]:
         table.add_row(s["platform"], "skipped", s["reason"] or "")
@@ -698,6 +696,9 @@ async def _wait_and_finish(
     obj = post_json(job)
     ctx.out.emit(obj)
     _show_post(ctx, obj)
+    for entry in obj["platforms"]:
+        if entry["warning"]:
+            ctx.out.warn(f"{entry['platform']}: {entry['warning']}")
     if job.state is JobState.NEEDS_ATTENTION:
         raise needs_attention(spec, job)
     if _any_failed(obj) or job.state in (JobState.FAILED, JobState.DISMISSED):

@@ -227,6 +227,8 @@ def test_schedule_then_edit_then_cancel(cli: Cli, sim: Simulator):
     assert sim.journal.count("DELETE", rf"/schedule/post/{pid}$") == 1
     jobs = cli("jobs", "--kind", "post", "--json").json_lines()
     assert [job["state"] for job in jobs] == ["stopped"]
+    assert jobs[0]["post_platforms"][0]["platform"] == "tiktok"
+    assert jobs[0]["post_platforms"][0]["status"] == "cancelled"
     # Cancelled before it was sent: the same post may be made again.
     assert publish(cli, "--tiktok-privacy", "public").code == 0
 
@@ -432,3 +434,13 @@ def test_waiting_past_the_timeout_exits_8_and_the_post_keeps_going(cli: Cli, sim
     assert err["error_code"] == "timeout"
     assert err["post_id"]
     assert f"genpro post {err['post_id']} --wait" in result.err
+
+
+def test_next_slot_takes_the_time_gen_picks(cli: Cli, sim: Simulator):
+    result = publish(cli, "--tiktok-privacy", "public", "--next-slot")
+    assert result.code == 0, result.err
+    obj = result.only_json()
+    assert _creates(sim)[0]["schedule_type"] == "next_available"
+    # The simulator's clock starts at 2026-11-27 12:00 UTC; the agent's slots are 9, 13, 18 h.
+    assert obj["scheduled_time"] == "2026-11-27T13:00:00Z"
+    assert obj["status"] == "scheduled"

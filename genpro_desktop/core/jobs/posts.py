@@ -343,6 +343,9 @@ class PostTracker:
             "post_platforms": platforms,
             "raw_status": created.post.status if created.post is not None else None,
         }
+        if created.post is not None and job.scheduled_utc is None:
+            # next_available: GEN picks the slot; the deadline and the JSON count from it.
+            fields["scheduled_utc"] = _future(_parse_time(created.post.scheduled_time), job)
         state = _state_of(platforms)
         if state in (JobState.COMPLETED, JobState.FAILED):
             state = JobState.PROCESSING  # settled at once: the first poll confirms it
@@ -489,6 +492,9 @@ class PostTracker:
         platforms = merge_platforms(job.post_platforms, post.platforms_status, ())
         state = _state_of(platforms)
         fields: dict[str, Any] = {"post_platforms": platforms, "raw_status": post.status}
+        slot = _future(_parse_time(post.scheduled_time), job)
+        if slot is not None and slot != job.scheduled_utc:
+            fields["scheduled_utc"] = slot
         if state is JobState.FAILED:
             fields["failed_reason"] = _failures(platforms)
             fields["error_code"] = next((p.error_code for p in platforms if p.error_code), None)
@@ -497,6 +503,7 @@ class PostTracker:
             or platforms != job.post_platforms
             or post.status != job.raw_status
             or job.attention_reason is not None
+            or "scheduled_utc" in fields
         )
         if changed and self._set_state(job, state, attention_reason=None, **fields):
             await self._save(job)
@@ -862,6 +869,13 @@ def _failures(platforms: Sequence[PostPlatform]) -> str:
 
 def _day(moment: datetime) -> date:
     return moment.astimezone(UTC).date()
+
+
+def _future(moment: datetime | None, job: LocalJob) -> datetime | None:
+    """GEN's time for the post, kept only when it is a real slot (not before the post)."""
+    if moment is None or moment < job.created_at - _CLOCK_SKEW:
+        return None
+    return moment
 
 
 def _parse_time(text: str | None) -> datetime | None:

@@ -444,3 +444,20 @@ def test_next_slot_takes_the_time_gen_picks(cli: Cli, sim: Simulator):
     # The simulator's clock starts at 2026-11-27 12:00 UTC; the agent's slots are 9, 13, 18 h.
     assert obj["scheduled_time"] == "2026-11-27T13:00:00Z"
     assert obj["status"] == "scheduled"
+
+
+def test_a_downloaded_render_is_checked_before_it_is_posted(
+    cli: Cli, sim: Simulator, tmp_path: Path
+):
+    render = cli("render", "9101", "41017", "--download", f"{tmp_path}/", "--json")
+    assert render.code == 0, render.err
+    url = render.only_json()["url"]
+    checked = cli(
+        "publish", "--media-url", url, "--description", "Mine", "--platform", "x", "--json"
+    )
+    assert checked.code == 0, checked.err
+    assert "no local copy" not in checked.err
+    unknown = cli(
+        "publish", "--media-url", MEDIA, "--description", "Other", "--platform", "x", "--json"
+    )
+    assert "Video not checked against the platforms' limits: no local copy." in unknown.err

@@ -461,3 +461,11 @@ def test_a_downloaded_render_is_checked_before_it_is_posted(
         "publish", "--media-url", MEDIA, "--description", "Other", "--platform", "x", "--json"
     )
     assert "Video not checked against the platforms' limits: no local copy." in unknown.err
+
+
+def test_unreadable_rules_fall_back_to_the_documented_ones(cli: Cli, sim: Simulator):
+    sim.faults.add("GET", r"/schedule/platforms$", faults.status(503), times=4)
+    result = publish(cli, "--tiktok-privacy", "public")
+    assert result.code == 0, result.err
+    assert "checked against the documented rules" in result.err
+    assert len(_creates(sim)) == 1

@@ -413,14 +413,22 @@ async def run_post_publish(ctx: Context, args: argparse.Namespace, legacy: Legac
         raise usage_error("--cover and --thumbnail-url exclude each other.")
     if args.legacy:
         return await _legacy(ctx, args, platforms, legacy, fallback=False)
-    client = await ctx.client()
-    try:
-        rules = await client.schedule.platforms()
-    except ScheduleUnavailableError:
-        return await _legacy(ctx, args, platforms, legacy, fallback=True)
+    from genpro_desktop.core.api import InvalidResponseError, ServerError
     from genpro_desktop.core.publishing import RuleBook
 
-    return await _schedule_publish(ctx, args, platforms, RuleBook.from_live(rules))
+    client = await ctx.client()
+    try:
+        book = RuleBook.from_live(await client.schedule.platforms())
+    except ScheduleUnavailableError:
+        return await _legacy(ctx, args, platforms, legacy, fallback=True)
+    except (ServerError, InvalidResponseError) as exc:
+        # The rules route is only a reference: GEN still validates the post itself.
+        ctx.out.warn(
+            f"GEN's live platform rules could not be read ({exc}); checked against "
+            "the documented rules instead."
+        )
+        book = RuleBook.builtin()
+    return await _schedule_publish(ctx, args, platforms, book)
 
 
 async def _legacy(

@@ -55,15 +55,18 @@ POSTS_AFTER = timedelta(days=60)
 LegacyRun = Callable[[Context, argparse.Namespace], Awaitable[int]]
 
 
-def add_publish_arguments(p: argparse.ArgumentParser, media: Any) -> None:
-    """The schedule-API flags of `publish` (the legacy ones are added by publishing.py);
-    `media` is the required either-or group that holds --media-url."""
+def add_file_argument(media: Any) -> None:
+    """`--file`, in the required either-or group of `publish` that holds `--media-url`."""
     media.add_argument(
         "--file",
         metavar="VIDEO_FILE",
         type=Path,
         help="a local video: checked, uploaded to GEN, and posted from GEN's copy",
     )
+
+
+def add_publish_arguments(p: argparse.ArgumentParser) -> None:
+    """The schedule-API flags of `publish` (the legacy ones are added by publishing.py)."""
     p.add_argument(
         "--platform",
         metavar="P[,P...]",
@@ -83,7 +86,7 @@ def add_publish_arguments(p: argparse.ArgumentParser, media: Any) -> None:
     )
     p.add_argument(
         "--tiktok-privacy",
-        choices=sorted(PRIVACY),
+        choices=list(PRIVACY),
         help="who can see the TikTok "
         "post (required for TikTok with the schedule API; never defaulted)",
     )

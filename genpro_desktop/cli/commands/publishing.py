@@ -55,6 +55,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     media = p.add_mutually_exclusive_group(required=True)
     media.add_argument("--media-url", metavar="URL", help="public video URL")
+    posts.add_file_argument(media)
     p.add_argument("--description", metavar="TEXT", help="the caption")
     p.add_argument("--title", metavar="T", help="title (TikTok does not show it)")
     p.add_argument("--thumbnail-url", metavar="URL", help="cover image URL")
@@ -77,7 +78,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         help="post even though the same video with the same caption and schedule was already "
         "published or is pending from this computer (refused otherwise, exit 2)",
     )
-    posts.add_publish_arguments(p, media)
+    posts.add_publish_arguments(p)
     p.set_defaults(handler=run_publish)
 
     p = subparsers.add_parser(

@@ -365,6 +365,8 @@ def test_platforms_accounts_posts_and_post(cli: Cli, sim: Simulator):
     second = publish(cli, "--title", "T", platform="youtube", caption="Two").only_json()["post_id"]
     listed = cli("posts", "--json").json_lines()
     assert [o["post_id"] for o in listed] == [first, second]
+    assert set(listed[0]) == POST_KEYS - {"job_id"}
+    assert listed[0]["scheduled_time"] == "2026-11-27T12:00:00Z"
     only = cli("posts", "--platform", "youtube", "--json").json_lines()
     assert [o["post_id"] for o in only] == [second]
 

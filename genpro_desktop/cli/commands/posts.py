@@ -233,28 +233,10 @@ def post_json(job: LocalJob) -> dict[str, Any]:
 
 def remote_post_json(post: ScheduledPost) -> dict[str, Any]:
     """The --json object of a post read straight from GEN (`posts`, `post` without a job)."""
-    from genpro_desktop.core.jobs.posts import post_status
-
-    return post_json_from(post_status(_as_job(post)), post)
-
-
-def post_json_from(status: str, post: ScheduledPost) -> dict[str, Any]:
-    job = _as_job(post)
-    return {
-        "post_id": post.id,
-        "api": "schedule",
-        "status": status,
-        "scheduled_time": post.scheduled_time,
-        "platforms": [_platform_json(p) for p in job.post_platforms],
-        "skipped": [],
-    }
-
-
-def _as_job(post: ScheduledPost) -> LocalJob:
     from genpro_desktop.core.jobs.posts import merge_platforms
 
     now = datetime.now(UTC)
-    return LocalJob(
+    job = LocalJob(
         id="",
         kind=JobKind.POST,
         state=JobState.PENDING,
@@ -264,6 +246,21 @@ def _as_job(post: ScheduledPost) -> LocalJob:
         remote_id=post.id,
         post_platforms=merge_platforms((), post.platforms_status, ()),
     )
+    obj = post_json(job)
+    del obj["job_id"]
+    obj["scheduled_time"] = _utc_text(post.scheduled_time)
+    return obj
+
+
+def _utc_text(text: str | None) -> str | None:
+    """GEN's time as UTC `...Z` when it can be read, else as GEN sent it."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    return _utc(moment) if moment.tzinfo is not None else text
 
 
 def _utc(moment: datetime) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import PurePath
-from typing import Any
+from typing import Any, cast
 
 from rich.table import Table
 from rich.text import Text
@@ -32,8 +32,17 @@ STATE_STYLES: dict[JobState, str] = {
 UNKNOWN_STATUS_STYLE = "bold yellow"
 
 # What a job's GEN id is called in JSON and messages.
-REMOTE_FIELD = {JobKind.RENDER: "generation_id", JobKind.PUBLISH: "user_job_id"}
-KIND_NOUN = {JobKind.RENDER: "Render", JobKind.DOWNLOAD: "Download", JobKind.PUBLISH: "Publish"}
+REMOTE_FIELD = {
+    JobKind.RENDER: "generation_id",
+    JobKind.PUBLISH: "user_job_id",
+    JobKind.POST: "post_id",
+}
+KIND_NOUN = {
+    JobKind.RENDER: "Render",
+    JobKind.DOWNLOAD: "Download",
+    JobKind.PUBLISH: "Publish",
+    JobKind.POST: "Post",
+}
 
 
 def short_id(job_id: str) -> str:
@@ -48,6 +57,14 @@ def _plain(value: object) -> object:
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, tuple):  # a post's platforms: plain objects
+        items = cast(tuple[object, ...], value)
+        return [
+            dataclasses.asdict(item)
+            if dataclasses.is_dataclass(item) and not isinstance(item, type)
+            else item
+            for item in items
+        ]
     return value
 
 
@@ -239,9 +256,10 @@ def advice(job: LocalJob) -> str:
             f"same idempotency key, so GEN answers with the render it already started instead of "
             f"charging twice) or `genpro dismiss {jid}`."
         )
-    if job.state is JobState.OUTCOME_UNKNOWN and job.kind is JobKind.PUBLISH:
+    if job.state is JobState.OUTCOME_UNKNOWN and job.kind in (JobKind.PUBLISH, JobKind.POST):
+        where = "the accounts" if job.kind is JobKind.POST else "TikTok"
         return (
-            "The post may or may not have been queued. Check TikTok or the GEN app first. Then "
+            f"The post may or may not have been queued. Check {where} or the GEN app first. Then "
             f"either `genpro retry {jid}` (same idempotency key) or `genpro dismiss {jid}`."
         )
     if job.state is JobState.NEEDS_ATTENTION:
@@ -250,6 +268,8 @@ def advice(job: LocalJob) -> str:
             follow = f"See `genpro status {job.remote_id}`; "
         elif job.remote_id and job.kind is JobKind.PUBLISH:
             follow = f"See `genpro publish-status {job.remote_id}`; "
+        elif job.remote_id and job.kind is JobKind.POST:
+            follow = f"See `genpro post {job.remote_id}`; "
         return f"{follow}`genpro dismiss {jid}` when you are done with it."
     if job.kind is JobKind.DOWNLOAD and job.can_retry():
         return f"`genpro retry {jid}` continues the download where it stopped."

@@ -93,6 +93,7 @@ def build_parser() -> CliArgumentParser:
         account,
         engines,
         jobs,
+        posts,
         publishing,
         render_history,
         renders,
@@ -118,6 +119,6 @@ def build_parser() -> CliArgumentParser:
         required=True,
         parser_class=CliArgumentParser,
     )
-    for module in (account, engines, renders, render_history, publishing, jobs, simulate):
+    for module in (account, engines, renders, render_history, publishing, posts, jobs, simulate):
         module.register(subparsers, [common])
     return parser

@@ -9,6 +9,7 @@ every unfinished job. `build_services()` builds the same graph around a store th
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import tempfile
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     # app's key check) needs none of them, nor aiohttp, which the downloader brings.
     from genpro_desktop.core.downloads import Downloader
     from genpro_desktop.core.jobs import EventHub, JobTracker, PollScheduler
+    from genpro_desktop.core.publishing.posts import PostService
     from genpro_desktop.core.publishing.service import PublishService
     from genpro_desktop.core.render_cost import RenderCostEstimator
     from genpro_desktop.core.render_watch import RenderWatcher
@@ -55,6 +57,13 @@ class AppServices:
     lock: InstanceLock | None = None
     _scratch: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
     _closed: bool = field(default=False, init=False)
+
+    @functools.cached_property
+    def poster(self) -> PostService:
+        """Multi-platform posts through GEN's schedule API (the tracker's `posts` part)."""
+        from genpro_desktop.core.publishing.posts import PostService
+
+        return PostService(self.tracker.posts, self.store, self.clock)
 
     async def aclose(self) -> None:
         """Close tracker -> downloader -> client -> store, then release the lock; safe twice."""

@@ -109,7 +109,12 @@ class Notifier(QObject):
             del self._batches[batch_id]
 
     def _announce_job(self, job: LocalJob) -> None:
-        what = {JobKind.RENDER: "Render", JobKind.DOWNLOAD: "Download", JobKind.PUBLISH: "Post"}
+        what = {
+            JobKind.RENDER: "Render",
+            JobKind.DOWNLOAD: "Download",
+            JobKind.PUBLISH: "Post",
+            JobKind.POST: "Post",
+        }
         outcome = _OUTCOMES.get(job.state, STATE_LABELS.get(job.state, job.state.value))
         title = f"{what[job.kind]} {outcome}"
         message = job_title(job)

@@ -128,6 +128,7 @@ def kind_icon(kind: JobKind, size: int = 32) -> QIcon:
         JobKind.RENDER: QColor("#7b61ff"),
         JobKind.DOWNLOAD: QColor("#2f80ed"),
         JobKind.PUBLISH: QColor("#ff2d55"),
+        JobKind.POST: QColor("#ff2d55"),
     }[kind]
     painter.setBrush(colour)
     painter.setPen(Qt.PenStyle.NoPen)

@@ -7,6 +7,10 @@ Scripting (from a test):
     sim.schedule.disconnect(4711, "linkedin")                  # agent has no LinkedIn account
     sim.schedule.enabled = False                               # a legacy-only GEN
     sim.schedule.off_body = "html"                             # ... whose 404 page is HTML
+    sim.schedule.accounts_route = False                        # GEN does not list accounts
+
+The connected-accounts route (`GET /social/accounts?agent_id=`) is undocumented (gen-api.md
+11.3 only mentions MCP views); the simulator answers the shape the client probes for.
 
 Progress per platform: `accepted` for ACCEPT_S after creation, then `publishing` (raw
 `scheduled` while waiting for its time, `uploading` from the send time), then `published` or
@@ -60,6 +64,7 @@ SCHEDULE_ROUTES: tuple[tuple[str, str], ...] = (
     ("DELETE", "/schedule/post/{post_id}"),
     ("GET", "/schedule/posts"),
     ("POST", "/social/upload_asset"),
+    ("GET", "/social/accounts"),
 )
 PUBLIC_ROUTES = frozenset({"schedule_platforms"})
 
@@ -114,6 +119,7 @@ class ScheduleSim:
         self._lock = threading.RLock()
         self.enabled = True
         self.off_body = "rails"
+        self.accounts_route = True
         self.posts: dict[int, PostRec] = {}
         self.deleted: set[int] = set()
         self.assets: dict[str, tuple[bytes, str]] = {}
@@ -447,6 +453,25 @@ class ScheduleSim:
                 },
             )
 
+    def accounts(self, agent_id: str | None) -> Reply | None:
+        """GET /social/accounts?agent_id= (undocumented; None: the route is missing)."""
+        if not self.accounts_route:
+            return None
+        with self._lock:
+            agent = self.state.agent_records.get(_as_int(agent_id) or -1)
+            if agent is None:
+                return error(422, "agent_not_found", "Agent not found")
+            linked = self.connected.get(agent.id, {})
+            return Reply(
+                200,
+                {
+                    "accounts": [
+                        {"platform": name, "username": handle, "status": "connected"}
+                        for name, handle in linked.items()
+                    ]
+                },
+            )
+
     # -- wire --------------------------------------------------------------------------
 
     def _find(self, post_id: str) -> PostRec | None:
@@ -695,6 +720,10 @@ def schedule_routes(sched: ScheduleSim) -> list[web.RouteDef]:
         guessed = mimetypes.guess_type(name or "")[0]
         return _json(sched.upload(agent_id, name, data, guessed or kind))
 
+    async def accounts(request: web.Request) -> web.Response:
+        reply = sched.accounts(request.query.get("agent_id"))
+        return off_response("rails") if reply is None else _json(reply)
+
     async def asset(request: web.Request) -> web.Response:
         found = sched.assets.get(request.match_info["name"])
         if found is None:
@@ -711,5 +740,6 @@ def schedule_routes(sched: ScheduleSim) -> list[web.RouteDef]:
         web.delete(post_path, delete, name="schedule_delete"),
         web.get("/v1/schedule/posts", posts, name="schedule_posts"),
         web.post("/v1/social/upload_asset", upload, name="social_upload_asset"),
+        web.get("/v1/social/accounts", accounts, name="social_accounts"),
         web.get("/cdn/assets/{name}", asset, name="cdn_assets"),
     ]

@@ -55,7 +55,9 @@ def test_jobs_on_a_fresh_install(cli: Cli):
 
 def test_jobs_lists_renders_downloads_and_publishes(cli: Cli, tmp_path: Path):
     render = cli("render", ENGINE, CELL, "--download", f"{tmp_path}/", "--json").only_json()
-    publish = cli("publish", "--media-url", MEDIA, "--description", "Hi", "--json").only_json()
+    publish = cli(
+        "publish", "--legacy", "--media-url", MEDIA, "--description", "Hi", "--json"
+    ).only_json()
     listed = cli("jobs", "--json")
     assert listed.code == 0
     jobs = listed.json_lines()
@@ -120,7 +122,16 @@ def test_publishing_while_the_desktop_app_tracks_is_refused_without_a_request(
 ):
     """Row 22: a second instance never sends the publish the first one owns."""
     for extra in ([], ["--wait"], ["--allow-duplicate"]):
-        refused = cli("publish", "--media-url", MEDIA, "--description", "Hi #gen", "--json", *extra)
+        refused = cli(
+            "publish",
+            "--legacy",
+            "--media-url",
+            MEDIA,
+            "--description",
+            "Hi #gen",
+            "--json",
+            *extra,
+        )
         assert refused.code == 2, refused.err
         assert refused.only_json()["error_code"] == "instance_locked"
     assert sim.journal.count("POST", r"/user_jobs$") == 0
@@ -245,7 +256,9 @@ def test_status_wait_of_an_unknown_generation_tracks_nothing(cli: Cli):
 
 
 def test_publish_status_wait_reports_the_post(cli: Cli):
-    created = cli("publish", "--media-url", MEDIA, "--description", "x", "--json").only_json()
+    created = cli(
+        "publish", "--legacy", "--media-url", MEDIA, "--description", "x", "--json"
+    ).only_json()
     result = cli("publish-status", created["user_job_id"], "--wait", "--json")
     assert result.code == 0, result.err
     obj = result.only_json()
@@ -319,7 +332,7 @@ def _damage(job_id: str, data: str = '{"id": 5, "state": "archived"') -> None:
 
 
 def test_an_unreadable_publish_is_listed_and_still_refused_as_a_duplicate(cli: Cli, sim: Simulator):
-    args = ("publish", "--media-url", MEDIA, "--description", "same #GEN", "--json")
+    args = ("publish", "--legacy", "--media-url", MEDIA, "--description", "same #GEN", "--json")
     first = cli(*args).only_json()
     _damage(first["job_id"])
     listed = cli("jobs", "--json")

@@ -35,7 +35,15 @@ def test_kill_while_the_publish_post_is_held(lanes: Lanes, report: LoopReport):
         variant, action = hold_variant(index, name)
         sim.faults.add("POST", PUBLISH_POST, action)
         posts_before = sim.journal.count("POST", PUBLISH_POST)
-        args = ("--media-url", MEDIA, "--description", _caption(index), "--wait", "--json")
+        args = (
+            "--legacy",
+            "--media-url",
+            MEDIA,
+            "--description",
+            _caption(index),
+            "--wait",
+            "--json",
+        )
         process = genpro.start("publish", *args)
         assert sim.faults.wait_held(name, timeout=30), f"{variant}: the POST never arrived"
         process.kill()
@@ -61,7 +69,9 @@ def test_kill_while_the_publish_post_is_held(lanes: Lanes, report: LoopReport):
         # Trying the same post again is refused locally: nothing is sent.
         sim = genpro.sim
         before = sim.journal.count("POST", PUBLISH_POST)
-        again = genpro.run("publish", "--media-url", MEDIA, "--description", _caption(worker))
+        again = genpro.run(
+            "publish", "--legacy", "--media-url", MEDIA, "--description", _caption(worker)
+        )
         assert again.code == 2, again.err
         assert "--allow-duplicate" in again.err
         assert sim.journal.count("POST", PUBLISH_POST) == before

@@ -349,7 +349,7 @@ async def find_job(store: Store, ref: str) -> LocalJob:
     job = await store.get_job(ref)
     if job is not None:
         return job
-    for kind in (JobKind.RENDER, JobKind.PUBLISH):
+    for kind in (JobKind.RENDER, JobKind.PUBLISH, JobKind.POST):
         job = await store.find_by_remote(kind, ref)
         if job is not None:
             return job
@@ -379,6 +379,7 @@ def _confirm(ctx: Context, job: LocalJob, yes: bool, *, expired: bool = False) -
     what = {
         JobKind.RENDER: "render again (charged only if GEN did not start it before)",
         JobKind.PUBLISH: "send the post again (GEN replays it if it already has it)",
+        JobKind.POST: "send the post again (GEN replays it if it already has it)",
         JobKind.DOWNLOAD: "continue the download",
     }[job.kind]
     if expired:
@@ -386,6 +387,8 @@ def _confirm(ctx: Context, job: LocalJob, yes: bool, *, expired: bool = False) -
             JobKind.RENDER: "render again; GEN's 24-hour idempotency window has passed, so GEN "
             "no longer protects against a duplicate and it may be charged twice",
             JobKind.PUBLISH: "send the post again; GEN's 24-hour idempotency window has passed, "
+            "so GEN no longer protects against a duplicate and it may be posted twice",
+            JobKind.POST: "send the post again; GEN's 24-hour idempotency window has passed, "
             "so GEN no longer protects against a duplicate and it may be posted twice",
         }.get(job.kind, what)
     if not interactive:
@@ -448,10 +451,15 @@ async def run_retry(ctx: Context, args: argparse.Namespace) -> int:
     else:
         ctx.out.info(f"Sent again with the same idempotency key: GEN id {job.remote_id}.")
     if args.wait:
-        noun = "Generation" if job.kind is JobKind.RENDER else "Publish job"
+        noun = {JobKind.RENDER: "Generation", JobKind.POST: "Post"}.get(job.kind, "Publish job")
         spec = WaitSpec(noun, job.remote_id or job.id, "genpro resume")
         job = await wait_for_job(ctx, services, job, spec)
-    obj = generation_json(job) if job.kind is JobKind.RENDER else publish_json(job)
+    if job.kind is JobKind.POST:
+        from genpro_desktop.cli.commands.posts import post_json
+
+        obj = post_json(job)
+    else:
+        obj = generation_json(job) if job.kind is JobKind.RENDER else publish_json(job)
     ctx.out.emit(obj)
     ctx.out.result(f"{job_label(job)}: {state_text(job)} — {describe(job)}")
     if job.state in (JobState.FAILED, JobState.STOPPED, JobState.NEEDS_ATTENTION):

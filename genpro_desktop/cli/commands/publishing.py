@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from rich.table import Table
 from rich.text import Text
 
+from genpro_desktop.cli.commands import posts
 from genpro_desktop.cli.commands.renders import positive_seconds
 from genpro_desktop.cli.context import Context
 from genpro_desktop.cli.exit_codes import CliError, ExitCode, usage_error
@@ -46,15 +47,18 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "publish",
         parents=parents,
-        help="publish a video to TikTok through GEN (now or scheduled)",
-        description="Publish a video to the TikTok account connected to the agent in the GEN "
-        "app. The request is checked locally first (caption at most 2,200 UTF-16 units, where "
-        "emoji count 2; --at in the future); a refusal exits 2 and sends nothing. The request "
-        "is never re-sent automatically once it may have reached GEN, and the same post twice "
-        "is refused unless --allow-duplicate.",
+        help="publish a video to TikTok, Instagram, YouTube, ... through GEN (now or scheduled)",
+        description="Publish a video to the accounts connected to the agent in the GEN app, "
+        "through GEN's schedule API (one post, one or more platforms), or to TikTok through the "
+        "legacy user_jobs path (--legacy, or automatically when the server has no schedule "
+        "API). The request is checked locally first against every chosen platform's rules; a "
+        "refusal exits 2 and sends nothing. The request is never re-sent automatically once it "
+        "may have reached GEN, and the same post twice is refused unless --allow-duplicate.",
     )
-    p.add_argument("--media-url", required=True, metavar="URL", help="public video URL")
-    p.add_argument("--description", required=True, metavar="TEXT", help="the caption")
+    media = p.add_mutually_exclusive_group(required=True)
+    media.add_argument("--media-url", metavar="URL", help="public video URL")
+    posts.add_file_argument(media)
+    p.add_argument("--description", metavar="TEXT", help="the caption")
     p.add_argument("--title", metavar="T", help="title (TikTok does not show it)")
     p.add_argument("--thumbnail-url", metavar="URL", help="cover image URL")
     p.add_argument(
@@ -76,6 +80,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         help="post even though the same video with the same caption and schedule was already "
         "published or is pending from this computer (refused otherwise, exit 2)",
     )
+    posts.add_publish_arguments(p)
     p.set_defaults(handler=run_publish)
 
     p = subparsers.add_parser(
@@ -176,7 +181,12 @@ def _schedule(ctx: Context, args: argparse.Namespace) -> tuple[datetime | None, 
 
 
 async def run_publish(ctx: Context, args: argparse.Namespace) -> int:
-    """`genpro publish`: validate, refuse duplicates, create the publish job, optionally wait."""
+    """`genpro publish`: the schedule API (posts.py), or this legacy path for TikTok."""
+    return await posts.run_post_publish(ctx, args, run_legacy_publish)
+
+
+async def run_legacy_publish(ctx: Context, args: argparse.Namespace) -> int:
+    """Legacy publish: validate, refuse duplicates, create the publish job, optionally wait."""
     from genpro_desktop.core.publishing.service import (
         DuplicatePublishError,
         PublishError,
@@ -224,11 +234,11 @@ async def run_publish(ctx: Context, args: argparse.Namespace) -> int:
         ctx.out.info(
             f"Follow it with `genpro publish-status {uid} --wait` (local job {short_id(job.id)})."
         )
-        ctx.out.emit(publish_json(job))
+        ctx.out.emit({**publish_json(job), "api": "legacy"})
         return ExitCode.OK
     ctx.out.info(f"Publish job {uid} created. Waiting for it (Ctrl-C stops waiting only).")
     job = await _wait(ctx, services, job, args.timeout)
-    return _finish(ctx, job)
+    return _finish(ctx, job, api="legacy")
 
 
 def _warnings(ctx: Context, args: argparse.Namespace) -> list[str]:
@@ -306,10 +316,10 @@ def publish_json(job: LocalJob) -> dict[str, Any]:
     return obj
 
 
-def _finish(ctx: Context, job: LocalJob) -> int:
+def _finish(ctx: Context, job: LocalJob, *, api: str | None = None) -> int:
     if job.state is JobState.OUTCOME_UNKNOWN:
         raise_if_not_started(job, check="TikTok (or the GEN app) for the post")
-    ctx.out.emit(publish_json(job))
+    ctx.out.emit({**publish_json(job), "api": api} if api else publish_json(job))
     _show(ctx, job.remote_id, state_text(job), job.state.value, job.post_id, job.failed_reason)
     if job.state in (JobState.FAILED, JobState.STOPPED, JobState.DISMISSED):
         return ExitCode.JOB_FAILED

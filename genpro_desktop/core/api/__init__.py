@@ -57,6 +57,8 @@ if TYPE_CHECKING:
         Workspaces,
     )
     from genpro_desktop.core.api.schedule_types import (
+        ConnectedAccount,
+        ConnectedAccounts,
         NormalizedStatus,
         PlatformRules,
         PostPlatformStatus,
@@ -103,6 +105,8 @@ __all__ = [  # noqa: RUF022
     "Cells",
     "Clock",
     "Column",
+    "ConnectedAccount",
+    "ConnectedAccounts",
     "CreditBalance",
     "CreditPlan",
     "DEFAULT_BASE_URL",
@@ -215,6 +219,8 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "Workspaces",
     ),
     "schedule_types": (
+        "ConnectedAccount",
+        "ConnectedAccounts",
         "NormalizedStatus",
         "PlatformRules",
         "PostPlatformStatus",

@@ -359,3 +359,93 @@ class PostUpdate(BaseModel):
     def to_body(self) -> dict[str, Any]:
         """Only the fields that were set."""
         return self.model_dump(mode="json", exclude_none=True)
+
+
+_ACCOUNT_STATES_ON = frozenset({"connected", "active", "ok", "valid", "enabled", "linked"})
+_ACCOUNT_STATES_OFF = frozenset(
+    {"disconnected", "expired", "revoked", "inactive", "disabled", "error", "invalid"}
+)
+
+
+class ConnectedAccount(WireModel):
+    """One social account of the agent, read tolerantly (the route is undocumented).
+
+    `connected` is None when GEN lists the account without saying whether it works.
+    """
+
+    platform: Text = None
+    handle: Text = None
+    connected: OptionalBool = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aliases(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        fields = dict(cast(dict[str, Any], data))
+        for source in ("platform", "provider", "network", "type", "social", "name"):
+            value = fields.get(source)
+            if isinstance(value, str) and value.strip().lower() in PLATFORMS:
+                fields["platform"] = value.strip().lower()
+                break
+        if fields.get("handle") is None:
+            for source in ("username", "account_name", "display_name", "screen_name"):
+                if fields.get(source) is not None:
+                    fields["handle"] = fields[source]
+                    break
+        if fields.get("connected") is None:
+            for source in ("is_connected", "active", "is_active", "valid"):
+                if isinstance(fields.get(source), bool):
+                    fields["connected"] = fields[source]
+                    break
+            else:
+                status = fields.get("status") or fields.get("state")
+                if isinstance(status, str):
+                    word = status.strip().lower()
+                    if word in _ACCOUNT_STATES_ON:
+                        fields["connected"] = True
+                    elif word in _ACCOUNT_STATES_OFF:
+                        fields["connected"] = False
+        return fields
+
+
+class ConnectedAccounts(WireModel):
+    """The agent's connected social accounts: `{accounts: [...]}`, a bare list, or
+    `{platforms: {tiktok: {...} | true}}`; entries naming no known platform are dropped."""
+
+    accounts: ModelList[ConnectedAccount] = Field(default_factory=lambda: list[ConnectedAccount]())
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shapes(cls, data: Any) -> Any:
+        if isinstance(data, list):
+            return {"accounts": cast(list[object], data)}
+        if not isinstance(data, dict):
+            return data
+        fields = cast(dict[str, Any], data)
+        for key in ("accounts", "connected_accounts", "socials", "connections", "data"):
+            value = fields.get(key)
+            if isinstance(value, list):
+                return {**fields, "accounts": cast(list[object], value)}
+        for key in ("platforms", "accounts", "connected"):
+            value = fields.get(key)
+            if isinstance(value, dict):
+                named = cast(dict[str, Any], value)
+                items: list[dict[str, Any]] = []
+                for name, entry in named.items():
+                    if isinstance(entry, dict):
+                        items.append({**cast(dict[str, Any], entry), "platform": name})
+                    elif isinstance(entry, bool):
+                        items.append({"platform": name, "connected": entry})
+                return {**fields, "accounts": items}
+        return cast(object, data)
+
+    @property
+    def known(self) -> list[ConnectedAccount]:
+        """The accounts naming one of GEN's platforms."""
+        return [a for a in self.accounts if a.platform in PLATFORMS]
+
+    def connected_platforms(self) -> list[str]:
+        """Platforms with an account GEN does not call disconnected, in GEN's platform order."""
+        names = {a.platform for a in self.known if a.connected is not False}
+        return [p for p in PLATFORMS if p in names]

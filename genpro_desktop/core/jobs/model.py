@@ -21,6 +21,7 @@ __all__ = [
     "JobKind",
     "JobState",
     "LocalJob",
+    "PostPlatform",
     "can_transition",
     "new_job_id",
 ]
@@ -32,6 +33,7 @@ class JobKind(StrEnum):
     RENDER = "render"
     DOWNLOAD = "download"
     PUBLISH = "publish"
+    POST = "post"  # one multi-platform post through GEN's schedule API
 
 
 class JobState(StrEnum):
@@ -95,6 +97,32 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
+@dataclass(frozen=True)
+class PostPlatform:
+    """One platform of a schedule-API post, as GEN last reported it (plain data).
+
+    `status` is GEN's normalized status (accepted, publishing, published, failed, unknown) or
+    `skipped` for a platform GEN left out; `raw_status` is the worker status as sent.
+    `dedupe_key` is this platform's duplicate-guard fingerprint.
+    """
+
+    platform: str
+    status: str = "accepted"
+    raw_status: str | None = None
+    post_url: str | None = None
+    platform_post_id: str | None = None
+    error: str | None = None
+    error_code: str | None = None
+    failed_step: str | None = None
+    warning: str | None = None
+    dedupe_key: str | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        """Published, failed or skipped: this platform will not change any more."""
+        return self.status in ("published", "failed", "skipped")
+
+
 @dataclass
 class LocalJob:
     """One render, download or publish as the app knows it (plain data; copy freely)."""
@@ -142,6 +170,18 @@ class LocalJob:
     schedule_tz: str | None = None
     post_id: str | None = None
     dedupe_key: str | None = None
+    # schedule-API post (kind POST): the request body as sent (JSON) and each platform's state
+    post_request: str | None = None
+    post_platforms: tuple[PostPlatform, ...] = ()
+
+    @property
+    def live_dedupe_keys(self) -> tuple[str, ...]:
+        """The duplicate-guard keys of a post's platforms that are not failed or skipped."""
+        return tuple(
+            p.dedupe_key
+            for p in self.post_platforms
+            if p.dedupe_key and p.status not in ("failed", "skipped")
+        )
 
     @property
     def is_terminal(self) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
+from typing import Any
 
 from genpro_desktop.core.api import (
     GenClient,
@@ -22,6 +23,7 @@ from genpro_desktop.core.api import (
     OutcomeUnknownError,
 )
 from genpro_desktop.core.jobs.model import TERMINAL_STATES, JobKind, JobState, LocalJob
+from genpro_desktop.core.jobs.posts import PostTracker
 from genpro_desktop.core.jobs.tracker_core import (
     SHUTDOWN_GRACE_S,
     JobActionError,
@@ -47,7 +49,17 @@ RESTART_REASON = "the app stopped before GEN answered; check GEN before retrying
 
 
 class JobTracker(SubmitMixin):
-    """Tracks renders, downloads and publishes durably; see the module docstring."""
+    """Tracks renders, downloads and publishes durably; see the module docstring.
+
+    Schedule-API posts (kind POST) are tracked by its composed `PostTracker` (`posts`); the
+    job-level actions below hand those jobs to it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.posts = PostTracker(
+            lambda: self._client, self._store, self._scheduler, self._clock, self._events
+        )
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -58,7 +70,11 @@ class JobTracker(SubmitMixin):
             return
         self._started = True
         to_poll: list[LocalJob] = []
+        posts: list[LocalJob] = []
         for job in await self._store.active_jobs():
+            if job.kind is JobKind.POST:
+                posts.append(job)
+                continue
             self._saved_states[job.id] = job.state
             self._jobs[job.id] = job
             await self._resume(job, to_poll)
@@ -68,6 +84,7 @@ class JobTracker(SubmitMixin):
             left = self._scheduler.deadline(job.kind) - self.elapsed(job)
             self._deadlines[job.id] = now + max(0.0, left)
             self._start_polling(job, delay)
+        await self.posts.start(posts)
         await self._follow_unreadable()
         for kind in JobKind:
             await self.typical_duration(kind)
@@ -113,6 +130,7 @@ class JobTracker(SubmitMixin):
         if self._closed:
             return
         self._closing = True
+        await self.posts.aclose(SHUTDOWN_GRACE_S)
         # One grace period for everything; loop time, because a fake clock would end it at once.
         loop = asyncio.get_running_loop()
         ends = loop.time() + SHUTDOWN_GRACE_S
@@ -188,6 +206,49 @@ class JobTracker(SubmitMixin):
         self._start_polling(job, 0.0)
         return replace(job)
 
+    # -- posts (kind POST) are the PostTracker's --------------------------------------
+
+    async def _is_post(self, job_id: str) -> bool:
+        if self.posts.owns(job_id):
+            return True
+        if job_id in self._jobs:
+            return False
+        stored = await self._store.get_job(job_id)
+        return stored is not None and stored.kind is JobKind.POST
+
+    def live_jobs(self) -> list[LocalJob]:
+        """Copies of every job the tracker is working on or waiting on the user for."""
+        return [*super().live_jobs(), *self.posts.live_jobs()]
+
+    async def get(self, job_id: str) -> LocalJob:
+        """A copy of the job (live, else from the store); raises `UnknownJobError`."""
+        if self.posts.owns(job_id):
+            return await self.posts.get(job_id)
+        return await super().get(job_id)
+
+    async def wait(self, job_id: str, *, timeout: float | None = None) -> LocalJob:  # noqa: ASYNC109
+        """Resolve when the job is terminal or parked; `WaitTimeout` after `timeout` seconds."""
+        if await self._is_post(job_id):
+            return await self.posts.wait(job_id, timeout=timeout)
+        return await super().wait(job_id, timeout=timeout)
+
+    async def retry(self, job_id: str, *, force: bool = False) -> LocalJob:
+        """User-confirmed retry (see `SubmitMixin.retry`; posts: `PostTracker.retry`)."""
+        if await self._is_post(job_id):
+            self._ensure_open()
+            return await self.posts.retry(job_id, force=force)
+        return await super().retry(job_id, force=force)
+
+    def found_on_gen(self, job_id: str) -> bool:
+        """True when the last retry of this job found it on GEN and followed it (no re-send)."""
+        return super().found_on_gen(job_id) or self.posts.found_on_gen(job_id)
+
+    async def refresh(self, job_id: str) -> LocalJob:
+        """Read a render/publish/post from GEN now and apply it (a user's "check now")."""
+        if await self._is_post(job_id):
+            return await self.posts.refresh(job_id)
+        return await super().refresh(job_id)
+
     # -- user actions --------------------------------------------------------------------
 
     async def stop(self, job_id: str) -> LocalJob:
@@ -214,6 +275,8 @@ class JobTracker(SubmitMixin):
     async def dismiss(self, job_id: str) -> LocalJob:
         """The user gives up on a parked job (outcome unknown / needs attention), or on one
         whose status GEN reports as one this app does not know (its polling ends)."""
+        if await self._is_post(job_id):
+            return await self.posts.dismiss(job_id)
         job = await self._job(job_id)
         if not job.can_dismiss():
             raise JobActionError(
@@ -227,6 +290,8 @@ class JobTracker(SubmitMixin):
     async def keep_waiting(self, job_id: str) -> LocalJob:
         """Resume polling a job that needed attention (e.g. it ran past its deadline)."""
         self._ensure_open()
+        if await self._is_post(job_id):
+            return await self.posts.keep_waiting(job_id)
         job = await self._job(job_id)
         if job.state is not JobState.NEEDS_ATTENTION or job.remote_id is None:
             raise JobActionError(

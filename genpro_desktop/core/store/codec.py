@@ -128,7 +128,34 @@ def _encode_value(value: object) -> object:
         return encode_datetime(value)
     if isinstance(value, float):
         return value
+    if isinstance(value, tuple):
+        # A post's per-platform states: a list of plain objects.
+        return [_encode_record(item) for item in typing.cast(tuple[object, ...], value)]
     raise TypeError(f"cannot store a {type(value).__name__} in a job")
+
+
+def _encode_record(item: object) -> object:
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        return {f.name: _encode_value(getattr(item, f.name)) for f in dataclasses.fields(item)}
+    return _encode_value(item)
+
+
+def _record_decoder(record_type: type[Any]) -> _Decoder:
+    """A tuple of dataclass records from a JSON list; unknown keys (a newer version) ignored."""
+    names = {f.name for f in dataclasses.fields(record_type)}
+
+    def decode(raw: object) -> object:
+        if not isinstance(raw, list):
+            raise ValueError(f"expected a list of records, got {type(raw).__name__}")
+        items: list[object] = []
+        for entry in typing.cast(list[object], raw):
+            if not isinstance(entry, dict):
+                raise ValueError("a stored record is not a JSON object")
+            fields = typing.cast(dict[str, object], entry)
+            items.append(record_type(**{k: v for k, v in fields.items() if k in names}))
+        return tuple(items)
+
+    return decode
 
 
 def _has_default(field: dataclasses.Field[object]) -> bool:
@@ -147,6 +174,8 @@ def _decoder_for(hint: object) -> _Decoder:
             inner = _decoder_for(concrete[0])
             return lambda raw: None if raw is None else inner(raw)
         return _identity
+    if origin is tuple and args and dataclasses.is_dataclass(args[0]):
+        return _record_decoder(typing.cast(type[Any], args[0]))
     if hint is Decimal:
         return _decode_decimal
     if hint is datetime:

@@ -79,6 +79,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     ),
+    # 2: a multi-platform post has one duplicate-guard key per platform it may appear on.
+    (
+        """CREATE TABLE job_dedupe_keys (
+            job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+            dedupe_key TEXT NOT NULL,
+            PRIMARY KEY (job_id, dedupe_key)
+        )""",
+        "CREATE INDEX job_dedupe_keys_by_key ON job_dedupe_keys (dedupe_key)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

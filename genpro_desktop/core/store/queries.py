@@ -59,6 +59,12 @@ TYPICAL_MINIMUM = 3
 _DONE_STATES = (JobState.COMPLETED.value, JobState.DOWNLOADED.value)
 _NOT_DUPLICATE_STATES = (JobState.FAILED.value, JobState.DISMISSED.value, JobState.STOPPED.value)
 _NOT_DUPLICATE_MARKS = ", ".join("?" for _ in _NOT_DUPLICATE_STATES)
+# A publish or post holding the key in its column or (a post's platforms) in job_dedupe_keys.
+_DUPLICATE_WHERE = (  # fixed marks only; every value is bound
+    "kind IN (?, ?) AND (dedupe_key = ? OR id IN "  # noqa: S608
+    "(SELECT job_id FROM job_dedupe_keys WHERE dedupe_key = ?)) "
+    "AND state NOT IN (" + _NOT_DUPLICATE_MARKS + ")"
+)
 _TERMINAL = tuple(sorted(state.value for state in TERMINAL_STATES))
 _JOB_COLUMNS = ", ".join(JobRow._fields)
 # Built from the JobRow field names only; every value is bound as a ? parameter.
@@ -111,8 +117,17 @@ class UnreadableJob:
 # -- jobs ------------------------------------------------------------------------------------
 
 
-def save_job(row: JobRow, entry: StateEntry, conn: sqlite3.Connection) -> None:
-    """Upsert a job row, refusing to leave a terminal state; log a state change in history."""
+def save_job(
+    row: JobRow,
+    entry: StateEntry,
+    conn: sqlite3.Connection,
+    *,
+    dedupe_keys: tuple[str, ...] | None = None,
+) -> None:
+    """Upsert a job row, refusing to leave a terminal state; log a state change in history.
+
+    `dedupe_keys` (a multi-platform post) replaces the job's per-platform guard keys.
+    """
     previous = conn.execute("SELECT state FROM jobs WHERE id = ?", (row.id,)).fetchone()
     old: str | None = previous[0] if previous is not None else None
     if old is not None and old != row.state:
@@ -123,6 +138,12 @@ def save_job(row: JobRow, entry: StateEntry, conn: sqlite3.Connection) -> None:
         if old_state is not None and not can_transition(old_state, entry.state):
             raise TerminalStateError(row.id, old, row.state)
     conn.execute(_UPSERT, tuple(row))
+    if dedupe_keys is not None:
+        conn.execute("DELETE FROM job_dedupe_keys WHERE job_id = ?", (row.id,))
+        conn.executemany(
+            "INSERT OR IGNORE INTO job_dedupe_keys (job_id, dedupe_key) VALUES (?, ?)",
+            [(row.id, key) for key in dedupe_keys],
+        )
     if old != row.state:
         conn.execute(
             "INSERT INTO job_states (job_id, state, at, detail) VALUES (?, ?, ?, ?)",
@@ -171,13 +192,20 @@ def active_jobs(conn: sqlite3.Connection) -> list[LocalJob]:
 
 
 def publish_duplicates(dedupe_key: str, conn: sqlite3.Connection) -> list[LocalJob]:
-    """Publishes with this key that are not failed, dismissed or stopped, newest first.
+    """Publishes and posts with this key that are not failed, dismissed or stopped, newest first.
 
+    A multi-platform post matches through any of its platforms' keys (`job_dedupe_keys`).
     Decided on the indexed columns: a row whose record cannot be read still counts, as a
     stand-in built from those columns (never saved), so an unreadable post is not sent again.
     """
-    where = f"kind = ? AND dedupe_key = ? AND state NOT IN ({_NOT_DUPLICATE_MARKS})"
-    params = (JobKind.PUBLISH.value, dedupe_key, *_NOT_DUPLICATE_STATES)
+    where = _DUPLICATE_WHERE
+    params = (
+        JobKind.PUBLISH.value,
+        JobKind.POST.value,
+        dedupe_key,
+        dedupe_key,
+        *_NOT_DUPLICATE_STATES,
+    )
     return _select(_jobs_sql(where), params, conn, stand_ins=True)
 
 

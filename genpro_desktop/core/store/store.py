@@ -122,7 +122,8 @@ class Store:
         row = job_to_row(job)
         history_detail = detail if detail is not None else _default_detail(job)
         entry = queries.StateEntry(job.state, encode_datetime(job.updated_at), history_detail)
-        await self._write(functools.partial(queries.save_job, row, entry))
+        keys = job.live_dedupe_keys if job.kind is JobKind.POST else None
+        await self._write(functools.partial(queries.save_job, row, entry, dedupe_keys=keys))
 
     async def record_intent(self, job: LocalJob) -> None:
         """Save a SUBMITTING job before its POST is sent; on disk when this returns."""

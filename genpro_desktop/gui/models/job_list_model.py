@@ -280,7 +280,12 @@ def job_title(job: LocalJob) -> str:
         return job.title
     if job.kind is JobKind.DOWNLOAD and job.target_path:
         return job.target_path.rsplit("/", 1)[-1]
-    what = {JobKind.RENDER: "Render", JobKind.DOWNLOAD: "Download", JobKind.PUBLISH: "Publish"}
+    what = {
+        JobKind.RENDER: "Render",
+        JobKind.DOWNLOAD: "Download",
+        JobKind.PUBLISH: "Publish",
+        JobKind.POST: "Post",
+    }
     detail = f"engine {job.engine_id}" if job.engine_id else (job.remote_id or job.id[:8])
     return f"{what[job.kind]} · {detail}"
 

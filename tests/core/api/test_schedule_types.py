@@ -16,6 +16,7 @@ from genpro_desktop.core.api import (
 )
 from genpro_desktop.core.api.errors import error_from_response
 from genpro_desktop.core.api.resources.schedule import is_schedule_refusal
+from genpro_desktop.core.api.schedule_types import PLATFORMS
 
 DOC_422 = {
     "detail": {
@@ -144,3 +145,35 @@ def test_odd_list_shapes_never_fail_a_create_that_succeeded() -> None:
     assert created.platforms == ["tiktok", "x"]
     assert created.post is not None
     assert created.post.media_urls == ["https://cdn/a.jpg"]
+
+
+# -- connected accounts (undocumented route: every plausible shape, never a crash) ----------
+
+
+@pytest.mark.parametrize(
+    ("payload", "connected"),
+    [
+        (
+            {"accounts": [{"platform": "tiktok", "username": "me", "status": "connected"}]},
+            ["tiktok"],
+        ),
+        (
+            [{"provider": "YouTube", "is_connected": True}, {"type": "x", "active": False}],
+            ["youtube"],
+        ),
+        (
+            {"platforms": {"instagram": True, "facebook": False, "linkedin": {"name": "Co"}}},
+            ["instagram", "linkedin"],
+        ),
+        ({"data": [{"social": "tiktok", "state": "expired"}, {"name": "myspace"}]}, []),
+        ({"connected_accounts": [{"network": "linkedin", "display_name": "Co"}]}, ["linkedin"]),
+    ],
+)
+def test_connected_accounts_are_read_from_any_plausible_shape(
+    payload: object, connected: list[str]
+) -> None:
+    from genpro_desktop.core.api import ConnectedAccounts
+
+    accounts = ConnectedAccounts.model_validate(payload)
+    assert accounts.connected_platforms() == connected
+    assert all(a.platform in PLATFORMS for a in accounts.known)

@@ -44,6 +44,11 @@ def _strategy_for(hint: object) -> st.SearchStrategy[Any]:
         return st.datetimes(timezones=_ZONES)
     if isinstance(hint, type) and issubclass(hint, Enum):
         return st.sampled_from(list(hint))
+    if typing.get_origin(hint) is tuple and args and dataclasses.is_dataclass(args[0]):
+        record = typing.cast(type[Any], args[0])
+        hints = typing.get_type_hints(record)
+        fields = {f.name: _strategy_for(hints[f.name]) for f in dataclasses.fields(record)}
+        return st.lists(st.builds(record, **fields), max_size=3).map(tuple)
     raise AssertionError(f"add a strategy for LocalJob fields of type {hint!r}")
 
 

@@ -311,3 +311,53 @@ async def test_an_unreadable_publish_is_listed_and_still_counts_as_a_duplicate(
     assert duplicate.id == job.id
     assert duplicate.remote_id == "uj-7"
     assert await store.find_publish_duplicates("other-key") == []
+
+
+async def test_a_post_is_a_duplicate_through_any_platform_still_live(
+    store: Store, make_job: MakeJob
+) -> None:
+    from genpro_desktop.core.jobs.model import PostPlatform
+
+    post = make_job(
+        JobKind.POST,
+        JobState.PROCESSING,
+        dedupe_key="k-tiktok",
+        post_platforms=(
+            PostPlatform("tiktok", "published", dedupe_key="k-tiktok"),
+            PostPlatform("youtube", "publishing", dedupe_key="k-youtube"),
+            PostPlatform("x", "skipped", dedupe_key="k-x"),
+        ),
+    )
+    await store.save_job(post)
+    assert [j.id for j in await store.find_publish_duplicates("k-youtube")] == [post.id]
+    assert [j.id for j in await store.find_publish_duplicates("k-tiktok")] == [post.id]
+    assert await store.find_publish_duplicates("k-x") == []  # GEN left it out
+    # YouTube failed: posting that video there again is not a duplicate; TikTok still is.
+    post.post_platforms = (
+        post.post_platforms[0],
+        PostPlatform("youtube", "failed", dedupe_key="k-youtube"),
+    )
+    post.state = JobState.COMPLETED
+    await store.save_job(post)
+    assert await store.find_publish_duplicates("k-youtube") == []
+    assert [j.id for j in await store.find_publish_duplicates("k-tiktok")] == [post.id]
+    assert (await store.get_job(post.id)) == post
+
+
+def test_a_version_1_database_gains_the_post_keys_table(db_path: Path) -> None:
+    from genpro_desktop.core.store import database
+
+    db_path.parent.mkdir(parents=True)
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(database._VERSION_TABLE)  # pyright: ignore[reportPrivateUsage]
+        for statement in database.MIGRATIONS[0]:
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_version VALUES (1, '2026-01-01T00:00:00+00:00')")
+    conn.close()
+    Store.open(db_path).close()
+    with sqlite3.connect(db_path) as conn:
+        versions = [v for (v,) in conn.execute("SELECT version FROM schema_version")]
+        tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    assert versions == [1, 2]
+    assert "job_dedupe_keys" in tables

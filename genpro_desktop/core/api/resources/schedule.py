@@ -22,9 +22,16 @@ from typing import Any, TypeVar, cast
 from genpro_desktop.core.api._base_client import BaseClient
 from genpro_desktop.core.api._clock import Clock, SystemClock
 from genpro_desktop.core.api._retry import RequestKind
-from genpro_desktop.core.api.errors import GenError, NotFoundError, ScheduleUnavailableError
+from genpro_desktop.core.api.errors import (
+    APIStatusError,
+    GenError,
+    InvalidResponseError,
+    NotFoundError,
+    ScheduleUnavailableError,
+)
 from genpro_desktop.core.api.resources._common import parse_list, parse_one, seg
 from genpro_desktop.core.api.schedule_types import (
+    ConnectedAccounts,
     PlatformRules,
     PostUpdate,
     ScheduleCreated,
@@ -40,6 +47,10 @@ LIST_WINDOW_DAYS = 60
 # How long the platform rules (and a missing schedule API) are remembered.
 RULES_TTL_S = 3600.0
 MAX_IDEMPOTENCY_KEY = 128
+# The agent's connected accounts: no REST route is documented (gen-api.md 11.3); this one is
+# probed, and a route-level refusal means "GEN does not say".
+ACCOUNTS_PATH = "social/accounts"
+_ACCOUNTS_ABSENT = frozenset({404, 405, 410, 501})
 # error_codes a router or a generic lookup uses: such a 404 alone does not prove the route.
 _GENERIC_404_CODES = frozenset({"not_found", "route_not_found", "routing_error", "no_route"})
 
@@ -233,6 +244,31 @@ class Schedule:
                 parse=lambda _payload: None,
             )
         )
+
+    # -- connected accounts ------------------------------------------------------------
+
+    async def accounts(self, *, agent_id: str | None = None) -> ConnectedAccounts | None:
+        """The agent's connected social accounts, or None when GEN does not say.
+
+        The route is undocumented: a missing route (404, 405, 410, 501) or an answer naming no
+        platform is None ("unknown"), never "nothing connected". 401/403 still raise.
+        """
+        agent = self._base.resolve_agent(agent_id)
+        try:
+            found = await self._base.request(
+                "GET",
+                ACCOUNTS_PATH,
+                kind=RequestKind.READ,
+                parse=ConnectedAccounts.model_validate,
+                params={"agent_id": agent},
+            )
+        except APIStatusError as exc:
+            if exc.status_code in _ACCOUNTS_ABSENT:
+                return None
+            raise
+        except InvalidResponseError:
+            return None  # an HTML page or text: whatever answered, it was not the accounts
+        return found if found.known else None
 
     # -- assets ------------------------------------------------------------------------
 

@@ -1,0 +1,86 @@
+"""PostTracker (schedule-API posts) inside the JobTracker, over the simulator's real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+
+from jobs_harness import Harness
+
+from genpro_desktop.core.api.schedule_types import SchedulePostRequest
+from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob, PostPlatform
+from genpro_desktop.core.publishing.posts import PostService
+from genpro_desktop.simulator import faults
+
+CREATE = r"/schedule/with-post$"
+
+
+def _post(harness: Harness, *platforms: str) -> LocalJob:
+    request = SchedulePostRequest(
+        platform=list(platforms),
+        schedule_type="now",
+        media_url=f"{harness.sim.cdn_base_url}/outputs/render_880001.mp4",
+        description="Launch #gen",
+        title="Launch",
+        tiktok_privacy_level="PUBLIC_TO_EVERYONE",
+    )
+    service = PostService(harness.tracker.posts, harness.store, harness.clock)
+    return service.build_job(
+        request, agent_id="4711", media_identity=request.media_url or "", scheduled_utc=None
+    )
+
+
+async def test_a_post_is_tracked_until_every_platform_settles(harness: Harness):
+    harness.sim.schedule.script_platform("x", error="Duplicate tweet", error_code="duplicate")
+    job = await harness.tracker.posts.submit(_post(harness, "tiktok", "x"))
+    assert job.kind is JobKind.POST
+    assert job.remote_id is not None
+    assert job.state in (JobState.PENDING, JobState.PROCESSING)
+    done = await harness.settle(job.id)
+    assert done.state is JobState.COMPLETED  # partly published: never "failed" (it is posted)
+    by = {p.platform: p for p in done.post_platforms}
+    assert by["tiktok"].status == "published"
+    assert by["tiktok"].post_url
+    assert (by["x"].status, by["x"].error_code) == ("failed", "duplicate")
+    stored = await harness.store.get_job(job.id)
+    assert stored == done
+    assert [e for e in harness.event_types(job.id) if e == "job_finished"] == ["job_finished"]
+    # The failed platform's key no longer guards; the published one's does.
+    keys = {p.platform: p.dedupe_key for p in done.post_platforms}
+    assert await harness.store.find_publish_duplicates(keys["x"] or "") == []
+    assert [j.id for j in await harness.store.find_publish_duplicates(keys["tiktok"] or "")] == [
+        job.id
+    ]
+
+
+async def test_closing_while_the_create_post_is_held_leaves_outcome_unknown(harness: Harness):
+    harness.sim.faults.add("POST", CREATE, faults.hold_after_apply("create"))
+    submitted = asyncio.create_task(harness.tracker.posts.submit(_post(harness, "tiktok")))
+    assert await harness.sim.faults.until_held("create")
+    await harness.tracker.aclose()
+    job = await submitted
+    assert job.state is JobState.OUTCOME_UNKNOWN
+    harness.sim.faults.release("create", drop=True)
+    stored = await harness.store.get_job(job.id)
+    assert stored is not None
+    assert stored.state is JobState.OUTCOME_UNKNOWN
+    await harness.restart()  # a new run never re-sends it
+    assert (await harness.tracker.get(job.id)).state is JobState.OUTCOME_UNKNOWN
+    assert sum(harness.posts_by_key(CREATE).values()) == 1
+    # The user's retry replays the same key: GEN answers with the post it already made.
+    retried = await harness.tracker.retry(job.id)
+    assert retried.remote_id == str(next(iter(harness.sim.schedule.posts)))
+    assert harness.posts_by_key(CREATE) == {job.idempotency_key: 2}
+    assert len(harness.sim.schedule.posts) == 1
+
+
+async def test_a_refused_post_fails_not_started_and_names_the_platform(harness: Harness):
+    harness.sim.schedule.disconnect(4711, "facebook")
+    job = await harness.tracker.posts.submit(_post(harness, "facebook"))
+    assert job.state is JobState.FAILED
+    assert job.http_status == 422
+    assert job.error_code == "platform_validation_failed"
+    assert "facebook: platform: No Facebook account" in (job.failed_reason or "")
+    assert job.was_not_sent
+    assert job.post_platforms == (
+        PostPlatform("facebook", "pending", dedupe_key=job.post_platforms[0].dedupe_key),
+    )

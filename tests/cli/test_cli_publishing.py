@@ -85,7 +85,9 @@ def test_publish_wait_reports_the_post_id(cli: Cli, sim: Simulator):
 
 def test_publish_wait_keeps_waiting_through_unknown_statuses(cli: Cli, sim: Simulator):
     sim.faults.add("GET", r"/user_jobs/", faults.unknown_status("in_moderation"), times=6)
-    result = cli("publish", "--media-url", MEDIA, "--description", "Go", "--wait", "--json")
+    result = cli(
+        "publish", "--legacy", "--media-url", MEDIA, "--description", "Go", "--wait", "--json"
+    )
     assert result.code == 0, result.err
     obj = result.only_json()
     assert obj["status"] == "completed"

@@ -148,7 +148,9 @@ def test_publish_at_a_local_time_uses_a_posix_tz(
     monkeypatch.setenv("TZ", "UTC+3")
     local = (cli.sim_clock.wall() + timedelta(days=1)).replace(second=0, microsecond=0)
     local_text = (local - timedelta(hours=3)).strftime("%Y-%m-%d %H:%M")  # wall time at UTC-3
-    result = cli("publish", "--media-url", MEDIA, "--description", "tz", "--at", local_text)
+    result = cli(
+        "publish", "--legacy", "--media-url", MEDIA, "--description", "tz", "--at", local_text
+    )
     assert result.code == 0, result.err
     data = json.loads(json.loads(sim.journal.last("POST", r"/user_jobs").body)["data"])
     assert data["scheduled_time"] == local.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -171,7 +173,7 @@ def test_an_unknown_tz_does_not_matter_when_at_has_an_offset(
 ):
     monkeypatch.setenv("TZ", "Mars/Olympus")
     at = (cli.sim_clock.wall() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:00Z")
-    result = cli("publish", "--media-url", MEDIA, "--description", "x", "--at", at)
+    result = cli("publish", "--legacy", "--media-url", MEDIA, "--description", "x", "--at", at)
     assert result.code == 0, result.err
 
 
@@ -357,7 +359,7 @@ def test_a_refused_render_id_records_no_job(cli: Cli):
 
 def test_an_unknown_publish_outcome_hint_reads_once(cli: Cli, sim: Simulator):
     sim.faults.add("POST", r"/user_jobs", faults.apply_then_status(500))
-    result = cli("publish", "--media-url", MEDIA, "--description", "x")
+    result = cli("publish", "--legacy", "--media-url", MEDIA, "--description", "x")
     assert result.code == ExitCode.OUTCOME_UNKNOWN
     assert "Check TikTok" in result.err
     assert "Check Check" not in result.err
@@ -410,7 +412,9 @@ def test_control_characters_and_userinfo_are_refused_before_sending(
 
 
 def test_line_breaks_in_a_caption_are_fine(cli: Cli):
-    result = cli("publish", "--media-url", MEDIA, "--description", "line 1\nline 2\ttab")
+    result = cli(
+        "publish", "--legacy", "--media-url", MEDIA, "--description", "line 1\nline 2\ttab"
+    )
     assert result.code == 0, result.err
 
 

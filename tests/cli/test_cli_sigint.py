@@ -31,6 +31,7 @@ def sigint_ignored() -> Iterator[None]:
 
 @pytest.mark.usefixtures("sigint_ignored")
 def test_ctrl_c_is_delivered_when_the_test_run_ignores_sigint(cli: Cli, sim: Simulator):
+    sim.state.script_render(pending_s=2, done_s=60)  # still running at the second wait
     clock = InterruptingClock(cli.sim_clock, after=2)
     result = cli("render", ENGINE, FRESH_CELL, "--wait", "--json", clock=clock)
     assert clock.pressed

@@ -70,6 +70,7 @@ async def test_a_render_that_appears_later_is_adopted_even_if_already_finished(
 async def test_our_own_render_is_not_tracked_twice(harness: Harness):
     watch = watcher(harness)
     await watch.scan()
+    harness.sim.state.script_render(pending_s=2, done_s=600)  # still live at the second scan
     ours = await harness.submit(3)  # 9101 row 4
     assert ours.remote_id is not None
     result = await watch.scan()

@@ -304,11 +304,13 @@ def test_status_wait_reads_a_parked_job_again(cli: Cli, sim: Simulator):
     started = cli("render", ENGINE, CELL, "--json").only_json()
     gid = started["generation_id"]
     gone = faults.status(404, body={"error": "not found", "error_code": "not_found"})
-    sim.faults.add("GET", r"/generations/\d+$", gone)
+    # Every read of this command is refused: the resumed poll and the status read may both ask.
+    sim.faults.add("GET", r"/generations/\d+$", gone, times=100)
     parked = cli("status", gid, "--wait", "--json")
     assert parked.code == 1
     assert parked.json_lines()[-1]["error_code"] == "needs_attention"
     assert cli("jobs", "--json").only_json()["state"] == "needs_attention"
+    sim.faults.clear()
     again = cli("status", gid, "--wait", "--json")  # GEN answers normally now
     assert again.code == 0, again.err
     assert again.only_json()["status"] == "completed"

@@ -27,6 +27,7 @@ from genpro_desktop.core.api import (
     Generation,
     JobCannotBeStoppedError,
     JobStatus,
+    NotFoundError,
     OutcomeUnknownError,
 )
 from genpro_desktop.core.downloads import format_bytes
@@ -170,7 +171,12 @@ async def run_status(ctx: Context, args: argparse.Namespace) -> int:
         await services.client.generations.get(gid)
     job = await services.tracker.adopt_generation(gid, agent_id=agent)
     if job.is_parked:
-        job = await services.tracker.refresh(job.id)  # asked again: read GEN once more
+        try:
+            job = await services.tracker.refresh(job.id)  # asked again: read GEN once more
+        except NotFoundError:
+            # GEN still does not find the job it gave us: it stays parked (needs attention,
+            # exit 1), whichever read saw the 404 first: the resumed poll or this one.
+            job = await services.tracker.get(job.id)
     job = await _wait(ctx, services, job, args.timeout)
     return await _finish(ctx, services, job, download=None)
 

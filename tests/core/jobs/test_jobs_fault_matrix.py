@@ -301,7 +301,7 @@ async def test_row09_dismissing_a_job_of_unknown_status_ends_its_polling(harness
     assert await harness.settle(job.id) == dismissed
     reads = harness.sim.journal.count("GET", GEN)
     # The poll task ends on its next turn (left running, it would read on for the hour).
-    task = harness.tracker._tasks.get(job.id)
+    task = harness.tracker.book.task(job.id)
     if task is not None:
         await asyncio.wait_for(task, 15)
     assert harness.sim.journal.count("GET", GEN) <= reads + 1  # at most the read in flight

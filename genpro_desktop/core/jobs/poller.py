@@ -14,7 +14,11 @@ pauses (401/403).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import statistics
+from collections.abc import Callable
+from dataclasses import replace
 from enum import Enum
 
 from genpro_desktop.core.api import (
@@ -31,11 +35,16 @@ from genpro_desktop.core.api import (
     ServerError,
     UserJob,
 )
+from genpro_desktop.core.clock import Clock
 from genpro_desktop.core.downloads import DownloadError, check_download_url
+from genpro_desktop.core.jobs.book import JobActionError, JobBook, consume_exception
+from genpro_desktop.core.jobs.connection import Connection
+from genpro_desktop.core.jobs.events import EventHub, JobEvent
 from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
-from genpro_desktop.core.jobs.tracker_core import JobActionError, TrackerCore
+from genpro_desktop.core.jobs.ports import JobStore
+from genpro_desktop.core.jobs.scheduler import PollScheduler
 
-__all__ = ["PollStep", "PollingMixin", "output_problem"]
+__all__ = ["PollStep", "Poller", "output_problem"]
 
 logger = logging.getLogger("genpro_desktop.core.jobs")
 
@@ -51,10 +60,87 @@ class PollStep(Enum):
     STOP = "stop"
 
 
-class PollingMixin(TrackerCore):
-    """The poll loop of renders and publishes."""
+class Poller:
+    """The poll loop of renders and publishes: deadlines, typical durations and poll plans."""
 
-    async def _poll_loop(self, job: LocalJob, first_delay: float | None = None) -> None:
+    def __init__(
+        self,
+        book: JobBook,
+        connection: Connection,
+        scheduler: PollScheduler,
+        clock: Clock,
+        store: JobStore,
+        events: EventHub,
+    ) -> None:
+        self._book = book
+        self._connection = connection
+        self._scheduler = scheduler
+        self._clock = clock
+        self._store = store
+        self._deadlines: dict[str, float] = {}
+        self._no_output: dict[str, int] = {}
+        self._typical: dict[JobKind, float | None] = {}
+        # What the poll plan knows per kind: (median of recent successes, how many), even one.
+        self._estimates: dict[JobKind, tuple[float | None, int]] = {}
+        book.on_retire(self._forget)
+        self._unsubscribe: Callable[[], None] | None = events.subscribe(self._on_event)
+
+    def close(self) -> None:
+        """Stop following events (the tracker is closed)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def _forget(self, job_id: str) -> None:
+        self._deadlines.pop(job_id, None)
+        self._no_output.pop(job_id, None)
+
+    def _on_event(self, event: JobEvent) -> None:
+        job = event.job
+        if event.type != "job_finished" or job is None:
+            return
+        if job.state in (JobState.COMPLETED, JobState.DOWNLOADED):
+            # One more success changes the typical duration the UI compares against.
+            refresh = asyncio.get_running_loop().create_task(self.typical_duration(job.kind))
+            refresh.add_done_callback(consume_exception)
+            self._book.track_write(refresh)
+
+    # -- deadlines -----------------------------------------------------------------------
+
+    def start_deadline(self, job: LocalJob) -> None:
+        """The job's deadline runs from now (it was just sent, found, or the user keeps waiting)."""
+        self._deadlines[job.id] = self._clock.now() + self._scheduler.deadline(job.kind)
+        self._no_output.pop(job.id, None)
+
+    def resume_deadline(self, job: LocalJob) -> None:
+        """At start-up, the deadline counts the time the job already ran (wall clock)."""
+        left = self._scheduler.deadline(job.kind) - self._book.elapsed(job)
+        self._deadlines[job.id] = self._clock.now() + max(0.0, left)
+
+    # -- durations -----------------------------------------------------------------------
+
+    async def typical_duration(self, kind: JobKind) -> float | None:
+        """Median seconds recent successful jobs of `kind` took (None with too little history).
+
+        Also refreshes what the poll plan uses, which is not that picky: the median of however
+        few recent successes there are (one sample is better than none).
+        """
+        value = await self._store.typical_duration(kind)
+        self._typical[kind] = value
+        samples = await self._store.recent_durations(kind)
+        self._estimates[kind] = (statistics.median(samples) if samples else None, len(samples))
+        return value
+
+    def is_overdue(self, job: LocalJob) -> bool:
+        """True when an unfinished job has run over 1.5 x the typical duration of its kind."""
+        typical = self._typical.get(job.kind)
+        if typical is None or job.is_terminal:
+            return False
+        return self._book.elapsed(job) > 1.5 * typical
+
+    # -- polling -------------------------------------------------------------------------
+
+    async def poll_loop(self, job: LocalJob, first_delay: float | None = None) -> None:
         """Poll `job` on its plan until it is terminal or parked (the job's owned task).
 
         The plan sees how long the job has run: from its creation on the wall clock when the
@@ -63,7 +149,7 @@ class PollingMixin(TrackerCore):
         """
         if job.kind not in self._typical:
             await self.typical_duration(job.kind)  # once per kind; refreshed as jobs finish
-        ran_before = self.elapsed(job)
+        ran_before = self._book.elapsed(job)
         loop_start = self._clock.now()
 
         def next_delay(attempt: int) -> float:
@@ -82,7 +168,7 @@ class PollingMixin(TrackerCore):
         self._deadlines.setdefault(job.id, self._clock.now() + self._scheduler.deadline(job.kind))
         while True:
             await self._clock.sleep(delay)
-            if not job.is_active or self._jobs.get(job.id) is not job:
+            if not job.is_active or not self._book.is_live(job):
                 return
             if await self._poll_once(job) is PollStep.STOP:
                 return
@@ -93,13 +179,13 @@ class PollingMixin(TrackerCore):
         """One read of the job on GEN, applied to the job."""
         remote_id = job.remote_id
         if remote_id is None:
-            await self._park(job, JobState.NEEDS_ATTENTION, "GEN never gave this job an id")
+            await self._book.park(job, JobState.NEEDS_ATTENTION, "GEN never gave this job an id")
             return PollStep.STOP
         try:
             async with self._scheduler.request_slot():
                 remote = await self._read_remote(job, remote_id)
         except (AuthenticationError, PermissionDeniedError) as exc:
-            self._pause_auth(exc)
+            self._connection.pause_auth(exc)
             return PollStep.CONTINUE
         except RateLimitedError as exc:
             self._scheduler.rate_limit(exc.retry_after or DEFAULT_RATE_LIMIT_S)
@@ -107,7 +193,7 @@ class PollingMixin(TrackerCore):
         except NotFoundError as exc:
             self._scheduler.note_online()
             reason = f"GEN no longer finds this job ({exc}); it was kept here"
-            await self._park(job, JobState.NEEDS_ATTENTION, reason)
+            await self._book.park(job, JobState.NEEDS_ATTENTION, reason)
             return PollStep.STOP
         except APIConnectionError as exc:
             logger.info("Polling job %s: %s", job.id, exc)
@@ -119,21 +205,21 @@ class PollingMixin(TrackerCore):
             logger.info("Polling job %s: %s", job.id, exc)
             return PollStep.CONTINUE
         except MissingAgentError as exc:
-            await self._park(job, JobState.NEEDS_ATTENTION, str(exc))
+            await self._book.park(job, JobState.NEEDS_ATTENTION, str(exc))
             return PollStep.STOP
         except APIStatusError as exc:
             # An unexpected refusal: shown like an unknown status; the deadline still ends it.
             self._scheduler.note_online()
             return await self._apply_unknown(job, f"HTTP {exc.status_code}")
         self._scheduler.note_online()
-        return await self._apply_remote(job, remote)
+        return await self.apply_remote(job, remote)
 
     async def _read_remote(self, job: LocalJob, remote_id: str) -> Generation | UserJob:
         if job.kind is JobKind.RENDER:
-            return await self._client.generations.get(remote_id)
-        return await self._client.user_jobs.get(remote_id, agent_id=job.agent_id)
+            return await self._connection.client.generations.get(remote_id)
+        return await self._connection.client.user_jobs.get(remote_id, agent_id=job.agent_id)
 
-    async def _apply_remote(self, job: LocalJob, remote: Generation | UserJob) -> PollStep:
+    async def apply_remote(self, job: LocalJob, remote: Generation | UserJob) -> PollStep:
         """Apply a status read from GEN to `job` (terminal jobs ignore it)."""
         raw = remote.raw_status or remote.status.value
         if job.is_terminal:
@@ -152,7 +238,7 @@ class PollingMixin(TrackerCore):
                 reason = remote.failed_reason
                 if reason is None and state is JobState.FAILED:
                     reason = f"GEN reported that the {job.kind} failed without saying why"
-                await self._finish(
+                await self._book.finish(
                     job, state, raw_status=raw, unknown_count=0, failed_reason=reason
                 )
                 return PollStep.STOP
@@ -161,8 +247,8 @@ class PollingMixin(TrackerCore):
 
     async def _apply_running(self, job: LocalJob, state: JobState, raw: str) -> PollStep:
         changed = job.state is not state or job.raw_status != raw or job.unknown_count
-        if changed and self._set_state(job, state, raw_status=raw, unknown_count=0):
-            await self._save(job)
+        if changed and self._book.set_state(job, state, raw_status=raw, unknown_count=0):
+            await self._book.save(job)
         return await self._check_deadline(job, raw)
 
     async def _apply_unknown(self, job: LocalJob, raw: str) -> PollStep:
@@ -172,7 +258,7 @@ class PollingMixin(TrackerCore):
             if job.raw_status != raw:
                 job.raw_status = raw
                 job.updated_at = self._clock.wall()
-                await self._save(job)
+                await self._book.save(job)
             return PollStep.STOP
         first = job.unknown_count == 0 or job.raw_status != raw
         job.unknown_count += 1
@@ -185,7 +271,7 @@ class PollingMixin(TrackerCore):
                 raw,
             )
             job.updated_at = self._clock.wall()
-            await self._save(job)
+            await self._book.save(job)
         return await self._check_deadline(job, raw)
 
     async def _check_deadline(self, job: LocalJob, raw: str) -> PollStep:
@@ -195,14 +281,14 @@ class PollingMixin(TrackerCore):
                 f"taking much longer than usual: still {raw} after "
                 f"{_span(self._scheduler.deadline(job.kind))}; keep waiting, stop it or dismiss it"
             )
-            await self._park(job, JobState.NEEDS_ATTENTION, reason)
+            await self._book.park(job, JobState.NEEDS_ATTENTION, reason)
             return PollStep.STOP
         return PollStep.CONTINUE
 
     async def _apply_completed(self, job: LocalJob, remote: Generation | UserJob) -> PollStep:
         raw = remote.raw_status or remote.status.value
         if isinstance(remote, UserJob):
-            await self._finish(
+            await self._book.finish(
                 job, JobState.COMPLETED, raw_status=raw, unknown_count=0, post_id=remote.post_id
             )
             return PollStep.STOP
@@ -215,9 +301,9 @@ class PollingMixin(TrackerCore):
                 # Often eventual consistency: the output appears a moment after the status.
                 return PollStep.CONTINUE
             reason = f"completed without output: {problem}; contact GEN support"
-            await self._park(job, JobState.NEEDS_ATTENTION, reason)
+            await self._book.park(job, JobState.NEEDS_ATTENTION, reason)
             return PollStep.STOP
-        await self._finish(
+        await self._book.finish(
             job,
             JobState.COMPLETED,
             raw_status=raw,
@@ -231,7 +317,7 @@ class PollingMixin(TrackerCore):
 
     async def refresh(self, job_id: str) -> LocalJob:
         """Read a render/publish from GEN now and apply it (a user's "check now")."""
-        job = await self._job(job_id)
+        job = await self._book.job(job_id)
         if job.kind is JobKind.DOWNLOAD or job.remote_id is None:
             raise JobActionError(f"This {job.kind} job has no GEN job to check.")
         async with self._scheduler.request_slot():
@@ -243,24 +329,24 @@ class PollingMixin(TrackerCore):
             # this app does not know) is the user choosing to keep waiting.
             unknown = remote.status is JobStatus.UNKNOWN
             state = JobState.PROCESSING if unknown else JobState(remote.status.value)
-            self._set_state(
+            self._book.set_state(
                 job,
                 state,
                 attention_reason=None,
                 raw_status=remote.raw_status or remote.status.value,
                 unknown_count=1 if unknown else 0,
             )
-            await self._save(job)
-            self._start_polling(job, None)
+            await self._book.save(job)
+            self.start_polling(job, None)
         else:
-            step = await self._apply_remote(job, remote)
+            step = await self.apply_remote(job, remote)
             if step is PollStep.CONTINUE and job.is_active:
-                self._start_polling(job, None)
-        return await self.get(job.id)
+                self.start_polling(job, None)
+        return replace(await self._book.job(job.id))
 
-    def _start_polling(self, job: LocalJob, first_delay: float | None) -> None:
+    def start_polling(self, job: LocalJob, first_delay: float | None) -> None:
         """Give `job` its poll task unless it already has one."""
-        self._spawn(job, lambda: self._poll_loop(job, first_delay))
+        self._book.spawn(job, lambda: self.poll_loop(job, first_delay))
 
 
 def _span(seconds: float) -> str:

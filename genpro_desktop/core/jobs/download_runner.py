@@ -123,9 +123,12 @@ class DownloadRunner:
         await self._start_download(job, added=True)
         return replace(job)
 
-    def resume(self, job: LocalJob) -> bool:
-        """Give a queued download (resumed at start-up) its task."""
-        return self._book.spawn(job, lambda: self._run_download(job))
+    async def resume(self, job: LocalJob) -> None:
+        """Queue again a download a previous run left queued or under way (from its `.part`)."""
+        if job.state is JobState.DOWNLOADING:
+            self._book.set_state(job, JobState.QUEUED)
+            await self._book.save(job)
+        self._book.spawn(job, lambda: self._run_download(job))
 
     async def _run_download(self, job: LocalJob) -> None:
         """The download job's owned task."""

@@ -27,9 +27,11 @@ from genpro_desktop.core.api import (
     AuthenticationError,
     Generation,
     InvalidResponseError,
+    JobCannotBeStoppedError,
     JobStatus,
     MissingAgentError,
     NotFoundError,
+    OutcomeUnknownError,
     PermissionDeniedError,
     RateLimitedError,
     ServerError,
@@ -40,7 +42,7 @@ from genpro_desktop.core.downloads import DownloadError, check_download_url
 from genpro_desktop.core.jobs.book import JobActionError, JobBook, consume_exception
 from genpro_desktop.core.jobs.connection import Connection
 from genpro_desktop.core.jobs.events import EventHub, JobEvent
-from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
+from genpro_desktop.core.jobs.model import TERMINAL_STATES, JobKind, JobState, LocalJob
 from genpro_desktop.core.jobs.ports import JobStore
 from genpro_desktop.core.jobs.scheduler import PollScheduler
 
@@ -343,6 +345,77 @@ class Poller:
             if step is PollStep.CONTINUE and job.is_active:
                 self.start_polling(job, None)
         return replace(await self._book.job(job.id))
+
+    async def adopt(
+        self, kind: JobKind, remote_id: str, agent_id: str | None, title: str | None
+    ) -> LocalJob:
+        """Track an existing GEN job of `kind` (or return the job already tracking it)."""
+        self._book.ensure_open()
+        live = self._book.find_live(kind, remote_id)
+        if live is not None:
+            return replace(live)
+        existing = await self._store.find_by_remote(kind, remote_id)
+        if existing is not None:
+            return replace(existing)
+        job = self._book.new_job(
+            kind,
+            JobState.PENDING,
+            agent_id=agent_id if agent_id is not None else self._connection.client.agent_id,
+            remote_id=remote_id,
+            title=title,
+        )
+        self._book.track(job)
+        await self._book.save(job, added=True)
+        self.start_polling(job, 0.0)
+        return replace(job)
+
+    async def follow_unreadable(self) -> None:
+        """Keep following the GEN id of an unfinished job whose stored record cannot be read.
+
+        The record stays untouched (a newer version may read it); a new job tracks its GEN id,
+        so the render or post is still followed to the end and shows up in the history.
+        """
+        kinds = {JobKind.RENDER.value: JobKind.RENDER, JobKind.PUBLISH.value: JobKind.PUBLISH}
+        finished = {state.value for state in TERMINAL_STATES}
+        for record in await self._store.unreadable_jobs():
+            kind = kinds.get(record.kind)
+            if kind is None or not record.remote_id or record.state in finished:
+                continue
+            noun = "render" if kind is JobKind.RENDER else "publish"
+            title = f"{noun} of unreadable job {record.id[:8]}"
+            await self.adopt(kind, record.remote_id, record.agent_id, title)
+
+    async def stop_render(self, job: LocalJob) -> LocalJob:
+        """Stop a running render on GEN, then re-read it to learn how it ended."""
+        remote_id = job.remote_id
+        assert remote_id is not None  # can_stop() checked it
+        try:
+            async with self._scheduler.request_slot():
+                await self._connection.client.generations.stop(remote_id)
+        except (JobCannotBeStoppedError, OutcomeUnknownError) as exc:
+            # Already finished, or unknown whether the stop landed: the re-read below tells.
+            logger.info("Stopping generation %s: %s", remote_id, exc)
+        async with self._scheduler.request_slot():
+            generation = await self._connection.client.generations.get(remote_id)
+        await self.apply_remote(job, generation)
+        return replace(job)
+
+    async def keep_waiting(self, job_id: str) -> LocalJob:
+        """Resume polling a job that needed attention (e.g. it ran past its deadline)."""
+        self._book.ensure_open()
+        job = await self._book.job(job_id)
+        if job.state is not JobState.NEEDS_ATTENTION or job.remote_id is None:
+            raise JobActionError(
+                f"This {job.kind} job is {job.state}; only a job that needs "
+                "attention and has a GEN id can keep waiting."
+            )
+        state = JobState.PENDING if job.raw_status == "pending" else JobState.PROCESSING
+        self._book.set_state(job, state, attention_reason=None, unknown_count=0)
+        self.start_deadline(job)
+        self._book.track(job)
+        await self._book.save(job)
+        self.start_polling(job, None)
+        return replace(job)
 
     def start_polling(self, job: LocalJob, first_delay: float | None) -> None:
         """Give `job` its poll task unless it already has one."""

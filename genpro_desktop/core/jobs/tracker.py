@@ -20,11 +20,7 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from genpro_desktop.core.api import (
-    GenClient,
-    JobCannotBeStoppedError,
-    OutcomeUnknownError,
-)
+from genpro_desktop.core.api import GenClient
 from genpro_desktop.core.clock import Clock
 from genpro_desktop.core.downloads import Downloader
 from genpro_desktop.core.jobs.book import (
@@ -37,7 +33,7 @@ from genpro_desktop.core.jobs.book import (
 from genpro_desktop.core.jobs.connection import Connection
 from genpro_desktop.core.jobs.download_runner import AutoDownload, DownloadRunner
 from genpro_desktop.core.jobs.events import EventHub
-from genpro_desktop.core.jobs.model import TERMINAL_STATES, JobKind, JobState, LocalJob
+from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
 from genpro_desktop.core.jobs.poller import Poller
 from genpro_desktop.core.jobs.ports import JobStore
 from genpro_desktop.core.jobs.scheduler import PollScheduler
@@ -206,32 +202,13 @@ class JobTracker:
         for job, delay in zip(to_poll, self._scheduler.resume_spread(len(to_poll)), strict=True):
             self.poller.resume_deadline(job)
             self.poller.start_polling(job, delay)
-        await self._follow_unreadable()
+        await self.poller.follow_unreadable()
         for kind in JobKind:
             await self.poller.typical_duration(kind)
 
-    async def _follow_unreadable(self) -> None:
-        """Keep following the GEN id of an unfinished job whose stored record cannot be read.
-
-        The record stays untouched (a newer version may read it); a new job tracks its GEN id,
-        so the render or post is still followed to the end and shows up in the history.
-        """
-        kinds = {JobKind.RENDER.value: JobKind.RENDER, JobKind.PUBLISH.value: JobKind.PUBLISH}
-        finished = {state.value for state in TERMINAL_STATES}
-        for record in await self._store.unreadable_jobs():
-            kind = kinds.get(record.kind)
-            if kind is None or not record.remote_id or record.state in finished:
-                continue
-            noun = "render" if kind is JobKind.RENDER else "publish"
-            title = f"{noun} of unreadable job {record.id[:8]}"
-            await self._adopt(kind, record.remote_id, record.agent_id, title)
-
     async def _resume(self, job: LocalJob, to_poll: list[LocalJob]) -> None:
         if job.kind is JobKind.DOWNLOAD and job.state in (JobState.QUEUED, JobState.DOWNLOADING):
-            if job.state is JobState.DOWNLOADING:
-                self.book.set_state(job, JobState.QUEUED)
-                await self.book.save(job)
-            self.downloads.resume(job)
+            await self.downloads.resume(job)
             return
         if job.state is JobState.SUBMITTING and job.kind is not JobKind.DOWNLOAD:
             if job.remote_id is None:
@@ -288,35 +265,13 @@ class JobTracker:
         self, generation_id: str, *, agent_id: str | None = None, title: str | None = None
     ) -> LocalJob:
         """Track an existing generation (or return the job already tracking it)."""
-        return await self._adopt(JobKind.RENDER, str(generation_id), agent_id, title)
+        return await self.poller.adopt(JobKind.RENDER, str(generation_id), agent_id, title)
 
     async def adopt_user_job(
         self, user_job_id: str, *, agent_id: str | None = None, title: str | None = None
     ) -> LocalJob:
         """Track an existing publish user job (or return the job already tracking it)."""
-        return await self._adopt(JobKind.PUBLISH, str(user_job_id), agent_id, title)
-
-    async def _adopt(
-        self, kind: JobKind, remote_id: str, agent_id: str | None, title: str | None
-    ) -> LocalJob:
-        self.book.ensure_open()
-        live = self.book.find_live(kind, remote_id)
-        if live is not None:
-            return replace(live)
-        existing = await self._store.find_by_remote(kind, remote_id)
-        if existing is not None:
-            return replace(existing)
-        job = self.book.new_job(
-            kind,
-            JobState.PENDING,
-            agent_id=agent_id if agent_id is not None else self.connection.client.agent_id,
-            remote_id=remote_id,
-            title=title,
-        )
-        self.book.track(job)
-        await self.book.save(job, added=True)
-        self.poller.start_polling(job, 0.0)
-        return replace(job)
+        return await self.poller.adopt(JobKind.PUBLISH, str(user_job_id), agent_id, title)
 
     # -- user actions --------------------------------------------------------------------
 
@@ -328,18 +283,7 @@ class JobTracker:
             raise JobActionError(f"This {job.kind} job is {job.state} and cannot be stopped.")
         if job.kind is JobKind.DOWNLOAD:
             return await self.downloads.cancel(job)
-        remote_id = job.remote_id
-        assert remote_id is not None  # can_stop() checked it
-        try:
-            async with self._scheduler.request_slot():
-                await self.connection.client.generations.stop(remote_id)
-        except (JobCannotBeStoppedError, OutcomeUnknownError) as exc:
-            # Already finished, or unknown whether the stop landed: the re-read below tells.
-            logger.info("Stopping generation %s: %s", remote_id, exc)
-        async with self._scheduler.request_slot():
-            generation = await self.connection.client.generations.get(remote_id)
-        await self.poller.apply_remote(job, generation)
-        return replace(job)
+        return await self.poller.stop_render(job)
 
     async def dismiss(self, job_id: str) -> LocalJob:
         """The user gives up on a parked job (outcome unknown / needs attention), or on one
@@ -356,17 +300,4 @@ class JobTracker:
 
     async def keep_waiting(self, job_id: str) -> LocalJob:
         """Resume polling a job that needed attention (e.g. it ran past its deadline)."""
-        self.book.ensure_open()
-        job = await self.book.job(job_id)
-        if job.state is not JobState.NEEDS_ATTENTION or job.remote_id is None:
-            raise JobActionError(
-                f"This {job.kind} job is {job.state}; only a job that needs "
-                "attention and has a GEN id can keep waiting."
-            )
-        state = JobState.PENDING if job.raw_status == "pending" else JobState.PROCESSING
-        self.book.set_state(job, state, attention_reason=None, unknown_count=0)
-        self.poller.start_deadline(job)
-        self.book.track(job)
-        await self.book.save(job)
-        self.poller.start_polling(job, None)
-        return replace(job)
+        return await self.poller.keep_waiting(job_id)

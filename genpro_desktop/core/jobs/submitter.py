@@ -1,10 +1,10 @@
 """Charged and publish POSTs: write-ahead intent, one send, and honest outcomes.
 
 The intent (SUBMITTING, with its Idempotency-Key) is on disk before the POST leaves. The POST is
-sent once: an ambiguous failure parks the job as OUTCOME_UNKNOWN, a refusal fails it with a
-"not started" reason, a request that never left fails it "not sent". Only `retry()`, which the
-user confirms, sends again, with the same idempotency key so GEN replays instead of charging or
-posting twice.
+sent once: an ambiguous failure parks the job as OUTCOME_UNKNOWN, a refusal fails it with the
+failure kind REFUSED, a request that never left (or was held back) with NOT_SENT; the reason is
+only text for people. Only `retry()`, which the user confirms, sends again, with the same
+idempotency key so GEN replays instead of charging or posting twice.
 """
 
 from __future__ import annotations
@@ -34,8 +34,7 @@ from genpro_desktop.core.clock import Clock
 from genpro_desktop.core.jobs.book import JobActionError, JobBook, consume_exception
 from genpro_desktop.core.jobs.connection import Connection
 from genpro_desktop.core.jobs.model import (
-    NOT_SENT_PREFIX,
-    NOT_STARTED_PREFIX,
+    FailureKind,
     JobKind,
     JobState,
     LocalJob,
@@ -177,6 +176,7 @@ class Submitter:
             raw_status=None,
             unknown_count=0,
             failed_reason=None,
+            failure=None,
             error_code=None,
             http_status=None,
             attention_reason=None,
@@ -330,7 +330,8 @@ class Submitter:
         await self._book.finish(
             job,
             JobState.FAILED,
-            failed_reason=NOT_SENT_PREFIX + why,
+            failed_reason=why,
+            failure=FailureKind.NOT_SENT,
             error_code=INTERNAL_ERROR_CODE,
             http_status=None,
         )
@@ -365,7 +366,10 @@ class Submitter:
             self._book.set_state(job, JobState.OUTCOME_UNKNOWN, attention_reason=CLOSED_IN_FLIGHT)
         else:
             self._book.set_state(
-                job, JobState.FAILED, failed_reason=NOT_SENT_PREFIX + CLOSED_BEFORE_SEND
+                job,
+                JobState.FAILED,
+                failed_reason=CLOSED_BEFORE_SEND,
+                failure=FailureKind.NOT_SENT,
             )
         self._in_flight_posts.discard(job.id)
         self._book.persist(job)
@@ -445,13 +449,15 @@ class Submitter:
             await self._book.park(job, JobState.OUTCOME_UNKNOWN, str(exc))
 
     async def _not_sent(self, job: LocalJob, why: str, refusal: GenError | None = None) -> None:
+        fields = refusal_fields(refusal)
         await self._book.finish(
-            job, JobState.FAILED, failed_reason=NOT_SENT_PREFIX + why, **refusal_fields(refusal)
+            job, JobState.FAILED, failed_reason=why, failure=FailureKind.NOT_SENT, **fields
         )
 
     async def _not_started(self, job: LocalJob, why: str, refusal: GenError | None = None) -> None:
+        fields = refusal_fields(refusal)
         await self._book.finish(
-            job, JobState.FAILED, failed_reason=NOT_STARTED_PREFIX + why, **refusal_fields(refusal)
+            job, JobState.FAILED, failed_reason=why, failure=FailureKind.REFUSED, **fields
         )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from genpro_desktop.cli.exit_codes import ExitCode
+from genpro_desktop.cli.jobview import note
 from genpro_desktop.cli.submission import refusal_error
 from genpro_desktop.core.jobs import FailureKind, JobKind, JobState, LocalJob
 from genpro_desktop.core.store import Store, database
@@ -22,7 +23,7 @@ NOT_SENT = FailureKind.NOT_SENT
 REFUSED = FailureKind.REFUSED
 
 
-def failed(reason: str, failure: FailureKind = REFUSED, **fields: object) -> LocalJob:
+def failed(reason: str, failure: FailureKind | None = REFUSED, **fields: object) -> LocalJob:
     return LocalJob(
         id="f" * 32,
         kind=JobKind.RENDER,
@@ -141,3 +142,16 @@ def test_a_post_that_never_left_is_unreachable_and_retryable() -> None:
     assert error.error_code == "unreachable"
     assert error.http_status is None
     assert "genpro retry ffffffff" in (error.hint or "")
+
+
+def test_the_failure_kind_is_said_to_people_but_kept_out_of_the_reason() -> None:
+    not_sent = failed("Could not connect to GEN.", NOT_SENT)
+    refused = failed("GEN said no", REFUSED)
+    on_gen = failed("Layer 2 clip could not be fetched", None)
+    assert note(not_sent) == "not sent: Could not connect to GEN."
+    assert note(refused) == "not started: GEN said no"
+    assert note(on_gen) == "Layer 2 clip could not be fetched"
+    assert not_sent.failed_reason == "Could not connect to GEN."  # the data has no label
+    assert not_sent.can_retry()
+    assert refused.can_retry()
+    assert not on_gen.can_retry()  # GEN ran it and it failed: a retry would charge again

@@ -183,6 +183,15 @@ class LocalJob:
             and self.failure is not None
         )
 
+    @property
+    def failure_note(self) -> str | None:
+        """`failed_reason` as people read it: led by "not sent" / "not started" when GEN
+        started nothing (a label for display, never parsed back; `failure` is the data)."""
+        if self.failed_reason is None or self.failure is None:
+            return self.failed_reason
+        label = "not sent" if self.failure is FailureKind.NOT_SENT else "not started"
+        return f"{label}: {self.failed_reason}"
+
     def can_stop(self) -> bool:
         """A running render can be stopped on GEN; a queued or running download can be cancelled."""
         if self.kind is JobKind.RENDER:

@@ -174,3 +174,37 @@ def test_widgets_and_the_player_know_nothing_of_the_preview_or_the_app() -> None
 def test_the_cycle_check_sees_a_loop() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
     assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def _foreign_private_accesses(path: Path) -> list[str]:
+    """`x._name` where `x` is not `self`/`cls` (dunders aside): reaching into another object."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute) or not node.attr.startswith("_"):
+            continue
+        if node.attr.startswith("__") and node.attr.endswith("__"):
+            continue
+        if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+            continue
+        found.append(f"{path.name}:{node.lineno} {ast.unparse(node)}")
+    return found
+
+
+def test_job_tracker_parts_own_their_state() -> None:
+    """Issue 15: the tracker is composed of parts (book, poller, submitter, downloads...) that
+    each own their state: no mixin chain, and no part reaches into another's attributes."""
+    offenders: list[str] = []
+    for path in _files("core/jobs"):
+        offenders.extend(_foreign_private_accesses(path))
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        offenders.extend(
+            f"{path.name}: class {node.name} is a mixin"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ClassDef) and node.name.endswith("Mixin")
+        )
+    assert offenders == []
+    tracker = PACKAGE / "core" / "jobs" / "tracker.py"
+    tree = ast.parse(tracker.read_text(encoding="utf-8"))
+    facade = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "JobTracker")
+    assert facade.bases == [], "JobTracker is a facade over its parts, not a subclass of them"

@@ -136,7 +136,7 @@ def note(job: LocalJob) -> str:
     if job.state is JobState.OUTCOME_UNKNOWN:
         return job.failed_reason or job.attention_reason or "GEN's answer was lost"
     if job.failed_reason and job.state in (JobState.FAILED, JobState.STOPPED):
-        return job.failed_reason
+        return job.failure_note or job.failed_reason
     if job.kind is JobKind.PUBLISH and job.post_id:
         return f"post {job.post_id}"
     if job.kind is JobKind.DOWNLOAD and job.state is JobState.DOWNLOADED:

@@ -8,20 +8,13 @@ request never left this computer.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from genpro_desktop.cli.exit_codes import CliError, ExitCode
 from genpro_desktop.cli.jobview import short_id
-from genpro_desktop.core.jobs.model import (
-    NOT_SENT_PREFIX,
-    NOT_STARTED_PREFIX,
-    JobKind,
-    JobState,
-    LocalJob,
-)
+from genpro_desktop.core.jobs.model import FailureKind, JobKind, JobState, LocalJob
 
 if TYPE_CHECKING:
     from genpro_desktop.core.jobs.events import JobEvent
@@ -71,28 +64,10 @@ def raise_if_not_started(job: LocalJob, *, check: str) -> None:
         )
 
 
-# core.api's messages end with "(error_code, HTTP 422)"; older versions stored only that text.
-_REFUSAL_TAIL = re.compile(r"\((?:(?P<code>[A-Za-z0-9_.-]+), )?HTTP (?P<status>\d{3})\)\.?$")
-
-
-def _refusal_of(job: LocalJob, reason: str) -> tuple[str | None, int | None]:
-    """GEN's error code and HTTP status for the refused POST: from the job's own fields, or
-    read off the message of a job stored before those fields existed."""
-    if job.error_code is not None or job.http_status is not None:
-        return job.error_code, job.http_status
-    match = _REFUSAL_TAIL.search(reason.split("; sign in again")[0])
-    if match is None:
-        return None, None
-    return match["code"], int(match["status"])
-
-
 def refusal_error(job: LocalJob) -> CliError:
     """A POST that GEN refused or that never left, as exit 4 / 3 / 5 with GEN's error code."""
     reason = job.failed_reason or "it was not started"
-    for prefix in (NOT_STARTED_PREFIX, NOT_SENT_PREFIX):
-        if reason.startswith(prefix):
-            reason = reason[len(prefix) :]
-    code, status = _refusal_of(job, reason)
+    code, status = job.error_code, job.http_status
     extra = {"job_id": job.id}
     if code == "internal_error":
         return CliError(
@@ -116,7 +91,7 @@ def refusal_error(job: LocalJob) -> CliError:
         return CliError(reason, ExitCode.UNREACHABLE, error_code=code, http_status=status)
     if status is not None:
         return CliError(reason, ExitCode.API_REFUSED, error_code=code, http_status=status)
-    if (job.failed_reason or "").startswith(NOT_SENT_PREFIX):
+    if job.failure is FailureKind.NOT_SENT:
         return CliError(
             f"Not sent: {reason}",
             ExitCode.UNREACHABLE,

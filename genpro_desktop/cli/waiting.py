@@ -63,7 +63,7 @@ async def wait_for_job(
     Exit 8 (`timeout`) when `spec.timeout` elapses; Ctrl-C makes main() print how to resume. The
     job itself is never stopped by the CLI giving up.
     """
-    from genpro_desktop.core.jobs.tracker_core import WaitTimeout
+    from genpro_desktop.core.jobs.book import WaitTimeout
 
     live = _live(ctx, services, [job], single=True)
     with ctx.interrupt_hint(interrupted(spec)), live as key_refused:

@@ -33,8 +33,6 @@ from genpro_desktop.gui.widgets.jobs_panel import JobsPanel, local_file, video_u
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 300
-HIDDEN_JOBS_SETTING = "desktop.hidden_jobs"
-HIDDEN_JOBS_KEPT = 1000
 UrlOpener = Callable[[QUrl], object]
 
 
@@ -101,13 +99,12 @@ class JobsPresenter(QObject):
         """This run's jobs and the store's history, minus those the user removed."""
         store = self._services.store
         try:
-            hidden = await store.get_setting(HIDDEN_JOBS_SETTING)
+            hidden = await store.hidden_job_ids()
             history = await store.list_jobs(limit=HISTORY_LIMIT)
         except StoreError as exc:
             self._status.show_error("The job history could not be read", str(exc))
             return
-        if isinstance(hidden, list):
-            self._model.set_hidden(str(job_id) for job_id in hidden)
+        self._model.set_hidden(hidden)
         live = self._services.tracker.live_jobs()
         self._model.set_jobs([*history, *live])
         for job in live:
@@ -247,18 +244,15 @@ class JobsPresenter(QObject):
                 await self._services.tracker.dismiss(job.id)
             return
         self._model.hide(job.id)
-        await self._save_hidden()
-
-    async def _save_hidden(self) -> None:
-        hidden = sorted(self._model.hidden)[-HIDDEN_JOBS_KEPT:]
-        await self._services.store.set_setting(HIDDEN_JOBS_SETTING, hidden)
+        await self._services.store.hide_jobs([job.id])
 
     def _on_clear_finished(self) -> None:
-        for job in self._model.jobs():
-            if job.is_terminal:
-                self._model.hide(job.id)
+        finished = [job.id for job in self._model.jobs() if job.is_terminal]
+        for job_id in finished:
+            self._model.hide(job_id)
         if not self._tasks.closed:
-            self._tasks.spawn(self._save_hidden(), name="save-hidden-jobs")
+            hide = self._services.store.hide_jobs(finished)
+            self._tasks.spawn(hide, name="save-hidden-jobs")
 
     def _copy_url(self, job: LocalJob) -> None:
         url = video_url(job, self._model)

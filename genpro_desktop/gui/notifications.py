@@ -119,7 +119,7 @@ class Notifier(QObject):
         title = f"{what[job.kind]} {outcome}"
         message = job_title(job)
         if job.state is JobState.FAILED and job.failed_reason:
-            message += f": {job.failed_reason}"
+            message += f": {job.failure_note}"
         self.show(title, message, _severity([job]))
 
     def _announce_batch(self, jobs: list[LocalJob]) -> None:

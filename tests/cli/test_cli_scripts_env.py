@@ -21,8 +21,8 @@ from clikit import Cli
 from genpro_desktop.cli.commands.publishing import local_zone
 from genpro_desktop.cli.exit_codes import ExitCode, from_gen_error
 from genpro_desktop.core.api.errors import error_from_response
+from genpro_desktop.core.jobs.download_runner import _with_resume_note  # pyright: ignore[reportPrivateUsage]
 from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob, new_job_id
-from genpro_desktop.core.jobs.tracker_downloads import _with_resume_note  # pyright: ignore[reportPrivateUsage]
 from genpro_desktop.core.paths import app_paths
 from genpro_desktop.core.store import Store, StoreOpenError
 from genpro_desktop.simulator import DEMO_API_KEY, Simulator, faults

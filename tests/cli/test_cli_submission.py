@@ -1,26 +1,29 @@
-"""How a refused or unsent render/publish becomes an exit code: from the job's fields, with the
-message parsed only for jobs stored before `error_code` / `http_status` existed."""
+"""How a refused or unsent render/publish becomes an exit code: from the job's typed fields
+(`failure`, `error_code`, `http_status`); jobs stored before those existed are upgraded once by
+the store's migration, never parsed here."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from genpro_desktop.cli.exit_codes import ExitCode
+from genpro_desktop.cli.jobview import note
 from genpro_desktop.cli.submission import refusal_error
-from genpro_desktop.core.jobs import (
-    NOT_SENT_PREFIX,
-    NOT_STARTED_PREFIX,
-    JobKind,
-    JobState,
-    LocalJob,
-)
+from genpro_desktop.core.jobs import FailureKind, JobKind, JobState, LocalJob
+from genpro_desktop.core.store import Store, database
+from genpro_desktop.core.store.codec import job_to_row
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+NOT_SENT = FailureKind.NOT_SENT
+REFUSED = FailureKind.REFUSED
 
 
-def failed(reason: str, **fields: object) -> LocalJob:
+def failed(reason: str, failure: FailureKind | None = REFUSED, **fields: object) -> LocalJob:
     return LocalJob(
         id="f" * 32,
         kind=JobKind.RENDER,
@@ -30,8 +33,37 @@ def failed(reason: str, **fields: object) -> LocalJob:
         updated_at=NOW,
         idempotency_key="k-1",
         failed_reason=reason,
+        failure=failure,
         **fields,  # type: ignore[arg-type]
     )
+
+
+async def stored_by_version_1(tmp_path: Path, job: LocalJob, old_reason: str) -> LocalJob:
+    """`job` as a version-1 database held it (its failure kind only a prefix of `old_reason`),
+    read back after the store migrated the file."""
+    path = tmp_path / "old.sqlite3"
+    document = json.loads(job_to_row(job).data)
+    del document["failure"]
+    document["failed_reason"] = old_reason
+    row = job_to_row(job)._replace(data=json.dumps(document))._asdict()
+    del row["failure"]
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT)")
+        for statement in database.MIGRATIONS[0]:
+            assert isinstance(statement, str)
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_version VALUES (1, '2026-03-01')")
+        names = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        conn.execute(f"INSERT INTO jobs ({names}) VALUES ({marks})", tuple(row.values()))
+    conn.close()
+    store = Store.open(path)
+    try:
+        upgraded = await store.get_job(job.id)
+    finally:
+        await store.aclose()
+    assert upgraded is not None
+    return upgraded
 
 
 @pytest.mark.parametrize(
@@ -48,7 +80,7 @@ def test_the_jobs_own_fields_decide_without_reading_the_message(
     status: int, code: str | None, exit_code: ExitCode
 ) -> None:
     # The text names nothing (GEN's wording may change); the fields are what counts.
-    job = failed(NOT_STARTED_PREFIX + "GEN said no", error_code=code, http_status=status)
+    job = failed("GEN said no", error_code=code, http_status=status)
     error = refusal_error(job)
     assert error.exit_code == exit_code
     assert error.http_status == status
@@ -58,7 +90,7 @@ def test_the_jobs_own_fields_decide_without_reading_the_message(
 
 def test_the_fields_win_over_a_message_that_says_otherwise() -> None:
     job = failed(
-        NOT_STARTED_PREFIX + "quoted from a caption (spam, HTTP 500)",
+        "quoted from a caption (spam, HTTP 500)",
         error_code="insufficient_credits",
         http_status=422,
     )
@@ -68,7 +100,7 @@ def test_the_fields_win_over_a_message_that_says_otherwise() -> None:
 
 
 def test_a_code_without_a_status_is_kept() -> None:
-    error = refusal_error(failed(NOT_STARTED_PREFIX + "no agent", error_code="missing_agent"))
+    error = refusal_error(failed("no agent", error_code="missing_agent"))
     assert error.error_code == "missing_agent"
     assert error.http_status is None
     assert error.exit_code == ExitCode.API_REFUSED
@@ -78,32 +110,48 @@ def test_a_code_without_a_status_is_kept() -> None:
     ("reason", "code", "status", "exit_code"),
     [
         (
-            NOT_STARTED_PREFIX + "insufficient credits: no (insufficient_credits, HTTP 422)",
+            "not started: insufficient credits: no (insufficient_credits, HTTP 422)",
             "insufficient_credits",
             422,
             ExitCode.API_REFUSED,
         ),
         (
-            NOT_SENT_PREFIX + "Key refused (invalid_api_key, HTTP 401); sign in again, then retry",
+            "not sent: Key refused (invalid_api_key, HTTP 401); sign in again, then retry",
             "invalid_api_key",
             401,
             ExitCode.AUTH,
         ),
         # GEN sent no code: the CLI's own for the status (never null).
-        (NOT_STARTED_PREFIX + "Slow down (HTTP 429).", "rate_limited", 429, ExitCode.UNREACHABLE),
+        ("not started: Slow down (HTTP 429).", "rate_limited", 429, ExitCode.UNREACHABLE),
     ],
 )
-def test_jobs_stored_by_older_versions_are_read_from_the_message(
-    reason: str, code: str | None, status: int, exit_code: ExitCode
+async def test_jobs_stored_by_older_versions_are_upgraded_from_the_message_once(
+    tmp_path: Path, reason: str, code: str | None, status: int, exit_code: ExitCode
 ) -> None:
-    error = refusal_error(failed(reason))
+    job = await stored_by_version_1(tmp_path, failed(reason.split(": ", 1)[1]), reason)
+    assert job.failed_reason == reason.split(": ", 1)[1]  # the prefix is gone from the text
+    assert job.failure is (NOT_SENT if reason.startswith("not sent: ") else REFUSED)
+    error = refusal_error(job)
     assert (error.error_code, error.http_status) == (code, status)
     assert error.exit_code == exit_code
 
 
 def test_a_post_that_never_left_is_unreachable_and_retryable() -> None:
-    error = refusal_error(failed(NOT_SENT_PREFIX + "Could not connect to GEN."))
+    error = refusal_error(failed("Could not connect to GEN.", NOT_SENT))
     assert error.exit_code == ExitCode.UNREACHABLE
     assert error.error_code == "unreachable"
     assert error.http_status is None
     assert "genpro retry ffffffff" in (error.hint or "")
+
+
+def test_the_failure_kind_is_said_to_people_but_kept_out_of_the_reason() -> None:
+    not_sent = failed("Could not connect to GEN.", NOT_SENT)
+    refused = failed("GEN said no", REFUSED)
+    on_gen = failed("Layer 2 clip could not be fetched", None)
+    assert note(not_sent) == "not sent: Could not connect to GEN."
+    assert note(refused) == "not started: GEN said no"
+    assert note(on_gen) == "Layer 2 clip could not be fetched"
+    assert not_sent.failed_reason == "Could not connect to GEN."  # the data has no label
+    assert not_sent.can_retry()
+    assert refused.can_retry()
+    assert not on_gen.can_retry()  # GEN ran it and it failed: a retry would charge again

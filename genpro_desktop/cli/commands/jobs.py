@@ -331,7 +331,7 @@ def _report_resume(ctx: Context, jobs: Sequence[LocalJob], *, waited: bool) -> i
     for job in unshown:
         ctx.out.report(
             f"  {short_id(job.id)} {job.kind.value} {state_text(job)}: "
-            f"{job.failed_reason or describe(job)}"
+            f"{job.failure_note or describe(job)}"
         )
     if any(job.state is JobState.OUTCOME_UNKNOWN for job in jobs):
         return ExitCode.OUTCOME_UNKNOWN

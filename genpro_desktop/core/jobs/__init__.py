@@ -18,10 +18,9 @@ if TYPE_CHECKING:
     from genpro_desktop.core.jobs.events import EventHub, EventType, JobEvent, Subscriber
     from genpro_desktop.core.jobs.model import (
         ACTIVE_STATES,
-        NOT_SENT_PREFIX,
-        NOT_STARTED_PREFIX,
         PARKED_STATES,
         TERMINAL_STATES,
+        FailureKind,
         JobKind,
         JobState,
         LocalJob,
@@ -43,8 +42,6 @@ if TYPE_CHECKING:
 __all__ = [
     "ACTIVE_STATES",
     "CADENCES",
-    "NOT_SENT_PREFIX",
-    "NOT_STARTED_PREFIX",
     "PARKED_STATES",
     "RESTART_REASON",
     "TERMINAL_STATES",
@@ -52,6 +49,7 @@ __all__ = [
     "DuplicateRiskError",
     "EventHub",
     "EventType",
+    "FailureKind",
     "JobActionError",
     "JobEvent",
     "JobKind",
@@ -73,10 +71,9 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
     "events": ("EventHub", "EventType", "JobEvent", "Subscriber"),
     "model": (
         "ACTIVE_STATES",
-        "NOT_SENT_PREFIX",
-        "NOT_STARTED_PREFIX",
         "PARKED_STATES",
         "TERMINAL_STATES",
+        "FailureKind",
         "JobKind",
         "JobState",
         "LocalJob",

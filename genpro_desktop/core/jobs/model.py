@@ -14,10 +14,9 @@ from enum import StrEnum
 
 __all__ = [
     "ACTIVE_STATES",
-    "NOT_SENT_PREFIX",
-    "NOT_STARTED_PREFIX",
     "PARKED_STATES",
     "TERMINAL_STATES",
+    "FailureKind",
     "JobKind",
     "JobState",
     "LocalJob",
@@ -78,11 +77,15 @@ ACTIVE_STATES: frozenset[JobState] = frozenset(
 )
 """States the tracker works on by itself (polling, submitting or downloading)."""
 
-NOT_SENT_PREFIX = "not sent: "
-"""`failed_reason` prefix of a POST that provably never reached GEN (safe to retry)."""
 
-NOT_STARTED_PREFIX = "not started: "
-"""`failed_reason` prefix of a POST GEN refused (nothing was charged or posted)."""
+class FailureKind(StrEnum):
+    """How a failed render/publish POST failed, when GEN provably started nothing.
+
+    Stored with the job (and in its own column): `failed_reason` is only text for people.
+    """
+
+    NOT_SENT = "not_sent"  # the POST never left this computer (or was held back)
+    REFUSED = "refused"  # GEN answered with a refusal: nothing was charged or posted
 
 
 def can_transition(old: JobState, new: JobState) -> bool:
@@ -144,6 +147,8 @@ class LocalJob:
     # the job keeps being tracked meanwhile, flagged (`status_unknown`), never parked for it.
     unknown_count: int = 0
     failed_reason: str | None = None
+    # Set when the render/publish POST failed without GEN starting anything (None otherwise).
+    failure: FailureKind | None = None
     # Why GEN refused a render/publish POST, kept apart from the text so no one parses it.
     error_code: str | None = None
     http_status: int | None = None
@@ -208,15 +213,24 @@ class LocalJob:
         return self.unknown_count > 0 and not self.is_terminal
 
     @property
-    def was_not_sent(self) -> bool:
-        """True for a render/publish whose POST failed before GEN applied anything."""
+    def never_started_on_gen(self) -> bool:
+        """True for a failed render/publish that GEN provably never started: its POST was not
+        sent, or GEN refused it. Nothing was charged or posted, so sending it again is safe."""
         return (
             self.kind is not JobKind.DOWNLOAD
             and self.state is JobState.FAILED
             and self.remote_id is None
-            and self.failed_reason is not None
-            and self.failed_reason.startswith((NOT_SENT_PREFIX, NOT_STARTED_PREFIX))
+            and self.failure is not None
         )
+
+    @property
+    def failure_note(self) -> str | None:
+        """`failed_reason` as people read it: led by "not sent" / "not started" when GEN
+        started nothing (a label for display, never parsed back; `failure` is the data)."""
+        if self.failed_reason is None or self.failure is None:
+            return self.failed_reason
+        label = "not sent" if self.failure is FailureKind.NOT_SENT else "not started"
+        return f"{label}: {self.failed_reason}"
 
     def can_stop(self) -> bool:
         """A running render can be stopped on GEN; a queued or running download can be cancelled."""
@@ -236,7 +250,7 @@ class LocalJob:
             return self.state in {JobState.FAILED, JobState.STOPPED}
         if self.state is JobState.OUTCOME_UNKNOWN:
             return self.idempotency_key is not None
-        return self.was_not_sent and self.idempotency_key is not None
+        return self.never_started_on_gen and self.idempotency_key is not None
 
     def can_download(self) -> bool:
         """A completed render with a video URL can be downloaded."""

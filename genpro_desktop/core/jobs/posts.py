@@ -58,10 +58,16 @@ from genpro_desktop.core.api.schedule_types import (
     SkippedPlatform,
 )
 from genpro_desktop.core.clock import Clock
+from genpro_desktop.core.jobs.book import (
+    JobActionError,
+    TrackerClosedError,
+    UnknownJobError,
+    WaitTimeout,
+    consume_exception,
+)
 from genpro_desktop.core.jobs.events import EventHub, EventType
 from genpro_desktop.core.jobs.model import (
-    NOT_SENT_PREFIX,
-    NOT_STARTED_PREFIX,
+    FailureKind,
     JobKind,
     JobState,
     LocalJob,
@@ -70,14 +76,7 @@ from genpro_desktop.core.jobs.model import (
     new_job_id,
 )
 from genpro_desktop.core.jobs.scheduler import PollScheduler
-from genpro_desktop.core.jobs.tracker_core import (
-    JobActionError,
-    TrackerClosedError,
-    UnknownJobError,
-    WaitTimeout,
-    consume_exception,
-)
-from genpro_desktop.core.jobs.tracker_submit import (
+from genpro_desktop.core.jobs.submitter import (
     CLOSED_BEFORE_SEND,
     CLOSED_IN_FLIGHT,
     IDEMPOTENCY_WINDOW,
@@ -367,7 +366,8 @@ class PostTracker:
             await self._finish(
                 job,
                 JobState.FAILED,
-                failed_reason=NOT_STARTED_PREFIX + str(exc),
+                failed_reason=str(exc),
+                failure=FailureKind.REFUSED,
                 error_code=SCHEDULE_UNAVAILABLE,
                 http_status=exc.status_code,
             )
@@ -387,12 +387,20 @@ class PostTracker:
 
     async def _not_sent(self, job: LocalJob, why: str, refusal: GenError | None = None) -> None:
         await self._finish(
-            job, JobState.FAILED, failed_reason=NOT_SENT_PREFIX + why, **refusal_fields(refusal)
+            job,
+            JobState.FAILED,
+            failed_reason=why,
+            failure=FailureKind.NOT_SENT,
+            **refusal_fields(refusal),
         )
 
     async def _not_started(self, job: LocalJob, why: str, refusal: GenError | None = None) -> None:
         await self._finish(
-            job, JobState.FAILED, failed_reason=NOT_STARTED_PREFIX + why, **refusal_fields(refusal)
+            job,
+            JobState.FAILED,
+            failed_reason=why,
+            failure=FailureKind.REFUSED,
+            **refusal_fields(refusal),
         )
 
     def _mark_interrupted(self, job: LocalJob) -> None:
@@ -402,7 +410,10 @@ class PostTracker:
             self._set_state(job, JobState.OUTCOME_UNKNOWN, attention_reason=CLOSED_IN_FLIGHT)
         else:
             self._set_state(
-                job, JobState.FAILED, failed_reason=NOT_SENT_PREFIX + CLOSED_BEFORE_SEND
+                job,
+                JobState.FAILED,
+                failed_reason=CLOSED_BEFORE_SEND,
+                failure=FailureKind.NOT_SENT,
             )
         self._in_flight.discard(job.id)
         self._track(self._write(replace(job)))
@@ -641,6 +652,7 @@ class PostTracker:
             updated_at=now,
             raw_status=None,
             failed_reason=None,
+            failure=None,
             error_code=None,
             http_status=None,
             attention_reason=None,

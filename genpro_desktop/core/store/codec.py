@@ -49,6 +49,7 @@ class JobRow(NamedTuple):
     updated_at: str
     finished_at: str | None
     data: str
+    failure: str | None
 
 
 def encode_datetime(value: datetime) -> str:
@@ -93,6 +94,7 @@ def job_to_row(job: LocalJob) -> JobRow:
         updated_at=sort_key(job.updated_at),
         finished_at=sort_key(job.finished_at) if job.finished_at is not None else None,
         data=job_to_json(job),
+        failure=job.failure.value if job.failure is not None else None,
     )
 
 

@@ -8,11 +8,14 @@ foreign keys on. Only the store's writer thread ever touches a connection.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import sqlite3
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 from genpro_desktop.core.store.errors import (
     StoreError,
@@ -41,9 +44,53 @@ BUSY_TIMEOUT_SECONDS = 5.0
 _PRIVATE_DIR_MODE = 0o700
 _PRIVATE_FILE_MODE = 0o600
 
-# One tuple of statements per schema version; never edit a released entry, append a new one.
+# One migration step: an SQL statement, or a function for a data upgrade SQL cannot express.
+Step = str | Callable[[sqlite3.Connection], None]
+
+# Version 2 (issue 15): jobs stored before the `failure` field said "not sent: " or
+# "not started: " at the start of `failed_reason`, and GEN's code and status only at its end,
+# as "(code, HTTP 422)" (before "; sign in again, then retry" when there was that advice).
+_OLD_FAILURE_PREFIXES = (("not sent: ", "not_sent"), ("not started: ", "refused"))
+_OLD_REFUSAL_TAIL = re.compile(r"\((?:(?P<code>[A-Za-z0-9_.-]+), )?HTTP (?P<status>\d{3})\)\.?$")
+
+
+def _typed_failures(conn: sqlite3.Connection) -> None:
+    """Turn the text prefixes of failed submissions into the typed `failure` (field + column)."""
+    reason_sql = "CASE WHEN json_valid(data) THEN json_extract(data, '$.failed_reason') END"
+    rows = conn.execute(
+        f"SELECT id, data FROM jobs WHERE state = 'failed' AND ({reason_sql} GLOB 'not sent: *' "  # noqa: S608
+        f"OR {reason_sql} GLOB 'not started: *')"
+    ).fetchall()
+    for job_id, data in rows:
+        try:
+            loaded: object = json.loads(data)
+        except ValueError:
+            continue  # an unreadable record stays as it is (shown as unreadable)
+        if not isinstance(loaded, dict):
+            continue
+        document = cast("dict[str, object]", loaded)
+        reason = str(document.get("failed_reason"))
+        matched = [pair for pair in _OLD_FAILURE_PREFIXES if reason.startswith(pair[0])]
+        if not matched:
+            continue
+        prefix, kind = matched[0]
+        reason = reason[len(prefix) :]
+        document["failed_reason"] = reason
+        document["failure"] = kind
+        found = _OLD_REFUSAL_TAIL.search(reason.split("; sign in again")[0])
+        known = document.get("error_code") is not None or document.get("http_status") is not None
+        if found is not None and not known:
+            document["error_code"] = found["code"]
+            document["http_status"] = int(found["status"])
+        conn.execute(
+            "UPDATE jobs SET data = ?, failure = ? WHERE id = ?",
+            (json.dumps(document, separators=(",", ":"), ensure_ascii=True), kind, job_id),
+        )
+
+
+# One tuple of steps per schema version; never edit a released entry, append a new one.
 # `data` holds the whole job as JSON (see codec); the other columns exist only to be queried.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     (
         """CREATE TABLE jobs (
             id TEXT PRIMARY KEY,
@@ -87,6 +134,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (job_id, dedupe_key)
         )""",
         "CREATE INDEX job_dedupe_keys_by_key ON job_dedupe_keys (dedupe_key)",
+    ),
+    # 3 (issue 15): a failed submission's typed failure kind (`FailureKind`: not_sent, refused)
+    # instead of a text prefix; "hidden from the jobs panel" per job instead of a capped list of
+    # ids in the desktop's settings. `hidden` is not part of the job record: saves keep it.
+    (
+        "ALTER TABLE jobs ADD COLUMN failure TEXT",
+        "ALTER TABLE jobs ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX jobs_hidden ON jobs (id) WHERE hidden = 1",
+        _typed_failures,
+        "UPDATE jobs SET hidden = 1 WHERE id IN (SELECT value FROM json_each(("
+        "SELECT value FROM settings WHERE key = 'desktop.hidden_jobs' "
+        "AND json_valid(value) AND json_type(value) = 'array')))",
+        "DELETE FROM settings WHERE key = 'desktop.hidden_jobs'",
     ),
 )
 
@@ -237,8 +297,11 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
         if current > SCHEMA_VERSION:
             raise _too_new(path, current)
         for version in range(current + 1, SCHEMA_VERSION + 1):
-            for statement in MIGRATIONS[version - 1]:
-                conn.execute(statement)
+            for step in MIGRATIONS[version - 1]:
+                if isinstance(step, str):
+                    conn.execute(step)
+                else:
+                    step(conn)
             conn.execute(
                 "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
                 (version, datetime.now(UTC).isoformat()),

@@ -37,6 +37,8 @@ __all__ = [
     "forget_engine",
     "get_job",
     "get_setting",
+    "hidden_job_ids",
+    "hide_jobs",
     "list_jobs",
     "publish_duplicates",
     "recent_durations",
@@ -331,6 +333,16 @@ def forget_engine(agent_id: str, engine_id: str, conn: sqlite3.Connection) -> No
     conn.execute(
         "DELETE FROM saved_engines WHERE agent_id = ? AND engine_id = ?", (agent_id, engine_id)
     )
+
+
+def hide_jobs(job_ids: tuple[str, ...], conn: sqlite3.Connection) -> None:
+    """Mark jobs hidden from the desktop's jobs panel (unknown ids change nothing)."""
+    conn.executemany("UPDATE jobs SET hidden = 1 WHERE id = ?", [(job_id,) for job_id in job_ids])
+
+
+def hidden_job_ids(conn: sqlite3.Connection) -> set[str]:
+    """The ids of every job hidden from the jobs panel."""
+    return {str(row[0]) for row in conn.execute("SELECT id FROM jobs WHERE hidden = 1")}
 
 
 def get_setting(key: str, conn: sqlite3.Connection) -> str | None:

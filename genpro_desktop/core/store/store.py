@@ -184,6 +184,16 @@ class Store:
         """Median cost of the last 20 successful jobs of `kind` (and how many), if 3 or more."""
         return await self._read(functools.partial(queries.typical_execution_cost, kind))
 
+    async def hide_jobs(self, job_ids: Iterable[str]) -> None:
+        """Hide jobs from the desktop's jobs panel (history and `genpro jobs` keep them)."""
+        ids = tuple(job_ids)
+        if ids:
+            await self._write(functools.partial(queries.hide_jobs, ids))
+
+    async def hidden_job_ids(self) -> set[str]:
+        """The ids of every job hidden from the desktop's jobs panel."""
+        return await self._read(queries.hidden_job_ids)
+
     # -- saved engines and settings ----------------------------------------------------------
 
     async def saved_engines(self, agent_id: str) -> list[str]:

@@ -314,5 +314,5 @@ def job_explanation(job: LocalJob) -> str | None:
             "on GEN."
         )
     if job.failed_reason and job.state in (JobState.FAILED, JobState.STOPPED):
-        return job.failed_reason
+        return job.failure_note
     return None

@@ -81,7 +81,7 @@ def status_line(
             text += " · taking longer than usual"
         return text
     if job.state in (JobState.FAILED, JobState.STOPPED):
-        return job.failed_reason or job.state.value
+        return job.failure_note or job.state.value
     if job.state is JobState.DOWNLOADED:
         size = format_bytes(job.bytes_total or job.bytes_done) if job.bytes_done else ""
         name = (job.target_path or "").rsplit("/", 1)[-1]

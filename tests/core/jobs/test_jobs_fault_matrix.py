@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 from jobs_harness import CountingTransport, Harness, LinkedClock
 
-from genpro_desktop.core.jobs import NOT_SENT_PREFIX, JobEvent, JobState, LocalJob
+from genpro_desktop.core.jobs import FailureKind, JobEvent, JobState, LocalJob
 from genpro_desktop.core.store import Store
 from genpro_desktop.simulator import RENDER_COST, Simulator, faults
 
@@ -165,7 +165,7 @@ async def test_row06_refused_render_post_is_retried_by_the_client_then_fails_not
     job = await harness.submit(0)
     assert job.state is JobState.FAILED
     assert job.failed_reason
-    assert job.failed_reason.startswith(NOT_SENT_PREFIX)
+    assert job.failure is FailureKind.NOT_SENT
     assert job.can_retry()
     assert harness.scheduler.offline
     assert any(e.type == "tracker_paused" for e in harness.events)
@@ -301,7 +301,7 @@ async def test_row09_dismissing_a_job_of_unknown_status_ends_its_polling(harness
     assert await harness.settle(job.id) == dismissed
     reads = harness.sim.journal.count("GET", GEN)
     # The poll task ends on its next turn (left running, it would read on for the hour).
-    task = harness.tracker._tasks.get(job.id)
+    task = harness.tracker.book.task(job.id)
     if task is not None:
         await asyncio.wait_for(task, 15)
     assert harness.sim.journal.count("GET", GEN) <= reads + 1  # at most the read in flight

@@ -11,9 +11,8 @@ from pathlib import Path
 from jobs_harness import CountingTransport, Harness, LinkedClock
 
 from genpro_desktop.core.jobs import (
-    NOT_SENT_PREFIX,
-    NOT_STARTED_PREFIX,
     RESTART_REASON,
+    FailureKind,
     JobKind,
     JobState,
 )
@@ -93,7 +92,7 @@ async def test_row20_a_refused_key_pauses_all_polling_until_sign_in(harness: Har
     refused = await harness.submit(3)
     assert refused.state is JobState.FAILED
     assert refused.failed_reason
-    assert refused.failed_reason.startswith(NOT_SENT_PREFIX)
+    assert refused.failure is FailureKind.NOT_SENT
     assert refused.http_status == 401  # the refusal that paused everything, as data
     assert harness.sim.journal.count("POST", r"/render$") == 3  # only the three made above
     assert [(await harness.tracker.get(j.id)).state for j in jobs] == [JobState.PENDING] * 3
@@ -112,7 +111,7 @@ async def test_row20_401_on_the_render_post_fails_it_not_sent_and_pauses(harness
     assert job.state is JobState.FAILED
     assert job.can_retry()
     assert job.failed_reason
-    assert job.failed_reason.startswith(NOT_SENT_PREFIX)
+    assert job.failure is FailureKind.NOT_SENT
     assert job.http_status == 401
     assert harness.scheduler.auth_paused
     stored = await harness.store.get_job(job.id)
@@ -133,8 +132,8 @@ async def test_row21_insufficient_credits_fails_once_and_holds_back_queued_rende
         ledger_before = len(sim.state.ledger())
         jobs = await asyncio.gather(*(built.submit(i) for i in range(4)))
         assert sim.journal.count("POST", r"/render$") == 1  # not fired one by one
-        refused = [j for j in jobs if j.failed_reason and NOT_STARTED_PREFIX in j.failed_reason]
-        held = [j for j in jobs if j.failed_reason and NOT_SENT_PREFIX in j.failed_reason]
+        refused = [j for j in jobs if j.failed_reason and j.failure is FailureKind.REFUSED]
+        held = [j for j in jobs if j.failed_reason and j.failure is FailureKind.NOT_SENT]
         assert len(refused) == 1
         assert len(held) == 3
         assert "insufficient credits" in (refused[0].failed_reason or "")
@@ -290,7 +289,8 @@ async def test_row28_closing_during_a_publish_post_and_with_one_still_queued(
         in_flight, waiting = await sent, await queued
         assert in_flight.state is JobState.OUTCOME_UNKNOWN
         assert waiting.state is JobState.FAILED
-        assert waiting.failed_reason == NOT_SENT_PREFIX + "the app closed before sending it"
+        assert waiting.failure is FailureKind.NOT_SENT
+        assert waiting.failed_reason == "the app closed before sending it"
         stored = {j.id: j.state for j in await store.active_jobs()}
         assert stored == {in_flight.id: JobState.OUTCOME_UNKNOWN}
         sim.faults.release("publish", drop=True)

@@ -80,7 +80,7 @@ async def test_a_refused_post_fails_not_started_and_names_the_platform(harness: 
     assert job.http_status == 422
     assert job.error_code == "platform_validation_failed"
     assert "facebook: platform: No Facebook account" in (job.failed_reason or "")
-    assert job.was_not_sent
+    assert job.never_started_on_gen
     assert job.post_platforms == (
         PostPlatform("facebook", "pending", dedupe_key=job.post_platforms[0].dedupe_key),
     )

@@ -139,7 +139,7 @@ class TrackerMachine(RuleBasedStateMachine):
             stored = self.run(self.store.get_job(job_id))
             assert stored is not None
             if stored.state in ACTIVE_STATES:
-                task = tracker._tasks.get(job_id)  # pyright: ignore[reportPrivateUsage]
+                task = tracker.book.task(job_id)
                 assert task is not None, stored
                 assert not task.done(), stored
 

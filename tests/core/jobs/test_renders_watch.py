@@ -93,6 +93,7 @@ async def test_a_take_on_a_cell_with_an_unresolved_submission_of_ours_is_held_ba
 ):
     watch = watcher(harness)
     await watch.scan()
+    harness.sim.state.script_render(pending_s=2, done_s=600)  # still live at the last check
     harness.sim.faults.add("POST", r"/render$", faults.apply_then_status(502))
     ours = await harness.submit(3)  # created on GEN, but we never learnt its id
     assert ours.state is JobState.OUTCOME_UNKNOWN

@@ -1,24 +1,23 @@
-"""The tracker's shared state: live jobs, owned tasks, durable saves, events and waiters.
+"""`JobBook`: the tracker's book of live jobs, their owned tasks, durable saves, events, waiters.
 
 Every live (non-terminal) job has exactly one in-memory `LocalJob`; all changes happen on the
-event loop and go through `_set_state`, which refuses to move a job out of a terminal state.
-Saves run as tracked tasks, so a cancelled caller never loses a write and `aclose` can drain
-them; the events and `wait()` futures fire once the write is on disk.
+event loop and go through `set_state`, which refuses to move a job out of a terminal state.
+Saves run as tracked tasks, so a cancelled caller never loses a write and `drain` can wait for
+them at shutdown; the events and `wait()` futures fire once the write is on disk.
+
+The other parts of the tracker (submitter, poller, download runner) hold the book and work
+through these methods; none of them touches another part's state.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import statistics
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
-from genpro_desktop.core.api import APIStatusError, GenClient
 from genpro_desktop.core.clock import Clock
-from genpro_desktop.core.downloads import Downloader
 from genpro_desktop.core.jobs.events import EventHub, EventType
 from genpro_desktop.core.jobs.model import (
     TERMINAL_STATES,
@@ -29,12 +28,11 @@ from genpro_desktop.core.jobs.model import (
     new_job_id,
 )
 from genpro_desktop.core.jobs.ports import JobStore
-from genpro_desktop.core.jobs.scheduler import PollScheduler
 
 __all__ = [
     "JobActionError",
+    "JobBook",
     "TrackerClosedError",
-    "TrackerCore",
     "UnknownJobError",
     "WaitTimeout",
     "consume_exception",
@@ -43,11 +41,7 @@ __all__ = [
 logger = logging.getLogger("genpro_desktop.core.jobs")
 
 _Saved = tuple[LocalJob, EventType]
-
-# How long aclose() lets cancelled tasks and queued saves finish. It bounds a real shutdown, so
-# it is loop time rather than the injected clock (a fake clock would make it end at once).
-SHUTDOWN_GRACE_S = 2.0
-MAX_CONCURRENT_DOWNLOADS = 3
+Work = Callable[[], Coroutine[Any, Any, None]]
 
 
 class UnknownJobError(LookupError):
@@ -70,51 +64,21 @@ class TrackerClosedError(RuntimeError):
     """The tracker was closed (the app is shutting down)."""
 
 
-class TrackerCore:
-    """State and plumbing shared by the tracker's polling, submitting and downloading parts."""
+class JobBook:
+    """Live jobs, their one owned task each, their saves, events and waiters."""
 
-    def __init__(
-        self,
-        client: GenClient,
-        store: JobStore,
-        downloader: Downloader,
-        scheduler: PollScheduler,
-        clock: Clock,
-        events: EventHub,
-        *,
-        download_dir: Path,
-        auto_download: bool = False,
-    ) -> None:
-        self._client = client
+    def __init__(self, store: JobStore, clock: Clock, events: EventHub) -> None:
         self._store = store
-        self._downloader = downloader
-        self._scheduler = scheduler
         self._clock = clock
         self._events = events
-        self.download_dir = Path(download_dir)
-        self.auto_download = auto_download
         self._jobs: dict[str, LocalJob] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._writes: set[asyncio.Task[Any]] = set()
         self._saved_states: dict[str, JobState] = {}
         self._waiters: dict[str, list[asyncio.Future[LocalJob]]] = {}
-        self._deadlines: dict[str, float] = {}
-        self._no_output: dict[str, int] = {}
-        self._in_flight_posts: set[str] = set()
-        self._submissions: dict[str, asyncio.Future[LocalJob]] = {}
-        # Jobs whose last retry found them on GEN (past the idempotency window), not re-sent.
-        self._found_on_gen: set[str] = set()
-        self._typical: dict[JobKind, float | None] = {}
-        # What the poll plan knows per kind: (median of recent successes, how many), even one.
-        self._estimates: dict[JobKind, tuple[float | None, int]] = {}
-        self._download_slots = asyncio.Semaphore(MAX_CONCURRENT_DOWNLOADS)
-        self._credit_refusals: int = 0
-        # The 401/403 that paused everything: submissions held back by it report it too.
-        self._auth_refusal: APIStatusError | None = None
-        self._started = False
+        # Called with a job's id when it leaves the book (terminal and saved).
+        self._retire_listeners: list[Callable[[str], None]] = []
         self._closing = False
-        self._closed = False
-        scheduler.set_listener(self._on_pause_change)
 
     # -- lookups -------------------------------------------------------------------------
 
@@ -122,11 +86,27 @@ class TrackerCore:
         """Copies of every job the tracker is working on or waiting on the user for."""
         return [replace(job) for job in self._jobs.values()]
 
-    async def get(self, job_id: str) -> LocalJob:
-        """A copy of the job (live, else from the store); raises `UnknownJobError`."""
-        return replace(await self._job(job_id))
+    def live(self) -> list[LocalJob]:
+        """The live jobs themselves (not copies), for the tracker's parts."""
+        return list(self._jobs.values())
 
-    async def _job(self, job_id: str) -> LocalJob:
+    def live_job(self, job_id: str) -> LocalJob | None:
+        """The live job with that id (not a copy), if any."""
+        return self._jobs.get(job_id)
+
+    def is_live(self, job: LocalJob) -> bool:
+        """True when `job` is the book's live object for its id."""
+        return self._jobs.get(job.id) is job
+
+    def find_live(self, kind: JobKind, remote_id: str) -> LocalJob | None:
+        """The live job of `kind` tracking that GEN id, if any."""
+        for live in self._jobs.values():
+            if live.kind is kind and live.remote_id == remote_id:
+                return live
+        return None
+
+    async def job(self, job_id: str) -> LocalJob:
+        """The live job, else the stored one; raises `UnknownJobError`."""
         live = self._jobs.get(job_id)
         if live is not None:
             return live
@@ -136,13 +116,40 @@ class TrackerCore:
         self._saved_states.setdefault(stored.id, stored.state)
         return stored
 
-    def _ensure_open(self) -> None:
+    def track(self, job: LocalJob) -> None:
+        """Make `job` the live object for its id."""
+        self._jobs[job.id] = job
+
+    def load(self, job: LocalJob) -> None:
+        """Track a job read from the store (its state there is the saved one)."""
+        self._saved_states[job.id] = job.state
+        self._jobs[job.id] = job
+
+    def forget(self, job_id: str) -> None:
+        """Drop a job that was never durably recorded."""
+        self._jobs.pop(job_id, None)
+
+    def on_retire(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(job_id)` whenever a finished job leaves the book."""
+        self._retire_listeners.append(listener)
+
+    # -- open / closing ------------------------------------------------------------------
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
+    def ensure_open(self) -> None:
         if self._closing:
             raise TrackerClosedError("The job tracker is shutting down.")
 
+    def close(self) -> None:
+        """From now on, `ensure_open` refuses (the tracker is shutting down)."""
+        self._closing = True
+
     # -- state changes and saves ---------------------------------------------------------
 
-    def _new_job(self, kind: JobKind, state: JobState, **fields: Any) -> LocalJob:
+    def new_job(self, kind: JobKind, state: JobState, **fields: Any) -> LocalJob:
         now = self._clock.wall()
         return LocalJob(
             id=new_job_id(),
@@ -154,7 +161,7 @@ class TrackerCore:
             **fields,
         )
 
-    def _set_state(self, job: LocalJob, state: JobState, **fields: Any) -> bool:
+    def set_state(self, job: LocalJob, state: JobState, **fields: Any) -> bool:
         """Move `job` to `state` and set `fields`; False (and nothing changed) from terminal."""
         if not can_transition(job.state, state):
             logger.info("Ignored %s -> %s for finished job %s", job.state, state, job.id)
@@ -167,7 +174,7 @@ class TrackerCore:
         job.updated_at = self._clock.wall()
         return True
 
-    def _persist(
+    def persist(
         self, job: LocalJob, *, added: bool = False, announce: bool = True
     ) -> asyncio.Task[_Saved | None]:
         """Start saving a snapshot of `job`; with `announce`, the write announces it when done."""
@@ -180,17 +187,16 @@ class TrackerCore:
         elif job.is_terminal and previous is not job.state:
             event = "job_finished"
         task = asyncio.get_running_loop().create_task(self._write(snapshot, event, announce))
-        self._writes.add(task)
-        task.add_done_callback(self._writes.discard)
+        self.track_write(task)
         return task
 
-    async def _save(self, job: LocalJob, *, added: bool = False, announce: bool = True) -> None:
+    async def save(self, job: LocalJob, *, added: bool = False, announce: bool = True) -> None:
         """Save `job`, then announce it; a cancelled caller neither cancels nor silences it.
 
         `announce=False` only persists: for bookkeeping nobody watches (download checkpoints,
         dozens a second at full speed; their progress has its own throttled event).
         """
-        task = self._persist(job, added=added, announce=False)
+        task = self.persist(job, added=added, announce=False)
         try:
             saved = await asyncio.shield(task)
         except asyncio.CancelledError:
@@ -203,6 +209,16 @@ class TrackerCore:
         # (e.g. a poll task going back to sleep) happens before subscribers react.
         if saved is not None:
             self._announce(*saved)
+
+    def recorded(self, job: LocalJob, *, added: bool) -> None:
+        """A job's intent was written by the store directly: note it saved and announce it."""
+        self._saved_states[job.id] = job.state
+        self._events.job_event("job_added" if added else "job_updated", job)
+
+    def track_write(self, task: asyncio.Task[Any]) -> None:
+        """Keep `task` (a write or other short bookkeeping) until done; `drain` waits for it."""
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
 
     def _announce_later(self, task: asyncio.Task[_Saved | None]) -> None:
         if not task.cancelled() and task.exception() is None and (saved := task.result()):
@@ -223,12 +239,6 @@ class TrackerCore:
 
     def _announce(self, snapshot: LocalJob, event: EventType) -> None:
         self._events.job_event(event, snapshot)
-        if event == "job_finished" and snapshot.state in (JobState.COMPLETED, JobState.DOWNLOADED):
-            # One more success changes the typical duration the UI compares against.
-            refresh = asyncio.get_running_loop().create_task(self.typical_duration(snapshot.kind))
-            refresh.add_done_callback(consume_exception)
-            self._writes.add(refresh)
-            refresh.add_done_callback(self._writes.discard)
         if snapshot.is_terminal or snapshot.is_parked:
             for waiter in self._waiters.pop(snapshot.id, []):
                 if not waiter.done():
@@ -237,22 +247,22 @@ class TrackerCore:
             live = self._jobs.get(snapshot.id)
             if live is not None and live.is_terminal:
                 del self._jobs[snapshot.id]
-                self._deadlines.pop(snapshot.id, None)
-                self._no_output.pop(snapshot.id, None)
+                for listener in self._retire_listeners:
+                    listener(snapshot.id)
 
-    async def _park(self, job: LocalJob, state: JobState, reason: str) -> None:
+    async def park(self, job: LocalJob, state: JobState, reason: str) -> None:
         """Move a job to OUTCOME_UNKNOWN / NEEDS_ATTENTION with a reason and save it."""
-        if self._set_state(job, state, attention_reason=reason):
-            await self._save(job)
+        if self.set_state(job, state, attention_reason=reason):
+            await self.save(job)
 
-    async def _finish(self, job: LocalJob, state: JobState, **fields: Any) -> None:
+    async def finish(self, job: LocalJob, state: JobState, **fields: Any) -> None:
         """Move a job to a terminal state and save it."""
-        if self._set_state(job, state, **fields):
-            await self._save(job)
+        if self.set_state(job, state, **fields):
+            await self.save(job)
 
     # -- tasks ---------------------------------------------------------------------------
 
-    def _spawn(self, job: LocalJob, work: Callable[[], Coroutine[Any, Any, None]]) -> bool:
+    def spawn(self, job: LocalJob, work: Work) -> bool:
         """Run `work()` as the job's one owned task; False when the job already has one."""
         running = self._tasks.get(job.id)
         if running is not None and not running.done():
@@ -270,7 +280,7 @@ class TrackerCore:
         task.add_done_callback(forget)
         return True
 
-    async def _guarded(self, job: LocalJob, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    async def _guarded(self, job: LocalJob, work: Work) -> None:
         # The coroutine is created here, so a task cancelled before it starts leaves none behind.
         try:
             await work()
@@ -280,23 +290,36 @@ class TrackerCore:
             # A bug must not leave a job silently stuck: show it to the user instead.
             logger.exception("Tracking job %s failed unexpectedly", job.id)
             if not job.is_terminal:
-                await self._park(
+                await self.park(
                     job, JobState.NEEDS_ATTENTION, f"tracking stopped on an internal error: {exc}"
                 )
 
-    def _has_task(self, job_id: str) -> bool:
+    def task(self, job_id: str) -> asyncio.Task[None] | None:
+        """The job's owned task, if it has one that is still running."""
         task = self._tasks.get(job_id)
-        return task is not None and not task.done()
+        return task if task is not None and not task.done() else None
+
+    def has_task(self, job_id: str) -> bool:
+        return self.task(job_id) is not None
+
+    def running_tasks(self) -> list[asyncio.Task[None]]:
+        return [task for task in self._tasks.values() if not task.done()]
+
+    async def drain(self, within: float) -> None:
+        """Wait (up to `within` s of loop time) for the saves and bookkeeping still under way."""
+        writes = set(self._writes)
+        if writes:
+            await asyncio.wait(writes, timeout=within)
 
     # -- waiting -------------------------------------------------------------------------
 
     # The timeout runs on the tracker's clock (fake in tests), which asyncio.timeout cannot do.
     async def wait(self, job_id: str, *, timeout: float | None = None) -> LocalJob:  # noqa: ASYNC109
         """Resolve when the job is terminal or parked; `WaitTimeout` after `timeout` seconds."""
-        job = await self._job(job_id)
+        job = await self.job(job_id)
         if job.is_terminal or job.is_parked:
             return replace(job)
-        self._ensure_open()
+        self.ensure_open()
         waiter: asyncio.Future[LocalJob] = asyncio.get_running_loop().create_future()
         waiter.add_done_callback(consume_exception)
         self._waiters.setdefault(job_id, []).append(waiter)
@@ -313,48 +336,17 @@ class TrackerCore:
         waiter.cancel()
         raise WaitTimeout(f"Job {job_id} is still {job.state} after {timeout:.0f} s.")
 
-    def _fail_waiters(self) -> None:
+    def fail_waiters(self) -> None:
         for waiters in self._waiters.values():
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_exception(TrackerClosedError("The job tracker was closed."))
         self._waiters.clear()
 
-    # -- pauses --------------------------------------------------------------------------
-
-    def _pause_auth(self, exc: APIStatusError) -> None:
-        """GEN refused the key (401/403): pause every request until the user signs in again."""
-        self._auth_refusal = exc
-        self._scheduler.pause_auth(str(exc))
-
-    def _on_pause_change(self, paused: bool, reason: str | None) -> None:
-        self._events.job_event("tracker_paused" if paused else "tracker_resumed", None, reason)
-
-    # -- durations -----------------------------------------------------------------------
-
-    async def typical_duration(self, kind: JobKind) -> float | None:
-        """Median seconds recent successful jobs of `kind` took (None with too little history).
-
-        Also refreshes what the poll plan uses, which is not that picky: the median of however
-        few recent successes there are (one sample is better than none).
-        """
-        value = await self._store.typical_duration(kind)
-        self._typical[kind] = value
-        samples = await self._store.recent_durations(kind)
-        self._estimates[kind] = (statistics.median(samples) if samples else None, len(samples))
-        return value
-
     def elapsed(self, job: LocalJob) -> float:
         """Seconds since the job was created (until it finished, for finished jobs)."""
         end = job.finished_at or self._clock.wall()
         return max(0.0, (end - job.created_at).total_seconds())
-
-    def is_overdue(self, job: LocalJob) -> bool:
-        """True when an unfinished job has run over 1.5 x the typical duration of its kind."""
-        typical = self._typical.get(job.kind)
-        if typical is None or job.is_terminal:
-            return False
-        return self.elapsed(job) > 1.5 * typical
 
 
 def consume_exception(future: asyncio.Future[Any]) -> None:

@@ -14,7 +14,11 @@ pauses (401/403).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import statistics
+from collections.abc import Callable
+from dataclasses import replace
 from enum import Enum
 
 from genpro_desktop.core.api import (
@@ -23,19 +27,26 @@ from genpro_desktop.core.api import (
     AuthenticationError,
     Generation,
     InvalidResponseError,
+    JobCannotBeStoppedError,
     JobStatus,
     MissingAgentError,
     NotFoundError,
+    OutcomeUnknownError,
     PermissionDeniedError,
     RateLimitedError,
     ServerError,
     UserJob,
 )
+from genpro_desktop.core.clock import Clock
 from genpro_desktop.core.downloads import DownloadError, check_download_url
-from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
-from genpro_desktop.core.jobs.tracker_core import JobActionError, TrackerCore
+from genpro_desktop.core.jobs.book import JobActionError, JobBook, consume_exception
+from genpro_desktop.core.jobs.connection import Connection
+from genpro_desktop.core.jobs.events import EventHub, JobEvent
+from genpro_desktop.core.jobs.model import TERMINAL_STATES, JobKind, JobState, LocalJob
+from genpro_desktop.core.jobs.ports import JobStore
+from genpro_desktop.core.jobs.scheduler import PollScheduler
 
-__all__ = ["PollStep", "PollingMixin", "output_problem"]
+__all__ = ["PollStep", "Poller", "output_problem"]
 
 logger = logging.getLogger("genpro_desktop.core.jobs")
 
@@ -51,10 +62,87 @@ class PollStep(Enum):
     STOP = "stop"
 
 
-class PollingMixin(TrackerCore):
-    """The poll loop of renders and publishes."""
+class Poller:
+    """The poll loop of renders and publishes: deadlines, typical durations and poll plans."""
 
-    async def _poll_loop(self, job: LocalJob, first_delay: float | None = None) -> None:
+    def __init__(
+        self,
+        book: JobBook,
+        connection: Connection,
+        scheduler: PollScheduler,
+        clock: Clock,
+        store: JobStore,
+        events: EventHub,
+    ) -> None:
+        self._book = book
+        self._connection = connection
+        self._scheduler = scheduler
+        self._clock = clock
+        self._store = store
+        self._deadlines: dict[str, float] = {}
+        self._no_output: dict[str, int] = {}
+        self._typical: dict[JobKind, float | None] = {}
+        # What the poll plan knows per kind: (median of recent successes, how many), even one.
+        self._estimates: dict[JobKind, tuple[float | None, int]] = {}
+        book.on_retire(self._forget)
+        self._unsubscribe: Callable[[], None] | None = events.subscribe(self._on_event)
+
+    def close(self) -> None:
+        """Stop following events (the tracker is closed)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def _forget(self, job_id: str) -> None:
+        self._deadlines.pop(job_id, None)
+        self._no_output.pop(job_id, None)
+
+    def _on_event(self, event: JobEvent) -> None:
+        job = event.job
+        if event.type != "job_finished" or job is None:
+            return
+        if job.state in (JobState.COMPLETED, JobState.DOWNLOADED):
+            # One more success changes the typical duration the UI compares against.
+            refresh = asyncio.get_running_loop().create_task(self.typical_duration(job.kind))
+            refresh.add_done_callback(consume_exception)
+            self._book.track_write(refresh)
+
+    # -- deadlines -----------------------------------------------------------------------
+
+    def start_deadline(self, job: LocalJob) -> None:
+        """The job's deadline runs from now (it was just sent, found, or the user keeps waiting)."""
+        self._deadlines[job.id] = self._clock.now() + self._scheduler.deadline(job.kind)
+        self._no_output.pop(job.id, None)
+
+    def resume_deadline(self, job: LocalJob) -> None:
+        """At start-up, the deadline counts the time the job already ran (wall clock)."""
+        left = self._scheduler.deadline(job.kind) - self._book.elapsed(job)
+        self._deadlines[job.id] = self._clock.now() + max(0.0, left)
+
+    # -- durations -----------------------------------------------------------------------
+
+    async def typical_duration(self, kind: JobKind) -> float | None:
+        """Median seconds recent successful jobs of `kind` took (None with too little history).
+
+        Also refreshes what the poll plan uses, which is not that picky: the median of however
+        few recent successes there are (one sample is better than none).
+        """
+        value = await self._store.typical_duration(kind)
+        self._typical[kind] = value
+        samples = await self._store.recent_durations(kind)
+        self._estimates[kind] = (statistics.median(samples) if samples else None, len(samples))
+        return value
+
+    def is_overdue(self, job: LocalJob) -> bool:
+        """True when an unfinished job has run over 1.5 x the typical duration of its kind."""
+        typical = self._typical.get(job.kind)
+        if typical is None or job.is_terminal:
+            return False
+        return self._book.elapsed(job) > 1.5 * typical
+
+    # -- polling -------------------------------------------------------------------------
+
+    async def poll_loop(self, job: LocalJob, first_delay: float | None = None) -> None:
         """Poll `job` on its plan until it is terminal or parked (the job's owned task).
 
         The plan sees how long the job has run: from its creation on the wall clock when the
@@ -63,7 +151,7 @@ class PollingMixin(TrackerCore):
         """
         if job.kind not in self._typical:
             await self.typical_duration(job.kind)  # once per kind; refreshed as jobs finish
-        ran_before = self.elapsed(job)
+        ran_before = self._book.elapsed(job)
         loop_start = self._clock.now()
 
         def next_delay(attempt: int) -> float:
@@ -82,7 +170,7 @@ class PollingMixin(TrackerCore):
         self._deadlines.setdefault(job.id, self._clock.now() + self._scheduler.deadline(job.kind))
         while True:
             await self._clock.sleep(delay)
-            if not job.is_active or self._jobs.get(job.id) is not job:
+            if not job.is_active or not self._book.is_live(job):
                 return
             if await self._poll_once(job) is PollStep.STOP:
                 return
@@ -93,13 +181,13 @@ class PollingMixin(TrackerCore):
         """One read of the job on GEN, applied to the job."""
         remote_id = job.remote_id
         if remote_id is None:
-            await self._park(job, JobState.NEEDS_ATTENTION, "GEN never gave this job an id")
+            await self._book.park(job, JobState.NEEDS_ATTENTION, "GEN never gave this job an id")
             return PollStep.STOP
         try:
             async with self._scheduler.request_slot():
                 remote = await self._read_remote(job, remote_id)
         except (AuthenticationError, PermissionDeniedError) as exc:
-            self._pause_auth(exc)
+            self._connection.pause_auth(exc)
             return PollStep.CONTINUE
         except RateLimitedError as exc:
             self._scheduler.rate_limit(exc.retry_after or DEFAULT_RATE_LIMIT_S)
@@ -107,7 +195,7 @@ class PollingMixin(TrackerCore):
         except NotFoundError as exc:
             self._scheduler.note_online()
             reason = f"GEN no longer finds this job ({exc}); it was kept here"
-            await self._park(job, JobState.NEEDS_ATTENTION, reason)
+            await self._book.park(job, JobState.NEEDS_ATTENTION, reason)
             return PollStep.STOP
         except APIConnectionError as exc:
             logger.info("Polling job %s: %s", job.id, exc)
@@ -119,21 +207,21 @@ class PollingMixin(TrackerCore):
             logger.info("Polling job %s: %s", job.id, exc)
             return PollStep.CONTINUE
         except MissingAgentError as exc:
-            await self._park(job, JobState.NEEDS_ATTENTION, str(exc))
+            await self._book.park(job, JobState.NEEDS_ATTENTION, str(exc))
             return PollStep.STOP
         except APIStatusError as exc:
             # An unexpected refusal: shown like an unknown status; the deadline still ends it.
             self._scheduler.note_online()
             return await self._apply_unknown(job, f"HTTP {exc.status_code}")
         self._scheduler.note_online()
-        return await self._apply_remote(job, remote)
+        return await self.apply_remote(job, remote)
 
     async def _read_remote(self, job: LocalJob, remote_id: str) -> Generation | UserJob:
         if job.kind is JobKind.RENDER:
-            return await self._client.generations.get(remote_id)
-        return await self._client.user_jobs.get(remote_id, agent_id=job.agent_id)
+            return await self._connection.client.generations.get(remote_id)
+        return await self._connection.client.user_jobs.get(remote_id, agent_id=job.agent_id)
 
-    async def _apply_remote(self, job: LocalJob, remote: Generation | UserJob) -> PollStep:
+    async def apply_remote(self, job: LocalJob, remote: Generation | UserJob) -> PollStep:
         """Apply a status read from GEN to `job` (terminal jobs ignore it)."""
         raw = remote.raw_status or remote.status.value
         if job.is_terminal:
@@ -152,7 +240,7 @@ class PollingMixin(TrackerCore):
                 reason = remote.failed_reason
                 if reason is None and state is JobState.FAILED:
                     reason = f"GEN reported that the {job.kind} failed without saying why"
-                await self._finish(
+                await self._book.finish(
                     job, state, raw_status=raw, unknown_count=0, failed_reason=reason
                 )
                 return PollStep.STOP
@@ -161,8 +249,8 @@ class PollingMixin(TrackerCore):
 
     async def _apply_running(self, job: LocalJob, state: JobState, raw: str) -> PollStep:
         changed = job.state is not state or job.raw_status != raw or job.unknown_count
-        if changed and self._set_state(job, state, raw_status=raw, unknown_count=0):
-            await self._save(job)
+        if changed and self._book.set_state(job, state, raw_status=raw, unknown_count=0):
+            await self._book.save(job)
         return await self._check_deadline(job, raw)
 
     async def _apply_unknown(self, job: LocalJob, raw: str) -> PollStep:
@@ -172,7 +260,7 @@ class PollingMixin(TrackerCore):
             if job.raw_status != raw:
                 job.raw_status = raw
                 job.updated_at = self._clock.wall()
-                await self._save(job)
+                await self._book.save(job)
             return PollStep.STOP
         first = job.unknown_count == 0 or job.raw_status != raw
         job.unknown_count += 1
@@ -185,7 +273,7 @@ class PollingMixin(TrackerCore):
                 raw,
             )
             job.updated_at = self._clock.wall()
-            await self._save(job)
+            await self._book.save(job)
         return await self._check_deadline(job, raw)
 
     async def _check_deadline(self, job: LocalJob, raw: str) -> PollStep:
@@ -195,14 +283,14 @@ class PollingMixin(TrackerCore):
                 f"taking much longer than usual: still {raw} after "
                 f"{_span(self._scheduler.deadline(job.kind))}; keep waiting, stop it or dismiss it"
             )
-            await self._park(job, JobState.NEEDS_ATTENTION, reason)
+            await self._book.park(job, JobState.NEEDS_ATTENTION, reason)
             return PollStep.STOP
         return PollStep.CONTINUE
 
     async def _apply_completed(self, job: LocalJob, remote: Generation | UserJob) -> PollStep:
         raw = remote.raw_status or remote.status.value
         if isinstance(remote, UserJob):
-            await self._finish(
+            await self._book.finish(
                 job, JobState.COMPLETED, raw_status=raw, unknown_count=0, post_id=remote.post_id
             )
             return PollStep.STOP
@@ -215,9 +303,9 @@ class PollingMixin(TrackerCore):
                 # Often eventual consistency: the output appears a moment after the status.
                 return PollStep.CONTINUE
             reason = f"completed without output: {problem}; contact GEN support"
-            await self._park(job, JobState.NEEDS_ATTENTION, reason)
+            await self._book.park(job, JobState.NEEDS_ATTENTION, reason)
             return PollStep.STOP
-        await self._finish(
+        await self._book.finish(
             job,
             JobState.COMPLETED,
             raw_status=raw,
@@ -231,7 +319,7 @@ class PollingMixin(TrackerCore):
 
     async def refresh(self, job_id: str) -> LocalJob:
         """Read a render/publish from GEN now and apply it (a user's "check now")."""
-        job = await self._job(job_id)
+        job = await self._book.job(job_id)
         if job.kind is JobKind.DOWNLOAD or job.remote_id is None:
             raise JobActionError(f"This {job.kind} job has no GEN job to check.")
         async with self._scheduler.request_slot():
@@ -243,24 +331,95 @@ class PollingMixin(TrackerCore):
             # this app does not know) is the user choosing to keep waiting.
             unknown = remote.status is JobStatus.UNKNOWN
             state = JobState.PROCESSING if unknown else JobState(remote.status.value)
-            self._set_state(
+            self._book.set_state(
                 job,
                 state,
                 attention_reason=None,
                 raw_status=remote.raw_status or remote.status.value,
                 unknown_count=1 if unknown else 0,
             )
-            await self._save(job)
-            self._start_polling(job, None)
+            await self._book.save(job)
+            self.start_polling(job, None)
         else:
-            step = await self._apply_remote(job, remote)
+            step = await self.apply_remote(job, remote)
             if step is PollStep.CONTINUE and job.is_active:
-                self._start_polling(job, None)
-        return await self.get(job.id)
+                self.start_polling(job, None)
+        return replace(await self._book.job(job.id))
 
-    def _start_polling(self, job: LocalJob, first_delay: float | None) -> None:
+    async def adopt(
+        self, kind: JobKind, remote_id: str, agent_id: str | None, title: str | None
+    ) -> LocalJob:
+        """Track an existing GEN job of `kind` (or return the job already tracking it)."""
+        self._book.ensure_open()
+        live = self._book.find_live(kind, remote_id)
+        if live is not None:
+            return replace(live)
+        existing = await self._store.find_by_remote(kind, remote_id)
+        if existing is not None:
+            return replace(existing)
+        job = self._book.new_job(
+            kind,
+            JobState.PENDING,
+            agent_id=agent_id if agent_id is not None else self._connection.client.agent_id,
+            remote_id=remote_id,
+            title=title,
+        )
+        self._book.track(job)
+        await self._book.save(job, added=True)
+        self.start_polling(job, 0.0)
+        return replace(job)
+
+    async def follow_unreadable(self) -> None:
+        """Keep following the GEN id of an unfinished job whose stored record cannot be read.
+
+        The record stays untouched (a newer version may read it); a new job tracks its GEN id,
+        so the render or post is still followed to the end and shows up in the history.
+        """
+        kinds = {JobKind.RENDER.value: JobKind.RENDER, JobKind.PUBLISH.value: JobKind.PUBLISH}
+        finished = {state.value for state in TERMINAL_STATES}
+        for record in await self._store.unreadable_jobs():
+            kind = kinds.get(record.kind)
+            if kind is None or not record.remote_id or record.state in finished:
+                continue
+            noun = "render" if kind is JobKind.RENDER else "publish"
+            title = f"{noun} of unreadable job {record.id[:8]}"
+            await self.adopt(kind, record.remote_id, record.agent_id, title)
+
+    async def stop_render(self, job: LocalJob) -> LocalJob:
+        """Stop a running render on GEN, then re-read it to learn how it ended."""
+        remote_id = job.remote_id
+        assert remote_id is not None  # can_stop() checked it
+        try:
+            async with self._scheduler.request_slot():
+                await self._connection.client.generations.stop(remote_id)
+        except (JobCannotBeStoppedError, OutcomeUnknownError) as exc:
+            # Already finished, or unknown whether the stop landed: the re-read below tells.
+            logger.info("Stopping generation %s: %s", remote_id, exc)
+        async with self._scheduler.request_slot():
+            generation = await self._connection.client.generations.get(remote_id)
+        await self.apply_remote(job, generation)
+        return replace(job)
+
+    async def keep_waiting(self, job_id: str) -> LocalJob:
+        """Resume polling a job that needed attention (e.g. it ran past its deadline)."""
+        self._book.ensure_open()
+        job = await self._book.job(job_id)
+        if job.state is not JobState.NEEDS_ATTENTION or job.remote_id is None:
+            raise JobActionError(
+                f"This {job.kind} job is {job.state}; only a job that needs "
+                "attention and has a GEN id can keep waiting."
+            )
+        state = JobState.PENDING if job.raw_status == "pending" else JobState.PROCESSING
+        self._book.set_state(job, state, attention_reason=None, unknown_count=0)
+        self.start_deadline(job)
+        self._book.track(job)
+        await self._book.save(job)
+        self.start_polling(job, None)
+        return replace(job)
+
+    def start_polling(self, job: LocalJob, first_delay: float | None) -> None:
         """Give `job` its poll task unless it already has one."""
-        self._spawn(job, lambda: self._poll_loop(job, first_delay))
+        self._book.spawn(job, lambda: self.poll_loop(job, first_delay))
 
 
 def _span(seconds: float) -> str:

@@ -13,8 +13,10 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from genpro_desktop.core.api import Generation, GenError, JobStatus, UserJob
+from genpro_desktop.core.api import GenError, JobStatus
+from genpro_desktop.core.clock import Clock
 from genpro_desktop.core.downloads import (
+    Downloader,
     DownloadError,
     DownloadProgress,
     DownloadResult,
@@ -23,26 +25,52 @@ from genpro_desktop.core.downloads import (
     ResumeState,
     safe_filename,
 )
-from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
-from genpro_desktop.core.jobs.tracker_core import (
+from genpro_desktop.core.jobs.book import (
     JobActionError,
+    JobBook,
     TrackerClosedError,
     UnknownJobError,
 )
-from genpro_desktop.core.jobs.tracker_polling import PollingMixin, PollStep, output_problem
+from genpro_desktop.core.jobs.connection import Connection
+from genpro_desktop.core.jobs.events import EventHub, JobEvent
+from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
+from genpro_desktop.core.jobs.poller import output_problem
+from genpro_desktop.core.jobs.scheduler import PollScheduler
 
-__all__ = ["DownloadMixin"]
+__all__ = ["MAX_CONCURRENT_DOWNLOADS", "AutoDownload", "DownloadRunner"]
 
 logger = logging.getLogger("genpro_desktop.core.jobs")
 
+MAX_CONCURRENT_DOWNLOADS = 3
 
-class DownloadMixin(PollingMixin):
-    """Starting, resuming, cancelling and finishing downloads."""
+
+class DownloadRunner:
+    """Starting, resuming, cancelling and finishing downloads (a few at a time)."""
+
+    def __init__(
+        self,
+        book: JobBook,
+        connection: Connection,
+        downloader: Downloader,
+        scheduler: PollScheduler,
+        clock: Clock,
+        events: EventHub,
+        *,
+        download_dir: Path,
+    ) -> None:
+        self._book = book
+        self._connection = connection
+        self._downloader = downloader
+        self._scheduler = scheduler
+        self._clock = clock
+        self._events = events
+        self.download_dir = Path(download_dir)
+        self._slots = asyncio.Semaphore(MAX_CONCURRENT_DOWNLOADS)
 
     async def download(self, job_id: str, dest: Path | None = None) -> LocalJob:
         """Download a completed render's video (to `dest`, a file or folder; else download_dir)."""
-        self._ensure_open()
-        render = await self._job(job_id)
+        self._book.ensure_open()
+        render = await self._book.job(job_id)
         if render.kind is JobKind.DOWNLOAD:
             raise JobActionError("That is a download job; retry it instead of downloading it.")
         if not render.can_download():
@@ -53,7 +81,7 @@ class DownloadMixin(PollingMixin):
         name = safe_filename(render.title, None, render.remote_id)
         folder = self.download_dir if dest is None else Path(dest)
         target = folder / name if dest is None or folder.is_dir() else folder
-        job = self._new_job(
+        job = self._book.new_job(
             JobKind.DOWNLOAD,
             JobState.QUEUED,
             agent_id=render.agent_id,
@@ -69,13 +97,13 @@ class DownloadMixin(PollingMixin):
         return replace(job)
 
     async def _start_download(self, job: LocalJob, *, added: bool) -> None:
-        self._jobs[job.id] = job
-        await self._save(job, added=added)
-        self._spawn(job, lambda: self._run_download(job))
+        self._book.track(job)
+        await self._book.save(job, added=added)
+        self._book.spawn(job, lambda: self._run_download(job))
 
-    async def _retry_download(self, failed: LocalJob) -> LocalJob:
+    async def retry(self, failed: LocalJob) -> LocalJob:
         """A new download job that resumes the failed/cancelled one's `.part` file."""
-        job = self._new_job(
+        job = self._book.new_job(
             JobKind.DOWNLOAD,
             JobState.QUEUED,
             agent_id=failed.agent_id,
@@ -95,31 +123,29 @@ class DownloadMixin(PollingMixin):
         await self._start_download(job, added=True)
         return replace(job)
 
-    async def _apply_completed(self, job: LocalJob, remote: Generation | UserJob) -> PollStep:
-        step = await super()._apply_completed(job, remote)
-        if self.auto_download and job.kind is JobKind.RENDER and job.state is JobState.COMPLETED:
-            try:
-                await self.download(job.id)
-            except (JobActionError, TrackerClosedError, GenError, OSError) as exc:
-                logger.warning("Could not queue the download of %s: %s", job.id, exc)
-        return step
+    async def resume(self, job: LocalJob) -> None:
+        """Queue again a download a previous run left queued or under way (from its `.part`)."""
+        if job.state is JobState.DOWNLOADING:
+            self._book.set_state(job, JobState.QUEUED)
+            await self._book.save(job)
+        self._book.spawn(job, lambda: self._run_download(job))
 
     async def _run_download(self, job: LocalJob) -> None:
         """The download job's owned task."""
         try:
-            async with self._download_slots:
-                if not self._set_state(job, JobState.DOWNLOADING):
+            async with self._slots:
+                if not self._book.set_state(job, JobState.DOWNLOADING):
                     return
-                await self._save(job)
+                await self._book.save(job)
                 result = await self._fetch_with_fresh_link(job)
         except asyncio.CancelledError:
-            if not self._closing and self._set_state(job, JobState.STOPPED):
+            if not self._book.closing and self._book.set_state(job, JobState.STOPPED):
                 # Cancelled by the user: the .part stays for a resume.
-                self._persist(job)
+                self._book.persist(job)
             raise
         except DownloadVerificationError as exc:
             # Wrong bytes: the downloader removed the .part; nothing is at the target.
-            await self._finish(
+            await self._book.finish(
                 job, JobState.FAILED, failed_reason=str(exc), part_path=None, bytes_done=0
             )
             return
@@ -128,11 +154,11 @@ class DownloadMixin(PollingMixin):
                 self._remember_resume(job, exc.resume_state)
             kept = exc.partial_path is not None or exc.resume_state is not None
             reason = _with_resume_note(str(exc), kept=kept)
-            await self._finish(job, JobState.FAILED, failed_reason=reason)
+            await self._book.finish(job, JobState.FAILED, failed_reason=reason)
             return
         if result is None:
             return
-        await self._finish(
+        await self._book.finish(
             job,
             JobState.DOWNLOADED,
             target_path=str(result.path),
@@ -147,7 +173,9 @@ class DownloadMixin(PollingMixin):
         while True:
             url = job.output_url
             if url is None or job.target_path is None:
-                await self._finish(job, JobState.FAILED, failed_reason="no video link to download")
+                await self._book.finish(
+                    job, JobState.FAILED, failed_reason="no video link to download"
+                )
                 return None
             try:
                 return await self._downloader.download(
@@ -167,19 +195,19 @@ class DownloadMixin(PollingMixin):
                         f"{exc}; GEN did not give a fresh link for this video", url=exc.url
                     ) from exc
                 job.output_url = fresh
-                await self._save(job)
+                await self._book.save(job)
 
     async def _fresh_link(self, job: LocalJob) -> str | None:
         """Re-read the parent generation once for a new video link."""
         try:
-            parent = await self._job(job.parent_id) if job.parent_id else None
+            parent = await self._book.job(job.parent_id) if job.parent_id else None
         except UnknownJobError:
             parent = None
         if parent is None or parent.remote_id is None:
             return None
         try:
             async with self._scheduler.request_slot():
-                generation = await self._client.generations.get(parent.remote_id)
+                generation = await self._connection.client.generations.get(parent.remote_id)
         except GenError as exc:
             logger.info("Re-reading generation %s for a fresh link: %s", parent.remote_id, exc)
             return None
@@ -196,7 +224,7 @@ class DownloadMixin(PollingMixin):
             return None
         parent.output_url = url
         parent.thumbnail_url = generation.thumbnail_url or parent.thumbnail_url
-        await self._save(parent)
+        await self._book.save(parent)
         return url
 
     def _on_progress(self, job: LocalJob, progress: DownloadProgress) -> None:
@@ -217,7 +245,7 @@ class DownloadMixin(PollingMixin):
     async def _on_checkpoint(self, job: LocalJob, state: ResumeState) -> None:
         self._remember_resume(job, state)
         # Durable, but not announced: progress events already show how far the download is.
-        await self._save(job, announce=False)
+        await self._book.save(job, announce=False)
 
     def _remember_resume(self, job: LocalJob, state: ResumeState) -> None:
         job.target_path = str(state.target_path)
@@ -228,13 +256,14 @@ class DownloadMixin(PollingMixin):
         job.last_modified = state.last_modified
         job.updated_at = self._clock.wall()
 
-    async def _cancel_download(self, job: LocalJob) -> LocalJob:
-        task = self._tasks.get(job.id)
-        if task is not None and not task.done():
+    async def cancel(self, job: LocalJob) -> LocalJob:
+        """Cancel a download (its `.part` stays for a retry)."""
+        task = self._book.task(job.id)
+        if task is not None:
             task.cancel()
             await asyncio.wait({task})
-        elif self._set_state(job, JobState.STOPPED):
-            await self._save(job)
+        elif self._book.set_state(job, JobState.STOPPED):
+            await self._book.save(job)
         return replace(job)
 
 
@@ -261,3 +290,41 @@ def _with_resume_note(message: str, *, kept: bool) -> str:
     if "partial file" in text:
         return f"{text}; retry to resume"
     return f"{text} (the partial file is kept; retry to resume)"
+
+
+class AutoDownload:
+    """Queues the download of each render that completes, while `enabled` (a user setting).
+
+    A subscriber of the event hub: it reacts to `job_finished` of a completed render, so the
+    poller knows nothing about downloads. Its queueing tasks are its own and cancelled on close.
+    """
+
+    def __init__(self, runner: DownloadRunner, events: EventHub, *, enabled: bool = False) -> None:
+        self.enabled = enabled
+        self._runner = runner
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._unsubscribe = events.subscribe(self._on_event)
+
+    def _on_event(self, event: JobEvent) -> None:
+        job = event.job
+        if not self.enabled or event.type != "job_finished" or job is None:
+            return
+        if job.kind is not JobKind.RENDER or job.state is not JobState.COMPLETED:
+            return
+        task = asyncio.get_running_loop().create_task(self._queue(job.id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _queue(self, job_id: str) -> None:
+        try:
+            await self._runner.download(job_id)
+        except (JobActionError, TrackerClosedError, GenError, OSError) as exc:
+            logger.warning("Could not queue the download of %s: %s", job_id, exc)
+
+    async def aclose(self) -> None:
+        """Stop reacting, and cancel the queueing still under way."""
+        self._unsubscribe()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

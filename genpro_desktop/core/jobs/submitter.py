@@ -1,10 +1,10 @@
 """Charged and publish POSTs: write-ahead intent, one send, and honest outcomes.
 
 The intent (SUBMITTING, with its Idempotency-Key) is on disk before the POST leaves. The POST is
-sent once: an ambiguous failure parks the job as OUTCOME_UNKNOWN, a refusal fails it with a
-"not started" reason, a request that never left fails it "not sent". Only `retry()`, which the
-user confirms, sends again, with the same idempotency key so GEN replays instead of charging or
-posting twice.
+sent once: an ambiguous failure parks the job as OUTCOME_UNKNOWN, a refusal fails it with the
+failure kind REFUSED, a request that never left (or was held back) with NOT_SENT; the reason is
+only text for people. Only `retry()`, which the user confirms, sends again, with the same
+idempotency key so GEN replays instead of charging or posting twice.
 """
 
 from __future__ import annotations
@@ -30,22 +30,24 @@ from genpro_desktop.core.api import (
     PublishContent,
     RateLimitedError,
 )
+from genpro_desktop.core.clock import Clock
+from genpro_desktop.core.jobs.book import JobActionError, JobBook, consume_exception
+from genpro_desktop.core.jobs.connection import Connection
 from genpro_desktop.core.jobs.model import (
-    NOT_SENT_PREFIX,
-    NOT_STARTED_PREFIX,
+    FailureKind,
     JobKind,
     JobState,
     LocalJob,
     new_job_id,
 )
-from genpro_desktop.core.jobs.tracker_core import JobActionError, consume_exception
-from genpro_desktop.core.jobs.tracker_downloads import DownloadMixin
-from genpro_desktop.core.jobs.tracker_polling import DEFAULT_RATE_LIMIT_S
+from genpro_desktop.core.jobs.poller import DEFAULT_RATE_LIMIT_S, Poller
+from genpro_desktop.core.jobs.ports import JobStore
+from genpro_desktop.core.jobs.scheduler import PollScheduler
 
 __all__ = [
     "IDEMPOTENCY_WINDOW",
     "DuplicateRiskError",
-    "SubmitMixin",
+    "Submitter",
     "check_gen_id",
     "publish_content_for",
     "refusal_fields",
@@ -78,8 +80,30 @@ class DuplicateRiskError(JobActionError):
         self.age = age
 
 
-class SubmitMixin(DownloadMixin):
-    """Submitting renders and publishes, and the user-confirmed retry."""
+class Submitter:
+    """Submitting renders and publishes (intents, in-flight POSTs, credit refusals), and the
+    user-confirmed retry; a sent job is handed to the poller in the same owned task."""
+
+    def __init__(
+        self,
+        book: JobBook,
+        connection: Connection,
+        scheduler: PollScheduler,
+        clock: Clock,
+        store: JobStore,
+        poller: Poller,
+    ) -> None:
+        self._book = book
+        self._connection = connection
+        self._scheduler = scheduler
+        self._clock = clock
+        self._store = store
+        self._poller = poller
+        self._in_flight_posts: set[str] = set()
+        self._submissions: dict[str, asyncio.Future[LocalJob]] = {}
+        # Jobs whose last retry found them on GEN (past the idempotency window), not re-sent.
+        self._found_on_gen: set[str] = set()
+        self._credit_refusals: int = 0
 
     async def submit_render(
         self,
@@ -94,13 +118,13 @@ class SubmitMixin(DownloadMixin):
         Raises `JobActionError` (nothing recorded, nothing sent) for an engine or cell id that
         cannot name anything on GEN.
         """
-        self._ensure_open()
+        self._book.ensure_open()
         engine = check_gen_id(engine_id, "engine id")
         cell = check_gen_id(cell_id, "cell id")
-        job = self._new_job(
+        job = self._book.new_job(
             JobKind.RENDER,
             JobState.SUBMITTING,
-            agent_id=agent_id if agent_id is not None else self._client.agent_id,
+            agent_id=agent_id if agent_id is not None else self._connection.client.agent_id,
             engine_id=engine,
             cell_id=cell,
             title=title,
@@ -110,7 +134,7 @@ class SubmitMixin(DownloadMixin):
 
     async def publish_intent(self, job: LocalJob) -> LocalJob:
         """Record a publish intent built by PublishService, POST it once, then track it."""
-        self._ensure_open()
+        self._book.ensure_open()
         if job.kind is not JobKind.PUBLISH or not job.media_url:
             raise ValueError("publish_intent needs a publish job with a media URL")
         job = replace(job)  # the tracker owns its copy; the caller's object stays theirs
@@ -118,37 +142,28 @@ class SubmitMixin(DownloadMixin):
         job.remote_id = None
         job.idempotency_key = job.idempotency_key or str(uuid.uuid4())
         if job.agent_id is None:
-            job.agent_id = self._client.agent_id
+            job.agent_id = self._connection.client.agent_id
         job.updated_at = self._clock.wall()
         return await self._submit(job, added=True)
 
-    async def retry(self, job_id: str, *, force: bool = False) -> LocalJob:
-        """User-confirmed retry: re-send with the same idempotency key, or resume a download.
+    async def retry(self, job: LocalJob, *, force: bool = False) -> LocalJob:
+        """User-confirmed retry of a render or publish: re-send with the same idempotency key.
 
         Past GEN's 24-hour idempotency window the key no longer protects: the job is first
         looked for on GEN (a render among its cell's renders) and followed if found; otherwise
         `DuplicateRiskError` is raised unless `force` (the user accepted a possible duplicate).
         """
-        self._ensure_open()
-        job = await self._job(job_id)
-        if not job.can_retry():
-            raise JobActionError(
-                f"This {job.kind} job is {job.state}; only a job whose outcome is unknown, a "
-                "render or publish that was never started, or a failed download can be retried."
-            )
-        if job.kind is JobKind.DOWNLOAD:
-            return await self._retry_download(job)
-        if self._has_task(job.id):
+        if self._book.has_task(job.id):
             raise JobActionError("This job is still being worked on; try again in a moment.")
         if job.state is JobState.OUTCOME_UNKNOWN:
             if self.idempotency_expired(job):
                 found = await self._find_on_gen(job, force=force)
                 if found is not None:
                     return found
-                if job.state is not JobState.OUTCOME_UNKNOWN or self._has_task(job.id):
+                if job.state is not JobState.OUTCOME_UNKNOWN or self._book.has_task(job.id):
                     # Another retry of this job went ahead while GEN was being asked.
                     raise JobActionError("This job is already being retried.")
-            self._set_state(job, JobState.SUBMITTING, attention_reason=None)
+            self._book.set_state(job, JobState.SUBMITTING, attention_reason=None)
             return await self._submit(job, added=False)
         # A failed job stays failed (terminal is sticky); the retry is a new job, same key.
         now = self._clock.wall()
@@ -161,6 +176,7 @@ class SubmitMixin(DownloadMixin):
             raw_status=None,
             unknown_count=0,
             failed_reason=None,
+            failure=None,
             error_code=None,
             http_status=None,
             attention_reason=None,
@@ -219,7 +235,9 @@ class SubmitMixin(DownloadMixin):
         """
         if not job.engine_id or not job.cell_id:
             return None
-        cell = await self._client.cells.get(job.engine_id, job.cell_id, agent_id=job.agent_id)
+        cell = await self._connection.client.cells.get(
+            job.engine_id, job.cell_id, agent_id=job.agent_id
+        )
         since = job.created_at - _CLOCK_SKEW
         takes = list(cell.user_jobs)
         if cell.default_user_job is not None:
@@ -238,12 +256,14 @@ class SubmitMixin(DownloadMixin):
         """Track the generation found on GEN as this job's outcome; nothing is re-sent."""
         logger.info("Job %s found on GEN as %s; following it instead of re-sending", job.id, raw)
         state = JobState.PROCESSING if raw == JobState.PROCESSING.value else JobState.PENDING
-        self._set_state(job, state, remote_id=remote_id, raw_status=None, attention_reason=None)
+        self._book.set_state(
+            job, state, remote_id=remote_id, raw_status=None, attention_reason=None
+        )
         self._found_on_gen.add(job.id)
-        self._jobs[job.id] = job
-        await self._save(job)
-        self._deadlines[job.id] = self._clock.now() + self._scheduler.deadline(job.kind)
-        self._start_polling(job, 0.0)
+        self._book.track(job)
+        await self._book.save(job)
+        self._poller.start_deadline(job)
+        self._poller.start_polling(job, 0.0)
         return replace(job)
 
     async def _submit(self, job: LocalJob, *, added: bool) -> LocalJob:
@@ -251,8 +271,8 @@ class SubmitMixin(DownloadMixin):
         submitted.add_done_callback(consume_exception)
         self._submissions[job.id] = submitted
         epoch = self._credit_refusals
-        self._jobs[job.id] = job
-        self._spawn(job, lambda: self._run_submission(job, epoch, submitted, added))
+        self._book.track(job)
+        self._book.spawn(job, lambda: self._run_submission(job, epoch, submitted, added))
         # The owned task carries on (and sends) even if this caller is cancelled.
         return await asyncio.shield(submitted)
 
@@ -262,8 +282,7 @@ class SubmitMixin(DownloadMixin):
         try:
             record = asyncio.get_running_loop().create_task(self._store.record_intent(replace(job)))
             record.add_done_callback(consume_exception)
-            self._writes.add(record)
-            record.add_done_callback(self._writes.discard)
+            self._book.track_write(record)
             try:
                 # Shielded: a shutdown mid-write still leaves a consistent intent behind.
                 await asyncio.shield(record)
@@ -275,8 +294,7 @@ class SubmitMixin(DownloadMixin):
                 if not submitted.done():
                     submitted.set_exception(exc)
                 return
-            self._saved_states[job.id] = job.state
-            self._events.job_event("job_added" if added else "job_updated", job)
+            self._book.recorded(job, added=added)
             try:
                 await self._send(job, epoch)
             except asyncio.CancelledError:
@@ -292,7 +310,7 @@ class SubmitMixin(DownloadMixin):
             if not submitted.done():
                 submitted.set_result(replace(job))
         if job.is_active:
-            await self._poll_loop(job)
+            await self._poller.poll_loop(job)
 
     async def _crashed(self, job: LocalJob, exc: Exception) -> None:
         """The submission broke on an internal error: record an honest outcome for it."""
@@ -302,17 +320,18 @@ class SubmitMixin(DownloadMixin):
         why = f"internal error while submitting: {type(exc).__name__}: {exc}"
         if job.id in self._in_flight_posts:
             self._in_flight_posts.discard(job.id)
-            await self._park(
+            await self._book.park(
                 job,
                 JobState.OUTCOME_UNKNOWN,
                 f"{why}; the request may have reached GEN, so check GEN before retrying "
                 f"(a retry reuses the same idempotency key {job.idempotency_key})",
             )
             return
-        await self._finish(
+        await self._book.finish(
             job,
             JobState.FAILED,
-            failed_reason=NOT_SENT_PREFIX + why,
+            failed_reason=why,
+            failure=FailureKind.NOT_SENT,
             error_code=INTERNAL_ERROR_CODE,
             http_status=None,
         )
@@ -320,31 +339,48 @@ class SubmitMixin(DownloadMixin):
     def _forget_unrecorded(self, job: LocalJob, added: bool, exc: Exception) -> None:
         logger.error("Could not record the intent of job %s: %s", job.id, exc)
         if added:
-            self._jobs.pop(job.id, None)
+            self._book.forget(job.id)
         else:
             # The store still holds the job as outcome unknown; keep memory in step with it.
-            self._set_state(
+            self._book.set_state(
                 job, JobState.OUTCOME_UNKNOWN, attention_reason=f"the retry was not sent: {exc}"
             )
+
+    def close(self) -> None:
+        """At shutdown (tasks cancelled): record every unsent submission honestly and answer
+        the callers still waiting for one."""
+        for job in self._book.live():
+            # A submission whose task never got to run is still only an intent.
+            self._mark_interrupted(job)
+        for job_id, submitted in list(self._submissions.items()):
+            live = self._book.live_job(job_id)
+            if not submitted.done() and live is not None:
+                submitted.set_result(replace(live))
+        self._submissions.clear()
 
     def _mark_interrupted(self, job: LocalJob) -> None:
         """The job's task was cancelled (shutdown) while submitting: save the honest state."""
         if job.state is not JobState.SUBMITTING:
             return
         if job.id in self._in_flight_posts:
-            self._set_state(job, JobState.OUTCOME_UNKNOWN, attention_reason=CLOSED_IN_FLIGHT)
+            self._book.set_state(job, JobState.OUTCOME_UNKNOWN, attention_reason=CLOSED_IN_FLIGHT)
         else:
-            self._set_state(
-                job, JobState.FAILED, failed_reason=NOT_SENT_PREFIX + CLOSED_BEFORE_SEND
+            self._book.set_state(
+                job,
+                JobState.FAILED,
+                failed_reason=CLOSED_BEFORE_SEND,
+                failure=FailureKind.NOT_SENT,
             )
         self._in_flight_posts.discard(job.id)
-        self._persist(job)
+        self._book.persist(job)
 
     async def _send(self, job: LocalJob, epoch: int) -> None:
         """Send the job's POST once and apply the answer."""
         if self._scheduler.auth_paused:
             reason = self._scheduler.pause_reason or "GEN did not accept the API key"
-            await self._not_sent(job, f"{reason}; sign in again, then retry", self._auth_refusal)
+            await self._not_sent(
+                job, f"{reason}; sign in again, then retry", self._connection.auth_refusal
+            )
             return
         async with self._scheduler.request_slot():
             if job.kind is JobKind.RENDER and self._credit_refusals > epoch:
@@ -372,17 +408,17 @@ class SubmitMixin(DownloadMixin):
             self._in_flight_posts.discard(job.id)
         self._scheduler.note_online()
         state = JobState.PROCESSING if raw == JobState.PROCESSING.value else JobState.PENDING
-        self._set_state(job, state, remote_id=remote_id, raw_status=raw)
-        self._deadlines[job.id] = self._clock.now() + self._scheduler.deadline(job.kind)
-        await self._save(job)
+        self._book.set_state(job, state, remote_id=remote_id, raw_status=raw)
+        self._poller.start_deadline(job)
+        await self._book.save(job)
 
     async def _post(self, job: LocalJob, content: PublishContent | None) -> tuple[str, str]:
         if content is not None:
-            created = await self._client.user_jobs.create_publish(
+            created = await self._connection.client.user_jobs.create_publish(
                 content, agent_id=job.agent_id, idempotency_key=job.idempotency_key
             )
             return created.user_job_id, JobState.PENDING.value
-        started = await self._client.renders.create(
+        started = await self._connection.client.renders.create(
             job.engine_id or "",
             job.cell_id or "",
             agent_id=job.agent_id,
@@ -392,12 +428,12 @@ class SubmitMixin(DownloadMixin):
 
     async def _apply_post_error(self, job: LocalJob, exc: GenError) -> None:
         if isinstance(exc, OutcomeUnknownError):
-            await self._park(job, JobState.OUTCOME_UNKNOWN, str(exc))
+            await self._book.park(job, JobState.OUTCOME_UNKNOWN, str(exc))
         elif isinstance(exc, InsufficientCreditsError):
             self._credit_refusals += 1
             await self._not_started(job, f"insufficient credits: {exc}", exc)
         elif isinstance(exc, AuthenticationError | PermissionDeniedError):
-            self._pause_auth(exc)
+            self._connection.pause_auth(exc)
             await self._not_sent(job, f"{exc}; sign in again, then retry", exc)
         elif isinstance(exc, RateLimitedError):
             self._scheduler.rate_limit(exc.retry_after or DEFAULT_RATE_LIMIT_S)
@@ -410,16 +446,18 @@ class SubmitMixin(DownloadMixin):
             await self._not_started(job, str(exc), exc)
         else:
             # Anything else may have happened after sending: never assume it did not.
-            await self._park(job, JobState.OUTCOME_UNKNOWN, str(exc))
+            await self._book.park(job, JobState.OUTCOME_UNKNOWN, str(exc))
 
     async def _not_sent(self, job: LocalJob, why: str, refusal: GenError | None = None) -> None:
-        await self._finish(
-            job, JobState.FAILED, failed_reason=NOT_SENT_PREFIX + why, **refusal_fields(refusal)
+        fields = refusal_fields(refusal)
+        await self._book.finish(
+            job, JobState.FAILED, failed_reason=why, failure=FailureKind.NOT_SENT, **fields
         )
 
     async def _not_started(self, job: LocalJob, why: str, refusal: GenError | None = None) -> None:
-        await self._finish(
-            job, JobState.FAILED, failed_reason=NOT_STARTED_PREFIX + why, **refusal_fields(refusal)
+        fields = refusal_fields(refusal)
+        await self._book.finish(
+            job, JobState.FAILED, failed_reason=why, failure=FailureKind.REFUSED, **fields
         )
 
 

@@ -41,6 +41,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from _history import save_jobs_at_once
+
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob, new_job_id
 from genpro_desktop.core.paths import DATA_DIR_ENV, app_paths
 from genpro_desktop.core.store import Store
@@ -120,8 +122,7 @@ async def seed_history(data_dir: Path, count: int) -> None:
     paths = app_paths({DATA_DIR_ENV: str(data_dir)}).ensure()
     now = datetime.now(UTC)
     async with Store.default(paths) as store:
-        for index in range(count):
-            await store.save_job(history_job(index, now))
+        await save_jobs_at_once(store, (history_job(index, now) for index in range(count)))
 
 
 def child_environment(

@@ -163,10 +163,30 @@ class Store:
         """Publishes with this key that are pending or posted (not failed, dismissed, stopped)."""
         return await self._read(functools.partial(queries.publish_duplicates, dedupe_key))
 
-    async def unreadable_jobs(self) -> list[UnreadableJob]:
+    async def unreadable_jobs(
+        self,
+        *,
+        newest: int | None = None,
+        kinds: Iterable[JobKind] | None = None,
+        states: Iterable[JobState] | None = None,
+        unfinished_only: bool = False,
+    ) -> list[UnreadableJob]:
         """Stored jobs whose record does not decode (what their indexed columns say), newest
-        first; the other queries leave them out, except the publish duplicate guard."""
-        return await self._read(queries.unreadable_jobs)
+        first; the other queries leave them out, except the publish duplicate guard.
+
+        All of them by default (each record is decoded: slow for a long history). `newest=N`
+        checks only the newest N jobs of these kinds and states plus every unfinished job;
+        `unfinished_only` checks only the unfinished ones."""
+        if newest is not None and newest < 0:
+            raise ValueError("newest must be zero or more")
+        query = functools.partial(
+            queries.unreadable_jobs,
+            newest=newest,
+            kinds=None if kinds is None else [kind.value for kind in kinds],
+            states=None if states is None else [state.value for state in states],
+            unfinished_only=unfinished_only,
+        )
+        return await self._read(query)
 
     async def recent_durations(self, kind: JobKind) -> list[float]:
         """Seconds the last (up to 20) successful jobs of `kind` took, newest first."""

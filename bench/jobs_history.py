@@ -102,7 +102,7 @@ async def session_reads(data_dir: Path) -> dict[str, float]:
         for kind in JobKind:
             await timed(f"typical_duration_{kind.value}", store.typical_duration(kind))
             await timed(f"recent_durations_{kind.value}", store.recent_durations(kind))
-        await timed("hidden_jobs", store.get_setting("gui.hidden_jobs"))
+        await timed("hidden_jobs", store.get_setting("desktop.hidden_jobs"))
         await timed("panel_history", store.list_jobs(limit=HISTORY_LIMIT))
         await timed("typical_cost", store.typical_execution_cost(JobKind.RENDER))
         await timed(

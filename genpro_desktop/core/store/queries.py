@@ -174,12 +174,20 @@ def list_jobs(
     states: Iterable[str] | None,
     limit: int | None,
     conn: sqlite3.Connection,
+    *,
+    older_than: str | None = None,
 ) -> list[LocalJob]:
-    """Jobs newest first, filtered by kind/state values (None = any) and capped at `limit`."""
+    """Jobs newest first, filtered by kind/state values (None = any) and capped at `limit`;
+    with `older_than` (a job id), only jobs after that one in this order (the next page)."""
     where = _filter(kinds, states)
     if where is None:
         return []
     clause, params = where
+    if older_than is not None:
+        # Keyset paging on the created_at index: reads one page, however long the history.
+        after = "(created_at, rowid) < (SELECT created_at, rowid FROM jobs WHERE id = ?)"
+        clause = f"{clause} AND {after}" if clause else after
+        params.append(older_than)
     if limit is not None:
         params.append(limit)
     return _select(_jobs_sql(clause, limit=limit is not None), tuple(params), conn)

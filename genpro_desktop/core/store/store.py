@@ -146,13 +146,19 @@ class Store:
         kinds: Iterable[JobKind] | None = None,
         states: Iterable[JobState] | None = None,
         limit: int | None = None,
+        older_than: str | None = None,
     ) -> list[LocalJob]:
-        """Jobs newest first, optionally filtered by kind and state and capped at `limit`."""
+        """Jobs newest first, optionally filtered by kind and state and capped at `limit`.
+
+        `older_than` (a job id) pages through a long history: only the jobs that come after
+        that one, newest first (none when there is no such job)."""
         if limit is not None and limit < 0:
             raise ValueError("limit must be zero or more")
         kind_values = None if kinds is None else [kind.value for kind in kinds]
         state_values = None if states is None else [state.value for state in states]
-        query = functools.partial(queries.list_jobs, kind_values, state_values, limit)
+        query = functools.partial(
+            queries.list_jobs, kind_values, state_values, limit, older_than=older_than
+        )
         return await self._read(query)
 
     async def active_jobs(self) -> list[LocalJob]:

@@ -106,3 +106,30 @@ async def test_unreadable_jobs_in_a_window_keep_every_unfinished_one(
     assert [record.id for record in renders] == [old_running.id]
     unfinished = await store.unreadable_jobs(unfinished_only=True)
     assert [record.id for record in unfinished] == [old_running.id]
+
+
+async def test_older_history_comes_a_page_at_a_time(
+    store: Store, make_job: MakeJob, db_path: Path
+) -> None:
+    jobs = [make_job(state=JobState.COMPLETED) for _ in range(7)]
+    twin = make_job(state=JobState.COMPLETED, created_at=jobs[3].created_at)  # a tie
+    for job in (*jobs, twin):
+        await store.save_job(job)
+    seen: list[str] = []
+    page = await store.list_jobs(limit=3)
+    while page:
+        seen += [job.id for job in page]
+        page = await store.list_jobs(limit=3, older_than=page[-1].id)
+    # Every job once, in the order of the whole list, the tie included.
+    assert seen == [job.id for job in await store.list_jobs()]
+    assert len(seen) == len(set(seen)) == 8
+    assert await store.list_jobs(limit=3, older_than="no-such-job") == []
+    plan = _plan(
+        db_path,
+        queries._jobs_sql(  # pyright: ignore[reportPrivateUsage]
+            "(created_at, rowid) < (SELECT created_at, rowid FROM jobs WHERE id = ?)", limit=True
+        ),
+        ("x", 3),
+    )
+    assert "jobs_by_created" in plan
+    assert "TEMP B-TREE" not in plan

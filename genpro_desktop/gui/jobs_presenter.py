@@ -140,7 +140,7 @@ class JobsPresenter(QObject):
                 limit=HISTORY_LIMIT, older_than=self._oldest_loaded
             )
         except StoreError as exc:
-            self._window.show_error("The job history could not be read", str(exc))
+            self._status.show_error("The job history could not be read", str(exc))
             return
         self._page_read(page)
         self._model.add_older(page)

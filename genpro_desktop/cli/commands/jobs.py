@@ -356,7 +356,7 @@ async def find_job(store: Store, ref: str) -> LocalJob:
         if job is not None:
             return job
     if len(ref) >= MIN_ID_PREFIX:
-        matches = [j for j in await store.list_jobs() if j.id.startswith(ref.lower())]
+        matches = await store.jobs_with_id_prefix(ref.lower())
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:

@@ -39,6 +39,7 @@ __all__ = [
     "get_setting",
     "hidden_job_ids",
     "hide_jobs",
+    "jobs_with_id_prefix",
     "list_jobs",
     "publish_duplicates",
     "recent_durations",
@@ -207,6 +208,14 @@ def _filter(
             clauses.append(f"{column} IN ({_placeholders(len(wanted))})")
             params.extend(wanted)
     return " AND ".join(clauses), params
+
+
+def jobs_with_id_prefix(prefix: str, conn: sqlite3.Connection) -> list[LocalJob]:
+    """Jobs whose local id starts with `prefix`, newest first (compared on the id index, so
+    only the matches are decoded)."""
+    # A range of the id's own index (the highest code point closes it); substr keeps it exact.
+    where = "id >= ? AND id < ? AND substr(id, 1, ?) = ?"
+    return _select(_jobs_sql(where), (prefix, prefix + "\U0010ffff", len(prefix), prefix), conn)
 
 
 def active_jobs(conn: sqlite3.Connection) -> list[LocalJob]:

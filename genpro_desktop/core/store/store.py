@@ -161,6 +161,10 @@ class Store:
         )
         return await self._read(query)
 
+    async def jobs_with_id_prefix(self, prefix: str) -> list[LocalJob]:
+        """Jobs whose local id starts with `prefix`, newest first (cheap in a long history)."""
+        return await self._read(functools.partial(queries.jobs_with_id_prefix, prefix))
+
     async def active_jobs(self) -> list[LocalJob]:
         """Every job that is not terminal (parked ones included), oldest first."""
         return await self._read(queries.active_jobs)

@@ -133,3 +133,24 @@ async def test_older_history_comes_a_page_at_a_time(
     )
     assert "jobs_by_created" in plan
     assert "TEMP B-TREE" not in plan
+
+
+async def test_a_job_is_found_by_the_start_of_its_id_without_reading_the_others(
+    store: Store, make_job: MakeJob, db_path: Path
+) -> None:
+    jobs = [make_job(id=f"{prefix}{n:028x}") for n, prefix in enumerate(("abcd", "abce", "abcd"))]
+    for job in jobs:
+        await store.save_job(job)
+    _damage(db_path, jobs[1].id)  # an unreadable job that does not match must not matter
+    found = await store.jobs_with_id_prefix("abcd")
+    assert [job.id for job in found] == [jobs[2].id, jobs[0].id]
+    assert [job.id for job in await store.jobs_with_id_prefix(jobs[0].id)] == [jobs[0].id]
+    assert await store.jobs_with_id_prefix("ffff") == []
+    plan = _plan(
+        db_path,
+        queries._jobs_sql(  # pyright: ignore[reportPrivateUsage]
+            "id >= ? AND id < ? AND substr(id, 1, ?) = ?"
+        ),
+        ("abcd", "abcd\U0010ffff", 4, "abcd"),
+    )
+    assert "SEARCH jobs USING INDEX sqlite_autoindex_jobs_1 (id>? AND id<?)" in plan

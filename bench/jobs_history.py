@@ -8,7 +8,7 @@ times:
   timed from start to exit;
 - the session's reads: what the desktop app's session asks the store for when it opens (the
   tracker's `active_jobs` + `unreadable_jobs` + typical durations, the Jobs panel's hidden-jobs
-  setting + newest `HISTORY_LIMIT` jobs, the render cost estimate), in-process, timed
+  ids + newest `HISTORY_LIMIT` jobs, the render cost estimate), in-process, timed
   together and one by one.
 
 The ratio of the medians (largest size / smallest) is the figure of merit (goal <= 1.2).
@@ -102,7 +102,7 @@ async def session_reads(data_dir: Path) -> dict[str, float]:
         for kind in JobKind:
             await timed(f"typical_duration_{kind.value}", store.typical_duration(kind))
             await timed(f"recent_durations_{kind.value}", store.recent_durations(kind))
-        await timed("hidden_jobs", store.get_setting("desktop.hidden_jobs"))
+        await timed("hidden_jobs", store.hidden_job_ids())
         await timed("panel_history", store.list_jobs(limit=HISTORY_LIMIT))
         await timed("typical_cost", store.typical_execution_cost(JobKind.RENDER))
         await timed(

@@ -213,8 +213,8 @@ class FrozenHistory:
     async def active_jobs(self) -> list[LocalJob]:
         return await self._store.active_jobs()
 
-    async def unreadable_jobs(self) -> list[UnreadableJob]:
-        return await self._store.unreadable_jobs()
+    async def unreadable_jobs(self, *, unfinished_only: bool = False) -> list[UnreadableJob]:
+        return await self._store.unreadable_jobs(unfinished_only=unfinished_only)
 
     async def typical_duration(self, kind: JobKind) -> float | None:
         return self._typical if kind is JobKind.RENDER else None

@@ -31,6 +31,7 @@ import platform
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -53,8 +54,8 @@ from genpro_desktop.gui.app import DesktopApp, LaunchOptions
 from genpro_desktop.gui.session import Session
 
 HEARTBEAT_MS = 5
-GOAL_P99_MS = 8.0
-GOAL_MAX_MS = 33.0
+GOAL_P99_MS = 5.0  # issue #20 (8 in #6)
+GOAL_MAX_MS = 17.0  # one 60 Hz frame (33 in #6)
 AGENT_ID = "4711"
 ENGINE_ID = "9101"
 # A render the simulator's seed completed long ago; with `renders_use_big_video` its video is
@@ -98,6 +99,15 @@ class Heartbeat(QObject):
         return [
             max(0.0, (later - earlier) * 1000.0 - self.interval_ms)
             for earlier, later in itertools.pairwise(ticks)
+        ]
+
+    def stalls(self, over_ms: float) -> list[list[float]]:
+        """[start, end] (`time.perf_counter()`, CLOCK_MONOTONIC on Linux, so `perf` traces
+        taken with `-k CLOCK_MONOTONIC` line up) of every gap later than `over_ms`."""
+        return [
+            [round(earlier, 6), round(later, 6)]
+            for earlier, later in itertools.pairwise(self._ticks)
+            if (later - earlier) * 1000.0 - self.interval_ms > over_ms
         ]
 
 
@@ -294,6 +304,9 @@ async def measure(sim: SimProcess, jobs: int, seconds: float, work: Path) -> dic
             "heartbeat_ms": HEARTBEAT_MS,
             "samples": len(lateness),
             **lateness_summary(lateness),
+            # Every gap that dropped a 60 Hz frame, to line up with a scheduler trace.
+            "stalls": heartbeat.stalls(GOAL_MAX_MS),
+            "gui_thread_id": threading.get_native_id(),
             "polls": counters.polls,
             "polls_per_s": round(counters.polls / elapsed, 1),
             "events": counters.events,

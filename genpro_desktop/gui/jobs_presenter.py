@@ -80,12 +80,15 @@ class JobsPresenter(QObject):
         self._on_job_changed = on_job_changed
         self._open_url = open_url
         self._unsubscribe: Callable[[], None] | None = None
+        # The oldest job read from the store so far; None while there is nothing older.
+        self._oldest_loaded: str | None = None
 
     def attach(self) -> None:
         """Start listening to the tracker and to the panel."""
         self._unsubscribe = self._services.events.subscribe(self._on_event)
         self._actions.register(HANDLED_ACTIONS, self._on_action_requested)
         self._panel.clear_finished_requested.connect(self._on_clear_finished)
+        self._panel.older_requested.connect(self._on_older_requested)
 
     def detach(self) -> None:
         """Stop listening (the session is closing); the model keeps its rows until cleared."""
@@ -94,6 +97,7 @@ class JobsPresenter(QObject):
             self._unsubscribe = None
             self._actions.unregister(self._on_action_requested)
             self._panel.clear_finished_requested.disconnect(self._on_clear_finished)
+            self._panel.older_requested.disconnect(self._on_older_requested)
 
     async def load_history(self) -> None:
         """This run's jobs and the store's history, minus those the user removed."""
@@ -105,6 +109,7 @@ class JobsPresenter(QObject):
             self._status.show_error("The job history could not be read", str(exc))
             return
         self._model.set_hidden(hidden)
+        self._page_read(history)
         live = self._services.tracker.live_jobs()
         self._model.set_jobs([*history, *live])
         for job in live:
@@ -124,6 +129,30 @@ class JobsPresenter(QObject):
                 + ": see the top of the Jobs panel",
                 error=True,
             )
+
+    async def load_older_history(self) -> None:
+        """The next `HISTORY_LIMIT` jobs of the history, older than those shown (keyset paged in
+        the store, so a history of any length costs one page per click)."""
+        if self._oldest_loaded is None:
+            return
+        try:
+            page = await self._services.store.list_jobs(
+                limit=HISTORY_LIMIT, older_than=self._oldest_loaded
+            )
+        except StoreError as exc:
+            self._status.show_error("The job history could not be read", str(exc))
+            return
+        self._page_read(page)
+        self._model.add_older(page)
+
+    def _page_read(self, page: list[LocalJob]) -> None:
+        full = len(page) == HISTORY_LIMIT
+        self._oldest_loaded = page[-1].id if full else None
+        self._panel.older_action.setEnabled(full)
+
+    def _on_older_requested(self) -> None:
+        if not self._tasks.closed:
+            self._tasks.spawn(self.load_older_history(), name="older-jobs")
 
     async def refresh_typical_durations(self) -> None:
         """How long renders and publishes usually take, from history."""

@@ -114,5 +114,29 @@ class StartupProbe(QObject):
             app.removeEventFilter(self)
         self.facts["session_opened"] = self._session_opened
         self.facts["jobs_shown"] = self._window.jobs_panel.model.rowCount()
+        self.facts.update(_memory())
         self._path.write_text(json.dumps({"marks": self.marks, **self.facts}), encoding="utf-8")
         QTimer.singleShot(0, self._on_done)
+
+
+def _memory() -> dict[str, float]:
+    """Resident memory now and at its peak so far, in MiB (Linux: /proc; else what is known)."""
+    facts: dict[str, float] = {}
+    try:
+        import resource
+
+        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        # KiB on Linux, bytes on macOS.
+        facts["rss_peak_mib"] = round(
+            peak_kib / (1024 * 1024 if sys.platform == "darwin" else 1024), 1
+        )
+    except ImportError:  # Windows
+        pass
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return facts
+    import os
+
+    facts["rss_mib"] = round(pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024), 1)
+    return facts

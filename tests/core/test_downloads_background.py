@@ -73,3 +73,38 @@ async def test_a_failed_write_is_raised_on_the_loop_and_later_pieces_are_dropped
         writer.put(b"c")
     writer.close()
     assert sink.getvalue() == b"a" * 2000
+
+
+class GatedDigest:
+    """A sha256 whose updates wait for `gate` (a CPU busier than the disk); notes the threads."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.inner = hashlib.sha256()
+        self.threads: set[int] = set()
+
+    def update(self, data: bytes, /) -> None:
+        self.gate.wait()
+        self.threads.add(threading.get_ident())
+        self.inner.update(data)
+
+
+async def test_hashing_runs_behind_the_writes_on_a_thread_of_its_own() -> None:
+    sink, digest = GatedFile(), GatedDigest()
+    writer = BackgroundWriter(sink, digest)
+    # Only a failsafe, so a regression fails instead of hanging; the passing path never waits.
+    failsafe = threading.Timer(10.0, digest.gate.set)
+    failsafe.start()
+    try:
+        writer.put(b"a" * 3000)
+        writer.put(b"b" * 3000)
+        await writer.drain()  # both pieces are in the file although none is hashed yet
+        hashing_had_started = digest.gate.is_set()
+        assert writer.stored == 6000
+        digest.gate.set()
+        writer.close()  # returns with the digest complete
+    finally:
+        failsafe.cancel()
+    assert not hashing_had_started
+    assert digest.inner.hexdigest() == hashlib.sha256(b"a" * 3000 + b"b" * 3000).hexdigest()
+    assert threading.get_ident() not in digest.threads

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from guikit import FakePrompts, OpenedUrls, SimDrivenClock, turns, until
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel
 
-from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
+from genpro_desktop.core.jobs import JobKind, JobState, LocalJob, new_job_id
 from genpro_desktop.core.store import Store
+from genpro_desktop.gui import jobs_presenter
 from genpro_desktop.gui.app import DesktopApp
 from genpro_desktop.gui.dialogs.sign_in_dialog import SignInDialog
 from genpro_desktop.gui.models.job_list_model import ProgressRole
@@ -434,3 +437,47 @@ async def test_a_retry_past_the_idempotency_window_asks_again_before_a_possible_
     assert "no longer protects against a duplicate" in details
     assert [e for e in sim.journal.requests if e.path.endswith("/render")] == renders
     assert _job(app, lost.id).state is JobState.OUTCOME_UNKNOWN
+
+
+async def test_the_panel_shows_recent_history_and_older_jobs_on_demand(
+    make_app: MakeApp,
+    signed_in: object,
+    isolated_data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(jobs_presenter, "HISTORY_LIMIT", 3)
+    store = await asyncio.to_thread(Store.open, isolated_data_dir / "data" / "genpro.sqlite3")
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    history = [
+        LocalJob(
+            id=new_job_id(),
+            kind=JobKind.RENDER,
+            state=JobState.COMPLETED,
+            agent_id="4711",
+            created_at=start + timedelta(minutes=i),
+            updated_at=start + timedelta(minutes=i, seconds=40),
+            finished_at=start + timedelta(minutes=i, seconds=40),
+            title=f"History {i}",
+        )
+        for i in range(7)
+    ]
+    try:
+        for job in history:
+            await store.save_job(job)
+    finally:
+        await store.aclose()
+
+    app: DesktopApp = await make_app()
+    window, session = _parts(app)
+    panel = window.jobs_panel
+    shown = lambda: {panel.model.job(row).id for row in range(panel.model.rowCount())}  # noqa: E731
+    assert shown() == {job.id for job in history[4:]}  # the newest page only
+    assert panel.older_action.isEnabled()
+    panel.older_action.trigger()
+    await session.tasks.wait_idle()
+    assert shown() == {job.id for job in history[1:]}
+    assert panel.older_action.isEnabled()
+    panel.older_action.trigger()
+    await session.tasks.wait_idle()
+    assert shown() == {job.id for job in history}
+    assert not panel.older_action.isEnabled()  # a short page: nothing older is left

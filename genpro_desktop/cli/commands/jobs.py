@@ -149,9 +149,11 @@ async def run_jobs(ctx: Context, args: argparse.Namespace) -> int:
     states = [JobState(s) for s in args.state] if args.state else None
     limit = None if args.all else args.limit
     jobs = await store.list_jobs(kinds=kinds, states=states, limit=limit)
+    # The same window as the list (plus every unfinished job): deciding that a record is
+    # unreadable means decoding it, which for a long history takes seconds.
     unreadable = [
         record
-        for record in await store.unreadable_jobs()
+        for record in await store.unreadable_jobs(newest=limit, kinds=kinds, states=states)
         if (not args.kind or record.kind in args.kind)
         and (not args.state or record.state in args.state)
     ]
@@ -354,7 +356,7 @@ async def find_job(store: Store, ref: str) -> LocalJob:
         if job is not None:
             return job
     if len(ref) >= MIN_ID_PREFIX:
-        matches = [j for j in await store.list_jobs() if j.id.startswith(ref.lower())]
+        matches = await store.jobs_with_id_prefix(ref.lower())
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:

@@ -11,9 +11,15 @@ received bytes in memory, where a crash would lose them); a coroutine waiting fo
 (``drain``, ``room`` on a full queue) is resumed with ``call_soon_threadsafe``, not through an
 executor thread, and returns at once when the writer is already idle.
 
+Hashing runs on a second thread, behind the writes, on the same pieces (no second pass over
+the file): one thread doing both was the download's critical path (write ~0.6 s + sha256
+~0.7 s of CPU per GiB, one after the other), while on two cores they can overlap with each
+other and with receiving. The pieces waiting to be hashed are bounded too (``max_pending``).
+
 A failed write stops the worker: later pieces are dropped, and the error is raised to the event
 loop at the next ``put``, ``room`` or ``drain``. ``close`` waits until every piece already handed
-over is written (a cancelled download keeps every byte it received) and ends the thread.
+over is written (a cancelled download keeps every byte it received) and hashed, and ends the
+threads.
 """
 
 from __future__ import annotations
@@ -52,6 +58,11 @@ class BackgroundWriter:
         self._after_write = after_write
         self._max_pending = max_pending
         self._pieces: deque[bytes] = deque()
+        # Written, not yet hashed (the hasher's queue) and how many bytes that is.
+        self._unhashed: deque[bytes] = deque()
+        self._unhashed_bytes = 0
+        self._hashing = False
+        self._written_all = False  # the writer thread has ended: nothing more to hash
         self._pending = 0
         self._since_yield = 0
         self._busy = False
@@ -63,7 +74,10 @@ class BackgroundWriter:
         self.error: Exception | None = None
         self._thread = threading.Thread(target=self._run, name="genpro-download-writer")
         self._thread.daemon = True
+        self._hasher = threading.Thread(target=self._hash, name="genpro-download-hash")
+        self._hasher.daemon = True
         self._thread.start()
+        self._hasher.start()
 
     # -- the event loop's side ----------------------------------------------------------
 
@@ -103,11 +117,13 @@ class BackgroundWriter:
                     self.error = exc
 
     def close(self) -> None:
-        """Write what was handed over (unless a write failed), then end the worker thread."""
+        """Write and hash what was handed over (unless a write failed), then end the threads;
+        the digest is complete when this returns."""
         with self._changed:
             self._closing = True
             self._changed.notify_all()
         self._thread.join()
+        self._hasher.join()
 
     async def _until_idle(self) -> None:
         loop = asyncio.get_running_loop()
@@ -147,6 +163,8 @@ class BackgroundWriter:
                     self._became_idle()
                     while not self._closing:
                         self._changed.wait()
+                    self._written_all = True
+                    self._changed.notify_all()
                     return
                 piece = self._pieces.popleft()
                 self._busy = True
@@ -154,7 +172,6 @@ class BackgroundWriter:
             try:  # without the lock: the loop keeps handing pieces over meanwhile
                 self._sink.write(piece)
                 self._sink.flush()  # so `stored` bytes are in the OS (a no-op when unbuffered)
-                self._digest.update(piece)
                 if self._after_write is not None:
                     self._after_write(len(piece))
             except Exception as exc:  # raised on the event loop; the thread must not die
@@ -164,10 +181,33 @@ class BackgroundWriter:
                 self._pending -= len(piece)
                 if failure is None:
                     self.stored += len(piece)
+                    self._unhashed.append(piece)
+                    self._unhashed_bytes += len(piece)
                 else:
                     self.error = failure
                 if self.error is not None or not self._pieces:
                     self._became_idle()
+                self._changed.notify_all()
+                # The hasher is behind by more than the bound: wait for it (a slow CPU slows
+                # the download, as a slow disk does, instead of filling memory).
+                while self._unhashed_bytes > self._max_pending and self.error is None:
+                    self._changed.wait()
+
+    def _hash(self) -> None:
+        """The second worker: feed every written piece to the digest, in order."""
+        while True:
+            with self._changed:
+                while not self._unhashed and not self._written_all:
+                    self._changed.wait()
+                if not self._unhashed:
+                    return  # the writer has ended and everything written is hashed
+                piece = self._unhashed.popleft()
+                self._hashing = True
+            self._digest.update(piece)  # without the lock; hashlib releases the GIL
+            with self._changed:
+                self._hashing = False
+                self._unhashed_bytes -= len(piece)
+                self._changed.notify_all()
 
 
 def _resolve(done: asyncio.Future[None]) -> None:

@@ -11,7 +11,8 @@
   (D2; the rules are in ``resume``); reports a ``ResumeState`` at the start of the body and then
   every 64 MiB or 1 s, whichever comes first, through ``on_checkpoint``, for the tracker to
   persist.
-- Receives on the event loop while a worker thread writes and hashes the body (``background``),
+- Receives on the event loop while one worker thread writes the body and another hashes it
+  (``background``),
   so a busy disk never blocks the loop and the three overlap.
 - Checks free space before starting (D5), the content type, the byte count against
   Content-Length, and that the file is ISO-BMFF (``ftyp`` at bytes 4..8) (D3). A disk that

@@ -377,7 +377,7 @@ class Poller:
         """
         kinds = {JobKind.RENDER.value: JobKind.RENDER, JobKind.PUBLISH.value: JobKind.PUBLISH}
         finished = {state.value for state in TERMINAL_STATES}
-        for record in await self._store.unreadable_jobs():
+        for record in await self._store.unreadable_jobs(unfinished_only=True):
             kind = kinds.get(record.kind)
             if kind is None or not record.remote_id or record.state in finished:
                 continue

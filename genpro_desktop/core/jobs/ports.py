@@ -53,8 +53,9 @@ class JobStore(Protocol):
         """Every job that is not terminal (parked ones included)."""
         ...
 
-    async def unreadable_jobs(self) -> Sequence[UnreadableRecord]:
-        """Stored jobs whose record cannot be read (shown and followed, never saved over)."""
+    async def unreadable_jobs(self, *, unfinished_only: bool = False) -> Sequence[UnreadableRecord]:
+        """Stored jobs whose record cannot be read (shown and followed, never saved over); only
+        the unfinished ones with `unfinished_only` (cheap however long the history)."""
         ...
 
     async def typical_duration(self, kind: JobKind) -> float | None:

@@ -306,6 +306,21 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
                 "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
                 (version, datetime.now(UTC).isoformat()),
             )
+        for statement in SPEED_INDEXES:
+            conn.execute(statement)
+
+
+# Indexes that only make reads fast at scale (100,000 jobs): created when missing, on every
+# writable open, outside the numbered migrations, so a database with them still opens in a
+# version that does not know them (a version bump would lock an older app out for an index).
+# `jobs_unfinished_v1` is partial: its WHERE is exactly `queries.UNFINISHED`, or SQLite will
+# not use it; a change to the terminal states needs a new name.
+SPEED_INDEXES: tuple[str, ...] = (
+    "CREATE INDEX IF NOT EXISTS jobs_by_kind_finished ON jobs (kind, finished_at)",
+    "CREATE INDEX IF NOT EXISTS jobs_by_kind_state_created ON jobs (kind, state, created_at)",
+    "CREATE INDEX IF NOT EXISTS jobs_unfinished_v1 ON jobs (created_at) WHERE state NOT IN "
+    "('completed', 'dismissed', 'downloaded', 'failed', 'stopped')",
+)
 
 
 def _check_version_read_only(conn: sqlite3.Connection, path: Path) -> None:

@@ -39,6 +39,7 @@ __all__ = [
     "get_setting",
     "hidden_job_ids",
     "hide_jobs",
+    "jobs_with_id_prefix",
     "list_jobs",
     "publish_duplicates",
     "recent_durations",
@@ -68,6 +69,9 @@ _DUPLICATE_WHERE = (  # fixed marks only; every value is bound
     "AND state NOT IN (" + _NOT_DUPLICATE_MARKS + ")"
 )
 _TERMINAL = tuple(sorted(state.value for state in TERMINAL_STATES))
+# Not finished: the WHERE of the partial index `jobs_unfinished_v1` (database.SPEED_INDEXES),
+# spelled with literals, as SQLite uses a partial index only for a WHERE it can match to it.
+UNFINISHED = "state NOT IN (" + ", ".join(f"'{value}'" for value in _TERMINAL) + ")"
 _JOB_COLUMNS = ", ".join(JobRow._fields)
 # Built from the JobRow field names only; every value is bound as a ? parameter.
 _UPSERT = (
@@ -171,26 +175,53 @@ def list_jobs(
     states: Iterable[str] | None,
     limit: int | None,
     conn: sqlite3.Connection,
+    *,
+    older_than: str | None = None,
 ) -> list[LocalJob]:
-    """Jobs newest first, filtered by kind/state values (None = any) and capped at `limit`."""
+    """Jobs newest first, filtered by kind/state values (None = any) and capped at `limit`;
+    with `older_than` (a job id), only jobs after that one in this order (the next page)."""
+    where = _filter(kinds, states)
+    if where is None:
+        return []
+    clause, params = where
+    if older_than is not None:
+        # Keyset paging on the created_at index: reads one page, however long the history.
+        after = "(created_at, rowid) < (SELECT created_at, rowid FROM jobs WHERE id = ?)"
+        clause = f"{clause} AND {after}" if clause else after
+        params.append(older_than)
+    if limit is not None:
+        params.append(limit)
+    return _select(_jobs_sql(clause, limit=limit is not None), tuple(params), conn)
+
+
+def _filter(
+    kinds: Iterable[str] | None, states: Iterable[str] | None
+) -> tuple[str, list[object]] | None:
+    """The WHERE for kind/state values (None = any; "" when neither); None if nothing can match."""
     clauses: list[str] = []
     params: list[object] = []
     for column, values in (("kind", kinds), ("state", states)):
         if values is not None:
             wanted = sorted(set(values))
             if not wanted:
-                return []
+                return None
             clauses.append(f"{column} IN ({_placeholders(len(wanted))})")
             params.extend(wanted)
-    if limit is not None:
-        params.append(limit)
-    return _select(_jobs_sql(" AND ".join(clauses), limit=limit is not None), tuple(params), conn)
+    return " AND ".join(clauses), params
+
+
+def jobs_with_id_prefix(prefix: str, conn: sqlite3.Connection) -> list[LocalJob]:
+    """Jobs whose local id starts with `prefix`, newest first (compared on the id index, so
+    only the matches are decoded)."""
+    # A range of the id's own index (the highest code point closes it); substr keeps it exact.
+    where = "id >= ? AND id < ? AND substr(id, 1, ?) = ?"
+    return _select(_jobs_sql(where), (prefix, prefix + "\U0010ffff", len(prefix), prefix), conn)
 
 
 def active_jobs(conn: sqlite3.Connection) -> list[LocalJob]:
-    """Every job not in a terminal state, oldest first."""
-    where = f"state NOT IN ({_placeholders(len(_TERMINAL))})"
-    return _select(_jobs_sql(where, order=_OLDEST_FIRST), _TERMINAL, conn)
+    """Every job not in a terminal state, oldest first (from the partial index: the finished
+    history, however long, is never read)."""
+    return _select(_jobs_sql(UNFINISHED, order=_OLDEST_FIRST), (), conn)
 
 
 def publish_duplicates(dedupe_key: str, conn: sqlite3.Connection) -> list[LocalJob]:
@@ -211,10 +242,39 @@ def publish_duplicates(dedupe_key: str, conn: sqlite3.Connection) -> list[LocalJ
     return _select(_jobs_sql(where), params, conn, stand_ins=True)
 
 
-def unreadable_jobs(conn: sqlite3.Connection) -> list[UnreadableJob]:
-    """Every stored job whose record does not decode, newest first."""
+def unreadable_jobs(
+    conn: sqlite3.Connection,
+    *,
+    newest: int | None = None,
+    kinds: Iterable[str] | None = None,
+    states: Iterable[str] | None = None,
+    unfinished_only: bool = False,
+) -> list[UnreadableJob]:
+    """Stored jobs whose record does not decode, newest first.
+
+    Every job by default. Deciding means decoding each record (a second per ~10,000 jobs), so
+    callers that show a window of the history check that window: `newest=N` checks the newest
+    N jobs with these kind/state column values (None = any) and every unfinished job (an
+    unreadable job that is still running is never hidden); `unfinished_only` checks only the
+    unfinished ones (all the tracker can follow).
+    """
+    if unfinished_only:
+        rows = conn.execute(_jobs_sql(UNFINISHED), ()).fetchall()
+    elif newest is not None:
+        where = _filter(kinds, states)
+        clause, params = where if where is not None else ("0", [])
+        # Two reads, each on its index (as one UNION, SQLite scans the whole state index).
+        window = conn.execute(_jobs_sql(clause, limit=True), (*params, newest)).fetchall()
+        unfinished = conn.execute(_jobs_sql(UNFINISHED), ()).fetchall()
+        by_id = {JobRow(*values).id: values for values in (*window, *unfinished)}
+        # Newest first, as `_NEWEST_FIRST` (rowid breaks ties there; the id is as stable).
+        rows = sorted(
+            by_id.values(), key=lambda values: (JobRow(*values).created_at, JobRow(*values).id)
+        )[::-1]
+    else:
+        rows = conn.execute(_jobs_sql(), ()).fetchall()
     found: list[UnreadableJob] = []
-    for values in conn.execute(_jobs_sql(), ()).fetchall():
+    for values in rows:
         row = JobRow(*values)
         try:
             job_from_json(row.data, fallback=_fallback(row))

@@ -146,14 +146,24 @@ class Store:
         kinds: Iterable[JobKind] | None = None,
         states: Iterable[JobState] | None = None,
         limit: int | None = None,
+        older_than: str | None = None,
     ) -> list[LocalJob]:
-        """Jobs newest first, optionally filtered by kind and state and capped at `limit`."""
+        """Jobs newest first, optionally filtered by kind and state and capped at `limit`.
+
+        `older_than` (a job id) pages through a long history: only the jobs that come after
+        that one, newest first (none when there is no such job)."""
         if limit is not None and limit < 0:
             raise ValueError("limit must be zero or more")
         kind_values = None if kinds is None else [kind.value for kind in kinds]
         state_values = None if states is None else [state.value for state in states]
-        query = functools.partial(queries.list_jobs, kind_values, state_values, limit)
+        query = functools.partial(
+            queries.list_jobs, kind_values, state_values, limit, older_than=older_than
+        )
         return await self._read(query)
+
+    async def jobs_with_id_prefix(self, prefix: str) -> list[LocalJob]:
+        """Jobs whose local id starts with `prefix`, newest first (cheap in a long history)."""
+        return await self._read(functools.partial(queries.jobs_with_id_prefix, prefix))
 
     async def active_jobs(self) -> list[LocalJob]:
         """Every job that is not terminal (parked ones included), oldest first."""
@@ -163,10 +173,30 @@ class Store:
         """Publishes with this key that are pending or posted (not failed, dismissed, stopped)."""
         return await self._read(functools.partial(queries.publish_duplicates, dedupe_key))
 
-    async def unreadable_jobs(self) -> list[UnreadableJob]:
+    async def unreadable_jobs(
+        self,
+        *,
+        newest: int | None = None,
+        kinds: Iterable[JobKind] | None = None,
+        states: Iterable[JobState] | None = None,
+        unfinished_only: bool = False,
+    ) -> list[UnreadableJob]:
         """Stored jobs whose record does not decode (what their indexed columns say), newest
-        first; the other queries leave them out, except the publish duplicate guard."""
-        return await self._read(queries.unreadable_jobs)
+        first; the other queries leave them out, except the publish duplicate guard.
+
+        All of them by default (each record is decoded: slow for a long history). `newest=N`
+        checks only the newest N jobs of these kinds and states plus every unfinished job;
+        `unfinished_only` checks only the unfinished ones."""
+        if newest is not None and newest < 0:
+            raise ValueError("newest must be zero or more")
+        query = functools.partial(
+            queries.unreadable_jobs,
+            newest=newest,
+            kinds=None if kinds is None else [kind.value for kind in kinds],
+            states=None if states is None else [state.value for state in states],
+            unfinished_only=unfinished_only,
+        )
+        return await self._read(query)
 
     async def recent_durations(self, kind: JobKind) -> list[float]:
         """Seconds the last (up to 20) successful jobs of `kind` took, newest first."""

@@ -109,6 +109,15 @@ class JobListModel(QAbstractListModel):
         self._active = {job.id for job in self._jobs if job.is_active}
         self.endResetModel()
 
+    def add_older(self, jobs: Iterable[LocalJob]) -> int:
+        """Add jobs from further back in the history (shown or hidden ones are skipped)."""
+        added = 0
+        for job in jobs:
+            if job.id not in self._hidden and job.id not in self._key_of:
+                self._insert(job)
+                added += 1
+        return added
+
     def apply(self, event: JobEvent) -> None:
         """Adapt one tracker event: add, update or repaint exactly one row."""
         job = event.job

@@ -102,6 +102,7 @@ class JobsPanel(QDockWidget):
 
     action_requested = Signal(str, str)  # JobAction value, job id
     clear_finished_requested = Signal()
+    older_requested = Signal()  # show jobs older than the history loaded so far
 
     def __init__(self, model: JobListModel, parent: QWidget | None = None) -> None:
         super().__init__("Jobs", parent)
@@ -140,6 +141,7 @@ class JobsPanel(QDockWidget):
                 toolbar.addAction(action)
         toolbar.addSeparator()
         toolbar.addAction("Clear finished", self.clear_finished_requested.emit)
+        self.older_action = toolbar.addAction("Show older", self.older_requested.emit)
 
         self.status_label = QLabel()
         self.status_label.setObjectName("jobsStatus")

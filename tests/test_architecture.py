@@ -208,3 +208,30 @@ def test_job_tracker_parts_own_their_state() -> None:
     tree = ast.parse(tracker.read_text(encoding="utf-8"))
     facade = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "JobTracker")
     assert facade.bases == [], "JobTracker is a facade over its parts, not a subclass of them"
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+def test_test_folders_mirror_the_package_layout() -> None:
+    """Issue 15 part 6: tests/core/... and tests/gui/... folders are the package's own folders,
+    so a module's tests are found where the module is."""
+    strays = [
+        str(folder.relative_to(TESTS))
+        for top in ("core", "gui")
+        for folder in sorted((TESTS / top).rglob("*"))
+        if folder.is_dir()
+        and folder.name != "__pycache__"
+        and not (PACKAGE / folder.relative_to(TESTS)).is_dir()
+    ]
+    assert strays == []
+
+
+def test_no_test_file_is_named_by_a_number() -> None:
+    """A test file says what it tests (`test_jobs_fault_matrix_lifecycle.py`, not `..._2.py`)."""
+    numbered = [
+        str(path.relative_to(TESTS))
+        for path in sorted(TESTS.rglob("test_*.py"))
+        if path.stem.rsplit("_", 1)[-1].isdigit()
+    ]
+    assert numbered == []

@@ -20,6 +20,7 @@ from rich.text import Text
 
 from genpro_desktop.cli.exit_codes import CliError, ExitCode
 from genpro_desktop.core.api import JobStatus
+from genpro_desktop.core.renders import decimal_text as decimal_text  # one formatter for both
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -34,16 +35,6 @@ def _json_default(value: object) -> object:
     if isinstance(value, Enum):
         return value.value
     return str(value)
-
-
-def decimal_text(value: Decimal | None) -> str | None:
-    """A Decimal as plain text without exponent noise ("47.5", "500"), or None."""
-    if value is None:
-        return None
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
 
 
 class ProgressLine:

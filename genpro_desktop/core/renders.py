@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RenderTake",
     "RowRenders",
+    "decimal_text",
     "engine_renders",
     "foreign_renders",
     "list_renders",
@@ -73,7 +74,7 @@ class RenderTake:
             "url": self.url,
             "thumbnail_url": self.thumbnail_url,
             "created_at": self.created_at.isoformat() if self.created_at else None,
-            "execution_cost": _decimal_text(self.execution_cost),
+            "execution_cost": decimal_text(self.execution_cost),
         }
 
 
@@ -189,8 +190,9 @@ def _newest_first(takes: list[RenderTake]) -> list[RenderTake]:
     return [take for _, take in indexed]
 
 
-def _decimal_text(value: Decimal | None) -> str | None:
-    """Plain text without exponent noise ("47.5", "500"), as the CLI prints credits."""
+def decimal_text(value: Decimal | None) -> str | None:
+    """A Decimal as plain text without exponent noise ("47.5", "500"), or None (the CLI prints
+    credits and costs with it too)."""
     if value is None:
         return None
     text = format(value, "f")

@@ -111,11 +111,6 @@ class SignalWaiter:
             self._signal.disconnect(self._receive)
 
 
-async def next_emission(signal: SignalInstance) -> tuple[Any, ...]:
-    """Wait for the next emission of a Qt signal and return its arguments."""
-    return await SignalWaiter(signal).wait()
-
-
 async def run_dialog(dialog: QDialog) -> int:
     """Show `dialog` window-modally and return its result code once it closes (no `exec()`)."""
     waiter = SignalWaiter(dialog.finished)

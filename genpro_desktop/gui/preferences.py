@@ -66,11 +66,6 @@ class PreferenceStore:
         view._account = {}
         return view
 
-    @property
-    def file_path(self) -> Path:
-        """Where the settings live."""
-        return Path(self._settings.fileName())
-
     def load(self) -> Preferences:
         """The saved preferences, with defaults for anything missing or invalid."""
         s = self._settings

@@ -25,7 +25,6 @@ from genpro_desktop.core.credentials import (
     KeyringLockedError,
     KeyringPromptDismissedError,
     KeyringUnavailableError,
-    MemoryCredentialStore,
     ResolvedKey,
     resolve_api_key,
 )
@@ -98,8 +97,3 @@ def explain_storage_problem(exc: CredentialError) -> KeyStorageProblem:
     else:
         title = "The key could not be saved"
     return KeyStorageProblem(title=title, message=str(exc))
-
-
-def session_store(key: Secret) -> MemoryCredentialStore:
-    """A store that keeps `key` for this run only."""
-    return MemoryCredentialStore(key)

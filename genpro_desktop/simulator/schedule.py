@@ -125,7 +125,6 @@ class ScheduleSim:
         self.assets: dict[str, tuple[bytes, str]] = {}
         self.connected: dict[int, dict[str, str]] = {AGENT_ID: dict.fromkeys(RULES, "democreator")}
         self._ids = itertools.count(48213)
-        self._platform_ids = itertools.count(7459000000001)
         self._asset_ids = itertools.count(1)
         self._scripts: dict[str, list[PlatformScript]] = {}
         self._idempotency: dict[tuple[int, str], tuple[float, int]] = {}

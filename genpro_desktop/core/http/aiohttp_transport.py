@@ -84,7 +84,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             )
             # aiohttp sends an idempotent request once more when the connection drops before
             # the answer; httpcore does not, and retrying is the caller's policy. No public
-            # switch exists (aiohttp 3.14); tests/core/test_downloads_transport.py checks it.
+            # switch exists (aiohttp 3.14);
+            # tests/core/http/test_http_aiohttp_transport.py checks it.
             self._session._retry_connection = False  # pyright: ignore[reportPrivateUsage]
         return self._session
 

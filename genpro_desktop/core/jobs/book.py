@@ -320,21 +320,10 @@ class JobBook:
         if job.is_terminal or job.is_parked:
             return replace(job)
         self.ensure_open()
-        waiter: asyncio.Future[LocalJob] = asyncio.get_running_loop().create_future()
-        waiter.add_done_callback(consume_exception)
-        self._waiters.setdefault(job_id, []).append(waiter)
-        if timeout is None:
-            return await waiter
-        timer = asyncio.ensure_future(self._clock.sleep(timeout))
-        try:
-            await asyncio.wait({waiter, timer}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            timer.cancel()
-            await asyncio.gather(timer, return_exceptions=True)
-        if waiter.done():
-            return waiter.result()
-        waiter.cancel()
-        raise WaitTimeout(f"Job {job_id} is still {job.state} after {timeout:.0f} s.")
+        done = await wait_for_job(self._waiters, job_id, self._clock, timeout)
+        if done is None:
+            raise WaitTimeout(f"Job {job_id} is still {job.state} after {timeout:.0f} s.")
+        return done
 
     def fail_waiters(self) -> None:
         for waiters in self._waiters.values():
@@ -347,6 +336,32 @@ class JobBook:
         """Seconds since the job was created (until it finished, for finished jobs)."""
         end = job.finished_at or self._clock.wall()
         return max(0.0, (end - job.created_at).total_seconds())
+
+
+# The timeout runs on the tracker's clock (fake in tests), which asyncio.timeout cannot do.
+async def wait_for_job(
+    waiters: dict[str, list[asyncio.Future[LocalJob]]],
+    job_id: str,
+    clock: Clock,
+    timeout: float | None,  # noqa: ASYNC109
+) -> LocalJob | None:
+    """Register a waiter for `job_id` in `waiters` and wait for whoever resolves it (the job's
+    final save, or closing); None when `timeout` seconds of `clock` pass first."""
+    waiter: asyncio.Future[LocalJob] = asyncio.get_running_loop().create_future()
+    waiter.add_done_callback(consume_exception)
+    waiters.setdefault(job_id, []).append(waiter)
+    if timeout is None:
+        return await waiter
+    timer = asyncio.ensure_future(clock.sleep(timeout))
+    try:
+        await asyncio.wait({waiter, timer}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        timer.cancel()
+        await asyncio.gather(timer, return_exceptions=True)
+    if waiter.done():
+        return waiter.result()
+    waiter.cancel()
+    return None
 
 
 def consume_exception(future: asyncio.Future[Any]) -> None:

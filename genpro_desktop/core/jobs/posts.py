@@ -64,6 +64,7 @@ from genpro_desktop.core.jobs.book import (
     UnknownJobError,
     WaitTimeout,
     consume_exception,
+    wait_for_job,
 )
 from genpro_desktop.core.jobs.events import EventHub, EventType
 from genpro_desktop.core.jobs.model import (
@@ -722,23 +723,12 @@ class PostTracker:
         if job.is_terminal or job.is_parked:
             return replace(job)
         self._ensure_open()
-        waiter: asyncio.Future[LocalJob] = asyncio.get_running_loop().create_future()
-        waiter.add_done_callback(consume_exception)
-        self._waiters.setdefault(job_id, []).append(waiter)
-        if timeout is None:
-            return await waiter
-        timer = asyncio.ensure_future(self._clock.sleep(timeout))
-        try:
-            await asyncio.wait({waiter, timer}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            timer.cancel()
-            await asyncio.gather(timer, return_exceptions=True)
-        if waiter.done():
-            return waiter.result()
-        waiter.cancel()
-        raise WaitTimeout(
-            f"Post {job.remote_id or job_id} is still {job.state} after {timeout:.0f} s."
-        )
+        done = await wait_for_job(self._waiters, job_id, self._clock, timeout)
+        if done is None:
+            raise WaitTimeout(
+                f"Post {job.remote_id or job_id} is still {job.state} after {timeout:.0f} s."
+            )
+        return done
 
     # -- state, saves, tasks ---------------------------------------------------------
 

@@ -24,9 +24,9 @@ from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob, PostPlat
 from genpro_desktop.core.publishing.dedupe import dedupe_key
 from genpro_desktop.core.publishing.platforms import LABELS
 from genpro_desktop.core.publishing.service import (
-    DuplicatePublishError,
     PublishHistory,
     WallClock,
+    publish_once,
 )
 
 __all__ = ["PostService", "PostSubmitter", "file_identity", "post_dedupe_keys"]
@@ -143,31 +143,12 @@ class PostService:
                 media_url=request.media_url or job.media_url,
                 post_thumbnail_url=request.thumbnail_url,
             )
-        key = frozenset(job.live_dedupe_keys)
-        running = self._inflight.get(key)
-        if running is not None:
-            return replace(await asyncio.shield(running))
-        future: asyncio.Future[LocalJob] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
-        try:
-            if not allow_duplicate:
-                existing = await self.duplicates(job)
-                if existing:
-                    raise DuplicatePublishError(existing)
-            result = await self._tracker.submit(job)
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()
-            raise
-        else:
-            future.set_result(result)
-            return result
-        finally:
-            if self._inflight.get(key) is future:
-                del self._inflight[key]
+        return await publish_once(
+            self._inflight,
+            frozenset(job.live_dedupe_keys),
+            duplicates=None if allow_duplicate else lambda: self.duplicates(job),
+            submit=lambda: self._tracker.submit(job),
+        )
 
     async def record_edit(
         self,

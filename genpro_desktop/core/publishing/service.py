@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Protocol
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob, new_job_id
@@ -34,6 +35,9 @@ from genpro_desktop.core.publishing.validation import (
 
 SUPPORTED_PLATFORMS = frozenset({"tiktok"})  # GEN's publish_content (gen-api.md 11.2)
 _LABEL_CAPTION_CHARS = 40
+
+
+_Key = TypeVar("_Key", bound=Hashable)
 
 
 class PublishError(Exception):
@@ -112,6 +116,43 @@ class WallClock(Protocol):
         ...
 
 
+async def publish_once(
+    inflight: dict[_Key, asyncio.Future[LocalJob]],
+    key: _Key,
+    *,
+    duplicates: Callable[[], Awaitable[list[LocalJob]]] | None,
+    submit: Callable[[], Awaitable[LocalJob]],
+) -> LocalJob:
+    """The duplicate guard and single flight every publish goes through: a publish with the same
+    `key` already being submitted shares that outcome (never re-sent); else `duplicates` (None
+    when the user allowed one) must find nothing before `submit` runs, once."""
+    running = inflight.get(key)
+    if running is not None:
+        # The same publish is being submitted right now: share its outcome, never re-send.
+        return replace(await asyncio.shield(running))
+    future: asyncio.Future[LocalJob] = asyncio.get_running_loop().create_future()
+    inflight[key] = future
+    try:
+        if duplicates is not None:
+            existing = await duplicates()
+            if existing:
+                raise DuplicatePublishError(existing)
+        result = await submit()
+    except asyncio.CancelledError:
+        future.cancel()
+        raise
+    except BaseException as exc:
+        future.set_exception(exc)
+        future.exception()  # the callers sharing it re-raise it; this one is handled
+        raise
+    else:
+        future.set_result(result)
+        return result
+    finally:
+        if inflight.get(key) is future:
+            del inflight[key]
+
+
 class PublishService:
     """Validates, de-duplicates and single-flights publishes, then hands them to the tracker."""
 
@@ -126,31 +167,13 @@ class PublishService:
         job = self.build_job(request)
         key = job.dedupe_key
         assert key is not None
-        running = self._inflight.get(key)
-        if running is not None:
-            # The same publish is being submitted right now: share its outcome, never re-send.
-            return replace(await asyncio.shield(running))
-        future: asyncio.Future[LocalJob] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
-        try:
-            if not allow_duplicate:
-                existing = await self._store.find_publish_duplicates(key)
-                if existing:
-                    raise DuplicatePublishError(existing)
-            result = await self._tracker.publish_intent(job)
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # the callers sharing it re-raise it; this one is handled
-            raise
-        else:
-            future.set_result(result)
-            return result
-        finally:
-            if self._inflight.get(key) is future:
-                del self._inflight[key]
+        history = self._store
+        return await publish_once(
+            self._inflight,
+            key,
+            duplicates=None if allow_duplicate else lambda: history.find_publish_duplicates(key),
+            submit=lambda: self._tracker.publish_intent(job),
+        )
 
     async def duplicates(self, request: PublishRequest) -> list[LocalJob]:
         """Earlier publishes this request would duplicate (for a warning before confirming)."""

@@ -374,8 +374,3 @@ class PublishDialog(QDialog):
             self._submitting = False
             if self.job is None:
                 self.refresh()
-
-    @property
-    def submitting(self) -> bool:
-        """True while a submit is running."""
-        return self._submitting

@@ -253,10 +253,6 @@ class PreviewPlayer(QObject):
         """Mute or unmute."""
         self._audio.setMuted(muted)
 
-    def is_muted(self) -> bool:
-        """True when muted."""
-        return self._audio.isMuted()
-
     def export_frame(self, target: Path) -> bool:
         """Save the frame on screen as a JPEG at `target`; False when there is no frame."""
         if self._frame_image.isNull():

@@ -12,7 +12,7 @@ import html
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -283,7 +283,3 @@ class JobsPanel(QDockWidget):
         steps = SWEEP_SECONDS * 1000 / ANIMATION_INTERVAL_MS
         self.delegate.phase = (self._ticks % steps) / steps
         self.list_view.viewport().update()
-
-    def current_index(self) -> QModelIndex:
-        """The list's current index (for tests and keyboard focus)."""
-        return self.list_view.currentIndex()

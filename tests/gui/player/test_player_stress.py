@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-STRESS = Path(__file__).with_name("preview_stress.py")
+STRESS = Path(__file__).with_name("player_stress.py")
 SWITCHES = 1000
 LIFETIMES = 300
 # A run takes about 25 s on a loaded 2-core machine; a hang is declared well after that.

@@ -20,7 +20,7 @@ from genpro_desktop.gui.models.job_list_model import JobListModel
 from genpro_desktop.gui.widgets.about_dialog import AboutDialog, AboutInfo, collect_about_info
 from genpro_desktop.gui.widgets.main_window import MainWindow
 
-PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+PYPROJECT = Path(__file__).resolve().parents[3] / "pyproject.toml"
 
 
 def _pyproject_version() -> str:

@@ -1,4 +1,4 @@
-"""Stress program for `PreviewPlayer` (run by test_preview_stress.py in a child process).
+"""Stress program for `PreviewPlayer` (run by test_player_stress.py in a child process).
 
 Drives the situations that used to deadlock Qt's FFmpeg media thread against the GIL:
 1. one player switching sources while playing, many times;

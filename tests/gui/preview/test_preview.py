@@ -43,7 +43,7 @@ def preview(qapp: object, tmp_path: Path, opened_urls: OpenedUrls) -> Iterator[V
     widget.show()
     yield widget
     # Unloading from Python used to deadlock here (issue 13 part 6); it is safe since Qt builds
-    # the media objects, and test_preview_stress.py proves it in a child process.
+    # the media objects, and gui/player/test_player_stress.py proves it in a child process.
     player.set_source(None)
     widget.close()
     widget.deleteLater()
@@ -68,7 +68,8 @@ def test_qt_builds_the_media_objects_so_the_media_thread_never_needs_the_gil(
 ) -> None:
     """A Python-made QMediaPlayer/QAudioOutput/QVideoSink is a PySide wrapper whose virtuals take
     the GIL when Qt's media thread calls them: the deadlock the stress test (in a child process,
-    test_preview_stress.py) provokes. Objects made by Qt's QML engine have no such wrapper."""
+    gui/player/test_player_stress.py) provokes. Objects made by Qt's QML engine have no such
+    wrapper."""
     player = _player(preview)
     assert player.native
     objects = player.media_objects()

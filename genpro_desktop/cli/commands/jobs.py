@@ -262,8 +262,16 @@ async def run_resume(ctx: Context, args: argparse.Namespace) -> int:
 
 
 async def _resume(ctx: Context, args: argparse.Namespace) -> int:
+    # Read what is unfinished before the tracker starts: its first reads may finish a job at
+    # once (GEN completed it while nothing watched), and that job must still be reported.
+    before = await (await ctx.job_store()).active_jobs()
     services = await ctx.services()  # starting the tracker resumes everything
-    unfinished = await services.store.active_jobs()
+    # ...and what starting it added (jobs that follow an unreadable record's GEN id).
+    seen = {job.id for job in before}
+    unfinished = [
+        *before,
+        *(job for job in await services.store.active_jobs() if job.id not in seen),
+    ]
     running = [job for job in unfinished if job.is_active]
     if running:
         ctx.out.info(f"Resumed {len(running)} unfinished job(s):")

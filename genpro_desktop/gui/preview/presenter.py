@@ -17,9 +17,9 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
+from genpro_desktop.core.publishing.hashtags import suggest_hashtags
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
 from genpro_desktop.gui.dialogs.publish_dialog import PublishDialog, PublishDraft
-from genpro_desktop.gui.dialogs.publish_fields import suggest_hashtags
 from genpro_desktop.gui.job_actions import JobAction, JobActionDispatcher
 from genpro_desktop.gui.models.engine_table_model import EngineTableModel
 from genpro_desktop.gui.models.job_list_model import JobListModel

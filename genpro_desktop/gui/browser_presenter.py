@@ -19,13 +19,13 @@ from genpro_desktop.core.browse import list_engines
 from genpro_desktop.core.engine_reference import parse_engine_reference
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
 from genpro_desktop.core.services import AppServices
+from genpro_desktop.core.sign_in import display_name
 from genpro_desktop.core.store import StoreError
 from genpro_desktop.gui.asyncqt import TaskRegistry
 from genpro_desktop.gui.models.engine_list_model import EngineListModel
 from genpro_desktop.gui.models.engine_table_model import EngineTableModel
 from genpro_desktop.gui.preferences import PreferenceStore
 from genpro_desktop.gui.prompts import Prompts
-from genpro_desktop.gui.sign_in import display_name
 from genpro_desktop.gui.status import StatusLine
 from genpro_desktop.gui.widgets.account_bar import AccountBar
 from genpro_desktop.gui.widgets.engine_browser import EngineBrowser

@@ -17,7 +17,7 @@ from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
 from genpro_desktop.core.jobs.view import KIND_NOUN as KIND_NOUN
 from genpro_desktop.core.jobs.view import cli_actions as actions
 from genpro_desktop.core.jobs.view import describe as describe
-from genpro_desktop.core.jobs.view import is_overdue
+from genpro_desktop.core.jobs.view import is_overdue, post_summary
 
 SHORT_ID_LENGTH = 8
 # The shortest local id prefix `retry`/`dismiss` accept (git-style abbreviations).
@@ -104,6 +104,8 @@ def note(job: LocalJob) -> str:
         return job.failure_note or job.failed_reason
     if job.kind is JobKind.PUBLISH and job.post_id:
         return f"post {job.post_id}"
+    if job.kind is JobKind.POST and job.post_platforms:
+        return post_summary(job)
     if job.kind is JobKind.DOWNLOAD and job.state is JobState.DOWNLOADED:
         return job.target_path or ""
     return ""

@@ -32,6 +32,7 @@ from genpro_desktop.core.jobs.view import (
     job_explanation,
     job_title,
     local_file,
+    post_summary,
 )
 from genpro_desktop.gui.models.job_list_model import JobListModel
 from genpro_desktop.gui.theme import STATE_LABELS
@@ -188,6 +189,8 @@ class JobsPanel(QDockWidget):
         if explanation:
             colour = "#e08e0b" if job.is_parked else "#d64545"
             lines.append(f"<span style='color:{colour}'>{html.escape(explanation)}</span>")
+        if job.kind is JobKind.POST and job.post_platforms:
+            lines.append(html.escape(post_summary(job)))
         if job.post_id:
             lines.append(f"Posted: post id <b>{html.escape(job.post_id)}</b> (Copy post id)")
         if job.kind is JobKind.PUBLISH and job.state is JobState.OUTCOME_UNKNOWN:

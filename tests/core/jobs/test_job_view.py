@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from genpro_desktop.cli.jobview import elapsed_text, job_json
+from genpro_desktop.cli.jobview import elapsed_text, job_json, note
 from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob, PostPlatform, new_job_id
 from genpro_desktop.core.jobs.view import (
     JobAction,
@@ -97,3 +97,13 @@ def test_the_cli_lists_its_verbs_in_a_fixed_order() -> None:
     assert job_json(parked)["actions"] == ["retry", "dismiss"]
     done = job(JobState.COMPLETED, output_url="https://cdn.example/v.mp4", remote_id="g1")
     assert job_json(done)["actions"] == ["download", "publish"]
+
+
+def test_a_posts_note_in_the_cli_is_its_per_platform_summary() -> None:
+    post = job(
+        JobState.PROCESSING,
+        JobKind.POST,
+        title="Spring launch",
+        post_platforms=(PostPlatform("tiktok", status="published"), PostPlatform("x")),
+    )
+    assert note(post) == "tiktok published · x accepted"

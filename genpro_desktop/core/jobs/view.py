@@ -46,8 +46,13 @@ class JobAction(StrEnum):
 
 
 # The actions the CLI has a command for, in the order `genpro jobs --json` lists them.
-CLI_ACTIONS = (JobAction.STOP, JobAction.RETRY, JobAction.DOWNLOAD, JobAction.PUBLISH)
-CLI_DISMISS = JobAction.DISMISS
+CLI_ACTIONS = (
+    JobAction.STOP,
+    JobAction.RETRY,
+    JobAction.DOWNLOAD,
+    JobAction.PUBLISH,
+    JobAction.DISMISS,
+)
 
 
 class JobLookup(Protocol):
@@ -254,4 +259,4 @@ def allowed_actions(job: LocalJob, jobs: JobLookup = NO_JOBS) -> set[JobAction]:
 def cli_actions(job: LocalJob) -> list[str]:
     """The allowed actions the CLI has a command for, as its verbs, in a fixed order."""
     allowed = allowed_actions(job)
-    return [action.value for action in (*CLI_ACTIONS, CLI_DISMISS) if action in allowed]
+    return [action.value for action in CLI_ACTIONS if action in allowed]

@@ -63,18 +63,9 @@ def test_core_never_imports_the_outer_layers() -> None:
 
 
 def test_gui_never_imports_the_http_libraries() -> None:
-    """HTTP belongs to the core (core.api, core.http, core.downloads); the GUI asks the core.
-
-    gui/thumbnail_cache.py is listed until the thumbnail fetch moves into the core (issue 15
-    part 5, done in the GUI restructuring); nothing else may join it.
-    """
-    pending = {"genpro_desktop/gui/thumbnail_cache.py"}
-    found = [
-        line
-        for line in _offenders("gui", ("httpx", "aiohttp"))
-        if line.split(" imports ")[0] not in pending
-    ]
-    assert found == []
+    """HTTP belongs to the core (core.api, core.http, core.downloads, core.thumbnails); the GUI
+    asks the core."""
+    assert _offenders("gui", ("httpx", "aiohttp")) == []
 
 
 def test_gui_and_cli_do_not_import_each_other() -> None:

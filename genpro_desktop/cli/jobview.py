@@ -7,7 +7,6 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from pathlib import PurePath
 from typing import Any, cast
 
 from rich.table import Table
@@ -15,6 +14,10 @@ from rich.text import Text
 
 from genpro_desktop.cli.output import decimal_text
 from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
+from genpro_desktop.core.jobs.view import KIND_NOUN as KIND_NOUN
+from genpro_desktop.core.jobs.view import cli_actions as actions
+from genpro_desktop.core.jobs.view import describe as describe
+from genpro_desktop.core.jobs.view import is_overdue, post_summary
 
 SHORT_ID_LENGTH = 8
 # The shortest local id prefix `retry`/`dismiss` accept (git-style abbreviations).
@@ -36,12 +39,6 @@ REMOTE_FIELD = {
     JobKind.RENDER: "generation_id",
     JobKind.PUBLISH: "user_job_id",
     JobKind.POST: "post_id",
-}
-KIND_NOUN = {
-    JobKind.RENDER: "Render",
-    JobKind.DOWNLOAD: "Download",
-    JobKind.PUBLISH: "Publish",
-    JobKind.POST: "Post",
 }
 
 
@@ -68,44 +65,12 @@ def _plain(value: object) -> object:
     return value
 
 
-def actions(job: LocalJob) -> list[str]:
-    """The user actions the job allows now, as CLI verbs."""
-    found: list[str] = []
-    if job.can_stop():
-        found.append("stop")
-    if job.can_retry():
-        found.append("retry")
-    if job.can_download():
-        found.append("download")
-    if job.can_publish():
-        found.append("publish")
-    if job.can_dismiss():
-        found.append("dismiss")
-    return found
-
-
 def job_json(job: LocalJob) -> dict[str, Any]:
     """The `genpro jobs --json` object: every stored field (stable names) plus `actions`."""
     obj = {f.name: _plain(getattr(job, f.name)) for f in dataclasses.fields(job)}
     obj["status_unknown"] = job.status_unknown
     obj["actions"] = actions(job)
     return obj
-
-
-def describe(job: LocalJob) -> str:
-    """What the job is about, in a few words."""
-    if job.title:
-        return job.title
-    if job.kind is JobKind.RENDER:
-        if job.engine_id and job.cell_id:
-            return f"engine {job.engine_id}, cell {job.cell_id}"
-        return f"generation {job.remote_id}" if job.remote_id else "render"
-    if job.kind is JobKind.DOWNLOAD:
-        return PurePath(job.target_path).name if job.target_path else "download"
-    caption = " ".join((job.caption or "").split())
-    if len(caption) > 40:
-        caption = caption[:39] + "…"
-    return f"{job.platform or 'tiktok'}: {caption}" if caption else "publish"
 
 
 def state_text(job: LocalJob) -> str:
@@ -139,6 +104,8 @@ def note(job: LocalJob) -> str:
         return job.failure_note or job.failed_reason
     if job.kind is JobKind.PUBLISH and job.post_id:
         return f"post {job.post_id}"
+    if job.kind is JobKind.POST and job.post_platforms:
+        return post_summary(job)
     if job.kind is JobKind.DOWNLOAD and job.state is JobState.DOWNLOADED:
         return job.target_path or ""
     return ""
@@ -167,7 +134,7 @@ def elapsed_text(job: LocalJob, now: datetime, typical: float | None) -> str:
     text = duration_text(elapsed)
     if typical is not None:
         text += f" (usually {duration_text(typical)})"
-        if elapsed > 1.5 * typical:
+        if is_overdue(job, elapsed, typical):
             text += " overdue"
     return text
 

@@ -26,14 +26,7 @@ from genpro_desktop.core.api import GenError, Secret
 from genpro_desktop.core.credentials import CredentialError, CredentialStore
 from genpro_desktop.core.paths import DATA_DIR_ENV, AppPaths, app_paths
 from genpro_desktop.core.session_config import DemoTarget, SessionTarget, Source
-from genpro_desktop.core.store import InstanceLockedError, StoreError
-from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
-from genpro_desktop.gui.dialogs.sign_in_dialog import SignInDialog
-from genpro_desktop.gui.models.engine_list_model import EngineListModel
-from genpro_desktop.gui.models.engine_table_model import EngineTableModel
-from genpro_desktop.gui.models.job_list_model import JobListModel
-from genpro_desktop.gui.session import Session, SessionConfig, SessionContext
-from genpro_desktop.gui.sign_in import (
+from genpro_desktop.core.sign_in import (
     KeyRejectedError,
     check_key,
     display_name,
@@ -42,6 +35,13 @@ from genpro_desktop.gui.sign_in import (
     load_saved_key,
     save_key,
 )
+from genpro_desktop.core.store import InstanceLockedError, StoreError
+from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
+from genpro_desktop.gui.dialogs.sign_in_dialog import SignInDialog
+from genpro_desktop.gui.models.engine_list_model import EngineListModel
+from genpro_desktop.gui.models.engine_table_model import EngineTableModel
+from genpro_desktop.gui.models.job_list_model import JobListModel
+from genpro_desktop.gui.session import Session, SessionConfig, SessionContext
 from genpro_desktop.gui.widgets.main_window import MainWindow
 from genpro_desktop.gui.widgets.sign_in_form import SignInForm
 from genpro_desktop.gui.widgets.welcome_page import WelcomePage

@@ -8,7 +8,6 @@ wins over an older, slower one (the engine the user clicked last is the one show
 from __future__ import annotations
 
 import asyncio
-import statistics
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,18 +18,17 @@ from genpro_desktop.core.browse import list_engines
 from genpro_desktop.core.engine_reference import parse_engine_reference
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
 from genpro_desktop.core.services import AppServices
+from genpro_desktop.core.sign_in import display_name
 from genpro_desktop.core.store import StoreError
 from genpro_desktop.gui.asyncqt import TaskRegistry
 from genpro_desktop.gui.models.engine_list_model import EngineListModel
 from genpro_desktop.gui.models.engine_table_model import EngineTableModel
 from genpro_desktop.gui.preferences import PreferenceStore
 from genpro_desktop.gui.prompts import Prompts
-from genpro_desktop.gui.sign_in import display_name
 from genpro_desktop.gui.status import StatusLine
 from genpro_desktop.gui.widgets.account_bar import AccountBar
 from genpro_desktop.gui.widgets.engine_browser import EngineBrowser
 
-COST_HISTORY = 20
 NO_LIST_NOTE = (
     "GEN has no engine list for this server; showing the agent's setup engine and the engines "
     "you added."
@@ -254,14 +252,12 @@ class BrowserPresenter:
         )
 
     async def _typical_cost(self) -> Decimal | None:
+        """The store's typical render cost (the same figure the CLI's estimates use)."""
         try:
-            history = await self._services.store.list_jobs(
-                kinds=[JobKind.RENDER], states=[JobState.COMPLETED], limit=COST_HISTORY
-            )
+            typical = await self._services.store.typical_execution_cost(JobKind.RENDER)
         except StoreError:
             return None
-        costs = [job.execution_cost for job in history if job.execution_cost is not None]
-        return statistics.median(costs) if costs else None
+        return typical[0] if typical is not None else None
 
     # -- job feedback --------------------------------------------------------------------
 

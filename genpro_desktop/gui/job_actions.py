@@ -8,25 +8,12 @@ and a job id to the app's single `JobActionDispatcher`; the presenter that does 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from enum import StrEnum
 
 from genpro_desktop.core.jobs import LocalJob
+from genpro_desktop.core.jobs.view import JobAction
 from genpro_desktop.gui.models.job_list_model import JobListModel
 
-
-class JobAction(StrEnum):
-    """What the user can do with a job."""
-
-    STOP = "stop"
-    RETRY = "retry"
-    DOWNLOAD = "download"
-    OPEN = "open"
-    SHOW_IN_FOLDER = "show_in_folder"
-    COPY_URL = "copy_url"
-    KEEP_WAITING = "keep_waiting"
-    REMOVE = "remove"
-    PUBLISH = "publish"
-    COPY_POST_ID = "copy_post_id"
+__all__ = ["JobAction", "JobActionDispatcher", "JobActionHandler"]
 
 
 JobActionHandler = Callable[[JobAction, LocalJob], None]

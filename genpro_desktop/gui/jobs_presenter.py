@@ -19,16 +19,17 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from genpro_desktop.core.api import GenError
 from genpro_desktop.core.jobs import DuplicateRiskError, JobKind, JobState, LocalJob
 from genpro_desktop.core.jobs.events import JobEvent
+from genpro_desktop.core.jobs.view import job_title, local_file, video_url
 from genpro_desktop.core.services import AppServices
 from genpro_desktop.core.store import StoreError
 from genpro_desktop.gui.asyncqt import TaskRegistry
 from genpro_desktop.gui.job_actions import JobAction, JobActionDispatcher
-from genpro_desktop.gui.models.job_list_model import JobListModel, job_title
+from genpro_desktop.gui.models.job_list_model import JobListModel
 from genpro_desktop.gui.notifications import Notifier
 from genpro_desktop.gui.preferences import Preferences
 from genpro_desktop.gui.prompts import Prompts
 from genpro_desktop.gui.status import StatusLine
-from genpro_desktop.gui.widgets.jobs_panel import JobsPanel, local_file, video_url
+from genpro_desktop.gui.widgets.jobs_panel import JobsPanel
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
-from genpro_desktop.gui.models.job_list_model import job_title
+from genpro_desktop.core.jobs.view import job_title
 from genpro_desktop.gui.theme import STATE_LABELS, app_icon
 from genpro_desktop.gui.widgets.toast import Severity, ToastArea
 

@@ -1,36 +1,28 @@
 """Thumbnails of takes for the engine grid: loaded lazily, kept in memory and on disk.
 
-The GUI asks for a thumbnail only when a cell is painted. A miss starts one background fetch per
-URL through a credential-free httpx client (thumbnails are public CDN files: the API key is never
-sent), with the same URL policy as downloads (https, or http on loopback). Files are cached in the
-app's cache folder under the SHA-256 of the URL; disk reads/writes and image decoding happen in
-a worker thread, so the GUI thread only wraps the decoded image in a QPixmap.
+The GUI asks for a thumbnail only when a cell is painted. A miss starts one background load per
+URL through the core's `ThumbnailFetcher` (credential-free CDN fetch and disk cache); this module
+only decodes images (in the fetcher's worker thread), so the GUI thread just wraps the decoded
+image in a QPixmap.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import logging
-import os
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 
-from genpro_desktop.core.downloads import DownloadError, check_download_url
+from genpro_desktop.core.thumbnails import ThumbnailError, ThumbnailFetcher
 from genpro_desktop.gui.asyncqt import TaskRegistry
 from genpro_desktop.gui.models.engine_table_model import THUMBNAIL_SIZE
 
 log = logging.getLogger(__name__)
 
-MAX_THUMBNAIL_BYTES = 2_000_000
 MEMORY_ENTRIES = 512
-FETCH_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-MAX_PARALLEL_FETCHES = 4
 
 
 class ThumbnailFeed(QObject):
@@ -52,20 +44,15 @@ class ThumbnailCache:
         *,
         on_ready: Callable[[str], None] | None = None,
         feed: ThumbnailFeed | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        fetcher: ThumbnailFetcher | None = None,
     ) -> None:
-        self._dir = cache_dir / "thumbnails"
+        self._fetcher = fetcher if fetcher is not None else ThumbnailFetcher(cache_dir)
         self._tasks = tasks
         self._on_ready = on_ready
         self._feed = feed
         self._memory: OrderedDict[str, QPixmap] = OrderedDict()
         self._loading: set[str] = set()
         self._failed: set[str] = set()
-        self._slots = asyncio.Semaphore(MAX_PARALLEL_FETCHES)
-        # No auth, no cookies, no redirects to somewhere unchecked: a plain public fetch.
-        self._http = httpx.AsyncClient(
-            timeout=FETCH_TIMEOUT, follow_redirects=False, transport=transport
-        )
 
     def lookup(self, url: str) -> QPixmap | None:
         """The thumbnail for `url` if it is in memory; otherwise start loading it."""
@@ -81,21 +68,18 @@ class ThumbnailCache:
         return None
 
     async def aclose(self) -> None:
-        """Close the HTTP client (tasks are owned and cancelled by the registry)."""
-        await self._http.aclose()
+        """Close the fetcher's HTTP client (tasks are owned and cancelled by the registry)."""
+        await self._fetcher.aclose()
 
     def path_for(self, url: str) -> Path:
         """The disk cache file for `url`."""
-        return self._dir / (hashlib.sha256(url.encode()).hexdigest() + ".img")
+        return self._fetcher.path_for(url)
 
     async def _load(self, url: str) -> None:
         try:
-            image = await asyncio.to_thread(_read_cached, self.path_for(url))
-            if image is None:
-                data = await self._fetch(url)
-                image = await asyncio.to_thread(_store_and_decode, self.path_for(url), data)
-        except (httpx.HTTPError, DownloadError, OSError, ValueError) as exc:
-            log.info("thumbnail not loaded (%s): %s", type(exc).__name__, exc)
+            image = await self._fetcher.load(url, _decode)
+        except ThumbnailError as exc:
+            log.info("thumbnail not loaded (%s)", exc)
             self._failed.add(url)
             return
         finally:
@@ -108,16 +92,6 @@ class ThumbnailCache:
         if self._feed is not None:
             self._feed.thumbnail_ready.emit(url, image)
 
-    async def _fetch(self, url: str) -> bytes:
-        checked = check_download_url(url)
-        async with self._slots:
-            response = await self._http.get(checked)
-        if response.status_code != 200:
-            raise ValueError(f"HTTP {response.status_code}")
-        if len(response.content) > MAX_THUMBNAIL_BYTES:
-            raise ValueError("thumbnail too large")
-        return response.content
-
 
 def _decode(data: bytes) -> QImage:
     image = QImage.fromData(data)
@@ -128,24 +102,3 @@ def _decode(data: bytes) -> QImage:
         Qt.AspectRatioMode.KeepAspectRatio,
         Qt.TransformationMode.SmoothTransformation,
     )
-
-
-def _read_cached(path: Path) -> QImage | None:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    try:
-        return _decode(data)
-    except ValueError:
-        path.unlink(missing_ok=True)
-        return None
-
-
-def _store_and_decode(path: Path, data: bytes) -> QImage:
-    image = _decode(data)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part")
-    partial.write_bytes(data)
-    os.replace(partial, path)
-    return image

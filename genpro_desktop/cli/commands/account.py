@@ -86,10 +86,11 @@ async def run_login(ctx: Context, args: argparse.Namespace) -> int:
         raise usage_error("--demo uses the built-in demo key; there is nothing to log in to.")
     ctx.check_base_url()
     key = _read_key(ctx)
-    if not key:
-        raise usage_error("No API key was entered.")
-    if any(ch.isspace() for ch in key):
-        raise usage_error("That does not look like an API key (it contains spaces).")
+    from genpro_desktop.core.sign_in import key_input_problem
+
+    problem = key_input_problem(key)
+    if problem is not None:
+        raise usage_error(problem)
     async with ctx.make_client(key, None) as client:
         me = await client.me.get()
         agents = await client.agents.list()

@@ -45,6 +45,7 @@ from genpro_desktop.core.jobs.events import EventHub, JobEvent
 from genpro_desktop.core.jobs.model import TERMINAL_STATES, JobKind, JobState, LocalJob
 from genpro_desktop.core.jobs.ports import JobStore
 from genpro_desktop.core.jobs.scheduler import PollScheduler
+from genpro_desktop.core.jobs.view import is_overdue
 
 __all__ = ["PollStep", "Poller", "output_problem"]
 
@@ -134,11 +135,8 @@ class Poller:
         return value
 
     def is_overdue(self, job: LocalJob) -> bool:
-        """True when an unfinished job has run over 1.5 x the typical duration of its kind."""
-        typical = self._typical.get(job.kind)
-        if typical is None or job.is_terminal:
-            return False
-        return self._book.elapsed(job) > 1.5 * typical
+        """True when a running job has run over 1.5 x the typical duration of its kind."""
+        return is_overdue(job, self._book.elapsed(job), self._typical.get(job.kind))
 
     # -- polling -------------------------------------------------------------------------
 

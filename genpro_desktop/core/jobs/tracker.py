@@ -141,7 +141,7 @@ class JobTracker:
         return await self.poller.typical_duration(kind)
 
     def is_overdue(self, job: LocalJob) -> bool:
-        """True when an unfinished job has run over 1.5 x the typical duration of its kind."""
+        """True when a running job has run over 1.5 x the typical duration of its kind."""
         return self.poller.is_overdue(job)
 
     def idempotency_expired(self, job: LocalJob) -> bool:

@@ -330,18 +330,9 @@ def state_history(job_id: str, conn: sqlite3.Connection) -> list[StateChange]:
 
 
 def typical_duration(kind: JobKind, conn: sqlite3.Connection) -> float | None:
-    """Median creation-to-finish seconds of the last successful jobs of `kind`, if enough."""
-    rows = conn.execute(
-        "SELECT created_at, finished_at FROM jobs WHERE kind = ? AND state IN (?, ?) "
-        "AND finished_at IS NOT NULL ORDER BY finished_at DESC, rowid DESC LIMIT ?",
-        (kind.value, *_DONE_STATES, TYPICAL_SAMPLE),
-    ).fetchall()
-    durations: list[float] = []
-    for created, finished in rows:
-        seconds = (decode_datetime(finished) - decode_datetime(created)).total_seconds()
-        # A wall clock set back mid-job gives a negative span: no information, skip it.
-        if seconds >= 0:
-            durations.append(seconds)
+    """Median creation-to-finish seconds of the last successful jobs of `kind`, if enough (the
+    same sample as `recent_durations`; `typical_execution_cost` is its counterpart for cost)."""
+    durations = recent_durations(kind, conn)
     if len(durations) < TYPICAL_MINIMUM:
         return None
     return float(statistics.median(durations))

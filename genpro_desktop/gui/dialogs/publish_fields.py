@@ -8,8 +8,6 @@ dialog around it stays as it is.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
@@ -24,32 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from genpro_desktop.core.publishing import TIKTOK_CAPTION_LIMIT, utf16_length
-
-MAX_SUGGESTIONS = 8
-_HASHTAG = re.compile(r"#(\w{2,})", re.UNICODE)
-_WORD = re.compile(r"[^\W\d_]{5,}", re.UNICODE)
-
-
-def suggest_hashtags(texts: Iterable[str], limit: int = MAX_SUGGESTIONS) -> list[str]:
-    """Hashtags for a caption from the engine row's text cells: the ones written there first,
-    then its longest words; unique (case-insensitive), in order of appearance."""
-    values = [text for text in texts if text]
-    written = [match.group(1) for value in values for match in _HASHTAG.finditer(value)]
-    words = sorted(
-        (match.group(0).lower() for value in values for match in _WORD.finditer(value)),
-        key=len,
-        reverse=True,
-    )
-    found: list[str] = []
-    seen: set[str] = set()
-    for word in [*written, *words]:
-        if word.lower() in seen:
-            continue
-        seen.add(word.lower())
-        found.append("#" + word)
-        if len(found) >= limit:
-            break
-    return found
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from PySide6.QtCore import (
 from genpro_desktop.core.downloads import DownloadProgress
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
 from genpro_desktop.core.jobs.events import JobEvent
+from genpro_desktop.core.jobs.view import is_overdue, job_explanation, job_title
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -37,7 +38,6 @@ OverdueRole = Qt.ItemDataRole.UserRole + 5
 JobIdRole = Qt.ItemDataRole.UserRole + 6
 RowPaintRole = Qt.ItemDataRole.UserRole + 7
 
-OVERDUE_FACTOR = 1.5
 ElapsedClock = Callable[[LocalJob], float]
 
 
@@ -212,9 +212,7 @@ class JobListModel(QAbstractListModel):
     def is_overdue(self, job: LocalJob) -> bool:
         """True when a running job has taken more than 1.5x the typical duration."""
         typical = self._typical.get(job.kind)
-        if typical is None or not (job.is_active and job.state is not JobState.QUEUED):
-            return False
-        return self._elapsed(job) > OVERDUE_FACTOR * typical
+        return typical is not None and is_overdue(job, self._elapsed(job), typical)
 
     def has_active_jobs(self) -> bool:
         """True while some listed job is running (its bar animates); O(1) per call."""
@@ -281,47 +279,3 @@ class JobListModel(QAbstractListModel):
         del self._jobs[row]
         del self._keys[row]
         self.endRemoveRows()
-
-
-def job_title(job: LocalJob) -> str:
-    """What the row is called: the tracker's title, else kind and ids."""
-    if job.title:
-        return job.title
-    if job.kind is JobKind.DOWNLOAD and job.target_path:
-        return job.target_path.rsplit("/", 1)[-1]
-    what = {
-        JobKind.RENDER: "Render",
-        JobKind.DOWNLOAD: "Download",
-        JobKind.PUBLISH: "Publish",
-        JobKind.POST: "Post",
-    }
-    detail = f"engine {job.engine_id}" if job.engine_id else (job.remote_id or job.id[:8])
-    return f"{what[job.kind]} · {detail}"
-
-
-def job_explanation(job: LocalJob) -> str | None:
-    """The full reason a job failed or waits for the user, with the choices it has."""
-    if job.state is JobState.OUTCOME_UNKNOWN:
-        what = "render" if job.kind is JobKind.RENDER else "post"
-        charge = "charge credits twice" if job.kind is JobKind.RENDER else "post twice"
-        return (
-            f"GEN may or may not have started this {what}: the answer to the request was lost"
-            f"{' (' + job.failed_reason + ')' if job.failed_reason else ''}. "
-            f"Check GEN before deciding. Retry re-sends the same request with the same "
-            f"idempotency key, so GEN does not {charge}; Dismiss takes it off the watch list."
-        )
-    if job.status_unknown and job.is_active:
-        return (
-            f"GEN says `{job.raw_status}`, a status this app does not know. The job is still "
-            "tracked (it may be running and charging) until GEN reports it finished, failed or "
-            "stopped; Stop it on GEN, or Dismiss it if you have dealt with it there."
-        )
-    if job.state is JobState.NEEDS_ATTENTION:
-        reason = job.attention_reason or job.failed_reason or "GEN's answer was not usable"
-        return (
-            f"{reason}. Keep waiting to poll GEN again, or Dismiss if you have dealt with it "
-            "on GEN."
-        )
-    if job.failed_reason and job.state in (JobState.FAILED, JobState.STOPPED):
-        return job.failure_note
-    return None

@@ -16,10 +16,11 @@ from PySide6.QtCore import QModelIndex, QObject
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
-from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
+from genpro_desktop.core.jobs import JobState, LocalJob
+from genpro_desktop.core.jobs.view import is_downloading, local_file, render_of
+from genpro_desktop.core.publishing.hashtags import suggest_hashtags
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
 from genpro_desktop.gui.dialogs.publish_dialog import PublishDialog, PublishDraft
-from genpro_desktop.gui.dialogs.publish_fields import suggest_hashtags
 from genpro_desktop.gui.job_actions import JobAction, JobActionDispatcher
 from genpro_desktop.gui.models.engine_table_model import EngineTableModel
 from genpro_desktop.gui.models.job_list_model import JobListModel
@@ -28,7 +29,7 @@ from genpro_desktop.gui.prompts import Prompts
 from genpro_desktop.gui.session import Session
 from genpro_desktop.gui.status import StatusLine
 from genpro_desktop.gui.thumbnail_cache import ThumbnailFeed
-from genpro_desktop.gui.widgets.jobs_panel import JobsPanel, local_file
+from genpro_desktop.gui.widgets.jobs_panel import JobsPanel
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +106,7 @@ class PreviewPresenter(QObject):
     def current_render(self) -> LocalJob | None:
         """The render behind the selected job (a download's or publish's parent)."""
         job = self._panel.current_job()
-        if job is None:
-            return None
-        if job.kind is not JobKind.RENDER and job.parent_id:
-            return self._jobs.find(job.parent_id)
-        return job if job.kind is JobKind.RENDER else None
+        return render_of(job, self._jobs) if job is not None else None
 
     def _on_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
         self.show_render(self.current_render())
@@ -137,8 +134,7 @@ class PreviewPresenter(QObject):
         preview.set_media(None, poster=self._thumbnail(render), message=self._waiting(render))
 
     def _waiting(self, render: LocalJob) -> str:
-        downloads = self._jobs.children_of(render.id)
-        if any(child.kind is JobKind.DOWNLOAD and child.is_active for child in downloads):
+        if is_downloading(render, self._jobs):
             return "Downloading…"
         if render.state is JobState.COMPLETED:
             return "Download it to play it here"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -27,60 +26,20 @@ from PySide6.QtWidgets import (
 )
 
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
-from genpro_desktop.gui.job_actions import JobAction
-from genpro_desktop.gui.models.job_list_model import JobListModel, job_explanation, job_title
+from genpro_desktop.core.jobs.view import (
+    JobAction,
+    allowed_actions,
+    job_explanation,
+    job_title,
+    local_file,
+    post_summary,
+)
+from genpro_desktop.gui.models.job_list_model import JobListModel
 from genpro_desktop.gui.theme import STATE_LABELS
 from genpro_desktop.gui.widgets.job_delegate import JobDelegate, format_cost
 
 ANIMATION_INTERVAL_MS = 60
 SWEEP_SECONDS = 1.6
-
-
-def local_file(job: LocalJob, model: JobListModel) -> Path | None:
-    """The downloaded file of a download job, or of a render's newest finished download."""
-    if job.kind is JobKind.DOWNLOAD:
-        if job.state is JobState.DOWNLOADED and job.target_path:
-            return Path(job.target_path)
-        return None
-    for child in model.children_of(job.id):
-        if child.state is JobState.DOWNLOADED and child.target_path:
-            return Path(child.target_path)
-    return None
-
-
-def video_url(job: LocalJob, model: JobListModel) -> str | None:
-    """The rendered video's URL (a download job uses its render's)."""
-    if job.output_url:
-        return job.output_url
-    if job.parent_id:
-        parent = model.find(job.parent_id)
-        if parent is not None:
-            return parent.output_url
-    return None
-
-
-def allowed_actions(job: LocalJob, model: JobListModel) -> set[JobAction]:
-    """The actions `job` allows right now."""
-    allowed: set[JobAction] = set()
-    if job.can_stop():
-        allowed.add(JobAction.STOP)
-    if job.can_retry():
-        allowed.add(JobAction.RETRY)
-    if job.can_download():
-        allowed.add(JobAction.DOWNLOAD)
-    if job.can_publish():
-        allowed.add(JobAction.PUBLISH)
-    if job.post_id:
-        allowed.add(JobAction.COPY_POST_ID)
-    if local_file(job, model) is not None:
-        allowed.update({JobAction.OPEN, JobAction.SHOW_IN_FOLDER})
-    if video_url(job, model):
-        allowed.add(JobAction.COPY_URL)
-    if job.state is JobState.NEEDS_ATTENTION:
-        allowed.add(JobAction.KEEP_WAITING)
-    if job.can_dismiss() or job.is_terminal:
-        allowed.add(JobAction.REMOVE)
-    return allowed
 
 
 _ACTION_SPECS: tuple[tuple[JobAction, str, str, str], ...] = (
@@ -230,6 +189,8 @@ class JobsPanel(QDockWidget):
         if explanation:
             colour = "#e08e0b" if job.is_parked else "#d64545"
             lines.append(f"<span style='color:{colour}'>{html.escape(explanation)}</span>")
+        if job.kind is JobKind.POST and job.post_platforms:
+            lines.append(html.escape(post_summary(job)))
         if job.post_id:
             lines.append(f"Posted: post id <b>{html.escape(job.post_id)}</b> (Copy post id)")
         if job.kind is JobKind.PUBLISH and job.state is JobState.OUTCOME_UNKNOWN:

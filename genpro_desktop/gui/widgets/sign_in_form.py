@@ -1,7 +1,7 @@
 """The API key form: masked field, how-to hint, "this run only" choice, and room for a problem.
 
 Shared by the welcome page and the "sign in again" dialog. It only collects input and shows
-what it is told; checking and saving the key is `gui.sign_in`'s job.
+what it is told; checking and saving the key is `core.sign_in`'s job.
 """
 
 from __future__ import annotations

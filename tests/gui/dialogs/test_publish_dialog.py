@@ -12,9 +12,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from genpro_desktop.core.publishing import TIKTOK_CAPTION_LIMIT
+from genpro_desktop.core.publishing.hashtags import suggest_hashtags
 from genpro_desktop.gui.app import DesktopApp
 from genpro_desktop.gui.dialogs.publish_dialog import PublishDialog, PublishDraft
-from genpro_desktop.gui.dialogs.publish_fields import TikTokFields, suggest_hashtags
+from genpro_desktop.gui.dialogs.publish_fields import TikTokFields
 from genpro_desktop.gui.session import Session
 from genpro_desktop.simulator import Simulator
 

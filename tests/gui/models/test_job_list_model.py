@@ -8,12 +8,12 @@ from pytestqt.qtbot import QtBot
 from genpro_desktop.core.downloads import DownloadProgress
 from genpro_desktop.core.jobs import JobKind, JobState
 from genpro_desktop.core.jobs.events import JobEvent
+from genpro_desktop.core.jobs.view import job_explanation
 from genpro_desktop.gui.models.job_list_model import (
     JobListModel,
     JobRole,
     OverdueRole,
     ProgressRole,
-    job_explanation,
 )
 
 

@@ -1,6 +1,7 @@
 """Signing in: check a pasted key with `GET /me`, then keep it in the OS keyring or for this run.
 
-Qt-free logic the welcome page and the "sign in again" dialog share. Keyring calls block (D-Bus,
+Qt-free logic the welcome page, the "sign in again" dialog and `genpro login` share (the CLI uses
+`key_input_problem`; its request goes through its own client). Keyring calls block (D-Bus,
 an unlock prompt) so they run in a worker thread; the key check is one async request on a
 short-lived client that is always closed.
 """
@@ -47,10 +48,20 @@ def display_name(me: Me) -> str:
     return me.name or me.email or me.username or f"user {me.id}"
 
 
+def key_input_problem(text: str) -> str | None:
+    """Why typed or pasted text cannot be an API key, before asking GEN (None: it may be one)."""
+    if not text.strip():
+        return "No API key was entered."
+    if any(ch.isspace() for ch in text):
+        return "That does not look like an API key (it contains spaces)."
+    return None
+
+
 async def check_key(key: Secret, *, base_url: str, path_prefix: PathPrefix = "auto") -> Me:
     """Ask GEN who owns `key`; raise `KeyRejectedError` with a clear message when it fails."""
-    if not key.reveal().strip():
-        raise KeyRejectedError("Paste your API key first.")
+    problem = key_input_problem(key.reveal())
+    if problem is not None:
+        raise KeyRejectedError(problem)
     from genpro_desktop.core.services import make_client  # httpx: not before the first paint
 
     try:

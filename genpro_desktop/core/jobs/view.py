@@ -1,0 +1,262 @@
+"""How a job is presented, the same way in both front ends (Qt-free).
+
+The GUI's job model, row painter, Jobs panel and preview presenter and the CLI's job tables all
+read a job through this module: its title, the explanation of why it failed or waits for the
+user, the one "overdue" rule, the actions it allows now, a post's per-platform summary, and where
+a render's results are (its downloaded file, its video URL, its publish jobs).
+
+Relations between jobs (a render and its downloads and publishes) come from a `JobLookup`: the
+GUI's job model is one; `JobIndex` builds one from any list of jobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from pathlib import Path, PurePath
+from typing import Protocol
+
+from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
+
+OVERDUE_FACTOR = 1.5
+"""A running job is overdue past this many times the typical duration of its kind."""
+
+KIND_NOUN: dict[JobKind, str] = {
+    JobKind.RENDER: "Render",
+    JobKind.DOWNLOAD: "Download",
+    JobKind.PUBLISH: "Publish",
+    JobKind.POST: "Post",
+}
+
+
+class JobAction(StrEnum):
+    """What the user can do with a job (the GUI offers all; the CLI has verbs for some)."""
+
+    STOP = "stop"
+    RETRY = "retry"
+    DOWNLOAD = "download"
+    OPEN = "open"
+    SHOW_IN_FOLDER = "show_in_folder"
+    COPY_URL = "copy_url"
+    KEEP_WAITING = "keep_waiting"
+    REMOVE = "remove"
+    PUBLISH = "publish"
+    COPY_POST_ID = "copy_post_id"
+    DISMISS = "dismiss"
+
+
+# The actions the CLI has a command for, in the order `genpro jobs --json` lists them.
+CLI_ACTIONS = (
+    JobAction.STOP,
+    JobAction.RETRY,
+    JobAction.DOWNLOAD,
+    JobAction.PUBLISH,
+    JobAction.DISMISS,
+)
+
+
+class JobLookup(Protocol):
+    """Where the jobs related to a job are found."""
+
+    def find(self, job_id: str) -> LocalJob | None:
+        """The job with this id, if known."""
+        ...
+
+    def children_of(self, parent_id: str) -> list[LocalJob]:
+        """Jobs started from `parent_id` (a render's downloads and publishes), newest first."""
+        ...
+
+
+class JobIndex:
+    """A `JobLookup` over a fixed list of jobs (given newest first)."""
+
+    def __init__(self, jobs: Iterable[LocalJob] = ()) -> None:
+        self._jobs = list(jobs)
+        self._by_id = {job.id: job for job in self._jobs}
+
+    def find(self, job_id: str) -> LocalJob | None:
+        """The job with this id, if listed."""
+        return self._by_id.get(job_id)
+
+    def children_of(self, parent_id: str) -> list[LocalJob]:
+        """Jobs started from `parent_id`, in list order."""
+        return [job for job in self._jobs if job.parent_id == parent_id]
+
+
+NO_JOBS = JobIndex()
+
+
+# -- the overdue rule ------------------------------------------------------------------------
+
+
+def is_overdue(job: LocalJob, elapsed: float, typical: float | None) -> bool:
+    """True when a running job (not one still queued) has taken more than `OVERDUE_FACTOR`
+    times the typical duration of its kind; never without a typical duration."""
+    if typical is None or not job.is_active or job.state is JobState.QUEUED:
+        return False
+    return elapsed > OVERDUE_FACTOR * typical
+
+
+# -- titles ----------------------------------------------------------------------------------
+
+
+def post_platforms(job: LocalJob) -> list[str]:
+    """The platforms a post or publish job goes to ("tiktok" for a legacy publish)."""
+    if job.post_platforms:
+        return [p.platform for p in job.post_platforms]
+    if job.platform:
+        return [name for name in job.platform.split(",") if name]
+    return ["tiktok"] if job.kind is JobKind.PUBLISH else []
+
+
+def post_summary(job: LocalJob) -> str:
+    """Each platform of a post with its state, e.g. "tiktok published · instagram failed"."""
+    return " · ".join(f"{p.platform} {p.status}" for p in job.post_platforms)
+
+
+def job_title(job: LocalJob) -> str:
+    """What a job is called in a list: the tracker's title, else kind and ids; a post's title
+    names its platforms."""
+    if job.kind is JobKind.POST:
+        base = job.title or f"{KIND_NOUN[job.kind]} · {job.remote_id or job.id[:8]}"
+        platforms = ", ".join(post_platforms(job))
+        return f"{base} · {platforms}" if platforms else base
+    if job.title:
+        return job.title
+    if job.kind is JobKind.DOWNLOAD and job.target_path:
+        return job.target_path.rsplit("/", 1)[-1]
+    detail = f"engine {job.engine_id}" if job.engine_id else (job.remote_id or job.id[:8])
+    return f"{KIND_NOUN[job.kind]} · {detail}"
+
+
+def describe(job: LocalJob) -> str:
+    """What the job is about, in a few words (the CLI's "What" column)."""
+    if job.kind is JobKind.POST:
+        return job_title(job)
+    if job.title:
+        return job.title
+    if job.kind is JobKind.RENDER:
+        if job.engine_id and job.cell_id:
+            return f"engine {job.engine_id}, cell {job.cell_id}"
+        return f"generation {job.remote_id}" if job.remote_id else "render"
+    if job.kind is JobKind.DOWNLOAD:
+        return PurePath(job.target_path).name if job.target_path else "download"
+    caption = " ".join((job.caption or "").split())
+    if len(caption) > 40:
+        caption = caption[:39] + "…"
+    return f"{job.platform or 'tiktok'}: {caption}" if caption else "publish"
+
+
+# -- explanations ----------------------------------------------------------------------------
+
+
+def job_explanation(job: LocalJob) -> str | None:
+    """The full reason a job failed or waits for the user, with the choices it has."""
+    if job.state is JobState.OUTCOME_UNKNOWN:
+        what = "render" if job.kind is JobKind.RENDER else "post"
+        charge = "charge credits twice" if job.kind is JobKind.RENDER else "post twice"
+        return (
+            f"GEN may or may not have started this {what}: the answer to the request was lost"
+            f"{' (' + job.failed_reason + ')' if job.failed_reason else ''}. "
+            f"Check GEN before deciding. Retry re-sends the same request with the same "
+            f"idempotency key, so GEN does not {charge}; Dismiss takes it off the watch list."
+        )
+    if job.status_unknown and job.is_active:
+        return (
+            f"GEN says `{job.raw_status}`, a status this app does not know. The job is still "
+            "tracked (it may be running and charging) until GEN reports it finished, failed or "
+            "stopped; Stop it on GEN, or Dismiss it if you have dealt with it there."
+        )
+    if job.state is JobState.NEEDS_ATTENTION:
+        reason = job.attention_reason or job.failed_reason or "GEN's answer was not usable"
+        return (
+            f"{reason}. Keep waiting to poll GEN again, or Dismiss if you have dealt with it "
+            "on GEN."
+        )
+    if job.failed_reason and job.state in (JobState.FAILED, JobState.STOPPED):
+        return job.failure_note
+    return None
+
+
+# -- relations -------------------------------------------------------------------------------
+
+
+def render_of(job: LocalJob, jobs: JobLookup) -> LocalJob | None:
+    """The render behind a job: itself, or a download's or publish's parent render."""
+    if job.kind is JobKind.RENDER:
+        return job
+    return jobs.find(job.parent_id) if job.parent_id else None
+
+
+def local_file(job: LocalJob, jobs: JobLookup) -> Path | None:
+    """The downloaded file of a download job, or of a render's newest finished download."""
+    if job.kind is JobKind.DOWNLOAD:
+        if job.state is JobState.DOWNLOADED and job.target_path:
+            return Path(job.target_path)
+        return None
+    for child in jobs.children_of(job.id):
+        if child.state is JobState.DOWNLOADED and child.target_path:
+            return Path(child.target_path)
+    return None
+
+
+def video_url(job: LocalJob, jobs: JobLookup) -> str | None:
+    """The rendered video's URL (a download or publish job uses its render's)."""
+    if job.output_url:
+        return job.output_url
+    if job.parent_id:
+        parent = jobs.find(job.parent_id)
+        if parent is not None:
+            return parent.output_url
+    return None
+
+
+def publish_jobs(render: LocalJob, jobs: JobLookup) -> list[LocalJob]:
+    """The publish and post jobs started from `render`, newest first."""
+    return [
+        child
+        for child in jobs.children_of(render.id)
+        if child.kind in (JobKind.PUBLISH, JobKind.POST)
+    ]
+
+
+def is_downloading(render: LocalJob, jobs: JobLookup) -> bool:
+    """True while one of the render's downloads runs."""
+    return any(
+        child.kind is JobKind.DOWNLOAD and child.is_active for child in jobs.children_of(render.id)
+    )
+
+
+# -- actions ---------------------------------------------------------------------------------
+
+
+def allowed_actions(job: LocalJob, jobs: JobLookup = NO_JOBS) -> set[JobAction]:
+    """The actions `job` allows right now (those needing a related job look in `jobs`)."""
+    allowed: set[JobAction] = set()
+    if job.can_stop():
+        allowed.add(JobAction.STOP)
+    if job.can_retry():
+        allowed.add(JobAction.RETRY)
+    if job.can_download():
+        allowed.add(JobAction.DOWNLOAD)
+    if job.can_publish():
+        allowed.add(JobAction.PUBLISH)
+    if job.post_id:
+        allowed.add(JobAction.COPY_POST_ID)
+    if local_file(job, jobs) is not None:
+        allowed.update({JobAction.OPEN, JobAction.SHOW_IN_FOLDER})
+    if video_url(job, jobs):
+        allowed.add(JobAction.COPY_URL)
+    if job.state is JobState.NEEDS_ATTENTION:
+        allowed.add(JobAction.KEEP_WAITING)
+    if job.can_dismiss():
+        allowed.add(JobAction.DISMISS)
+    if job.can_dismiss() or job.is_terminal:
+        allowed.add(JobAction.REMOVE)
+    return allowed
+
+
+def cli_actions(job: LocalJob) -> list[str]:
+    """The allowed actions the CLI has a command for, as its verbs, in a fixed order."""
+    allowed = allowed_actions(job)
+    return [action.value for action in CLI_ACTIONS if action in allowed]

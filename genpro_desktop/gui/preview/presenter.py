@@ -16,8 +16,10 @@ from PySide6.QtCore import QModelIndex, QObject
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
+from genpro_desktop.core.api import GenError
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
+from genpro_desktop.gui.dialogs.composer import ComposerDraft, PostComposer
 from genpro_desktop.gui.dialogs.publish_dialog import PublishDialog, PublishDraft
 from genpro_desktop.gui.dialogs.publish_fields import suggest_hashtags
 from genpro_desktop.gui.job_actions import JobAction, JobActionDispatcher
@@ -87,7 +89,7 @@ class PreviewPresenter(QObject):
         self._zone = zone
         self._render_id: str | None = None
         self._cover: tuple[int, str] | None = None
-        self.dialog: PublishDialog | None = None
+        self.dialog: PublishDialog | PostComposer | None = None
         self._panel.list_view.selectionModel().currentChanged.connect(self._on_current_changed)
         self._jobs.job_changed.connect(self._on_job_changed)
         self._actions.register([JobAction.PUBLISH], self._on_action)
@@ -201,11 +203,58 @@ class PreviewPresenter(QObject):
                 return [c.value for c in row.cells if c and c.value and c.media_type is None]
         return []
 
+    def composer_draft_for(self, render: LocalJob) -> ComposerDraft:
+        """The composer's starting point for `render` (its downloaded file is probed)."""
+        base = self.draft_for(render)
+        return ComposerDraft(
+            agent_id=base.agent_id,
+            media_url=base.media_url,
+            thumbnail_url=base.thumbnail_url,
+            source_job_id=base.source_job_id,
+            hashtags=base.hashtags,
+            cover_ms=base.cover_ms,
+            cover_path=base.cover_path,
+            local_file=local_file(render, self._jobs),
+        )
+
     async def publish(self, render: LocalJob) -> LocalJob | None:
-        """Run the dialog; returns the publish job when one was sent."""
+        """Run the composer (the legacy TikTok dialog when GEN has no schedule API); returns
+        the post or publish job when one was sent."""
         session = self._session()
         if session is None:
             return None
+        services = session.services
+        try:
+            schedule_api = await services.client.schedule.available()
+        except GenError:
+            schedule_api = True  # the composer says what is wrong when it loads
+        if not schedule_api:
+            return await self._publish_legacy(render, session)
+        composer = PostComposer(
+            self.composer_draft_for(render),
+            services,
+            zone=self._zone(),
+            prompts=self._prompts,
+            tasks=session.tasks,
+            parent=self._dialog_parent,
+        )
+        self.dialog = composer
+        try:
+            composer.start()
+            await run_dialog(composer)
+            job = composer.job
+        finally:
+            self.dialog = None
+            composer.deleteLater()
+        if job is not None:
+            self._panel.select_job(job.id)
+            notice = PostComposer.processing_notice(job) or ""
+            self._status.show_status(
+                f"Sent to GEN for posting; follow it in the Jobs panel. {notice}"
+            )
+        return job
+
+    async def _publish_legacy(self, render: LocalJob, session: Session) -> LocalJob | None:
         services = session.services
         dialog = PublishDialog(
             self.draft_for(render),

@@ -127,7 +127,7 @@ async def test_composer_checks_each_platform_and_tiktok_direct_post_rules(
     # YouTube needs a title; X counts the shared caption against its 280.
     composer.chips["youtube"].setChecked(True)
     assert not composer.submit_button.isEnabled()
-    assert "YouTube: YouTube requires a title." in composer.issues_label.text()
+    assert "YouTube requires a title." in composer.issues_label.text()
     composer.title_edit.setText("Launch day")
     assert composer.submit_button.isEnabled()
     composer.chips["x"].setChecked(True)

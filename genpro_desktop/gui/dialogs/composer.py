@@ -82,6 +82,10 @@ CONNECT_HINT = (
     "Connect {label} to this agent in GEN (app.gen.pro: your agent's Socials), then reopen this "
     "dialog."
 )
+CHIP_STYLE = (
+    "QPushButton { border: 1px solid #8a8f98; border-radius: 11px; padding: 3px 12px; }"
+    "QPushButton:checked { background: #2f6fde; color: white; border-color: #2f6fde; }"
+)
 SUMMARY_CAPTION_CHARS = 80
 DEFAULT_LEAD = timedelta(hours=1)
 _ENDED = frozenset({"failed", "skipped"})
@@ -195,6 +199,7 @@ class PostComposer(QDialog):
             chip = QPushButton(LABELS[name])
             chip.setObjectName(f"chip_{name}")
             chip.setCheckable(True)
+            chip.setStyleSheet(CHIP_STYLE)
             chip.setChecked(name == "tiktok")
             chip.toggled.connect(self._on_platforms_changed)
             self.chips[name] = chip
@@ -282,7 +287,7 @@ class PostComposer(QDialog):
         when_row.addWidget(self.now_radio)
         when_row.addWidget(self.later_radio)
         when_row.addWidget(self.when_edit)
-        when_row.addWidget(QLabel(zone))
+        when_row.addWidget(QLabel(f"({zone})"))
         when_row.addWidget(self.slot_radio)
         when_row.addStretch(1)
         self.instant_label = QLabel()
@@ -301,6 +306,7 @@ class PostComposer(QDialog):
         self.issues_label.setObjectName("composerIssues")
         self.issues_label.setWordWrap(True)
         self.issues_label.setTextFormat(Qt.TextFormat.RichText)
+        self.issues_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         issues_area = QScrollArea()
         issues_area.setWidget(self.issues_label)
         issues_area.setWidgetResizable(True)
@@ -329,11 +335,15 @@ class PostComposer(QDialog):
         form.addRow("", self.instant_label)
         form.addRow("", self.alternatives_row)
         left = QWidget()
-        left.setLayout(form)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(form)
+        left_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(sections_box)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(380)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(400)
         columns = QHBoxLayout()
         columns.addWidget(left, 3)
         columns.addWidget(scroll, 2)
@@ -341,7 +351,7 @@ class PostComposer(QDialog):
         layout.addLayout(columns, 1)
         layout.addWidget(issues_area)
         layout.addWidget(self.buttons)
-        self.resize(1040, 680)
+        self.resize(960, 660)
 
         self.caption_edit.textChanged.connect(self.refresh)
         self.title_edit.textChanged.connect(self.refresh)
@@ -411,7 +421,6 @@ class PostComposer(QDialog):
                 chip.setToolTip(CONNECT_HINT.format(label=LABELS[name]))
                 chip.setChecked(False)
             elif ok:
-                chip.setText(f"{LABELS[name]} ✓")
                 chip.setToolTip(f"Connected as @{handle}" if handle else "Connected")
 
     async def _load_existing(self) -> None:
@@ -599,7 +608,9 @@ class PostComposer(QDialog):
             lines.append(_line(_fix(issue.platform), False))
         if self.media_note:
             lines.append(_line(self.media_note, False))
-        self.issues_label.setText("<br>".join(lines) or "Ready to post.")
+        elif info is not None and chosen and self.media_report.ok:
+            lines.append(_ok(_fits(info, chosen)))
+        self.issues_label.setText("<br>".join(lines) or _ok("Ready to post."))
         self.instant_label.setText(self._instant_text())
         self.submit_button.setEnabled(self.can_submit(schedule_error is None))
 
@@ -745,12 +756,28 @@ class PostComposer(QDialog):
 
 
 def _prefixed(platform: str | None, message: str) -> str:
-    return f"{LABELS.get(platform, platform)}: {message}" if platform else message
+    label = LABELS.get(platform or "", platform or "")
+    if not platform or message.startswith(label):
+        return message
+    return f"{label}: {message}"
 
 
 def _fix(platform: str | None) -> str:
     label = LABELS.get(platform or "", platform or "")
     return f"{label}: uncheck it, or render a version that fits its limits, then post again."
+
+
+def _fits(info: VideoInfo, chosen: list[str]) -> str:
+    size = f", {info.width}x{info.height}" if info.width and info.height else ""
+    length = f"{info.duration_s:.1f} s" if info.duration_s is not None else "video"
+    names = ", ".join(LABELS.get(n, n) for n in chosen)
+    return f"The downloaded video ({length}{size}) fits {names}."
+
+
+def _ok(text: str) -> str:
+    import html
+
+    return f'<span style="color:#2e8b57">✔ {html.escape(text)}</span>'
 
 
 def _line(text: str, error: bool) -> str:

@@ -224,11 +224,21 @@ async def test_same_video_with_one_character_changed_is_flagged_before_posting(
     app: DesktopApp = await make_app()
     render = await _render(app, tracker_clock)
     first = await _open(app, render)
+    # The caption starts from the engine's template over the row's text cells.
+    (column, text), *_ = first.draft.row_cells.items()
+    assert first.template_edit.text() == f"{{{column}}} {{hashtags}}"
+    assert first.caption_edit.toPlainText().startswith(" ".join(text.split()))
+    assert first.draft.hashtags
+    assert all(tag.startswith("#") for tag in first.draft.hashtags)
+    first.template_edit.setText("{hashtags} #mine")
+    first.template_button.click()
+    assert first.caption_edit.toPlainText() == " ".join([*first.draft.hashtags, "#mine"])
     _tiktok(first).privacy_combo.setCurrentIndex(0)
     first.caption_edit.setPlainText("Launch day")
     await _post(app, first)
 
     second = await _open(app, render)
+    assert second.template_edit.text() == "{hashtags} #mine", "kept for the engine"
     assert "Already on TikTok since" in second.existing_label.text()
     assert second.chosen() == [], "a platform the video is on starts unchecked"
     _choose(second, "tiktok")

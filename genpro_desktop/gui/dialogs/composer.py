@@ -64,6 +64,7 @@ from genpro_desktop.core.publishing import (
     utf16_length,
     validate_post,
 )
+from genpro_desktop.core.publishing.captions import fill_template
 from genpro_desktop.core.publishing.platforms import LABELS
 from genpro_desktop.core.services import AppServices
 from genpro_desktop.core.store import StoreError
@@ -104,6 +105,8 @@ class ComposerDraft:
     cover_path: str | None = None
     cover_ms: int | None = None
     local_file: Path | None = None  # the downloaded render, for the media checks
+    row_cells: dict[str, str] = field(default_factory=lambda: dict[str, str]())  # title: text
+    template: str | None = None  # the engine's caption template (None: no row to fill from)
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,19 @@ class PostComposer(QDialog):
             self.hashtag_buttons.append(button)
             tags_row.addWidget(button)
         tags_row.addStretch(1)
+        self.template_edit = QLineEdit(draft.template or "")
+        self.template_edit.setObjectName("captionTemplate")
+        self.template_edit.setToolTip(
+            "Column titles in braces are replaced by the row's text, {hashtags} by the "
+            "suggestions; kept for this engine when you post."
+        )
+        self.template_button = QPushButton("Fill caption")
+        self.template_button.setObjectName("fillCaption")
+        self.template_button.clicked.connect(self.fill_caption)
+        template_row = QHBoxLayout()
+        template_row.setContentsMargins(0, 0, 0, 0)
+        template_row.addWidget(self.template_edit, 1)
+        template_row.addWidget(self.template_button)
         self.title_edit = QLineEdit()
         self.title_edit.setObjectName("titleEdit")
         self.title_edit.setPlaceholderText("Used by YouTube (required), Facebook and LinkedIn")
@@ -324,6 +340,8 @@ class PostComposer(QDialog):
         form.addRow("Post to", chips_row)
         form.addRow("", self.accounts_label)
         form.addRow("", self.existing_label)
+        if draft.template is not None:
+            form.addRow("From the row", template_row)
         form.addRow("Caption", self.caption_edit)
         form.addRow("", self.counter_label)
         if draft.hashtags:
@@ -353,6 +371,8 @@ class PostComposer(QDialog):
         layout.addWidget(self.buttons)
         self.resize(960, 660)
 
+        if draft.template is not None and not draft.caption:
+            self.fill_caption()
         self.caption_edit.textChanged.connect(self.refresh)
         self.title_edit.textChanged.connect(self.refresh)
         self.thumbnail_edit.textChanged.connect(self.refresh)
@@ -465,6 +485,11 @@ class PostComposer(QDialog):
     def chosen(self) -> list[str]:
         """The checked platforms, in GEN's order."""
         return [name for name, chip in self.chips.items() if chip.isChecked()]
+
+    def fill_caption(self) -> None:
+        """Replace the caption with the template filled from the row."""
+        text = fill_template(self.template_edit.text(), self.draft.row_cells, self.draft.hashtags)
+        self.caption_edit.setPlainText(text)
 
     def add_hashtag(self, tag: str) -> None:
         """Append `tag` to the caption unless it is already there."""

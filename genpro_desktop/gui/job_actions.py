@@ -27,6 +27,9 @@ class JobAction(StrEnum):
     REMOVE = "remove"
     PUBLISH = "publish"
     COPY_POST_ID = "copy_post_id"
+    OPEN_POST_LINK = "open_post_link"
+    COPY_POST_LINK = "copy_post_link"
+    RETRY_FAILED_PLATFORMS = "retry_failed_platforms"
 
 
 JobActionHandler = Callable[[JobAction, LocalJob], None]

@@ -7,13 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from guikit import FakePrompts, SimDrivenClock, until
-from PySide6.QtGui import QColor, QImage
+from guikit import FakePrompts, OpenedUrls, SimDrivenClock, until
+from PySide6.QtGui import QColor, QGuiApplication, QImage
 
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
 from genpro_desktop.gui.app import DesktopApp
 from genpro_desktop.gui.dialogs.composer import PostComposer
 from genpro_desktop.gui.dialogs.composer_sections import TikTokSection, YouTubeSection
+from genpro_desktop.gui.job_actions import JobAction
 from genpro_desktop.simulator import Simulator
 from genpro_desktop.simulator.seed import AGENT_ID
 
@@ -151,6 +152,7 @@ async def test_three_platform_post_with_cover_then_a_failed_platform_posted_agai
     prompts: FakePrompts,
     sim: Simulator,
     tmp_path: Path,
+    opened_urls: OpenedUrls,
 ) -> None:
     app: DesktopApp = await make_app()
     assert app.preview is not None
@@ -193,8 +195,32 @@ async def test_three_platform_post_with_cover_then_a_failed_platform_posted_agai
     assert by_platform["instagram"].post_url
     assert by_platform["youtube"].status == "failed"
 
-    # Reopened on the same render: the published platforms are named and left unchecked;
-    # the failed one can be posted again on its own, even with a different caption.
+    # One notification for the post, naming each platform.
+    assert app.flow is not None
+    assert app.notifier is not None
+    notes = [n for n in app.notifier.history if n.title.startswith("Post")]
+    assert len(notes) == 1
+    assert "TikTok published; Instagram published; YouTube failed" in notes[-1].message
+    # The Jobs panel: each platform with its link or GEN's reason, Open / Copy link.
+    assert app.window is not None
+    panel = app.window.jobs_panel
+    panel.select_job(job.id)
+    detail = panel.detail_label.text()
+    assert "Open on TikTok" in detail
+    assert by_platform["tiktok"].post_url in detail
+    assert "YouTube: failed" in detail
+    open_post = panel.actions_by_name[JobAction.OPEN_POST_LINK]
+    assert open_post.isEnabled()
+    assert open_post.text() == "Open on TikTok"
+    open_post.trigger()
+    panel.actions_by_name[JobAction.COPY_POST_LINK].trigger()
+    assert app.flow.session is not None
+    await app.flow.session.tasks.wait_idle()
+    assert opened_urls[-1].toString() == by_platform["tiktok"].post_url
+    assert by_platform["instagram"].post_url in QGuiApplication.clipboard().text()
+
+    # Reopened on the same render: the published platforms are named and left unchecked; the
+    # failed one is not, so it could be posted again from here.
     again = await _open(app, render)
     note = again.existing_label.text()
     assert "Already on TikTok" in note
@@ -202,14 +228,22 @@ async def test_three_platform_post_with_cover_then_a_failed_platform_posted_agai
     assert "YouTube" not in note
     assert by_platform["tiktok"].post_url in note
     assert again.chosen() == []
-    _choose(again, "youtube")
-    again.caption_edit.setPlainText("Launch day, take two")
-    again.title_edit.setText("Launch day")
-    retry = await _post(app, again)
+    again.reject()
+    await until(lambda: app.preview is not None and app.preview.dialog is None, what="closed")
+
+    # The failed platform posted again on its own from the Jobs panel, after confirmation.
+    panel.select_job(job.id)
+    retry_action = panel.actions_by_name[JobAction.RETRY_FAILED_PLATFORMS]
+    assert retry_action.isEnabled()
+    retry_action.trigger()
+    await until(lambda: sim.journal.count("POST", r"/schedule/with-post") == 2, what="the repost")
+    await app.flow.session.tasks.wait_idle()
+    assert "YouTube" in prompts.asked[-1][1]
+    reposts = [j for j in panel.model.jobs() if j.kind is JobKind.POST and j.id != job.id]
+    (retry,) = reposts
     assert [p.platform for p in retry.post_platforms] == ["youtube"]
-    assert retry.kind is JobKind.POST
     assert retry.parent_id == render.id
-    assert sim.journal.count("POST", r"/schedule/with-post") == 2
+    assert sim.schedule.posts[max(sim.schedule.posts)].body["platform"] == ["youtube"]
     done = await _settled(app, tracker_clock, retry.id)
     assert [p.status for p in done.post_platforms] == ["published"]
 

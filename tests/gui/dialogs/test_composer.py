@@ -4,6 +4,7 @@ cover frame upload, a three-platform post to its links, and a failed platform po
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -284,3 +285,39 @@ async def test_same_video_with_one_character_changed_is_flagged_before_posting(
     assert "It is already on TikTok" in prompts.asked[-1][1]
     assert sim.journal.count("POST", r"/schedule/with-post") == 1
     second.reject()
+
+
+async def test_a_post_scheduled_for_tomorrow_stays_scheduled_with_its_local_time(
+    make_app: MakeApp, signed_in: object, tracker_clock: SimDrivenClock, sim: Simulator
+) -> None:
+    app: DesktopApp = await make_app()
+    render = await _render(app, tracker_clock)
+    composer = await _open(app, render)
+    _tiktok(composer).privacy_combo.setCurrentIndex(0)
+    composer.caption_edit.setPlainText("Tomorrow")
+    composer.later_radio.setChecked(True)
+    tomorrow = composer.scheduled_local()
+    assert tomorrow is not None
+    composer.set_local_time(tomorrow.replace(tzinfo=None) + timedelta(days=1))
+    assert composer.resolved is not None
+    shown = composer.instant_label.text()
+    assert "UTC" in shown
+    assert "T" not in shown.replace("UTC", ""), f"no raw ISO time: {shown}"
+    job = await _post(app, composer)
+    (record,) = sim.schedule.posts.values()
+    assert record.body["schedule_type"] == "specific_time"
+    tracker_clock.advance(10)
+    assert app.window is not None
+    panel = app.window.jobs_panel
+    await until(
+        lambda: (f := panel.model.find(job.id)) is not None and f.remote_id is not None,
+        panel.model.dataChanged,
+        what="GEN's answer",
+    )
+    found = panel.model.find(job.id)
+    assert found is not None
+    assert found.state is JobState.PENDING
+    panel.select_job(job.id)
+    assert "Scheduled for" in panel.detail_label.text()
+    assert app.notifier is not None
+    assert not [n for n in app.notifier.history if n.title.startswith("Post")]

@@ -17,9 +17,18 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
 from genpro_desktop.core.api import GenError
+from genpro_desktop.core.api.schedule_types import SchedulePostRequest
 from genpro_desktop.core.jobs import DuplicateRiskError, JobKind, JobState, LocalJob
 from genpro_desktop.core.jobs.events import JobEvent
-from genpro_desktop.core.jobs.view import job_title, local_file, video_url
+from genpro_desktop.core.jobs.view import (
+    failed_platforms,
+    job_title,
+    local_file,
+    post_links,
+    video_url,
+)
+from genpro_desktop.core.publishing import PublishError
+from genpro_desktop.core.publishing.platforms import LABELS as PLATFORM_LABELS
 from genpro_desktop.core.services import AppServices
 from genpro_desktop.core.store import StoreError
 from genpro_desktop.gui.asyncqt import TaskRegistry
@@ -90,6 +99,7 @@ class JobsPresenter(QObject):
         self._actions.register(HANDLED_ACTIONS, self._on_action_requested)
         self._panel.clear_finished_requested.connect(self._on_clear_finished)
         self._panel.older_requested.connect(self._on_older_requested)
+        self._panel.detail_label.linkActivated.connect(self._on_link)
 
     def detach(self) -> None:
         """Stop listening (the session is closing); the model keeps its rows until cleared."""
@@ -99,6 +109,7 @@ class JobsPresenter(QObject):
             self._actions.unregister(self._on_action_requested)
             self._panel.clear_finished_requested.disconnect(self._on_clear_finished)
             self._panel.older_requested.disconnect(self._on_older_requested)
+            self._panel.detail_label.linkActivated.disconnect(self._on_link)
 
     async def load_history(self) -> None:
         """This run's jobs and the store's history, minus those the user removed."""
@@ -216,14 +227,57 @@ class JobsPresenter(QObject):
                 if job.post_id:
                     QGuiApplication.clipboard().setText(job.post_id)
                     self._status.show_status("Post id copied")
+            elif action is JobAction.OPEN_POST_LINK:
+                links = post_links(job)
+                if links:
+                    self._open_url(QUrl(links[0][1]))
+            elif action is JobAction.COPY_POST_LINK:
+                links = post_links(job)
+                if links:
+                    QGuiApplication.clipboard().setText("\n".join(url for _p, url in links))
+                    self._status.show_status("Post link copied")
+            elif action is JobAction.RETRY_FAILED_PLATFORMS:
+                await self._repost_failed(job)
             elif action is JobAction.PUBLISH:
                 return
             else:
                 await self._open_file(job, folder=action is JobAction.SHOW_IN_FOLDER)
-        except (GenError, StoreError, LookupError, ValueError, OSError) as exc:
+        except (GenError, StoreError, PublishError, LookupError, ValueError, OSError) as exc:
             self._status.show_error(
                 f"{action.value.replace('_', ' ').capitalize()} failed", str(exc)
             )
+
+    def _on_link(self, url: str) -> None:
+        if url.startswith(("https://", "http://")):
+            self._open_url(QUrl(url))
+
+    async def _repost_failed(self, job: LocalJob) -> None:
+        """A new post of the same video to just the post's failed platforms, once confirmed."""
+        failed = failed_platforms(job)
+        if not failed or not job.post_request:
+            return
+        names = ", ".join(PLATFORM_LABELS.get(p, p) for p in failed)
+        if not await self._prompts.confirm(
+            "Post again",
+            f"Post this video again to {names} now?",
+            accept="Post",
+            details="A new post for just these platforms; the others keep their post.",
+        ):
+            return
+        request = SchedulePostRequest.model_validate_json(job.post_request).model_copy(
+            update={"platform": failed, "schedule_type": "now", "scheduled_time": None}
+        )
+        poster = self._services.poster
+        new = poster.build_job(
+            request,
+            agent_id=job.agent_id or "",
+            media_identity=job.media_url or "",
+            scheduled_utc=None,
+            source_job_id=job.parent_id,
+        )
+        sent = await poster.publish(new, request)
+        self._panel.select_job(sent.id)
+        self._status.show_status(f"Posting again to {names}; follow it in the Jobs panel")
 
     async def _retry(self, job: LocalJob) -> None:
         if job.kind is JobKind.DOWNLOAD:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
 from genpro_desktop.core.jobs.view import job_title
 from genpro_desktop.gui.theme import STATE_LABELS, app_icon
+from genpro_desktop.gui.widgets.jobs_panel import platform_label
 from genpro_desktop.gui.widgets.toast import Severity, ToastArea
 
 TRAY_MESSAGE_MS = 8000
@@ -120,6 +121,12 @@ class Notifier(QObject):
         message = job_title(job)
         if job.state is JobState.FAILED and job.failed_reason:
             message += f": {job.failure_note}"
+        if job.kind is JobKind.POST and job.post_platforms:
+            message = "; ".join(
+                f"{platform_label(p.platform)} {p.status}"
+                + (f" ({p.error})" if p.status == "failed" and p.error else "")
+                for p in job.post_platforms
+            )
         self.show(title, message, _severity([job]))
 
     def _announce_batch(self, jobs: list[LocalJob]) -> None:

@@ -58,12 +58,15 @@ class PreferenceStore:
         )
         # In the demo: the chosen workspace/agent, kept in memory (None: in the file).
         self._account: dict[str, str | None] | None = None
+        # In the demo: caption templates of the simulator's engines, in memory only.
+        self._captions: dict[str, str] | None = None
 
     def demo_view(self) -> PreferenceStore:
         """This store for a demo session: the same preferences and layout, but the demo's
         workspace and agent are remembered in memory only, never in the user's settings."""
         view = copy.copy(self)
         view._account = {}
+        view._captions = {}
         return view
 
     def load(self) -> Preferences:
@@ -121,6 +124,20 @@ class PreferenceStore:
     def save_layout(self, name: str, state: QByteArray) -> None:
         """Save a window geometry, window state or splitter state."""
         self._set(f"layout/{name}", state)
+
+    def caption_template(self, engine_id: str) -> str | None:
+        """The caption template saved for an engine (None: never saved)."""
+        if self._captions is not None:
+            return self._captions.get(engine_id)
+        return _text(self._settings.value(f"captions/{engine_id}")) or None
+
+    def save_caption_template(self, engine_id: str, template: str) -> None:
+        """Keep `template` as the engine's caption template."""
+        if self._captions is not None:
+            self._captions[engine_id] = template
+            return
+        self._set(f"captions/{engine_id}", template)
+        self._settings.sync()
 
     def sync(self) -> None:
         """Write pending changes to disk."""

@@ -3,7 +3,8 @@
 Check that Qt (not Python) built the preview's media objects (`PreviewPlayer.native`: the
 Python-built fallback can hang; a bundle missing QtQml or the QtMultimedia QML module would fall
 back to it), render a row on the built-in simulator (its clock runs fast), wait for it, download
-it, decode a preview frame, publish it through the dialog and wait for the post id. Exit 0 when
+it, decode a preview frame, post it through the composer to TikTok, Instagram and YouTube and
+wait for each platform's post link (and GEN's post id). Exit 0 when
 every step worked, 1 with the step that failed; everything within `TIME_LIMIT` seconds.
 """
 
@@ -24,7 +25,8 @@ from PySide6.QtWidgets import QApplication
 from genpro_desktop.core.credentials import CredentialStore, MemoryCredentialStore
 from genpro_desktop.core.jobs import JobState, LocalJob
 from genpro_desktop.core.paths import DATA_DIR_ENV
-from genpro_desktop.gui.dialogs.publish_fields import TikTokFields
+from genpro_desktop.gui.dialogs.composer import PostComposer
+from genpro_desktop.gui.dialogs.composer_sections import TikTokSection
 from genpro_desktop.gui.launch import LaunchOptions
 from genpro_desktop.gui.player.player import PreviewPlayer
 from genpro_desktop.gui.session import Session
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 TIME_LIMIT = 60.0
 SIMULATOR_SPEED = 25.0  # an 8 s render takes a third of a second
 CAPTION = "genpro-desktop self-test #selftest"
+POST_PLATFORMS = ("tiktok", "instagram", "youtube")
 
 
 class AppUnderTest(Protocol):
@@ -199,25 +202,36 @@ class SelfTest:
             lambda: presenter.dialog is not None, what="the publish dialog", within=self._left()
         )
         dialog = presenter.dialog
-        assert dialog is not None
-        if not isinstance(dialog.fields, TikTokFields):
-            raise SelfTestError("the publish dialog has no TikTok fields")
-        dialog.fields.caption_edit.setPlainText(CAPTION)
+        if not isinstance(dialog, PostComposer):
+            raise SelfTestError("the composer did not open (is the schedule API missing?)")
+        await wait_for(lambda: dialog.loaded.is_set(), what="the composer", within=self._left())
+        for name, chip in dialog.chips.items():
+            chip.setChecked(name in POST_PLATFORMS)
+        tiktok = dialog.sections["tiktok"]
+        assert isinstance(tiktok, TikTokSection)
+        tiktok.privacy_combo.setCurrentIndex(tiktok.privacy_combo.findData("SELF_ONLY"))
+        dialog.caption_edit.setPlainText(CAPTION)
+        dialog.title_edit.setText("genpro-desktop self-test")
         dialog.submit()
         await wait_for(
             lambda: dialog.job is not None or not dialog.isVisible(),
             dialog.finished,
-            what="the publish to be sent",
+            what="the post to be sent",
             within=self._left(),
         )
         sent = dialog.job
         if sent is None:
-            raise SelfTestError(f"the publish was not sent: {dialog.general_issue.text()}")
-        posted = await self._wait_job(sent.id, "the publish", JobState.COMPLETED)
-        if not posted.post_id:
-            raise SelfTestError("the publish completed without a post id")
-        self.post_id = posted.post_id
-        step("published", f"post id {posted.post_id}")
+            raise SelfTestError(f"the post was not sent: {dialog.issues_label.text()}")
+        posted = await self._wait_job(sent.id, "the post", JobState.COMPLETED)
+        links = {p.platform: p.post_url for p in posted.post_platforms}
+        if sorted(links) != sorted(POST_PLATFORMS) or not all(links.values()):
+            raise SelfTestError(f"the post did not reach every platform: {links}")
+        if not posted.remote_id:
+            raise SelfTestError("the post completed without GEN's post id")
+        self.post_id = posted.remote_id
+        for name, url in links.items():
+            step("linked", f"{name} {url}")
+        step("published", f"post id {posted.remote_id}")
 
 
 def require_native_player(player: PreviewPlayer) -> None:

@@ -70,6 +70,7 @@ class Session:
         ctx.jobs_views.jobs.set_elapsed_clock(services.tracker.elapsed)
         # The demo's workspace and agent must not become the user's remembered ones.
         prefs_store = ctx.prefs_store.demo_view() if config.demo else ctx.prefs_store
+        self.prefs_store = prefs_store  # the composer keeps caption templates per engine here
         self.browser = BrowserPresenter(
             ctx.browser_views,
             services,

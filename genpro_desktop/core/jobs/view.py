@@ -42,6 +42,9 @@ class JobAction(StrEnum):
     REMOVE = "remove"
     PUBLISH = "publish"
     COPY_POST_ID = "copy_post_id"
+    OPEN_POST_LINK = "open_post_link"
+    COPY_POST_LINK = "copy_post_link"
+    RETRY_FAILED_PLATFORMS = "retry_failed_platforms"
     DISMISS = "dismiss"
 
 
@@ -230,6 +233,18 @@ def is_downloading(render: LocalJob, jobs: JobLookup) -> bool:
 # -- actions ---------------------------------------------------------------------------------
 
 
+def post_links(job: LocalJob) -> list[tuple[str, str]]:
+    """(platform, link) of each platform a post is published on, in the post's order."""
+    return [(p.platform, p.post_url) for p in job.post_platforms if p.post_url]
+
+
+def failed_platforms(job: LocalJob) -> list[str]:
+    """The platforms of a settled post that failed (they can be posted again on their own)."""
+    if job.kind is not JobKind.POST or not all(p.is_terminal for p in job.post_platforms):
+        return []
+    return [p.platform for p in job.post_platforms if p.status == "failed"]
+
+
 def allowed_actions(job: LocalJob, jobs: JobLookup = NO_JOBS) -> set[JobAction]:
     """The actions `job` allows right now (those needing a related job look in `jobs`)."""
     allowed: set[JobAction] = set()
@@ -243,6 +258,10 @@ def allowed_actions(job: LocalJob, jobs: JobLookup = NO_JOBS) -> set[JobAction]:
         allowed.add(JobAction.PUBLISH)
     if job.post_id:
         allowed.add(JobAction.COPY_POST_ID)
+    if post_links(job):
+        allowed.update({JobAction.OPEN_POST_LINK, JobAction.COPY_POST_LINK})
+    if failed_platforms(job):
+        allowed.add(JobAction.RETRY_FAILED_PLATFORMS)
     if local_file(job, jobs) is not None:
         allowed.update({JobAction.OPEN, JobAction.SHOW_IN_FOLDER})
     if video_url(job, jobs):

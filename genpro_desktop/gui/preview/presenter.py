@@ -16,10 +16,13 @@ from PySide6.QtCore import QModelIndex, QObject
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
-from genpro_desktop.core.jobs import JobState, LocalJob
+from genpro_desktop.core.api import GenError
+from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
 from genpro_desktop.core.jobs.view import is_downloading, local_file, render_of
+from genpro_desktop.core.publishing.captions import default_template
 from genpro_desktop.core.publishing.hashtags import suggest_hashtags
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
+from genpro_desktop.gui.dialogs.composer import ComposerDraft, PostComposer
 from genpro_desktop.gui.dialogs.publish_dialog import PublishDialog, PublishDraft
 from genpro_desktop.gui.job_actions import JobAction, JobActionDispatcher
 from genpro_desktop.gui.models.engine_table_model import EngineTableModel
@@ -88,7 +91,7 @@ class PreviewPresenter(QObject):
         self._zone = zone
         self._render_id: str | None = None
         self._cover: tuple[int, str] | None = None
-        self.dialog: PublishDialog | None = None
+        self.dialog: PublishDialog | PostComposer | None = None
         self._panel.list_view.selectionModel().currentChanged.connect(self._on_current_changed)
         self._jobs.job_changed.connect(self._on_job_changed)
         self._actions.register([JobAction.PUBLISH], self._on_action)
@@ -197,11 +200,97 @@ class PreviewPresenter(QObject):
                 return [c.value for c in row.cells if c and c.value and c.media_type is None]
         return []
 
+    def composer_draft_for(self, render: LocalJob, session: Session) -> ComposerDraft:
+        """The composer's starting point for `render`: its downloaded file (probed), the row's
+        text cells and the engine's caption template, hashtags from the row and the engine's
+        earlier captions."""
+        base = self.draft_for(render)
+        cells = self._row_cells(render)
+        template: str | None = None
+        if cells and render.engine_id:
+            saved = session.prefs_store.caption_template(render.engine_id)
+            template = saved or default_template(list(cells))
+        texts = [*cells.values(), *self._earlier_captions(render)]
+        return ComposerDraft(
+            agent_id=base.agent_id,
+            media_url=base.media_url,
+            thumbnail_url=base.thumbnail_url,
+            source_job_id=base.source_job_id,
+            hashtags=suggest_hashtags(texts) if cells else base.hashtags,
+            cover_ms=base.cover_ms,
+            cover_path=base.cover_path,
+            local_file=local_file(render, self._jobs),
+            row_cells=cells,
+            template=template,
+        )
+
+    def _row_cells(self, render: LocalJob) -> dict[str, str]:
+        """The render's row text cells by column title, in column order."""
+        grid = self._grid.grid
+        if render.engine_id != grid.engine_id:
+            return {}
+        for row in grid.rows:
+            if row.final_video_cell_id == render.cell_id:
+                return {
+                    column.title: cell.value
+                    for column, cell in zip(grid.columns, row.cells, strict=False)
+                    if cell and cell.value and cell.media_type is None and column.title
+                }
+        return {}
+
+    def _earlier_captions(self, render: LocalJob) -> list[str]:
+        """Captions of earlier posts of the same engine's renders (newest first)."""
+        found: list[str] = []
+        for job in self._jobs.jobs():
+            if job.kind not in (JobKind.POST, JobKind.PUBLISH) or not job.caption:
+                continue
+            parent = self._jobs.find(job.parent_id) if job.parent_id else None
+            if parent is not None and parent.engine_id == render.engine_id:
+                found.append(job.caption)
+        return found
+
     async def publish(self, render: LocalJob) -> LocalJob | None:
-        """Run the dialog; returns the publish job when one was sent."""
+        """Run the composer (the legacy TikTok dialog when GEN has no schedule API); returns
+        the post or publish job when one was sent."""
         session = self._session()
         if session is None:
             return None
+        services = session.services
+        try:
+            schedule_api = await services.client.schedule.available()
+        except GenError:
+            schedule_api = True  # the composer says what is wrong when it loads
+        if not schedule_api:
+            return await self._publish_legacy(render, session)
+        draft = self.composer_draft_for(render, session)
+        composer = PostComposer(
+            draft,
+            services,
+            zone=self._zone(),
+            prompts=self._prompts,
+            tasks=session.tasks,
+            parent=self._dialog_parent,
+        )
+        self.dialog = composer
+        try:
+            composer.start()
+            await run_dialog(composer)
+            job = composer.job
+            template = composer.template_edit.text()
+        finally:
+            self.dialog = None
+            composer.deleteLater()
+        if job is not None and draft.template is not None and render.engine_id:
+            session.prefs_store.save_caption_template(render.engine_id, template)
+        if job is not None:
+            self._panel.select_job(job.id)
+            notice = PostComposer.processing_notice(job) or ""
+            self._status.show_status(
+                f"Sent to GEN for posting; follow it in the Jobs panel. {notice}"
+            )
+        return job
+
+    async def _publish_legacy(self, render: LocalJob, session: Session) -> LocalJob | None:
         services = session.services
         dialog = PublishDialog(
             self.draft_for(render),

@@ -10,8 +10,18 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from datetime import tzinfo
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QDate,
+    QDateTime,
+    QItemSelection,
+    QLocale,
+    Qt,
+    QTime,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,7 +42,6 @@ from genpro_desktop.core.jobs.view import (
     job_explanation,
     job_title,
     local_file,
-    post_summary,
 )
 from genpro_desktop.gui.models.job_list_model import JobListModel
 from genpro_desktop.gui.theme import STATE_LABELS
@@ -42,17 +51,74 @@ ANIMATION_INTERVAL_MS = 60
 SWEEP_SECONDS = 1.6
 
 
+def platform_label(name: str) -> str:
+    """TikTok for tiktok (the publishing core is imported on first use, not at start-up)."""
+    from genpro_desktop.core.publishing.platforms import LABELS
+
+    return LABELS.get(name, name)
+
+
+def post_links(job: LocalJob) -> list[tuple[str, str]]:
+    """(platform, link) of each platform a post is published on, in the post's order."""
+    return [(p.platform, p.post_url) for p in job.post_platforms if p.post_url]
+
+
+def failed_platforms(job: LocalJob) -> list[str]:
+    """The platforms of a settled post that failed (they can be posted again on their own)."""
+    if job.kind is not JobKind.POST or not all(p.is_terminal for p in job.post_platforms):
+        return []
+    return [p.platform for p in job.post_platforms if p.status == "failed"]
+
+
+def post_lines(job: LocalJob, zone: tzinfo | None = None) -> list[str]:
+    """A post's per-platform progress as HTML lines (links, GEN's reason and failed step)."""
+    lines: list[str] = []
+    when = job.scheduled_utc
+    if when is not None and not any(p.is_terminal for p in job.post_platforms):
+        local = when.astimezone(zone)
+        shown = QLocale.system().toString(
+            QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute)),
+            QLocale.FormatType.ShortFormat,
+        )
+        lines.append(f"Scheduled for {html.escape(shown)} {html.escape(local.tzname() or '')}")
+    for p in job.post_platforms:
+        label = html.escape(platform_label(p.platform))
+        if p.status == "published" and p.post_url:
+            url = html.escape(p.post_url, quote=True)
+            lines.append(f"{label}: published · <a href='{url}'>Open on {label}</a>")
+        elif p.status == "failed":
+            reason = html.escape(p.error or p.error_code or "GEN gave no reason")
+            step = f" (failed at {html.escape(p.failed_step)})" if p.failed_step else ""
+            lines.append(f"<span style='color:#d64545'>{label}: failed: {reason}{step}</span>")
+        else:
+            lines.append(f"{label}: {html.escape(p.status)}")
+    return lines
+
+
 _ACTION_SPECS: tuple[tuple[JobAction, str, str, str], ...] = (
     (JobAction.STOP, "Stop", "Ctrl+.", "Stop this render on GEN, or cancel this download"),
     (JobAction.RETRY, "Retry…", "Ctrl+Shift+R", "Send again with the same idempotency key"),
     (JobAction.DOWNLOAD, "Download", "Ctrl+D", "Download the video to your download folder"),
     (JobAction.PUBLISH, "Publish…", "Ctrl+P", "Post the video to TikTok, now or later"),
     (JobAction.COPY_POST_ID, "Copy post id", "", "Copy the TikTok post id GEN returned"),
+    (JobAction.OPEN_POST_LINK, "Open post", "", "Open the published post in the browser"),
+    (JobAction.COPY_POST_LINK, "Copy link", "", "Copy the published post's link"),
+    (
+        JobAction.RETRY_FAILED_PLATFORMS,
+        "Post failed platforms again…",
+        "",
+        "A new post of the same video to just the platforms that failed",
+    ),
     (JobAction.OPEN, "Open", "Ctrl+O", "Open the downloaded video"),
     (JobAction.SHOW_IN_FOLDER, "Show in folder", "Ctrl+Shift+O", "Open the folder holding it"),
     (JobAction.COPY_URL, "Copy video URL", "Ctrl+Shift+C", "Copy the video's link"),
     (JobAction.KEEP_WAITING, "Keep waiting", "", "Poll GEN again for this job"),
     (JobAction.REMOVE, "Remove from list", "Delete", "Take it off the list (history keeps it)"),
+)
+
+
+_POST_ONLY = frozenset(
+    {JobAction.OPEN_POST_LINK, JobAction.COPY_POST_LINK, JobAction.RETRY_FAILED_PLATFORMS}
 )
 
 
@@ -111,7 +177,10 @@ class JobsPanel(QDockWidget):
         self.detail_label.setObjectName("jobDetail")
         self.detail_label.setWordWrap(True)
         self.detail_label.setTextFormat(Qt.TextFormat.RichText)
-        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByMouse
+        )
         self.detail_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.choice_buttons: dict[JobAction, QPushButton] = {}
         choices = QHBoxLayout()
@@ -168,6 +237,12 @@ class JobsPanel(QDockWidget):
         allowed = allowed_actions(job, self.model) if job is not None else set()
         for action_id, action in self.actions_by_name.items():
             action.setEnabled(action_id in allowed)
+            if action_id in _POST_ONLY:
+                action.setVisible(action_id in allowed)
+        links = post_links(job) if job is not None else []
+        if links:
+            label = platform_label(links[0][0])
+            self.actions_by_name[JobAction.OPEN_POST_LINK].setText(f"Open on {label}")
         for action_id, button in self.choice_buttons.items():
             button.setVisible(job is not None and job.is_parked and action_id in allowed)
         remove = self.actions_by_name[JobAction.REMOVE]
@@ -189,8 +264,8 @@ class JobsPanel(QDockWidget):
         if explanation:
             colour = "#e08e0b" if job.is_parked else "#d64545"
             lines.append(f"<span style='color:{colour}'>{html.escape(explanation)}</span>")
-        if job.kind is JobKind.POST and job.post_platforms:
-            lines.append(html.escape(post_summary(job)))
+        if job.kind is JobKind.POST:
+            lines.extend(post_lines(job))
         if job.post_id:
             lines.append(f"Posted: post id <b>{html.escape(job.post_id)}</b> (Copy post id)")
         if job.kind is JobKind.PUBLISH and job.state is JobState.OUTCOME_UNKNOWN:

@@ -1,4 +1,5 @@
-"""From a completed render in the Jobs panel to a TikTok post id, through the real window."""
+"""From a completed render in the Jobs panel to a TikTok post id, through the real window, on a
+GEN without the schedule API (the legacy TikTok-only dialog; the composer is test_composer.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from PySide6.QtGui import QGuiApplication
 
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
 from genpro_desktop.gui.app import DesktopApp
+from genpro_desktop.gui.dialogs.publish_dialog import PublishDialog
 from genpro_desktop.gui.dialogs.publish_fields import TikTokFields
 from genpro_desktop.gui.widgets.jobs_panel import JobAction
 from genpro_desktop.simulator import Simulator
@@ -44,6 +46,7 @@ async def test_publish_from_the_jobs_panel_to_a_post_id(
     prompts: FakePrompts,
     sim: Simulator,
 ) -> None:
+    sim.schedule.enabled = False
     app: DesktopApp = await make_app()
     assert app.window is not None
     assert app.preview is not None
@@ -59,7 +62,7 @@ async def test_publish_from_the_jobs_panel_to_a_post_id(
     publish.trigger()
     await until(lambda: presenter.dialog is not None, what="the publish dialog")
     dialog = presenter.dialog
-    assert dialog is not None
+    assert isinstance(dialog, PublishDialog)
     assert dialog.draft.media_url == render.output_url
     assert dialog.draft.source_job_id == render.id
     fields = dialog.fields

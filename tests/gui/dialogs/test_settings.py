@@ -189,3 +189,15 @@ async def test_sigterm_closes_the_demo_and_removes_its_folder(
     assert await asyncio.wait_for(run, timeout=60) == 0
     assert not await asyncio.to_thread(demo_dir.exists)
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # given back
+
+
+def test_caption_templates_are_kept_per_engine_and_the_demos_only_in_memory(
+    isolated_data_dir: Path,
+) -> None:
+    real = PreferenceStore(app_paths().ensure())
+    real.save_caption_template("9101", "{TEXT 1} {hashtags}")
+    demo = real.demo_view()
+    demo.save_caption_template("9101", "{hashtags}")
+    assert demo.caption_template("9101") == "{hashtags}"
+    assert PreferenceStore(app_paths().ensure()).caption_template("9101") == "{TEXT 1} {hashtags}"
+    assert real.caption_template("other") is None

@@ -27,6 +27,8 @@ def test_a_post_shows_its_platforms_in_the_title_and_each_state_in_the_details(
     model.set_jobs([post])
     assert model.data(model.index(0)) == "Spring launch · tiktok, youtube"
     panel.select_job(post.id)
-    assert "tiktok published · youtube failed" in panel.detail_label.text()
+    details = panel.detail_label.text()  # one line per platform, with its state (issue 17)
+    assert "TikTok: published" in details
+    assert "YouTube: failed: GEN gave no reason" in details
     panel.deleteLater()
     model.deleteLater()

@@ -1,0 +1,813 @@
+"""The post composer: one render to several platforms through GEN's schedule API.
+
+Platforms are checkable chips that say whether the agent has an account there; the caption is
+shared and counted against every chosen platform's limit (the strictest one shown under it);
+each platform with options of its own has a section (`composer_sections`). Checks come from the
+Qt-free core: `validate_post` for the text and options, `check_video` on the downloaded file
+(probed off the GUI thread), `resolve_schedule` for the time. Errors block Post, warnings
+inform. On open the composer loads GEN's live rules and the connected accounts, probes the file,
+and looks for earlier posts of the same video (by render or media URL, whatever the caption),
+naming each platform it is already on; such platforms start unchecked.
+
+Submit asks once with a summary, uploads the chosen cover frame, then hands the post to
+`PostService.publish` (single-flight; the caption-level duplicate guard is a second question).
+The dialog is opened with `run_dialog`; `job` holds the post job once sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, QTimeZone
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from genpro_desktop.core.api import GenError
+from genpro_desktop.core.api.schedule_types import SchedulePostRequest
+from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
+from genpro_desktop.core.publishing import (
+    DuplicatePublishError,
+    MediaProbeError,
+    PostDraft,
+    PublishError,
+    ResolvedSchedule,
+    RuleBook,
+    ScheduleError,
+    ValidationReport,
+    VideoInfo,
+    check_video,
+    probe_video_async,
+    resolve_schedule,
+    strictest,
+    utf16_length,
+    validate_post,
+)
+from genpro_desktop.core.publishing.captions import fill_template
+from genpro_desktop.core.publishing.platforms import LABELS
+from genpro_desktop.core.services import AppServices
+from genpro_desktop.core.store import StoreError
+from genpro_desktop.gui.asyncqt import TaskRegistry
+from genpro_desktop.gui.dialogs.composer_sections import (
+    PROCESSING_NOTICE,
+    PlatformSection,
+    TikTokSection,
+    YouTubeSection,
+    make_sections,
+)
+from genpro_desktop.gui.prompts import Prompts
+
+PLATFORM_ORDER: tuple[str, ...] = tuple(LABELS)
+CONNECT_HINT = (
+    "Connect {label} to this agent in GEN (app.gen.pro: your agent's Socials), then reopen this "
+    "dialog."
+)
+CHIP_STYLE = (
+    "QPushButton { border: 1px solid #8a8f98; border-radius: 11px; padding: 3px 12px; }"
+    "QPushButton:checked { background: #2f6fde; color: white; border-color: #2f6fde; }"
+)
+SUMMARY_CAPTION_CHARS = 80
+DEFAULT_LEAD = timedelta(hours=1)
+_ENDED = frozenset({"failed", "skipped"})
+
+
+@dataclass(frozen=True)
+class ComposerDraft:
+    """What the composer starts from: a completed render and what the app knows about it."""
+
+    agent_id: str
+    media_url: str
+    thumbnail_url: str | None = None
+    source_job_id: str | None = None
+    caption: str = ""
+    hashtags: list[str] = field(default_factory=lambda: list[str]())
+    cover_path: str | None = None
+    cover_ms: int | None = None
+    local_file: Path | None = None  # the downloaded render, for the media checks
+    row_cells: dict[str, str] = field(default_factory=lambda: dict[str, str]())  # title: text
+    template: str | None = None  # the engine's caption template (None: no row to fill from)
+
+
+@dataclass(frozen=True)
+class ExistingPost:
+    """An earlier post of the same video on one platform."""
+
+    platform: str
+    job: LocalJob
+    since: datetime
+    url: str | None
+    scheduled: bool
+
+
+def local_text(instant: datetime, zone: str, *, with_date: bool = True) -> str:
+    """`instant` in `zone`, written in the user's own (locale) format, never ISO."""
+    local = instant.astimezone(ZoneInfo(zone))
+    value = QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
+    locale = QLocale.system()
+    time = locale.toString(value.time(), QLocale.FormatType.ShortFormat)
+    if not with_date:
+        return time
+    day = locale.toString(value.date(), "ddd")
+    date = locale.toString(value.date(), QLocale.FormatType.ShortFormat)
+    return f"{day} {date} {time}"
+
+
+def existing_posts(
+    jobs: Sequence[LocalJob], media_url: str, source_job_id: str | None, now: datetime
+) -> dict[str, ExistingPost]:
+    """Per platform, the newest earlier post of this render or media URL that did not fail
+    (whatever its caption); `scheduled` when it is due after `now`."""
+    found: dict[str, ExistingPost] = {}
+    for job in sorted(jobs, key=lambda j: j.created_at):
+        same = (source_job_id is not None and job.parent_id == source_job_id) or (
+            job.media_url == media_url
+        )
+        if not same or job.state in (JobState.STOPPED, JobState.DISMISSED):
+            continue
+        scheduled = job.scheduled_utc is not None and job.scheduled_utc > now
+        since = job.scheduled_utc if scheduled and job.scheduled_utc else job.created_at
+        if job.kind is JobKind.POST:
+            for platform in job.post_platforms:
+                # A failed post may still have gone out on some platforms: those count.
+                gone = platform.status in _ENDED
+                if gone or (job.state is JobState.FAILED and platform.status != "published"):
+                    continue
+                found[platform.platform] = ExistingPost(
+                    platform.platform, job, since, platform.post_url, scheduled
+                )
+        elif job.kind is JobKind.PUBLISH and job.state is not JobState.FAILED:
+            found["tiktok"] = ExistingPost("tiktok", job, since, None, scheduled)
+    return found
+
+
+class PostComposer(QDialog):
+    """Post a completed render to several platforms; `job` is the post job once sent."""
+
+    def __init__(
+        self,
+        draft: ComposerDraft,
+        services: AppServices,
+        *,
+        zone: str,
+        prompts: Prompts,
+        tasks: TaskRegistry,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("postComposer")
+        self.setWindowTitle("Post video")
+        self.draft = draft
+        self.job: LocalJob | None = None
+        self.rules = RuleBook.builtin()
+        self.connected: dict[str, tuple[bool | None, str | None]] = {}
+        self.existing: dict[str, ExistingPost] = {}
+        self.media_report = ValidationReport()
+        self.media_note = ""
+        self.media_info: VideoInfo | None = None
+        self.report = ValidationReport()
+        self.resolved: ResolvedSchedule | None = None
+        self.loaded = asyncio.Event()
+        self._services = services
+        self._zone = zone
+        self._prompts = prompts
+        self._tasks = tasks
+        self._submitting = False
+        self._chosen: datetime | None = None
+
+        # -- platforms
+        self.chips: dict[str, QPushButton] = {}
+        chips_row = QHBoxLayout()
+        for name in PLATFORM_ORDER:
+            chip = QPushButton(LABELS[name])
+            chip.setObjectName(f"chip_{name}")
+            chip.setCheckable(True)
+            chip.setStyleSheet(CHIP_STYLE)
+            chip.setChecked(name == "tiktok")
+            chip.toggled.connect(self._on_platforms_changed)
+            self.chips[name] = chip
+            chips_row.addWidget(chip)
+        chips_row.addStretch(1)
+        self.accounts_label = QLabel("Checking which accounts this agent has connected…")
+        self.accounts_label.setObjectName("accountsNote")
+        self.accounts_label.setWordWrap(True)
+        self.existing_label = QLabel()
+        self.existing_label.setObjectName("existingNote")
+        self.existing_label.setWordWrap(True)
+        self.existing_label.setOpenExternalLinks(True)
+        self.existing_label.setVisible(False)
+
+        # -- shared text
+        self.caption_edit = QPlainTextEdit(draft.caption)
+        self.caption_edit.setObjectName("captionEdit")
+        self.caption_edit.setPlaceholderText("What is this video about? #hashtags help")
+        self.caption_edit.setTabChangesFocus(True)
+        self.caption_edit.setFixedHeight(90)
+        self.counter_label = QLabel()
+        self.counter_label.setObjectName("captionCounter")
+        self.counter_label.setWordWrap(True)
+        self.hashtag_buttons: list[QPushButton] = []
+        tags_row = QHBoxLayout()
+        tags_row.setContentsMargins(0, 0, 0, 0)
+        for tag in draft.hashtags:
+            button = QPushButton(tag)
+            button.setObjectName("hashtagButton")
+            button.setFlat(True)
+            button.setToolTip(f"Add {tag} to the caption")
+            button.clicked.connect(lambda _=False, t=tag: self.add_hashtag(t))
+            self.hashtag_buttons.append(button)
+            tags_row.addWidget(button)
+        tags_row.addStretch(1)
+        self.template_edit = QLineEdit(draft.template or "")
+        self.template_edit.setObjectName("captionTemplate")
+        self.template_edit.setToolTip(
+            "Column titles in braces are replaced by the row's text, {hashtags} by the "
+            "suggestions; kept for this engine when you post."
+        )
+        self.template_button = QPushButton("Fill caption")
+        self.template_button.setObjectName("fillCaption")
+        self.template_button.clicked.connect(self.fill_caption)
+        template_row = QHBoxLayout()
+        template_row.setContentsMargins(0, 0, 0, 0)
+        template_row.addWidget(self.template_edit, 1)
+        template_row.addWidget(self.template_button)
+        self.title_edit = QLineEdit()
+        self.title_edit.setObjectName("titleEdit")
+        self.title_edit.setPlaceholderText("Used by YouTube (required), Facebook and LinkedIn")
+
+        # -- cover
+        self.cover_box = QCheckBox()
+        self.cover_box.setObjectName("useCoverFrame")
+        self.cover_preview = QLabel()
+        self.cover_preview.setObjectName("coverPreview")
+        self.thumbnail_edit = QLineEdit(draft.thumbnail_url or "")
+        self.thumbnail_edit.setObjectName("thumbnailEdit")
+        self.thumbnail_edit.setPlaceholderText("https://… a cover that is already online")
+        cover_row = QHBoxLayout()
+        cover_row.setContentsMargins(0, 0, 0, 0)
+        cover_row.addWidget(self.cover_preview)
+        cover_row.addWidget(self.cover_box, 1)
+        self._show_cover()
+
+        # -- sections
+        self.sections: dict[str, PlatformSection] = make_sections()
+        sections_box = QWidget()
+        sections_layout = QVBoxLayout(sections_box)
+        sections_layout.setContentsMargins(0, 0, 0, 0)
+        for section in self.sections.values():
+            section.changed.connect(self.refresh)
+            sections_layout.addWidget(section)
+        sections_layout.addStretch(1)
+
+        # -- when
+        self.now_radio = QRadioButton("Now")
+        self.now_radio.setObjectName("postNow")
+        self.later_radio = QRadioButton("At")
+        self.later_radio.setObjectName("postLater")
+        self.slot_radio = QRadioButton("GEN's next free slot")
+        self.slot_radio.setObjectName("postNextSlot")
+        group = QButtonGroup(self)
+        for radio in (self.now_radio, self.later_radio, self.slot_radio):
+            group.addButton(radio)
+        self.now_radio.setChecked(True)
+        self.when_edit = QDateTimeEdit()
+        self.when_edit.setObjectName("whenEdit")
+        self.when_edit.setCalendarPopup(True)
+        self.when_edit.setDisplayFormat(
+            QLocale.system().dateTimeFormat(QLocale.FormatType.ShortFormat)
+        )
+        # Wall-clock fields only (UTC has no gaps); the core decides what they mean in `zone`.
+        self.when_edit.setTimeZone(QTimeZone(QTimeZone.Initialization.UTC))
+        self.set_local_time(self._default_time())
+        when_row = QHBoxLayout()
+        when_row.addWidget(self.now_radio)
+        when_row.addWidget(self.later_radio)
+        when_row.addWidget(self.when_edit)
+        when_row.addWidget(QLabel(f"({zone})"))
+        when_row.addWidget(self.slot_radio)
+        when_row.addStretch(1)
+        self.instant_label = QLabel()
+        self.instant_label.setObjectName("instantLabel")
+        self.alternatives_row = QHBoxLayout()
+        self.alternative_buttons: list[QPushButton] = []
+        for signal in (
+            self.now_radio.toggled,
+            self.slot_radio.toggled,
+            self.when_edit.dateTimeChanged,
+        ):
+            signal.connect(self._on_schedule_edited)
+
+        # -- messages: a fixed-height area, so the dialog keeps its size as they come and go
+        self.issues_label = QLabel()
+        self.issues_label.setObjectName("composerIssues")
+        self.issues_label.setWordWrap(True)
+        self.issues_label.setTextFormat(Qt.TextFormat.RichText)
+        self.issues_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        issues_area = QScrollArea()
+        issues_area.setWidget(self.issues_label)
+        issues_area.setWidgetResizable(True)
+        issues_area.setFixedHeight(96)
+
+        self.buttons = QDialogButtonBox()
+        self.submit_button = self.buttons.addButton("Post…", QDialogButtonBox.ButtonRole.ApplyRole)
+        self.submit_button.setObjectName("submitPost")
+        self.submit_button.setDefault(True)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.rejected.connect(self.reject)
+        self.submit_button.clicked.connect(self.submit)
+
+        form = QFormLayout()
+        form.addRow("Post to", chips_row)
+        form.addRow("", self.accounts_label)
+        form.addRow("", self.existing_label)
+        if draft.template is not None:
+            form.addRow("From the row", template_row)
+        form.addRow("Caption", self.caption_edit)
+        form.addRow("", self.counter_label)
+        if draft.hashtags:
+            form.addRow("Suggested", tags_row)
+        form.addRow("Title", self.title_edit)
+        form.addRow("Cover", cover_row)
+        form.addRow("Cover image URL", self.thumbnail_edit)
+        form.addRow("When", when_row)
+        form.addRow("", self.instant_label)
+        form.addRow("", self.alternatives_row)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(form)
+        left_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(sections_box)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(400)
+        columns = QHBoxLayout()
+        columns.addWidget(left, 3)
+        columns.addWidget(scroll, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(columns, 1)
+        layout.addWidget(issues_area)
+        layout.addWidget(self.buttons)
+        self.resize(960, 660)
+
+        if draft.template is not None and not draft.caption:
+            self.fill_caption()
+        self.caption_edit.textChanged.connect(self.refresh)
+        self.title_edit.textChanged.connect(self.refresh)
+        self.thumbnail_edit.textChanged.connect(self.refresh)
+        self.cover_box.toggled.connect(self.refresh)
+        self._on_platforms_changed()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def start(self) -> asyncio.Task[Any]:
+        """Load GEN's rules and accounts, earlier posts of this video, and probe the file;
+        the loading stops when the dialog closes."""
+        task = self._tasks.spawn(self._load(), name="composer-load")
+        self.finished.connect(lambda _result: task.cancel())
+        return task
+
+    async def _load(self) -> None:
+        try:
+            await asyncio.gather(
+                self._load_rules(), self._load_accounts(), self._load_existing(), self._probe()
+            )
+        except asyncio.CancelledError:
+            self.loaded.set()
+            raise
+        self.loaded.set()
+        self.refresh()
+
+    async def _load_rules(self) -> None:
+        try:
+            self.rules = RuleBook.from_live(await self._services.client.schedule.platforms())
+        except GenError:
+            self.rules = RuleBook.builtin()
+
+    async def _load_accounts(self) -> None:
+        try:
+            accounts = await self._services.client.schedule.accounts(agent_id=self.draft.agent_id)
+        except GenError as exc:
+            self.accounts_label.setText(f"Could not read the connected accounts: {exc}")
+            return
+        if accounts is None:
+            self.accounts_label.setText(
+                "GEN does not say which accounts are connected; a platform without one is "
+                "refused when you post."
+            )
+            return
+        known = {a.platform: a for a in accounts.known}
+        for name in PLATFORM_ORDER:
+            account = known.get(name)
+            if account is None:
+                self.connected[name] = (False, None)
+            else:
+                self.connected[name] = (account.connected is not False, account.handle)
+        tiktok = self.connected.get("tiktok", (None, None))
+        section = self.sections["tiktok"]
+        assert isinstance(section, TikTokSection)
+        section.set_account(tiktok[1], tiktok[0])
+        missing = [LABELS[n] for n, (ok, _h) in self.connected.items() if not ok]
+        self.accounts_label.setText(
+            "Not connected: " + ", ".join(missing) + ". Hover a platform to see how to connect it."
+            if missing
+            else "All platforms are connected to this agent."
+        )
+        for name, chip in self.chips.items():
+            ok, handle = self.connected.get(name, (None, None))
+            if ok is False:
+                chip.setText(f"{LABELS[name]} (not connected)")
+                chip.setToolTip(CONNECT_HINT.format(label=LABELS[name]))
+                chip.setChecked(False)
+            elif ok:
+                chip.setToolTip(f"Connected as @{handle}" if handle else "Connected")
+
+    async def _load_existing(self) -> None:
+        try:
+            jobs = await self._services.store.list_jobs(kinds=[JobKind.POST, JobKind.PUBLISH])
+        except StoreError:
+            return
+        self.existing = existing_posts(
+            jobs, self.draft.media_url, self.draft.source_job_id, self._services.clock.wall()
+        )
+        lines: list[str] = []
+        for name, post in self.existing.items():
+            label = LABELS.get(name, name)
+            verb = "Scheduled on" if post.scheduled else "Already on"
+            when = local_text(post.since, self._zone)
+            link = f' - <a href="{post.url}">open it</a>' if post.url else ""
+            lines.append(
+                f"{verb} {label} {'for' if post.scheduled else 'since'} {when}{link}. "
+                f"Check {label} above to post it again."
+            )
+            self.chips[name].setChecked(False)
+        self.existing_label.setText("<br>".join(lines))
+        self.existing_label.setVisible(bool(lines))
+
+    async def _probe(self) -> None:
+        path = self.draft.local_file
+        if path is None:
+            self.media_note = (
+                "The video was not checked against each platform's limits: download the render "
+                "first (Jobs panel, Download) to have it checked."
+            )
+            return
+        try:
+            self.media_info = await probe_video_async(path)
+        except MediaProbeError as exc:
+            self.media_note = f"The downloaded video could not be checked: {exc}"
+            return
+        self.media_note = ""
+
+    # -- editing ---------------------------------------------------------------------------
+
+    def chosen(self) -> list[str]:
+        """The checked platforms, in GEN's order."""
+        return [name for name, chip in self.chips.items() if chip.isChecked()]
+
+    def fill_caption(self) -> None:
+        """Replace the caption with the template filled from the row."""
+        text = fill_template(self.template_edit.text(), self.draft.row_cells, self.draft.hashtags)
+        self.caption_edit.setPlainText(text)
+
+    def add_hashtag(self, tag: str) -> None:
+        """Append `tag` to the caption unless it is already there."""
+        text = self.caption_edit.toPlainText()
+        if tag.lower() in text.lower().split():
+            return
+        separator = "" if not text or text.endswith((" ", "\n")) else " "
+        self.caption_edit.setPlainText(f"{text}{separator}{tag}")
+
+    def _on_platforms_changed(self, *_args: object) -> None:
+        chosen = set(self.chosen())
+        for name, section in self.sections.items():
+            section.setVisible(name in chosen)
+        self.refresh()
+
+    def _show_cover(self) -> None:
+        path = self.draft.cover_path
+        if path is None or self.draft.cover_ms is None:
+            self.cover_box.setText("No frame chosen (use “Set as cover” in the preview).")
+            self.cover_box.setChecked(False)
+            self.cover_box.setEnabled(False)
+            self.cover_preview.setVisible(False)
+            return
+        seconds = self.draft.cover_ms / 1000
+        self.cover_box.setText(f"Use the frame at {seconds:.2f} s (uploaded to GEN when you post)")
+        self.cover_box.setChecked(True)
+        pixmap = QPixmap(path)
+        if not pixmap.isNull():
+            self.cover_preview.setPixmap(pixmap.scaledToHeight(64))
+
+    def uses_cover_frame(self) -> bool:
+        """Whether the chosen preview frame is uploaded as the cover."""
+        return self.cover_box.isEnabled() and self.cover_box.isChecked()
+
+    # -- schedule --------------------------------------------------------------------------
+
+    def _default_time(self) -> datetime:
+        local = (self._services.clock.wall() + DEFAULT_LEAD).astimezone(ZoneInfo(self._zone))
+        return local.replace(minute=0, second=0, microsecond=0, tzinfo=None)
+
+    def set_local_time(self, wall: datetime) -> None:
+        """Put a wall-clock time (in the composer's zone) in the picker."""
+        date, time = QDate(wall.year, wall.month, wall.day), QTime(wall.hour, wall.minute)
+        self.when_edit.setDateTime(QDateTime(date, time, QTimeZone(QTimeZone.Initialization.UTC)))
+
+    def scheduled_local(self) -> datetime | None:
+        """None for now / next slot; else the picked DST alternative or the wall time."""
+        if not self.later_radio.isChecked():
+            return None
+        if self._chosen is not None:
+            return self._chosen
+        value = self.when_edit.dateTime()
+        date, time = value.date(), value.time()
+        return datetime(date.year(), date.month(), date.day(), time.hour(), time.minute())
+
+    def _on_schedule_edited(self, *_args: object) -> None:
+        self._chosen = None
+        self.when_edit.setEnabled(self.later_radio.isChecked())
+        self.refresh()
+
+    def choose_alternative(self, instant: datetime) -> None:
+        """Use one of the instants a DST gap or overlap offered."""
+        self._chosen = instant.astimezone(ZoneInfo(self._zone))
+        self.refresh()
+
+    def _show_alternatives(self, alternatives: tuple[datetime, ...]) -> None:
+        for button in self.alternative_buttons:
+            self.alternatives_row.removeWidget(button)
+            button.deleteLater()
+        self.alternative_buttons = []
+        for instant in alternatives:
+            local = instant.astimezone(ZoneInfo(self._zone))
+            utc = local_text(instant, "UTC", with_date=False)
+            button = QPushButton(
+                f"Use {local_text(instant, self._zone)} {local.tzname()} ({utc} UTC)"
+            )
+            button.setObjectName("dstAlternative")
+            button.clicked.connect(lambda _=False, i=instant: self.choose_alternative(i))
+            self.alternatives_row.addWidget(button)
+            self.alternative_buttons.append(button)
+
+    def _when_text(self) -> str:
+        if self.now_radio.isChecked():
+            return "now"
+        if self.slot_radio.isChecked():
+            return "in GEN's next free slot"
+        if self.resolved is None:
+            return "at the chosen time"
+        local = self.resolved.local()
+        return (
+            f"on {local_text(self.resolved.utc, self._zone)} {local.tzname()} "
+            f"({local_text(self.resolved.utc, 'UTC')} UTC)"
+        )
+
+    # -- validation ------------------------------------------------------------------------
+
+    def post_draft(self) -> PostDraft:
+        """The post as the composer stands."""
+        chosen = self.chosen()
+        tiktok = self.sections["tiktok"]
+        youtube = self.sections["youtube"]
+        assert isinstance(tiktok, TikTokSection)
+        assert isinstance(youtube, YouTubeSection)
+        thumbnail = None if self.uses_cover_frame() else self.thumbnail_edit.text().strip() or None
+        return PostDraft(
+            platforms=chosen,
+            description=self.caption_edit.toPlainText(),
+            title=self.title_edit.text().strip() or None,
+            media_url=self.draft.media_url,
+            thumbnail_url=thumbnail,
+            scheduled_time=self.resolved.utc if self.resolved is not None else None,
+            tiktok=tiktok.settings(),
+            youtube=youtube.options() if "youtube" in chosen else None,
+        )
+
+    def refresh(self) -> None:
+        """Re-run every check, show it, enable Post only when nothing blocks."""
+        now = self._services.clock.wall()
+        self.resolved, schedule_error = None, None
+        try:
+            self.resolved = resolve_schedule(self.scheduled_local(), self._zone, now)
+        except ScheduleError as exc:
+            schedule_error = exc
+        self._show_alternatives(schedule_error.alternatives if schedule_error else ())
+        chosen = self.chosen()
+        self.report = validate_post(self.post_draft(), now, self.rules)
+        info = self.media_info
+        self.media_report = check_video(info, chosen, self.rules) if info else ValidationReport()
+        self._show_counters(chosen)
+        lines: list[str] = []
+        if schedule_error is not None:
+            lines.append(_line(str(schedule_error), True))
+        for issue in [*self.report.errors, *self.media_report.errors]:
+            lines.append(_line(_prefixed(issue.platform, issue.message), True))
+        for issue in [*self.report.warnings, *self.media_report.warnings]:
+            lines.append(_line(_prefixed(issue.platform, issue.message), False))
+        for name in chosen:
+            if self.connected.get(name, (None, None))[0] is False:
+                lines.append(_line(CONNECT_HINT.format(label=LABELS[name]), True))
+        for issue in self.media_report.errors:
+            lines.append(_line(_fix(issue.platform), False))
+        if self.media_note:
+            lines.append(_line(self.media_note, False))
+        elif info is not None and chosen and self.media_report.ok:
+            lines.append(_ok(_fits(info, chosen)))
+        self.issues_label.setText("<br>".join(lines) or _ok("Ready to post."))
+        self.instant_label.setText(self._instant_text())
+        self.submit_button.setEnabled(self.can_submit(schedule_error is None))
+
+    def can_submit(self, schedule_ok: bool = True) -> bool:
+        """Nothing blocks: no error, a schedule that resolves, every platform connected."""
+        disconnected = any(self.connected.get(n, (None, None))[0] is False for n in self.chosen())
+        return (
+            not self._submitting
+            and schedule_ok
+            and self.report.ok
+            and self.media_report.ok
+            and not disconnected
+        )
+
+    def _show_counters(self, chosen: list[str]) -> None:
+        length = utf16_length(self.caption_edit.toPlainText())
+        strict = strictest(chosen, self.rules)
+        if strict is None:
+            self.counter_label.setText(f"{length:,} characters")
+            return
+        over = length > strict.caption_limit
+        parts = [
+            f"{LABELS[n]} {length:,}/{rule.caption_limit:,}"
+            for n in chosen
+            if (rule := self.rules.get(n)) is not None
+        ]
+        self.counter_label.setText(
+            f"{length:,} / {strict.caption_limit:,} ({strict.label} is the strictest; emoji "
+            f"count as 2) · " + " · ".join(parts)
+        )
+        self.counter_label.setStyleSheet("color: #d64545; font-weight: bold;" if over else "")
+
+    def _instant_text(self) -> str:
+        if self.now_radio.isChecked():
+            return "Posts as soon as GEN receives it."
+        if self.slot_radio.isChecked():
+            return "GEN picks the first free time in this agent's posting calendar."
+        if self.resolved is None:
+            return ""
+        local = self.resolved.local()
+        return (
+            f"{local_text(self.resolved.utc, self._zone)} {local.tzname()} in {self._zone} "
+            f"= {local_text(self.resolved.utc, 'UTC')} UTC (what GEN receives)."
+        )
+
+    # -- submit ----------------------------------------------------------------------------
+
+    def request(self) -> SchedulePostRequest:
+        """The schedule-API request as the composer stands (before the cover upload)."""
+        chosen = self.chosen()
+        request = self.post_draft().to_request(
+            agent_id=self.draft.agent_id, next_available=self.slot_radio.isChecked()
+        )
+        extra: dict[str, Any] = {}
+        for name in chosen:
+            section = self.sections.get(name)
+            if section is not None:
+                extra.update(section.request_fields())
+        return request.model_copy(update=extra) if extra else request
+
+    def summary(self) -> str:
+        """The final question: where, when, with which caption, and what is posted again."""
+        caption = " ".join(self.caption_edit.toPlainText().split())
+        if len(caption) > SUMMARY_CAPTION_CHARS:
+            caption = caption[: SUMMARY_CAPTION_CHARS - 1] + "…"
+        where = ", ".join(LABELS[n] for n in self.chosen())
+        text = f"Post this video to {where} {self._when_text()} as “{caption}”?"
+        again = [LABELS[n] for n in self.chosen() if n in self.existing]
+        if again:
+            text += f" It is already on {', '.join(again)}: this posts it there again."
+        if self.uses_cover_frame():
+            text += " The chosen cover frame is uploaded to GEN first."
+        return text
+
+    def submit(self) -> None:
+        """Post once: clicks while a submit is running are ignored."""
+        self.refresh()
+        if self._submitting or not self.submit_button.isEnabled():
+            return
+        self._submitting = True
+        self.submit_button.setEnabled(False)
+        self._tasks.spawn(self._submit(), name="post")
+
+    async def _submit(self) -> None:
+        services = self._services
+        try:
+            request = self.request()
+            if not await self._prompts.confirm(
+                "Post", self.summary(), accept="Post", details="GEN posts it with your accounts."
+            ):
+                return
+            local = self.scheduled_local()
+            job = services.poster.build_job(
+                request,
+                agent_id=self.draft.agent_id,
+                media_identity=self.draft.media_url,
+                scheduled_utc=self.resolved.utc if self.resolved is not None else None,
+                schedule_tz=self._zone if local is not None else None,
+                source_job_id=self.draft.source_job_id,
+            )
+            allow = False
+            existing = await services.poster.duplicates(job)
+            if existing:
+                allow = await self._prompts.confirm(
+                    "Already posted",
+                    "This video with this caption was already sent to these platforms.",
+                    accept="Post again anyway",
+                    details=str(DuplicatePublishError(existing)),
+                )
+                if not allow:
+                    return
+            if self.uses_cover_frame() and self.draft.cover_path is not None:
+                asset = await services.client.schedule.upload_asset(
+                    Path(self.draft.cover_path), agent_id=self.draft.agent_id
+                )
+                request = request.model_copy(update={"thumbnail_url": asset.public_url})
+            self.job = await services.poster.publish(job, request, allow_duplicate=allow)
+            self.accept()
+        except DuplicatePublishError as exc:
+            self._fail(f"Not posted: {exc}")
+        except (PublishError, GenError, StoreError, ValueError, OSError) as exc:
+            self._fail(f"Not posted: {exc}")
+        finally:
+            self._submitting = False
+            if self.job is None:
+                self.refresh()
+
+    def _fail(self, text: str) -> None:
+        self.refresh()
+        current = self.issues_label.text()
+        self.issues_label.setText(_line(text, True) + "<br>" + current)
+
+    @property
+    def submitting(self) -> bool:
+        """True while a submit is running."""
+        return self._submitting
+
+    @staticmethod
+    def processing_notice(job: LocalJob) -> str | None:
+        """What to tell the user after posting (TikTok processes videos for a while)."""
+        names = [p.platform for p in job.post_platforms]
+        return PROCESSING_NOTICE if "tiktok" in names else None
+
+
+def _prefixed(platform: str | None, message: str) -> str:
+    label = LABELS.get(platform or "", platform or "")
+    if not platform or message.startswith(label):
+        return message
+    return f"{label}: {message}"
+
+
+def _fix(platform: str | None) -> str:
+    label = LABELS.get(platform or "", platform or "")
+    return f"{label}: uncheck it, or render a version that fits its limits, then post again."
+
+
+def _fits(info: VideoInfo, chosen: list[str]) -> str:
+    size = f", {info.width}x{info.height}" if info.width and info.height else ""
+    length = f"{info.duration_s:.1f} s" if info.duration_s is not None else "video"
+    names = ", ".join(LABELS.get(n, n) for n in chosen)
+    return f"The downloaded video ({length}{size}) fits {names}."
+
+
+def _ok(text: str) -> str:
+    import html
+
+    return f'<span style="color:#2e8b57">✔ {html.escape(text)}</span>'
+
+
+def _line(text: str, error: bool) -> str:
+    import html
+
+    color = "#d64545" if error else "#b8860b"
+    mark = "✖" if error else "⚠"
+    return f'<span style="color:{color}">{mark} {html.escape(text)}</span>'

@@ -7,13 +7,13 @@ what it is told; checking and saving the key is `core.sign_in`'s job.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -39,11 +39,15 @@ class SignInForm(QWidget):
         self.key_edit.setPlaceholderText("gen_pat_…")
         self.key_edit.setClearButtonEnabled(True)
         self.key_edit.setAccessibleName("API key")
-        self._reveal_action = QAction("Show", self.key_edit)
-        self._reveal_action.setCheckable(True)
-        self._reveal_action.setToolTip("Show or hide the key")
-        self._reveal_action.toggled.connect(self._on_reveal_toggled)
-        self.key_edit.addAction(self._reveal_action, QLineEdit.ActionPosition.TrailingPosition)
+        # A text button beside the field: a line edit's own actions show only an icon, and
+        # without one the toggle was invisible.
+        self.reveal_button = QToolButton()
+        self.reveal_button.setObjectName("revealKeyButton")
+        self.reveal_button.setText("Show")
+        self.reveal_button.setCheckable(True)
+        self.reveal_button.setToolTip("Show or hide the key")
+        self.reveal_button.setAccessibleName("Show the key")
+        self.reveal_button.toggled.connect(self._on_reveal_toggled)
         self.key_edit.returnPressed.connect(self._on_submit)
 
         hint = QLabel(HOW_TO_GET_A_KEY)
@@ -85,7 +89,10 @@ class SignInForm(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("<b>API key</b>"))
-        layout.addWidget(self.key_edit)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_edit, 1)
+        key_row.addWidget(self.reveal_button)
+        layout.addLayout(key_row)
         layout.addWidget(hint)
         layout.addWidget(self.this_run_only_box)
         layout.addWidget(self.problem_label)
@@ -116,6 +123,7 @@ class SignInForm(QWidget):
     def reset(self) -> None:
         """Clear the key and any message (after signing in or out)."""
         self.key_edit.clear()
+        self.reveal_button.setChecked(False)
         self.this_run_only_box.setChecked(False)
         self.show_problem(None)
         self.set_busy(False)
@@ -131,4 +139,5 @@ class SignInForm(QWidget):
         self.key_edit.setEchoMode(
             QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
         )
-        self._reveal_action.setText("Hide" if shown else "Show")
+        self.reveal_button.setText("Hide" if shown else "Show")
+        self.reveal_button.setAccessibleName("Hide the key" if shown else "Show the key")

@@ -138,6 +138,11 @@ class AccountFlow:
         return self._demo is not None
 
     @property
+    def demo_target(self) -> DemoTarget | None:
+        """The demo's simulator address, key and agent while the demo runs."""
+        return self._demo
+
+    @property
     def simulator(self) -> Simulator | None:
         """The demo's simulator while the demo runs."""
         return self._demo.simulator if self._demo is not None else None

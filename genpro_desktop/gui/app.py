@@ -31,7 +31,13 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 import genpro_desktop
 from genpro_desktop.core.paths import AppPaths, app_paths
-from genpro_desktop.core.session_config import DemoTarget, SessionTarget, resolve_session
+from genpro_desktop.core.session_config import (
+    DemoTarget,
+    Resolved,
+    SessionTarget,
+    resolve_base_url,
+    resolve_session,
+)
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
 from genpro_desktop.gui.job_actions import JobActionDispatcher
 from genpro_desktop.gui.launch import LaunchOptions, parse_args
@@ -284,7 +290,21 @@ class DesktopApp:
         assert self.prefs_store is not None
         from genpro_desktop.gui.dialogs.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self._current_preferences(), self.window)
+        flow = self.flow
+        demo = flow.demo_target if flow is not None else None
+
+        def effective_url(setting: str) -> Resolved[str]:
+            return resolve_base_url(
+                self._environ,
+                option=self.options.base_url,
+                setting=setting,
+                demo_url=demo.base_url if demo is not None else None,
+                strict=False,
+            )
+
+        dialog = SettingsDialog(
+            self._current_preferences(), self.window, effective_url=effective_url
+        )
         try:
             accepted = await run_dialog(dialog) == SettingsDialog.DialogCode.Accepted
             prefs = dialog.preferences()

@@ -95,9 +95,7 @@ class SettingsDialog(QDialog):
         self.url_in_use_label = QLabel()
         self.url_in_use_label.setObjectName("urlInUse")
         self.url_in_use_label.setWordWrap(True)
-        self.url_in_use_label.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-        )
+        self.url_in_use_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.url_override_label = QLabel()
         self.url_override_label.setObjectName("urlOverride")
         self.url_override_label.setWordWrap(True)

@@ -232,11 +232,14 @@ def test_settings_show_the_api_address_in_use_and_an_overriding_variable(
 async def test_the_demos_settings_say_the_simulator_is_in_use(make_app: MakeApp) -> None:
     app: DesktopApp = await make_app(options=LaunchOptions(demo=True))
     assert app.window is not None
-    assert app.flow is not None and app.flow.demo_target is not None
+    assert app.flow is not None
+    assert app.flow.demo_target is not None
     app.window.settings_action.trigger()
     await until(
-        lambda: (dialog := app.window and app.window.findChild(SettingsDialog)) is not None
-        and dialog.isVisible(),
+        lambda: (
+            (dialog := app.window and app.window.findChild(SettingsDialog)) is not None
+            and dialog.isVisible()
+        ),
         what="the settings dialog",
     )
     dialog = app.window.findChild(SettingsDialog)

@@ -280,9 +280,9 @@ class VideoPreview(QWidget):
             self.setWindowState(self.windowState() & ~Qt.WindowState.WindowFullScreen)
             self.setWindowFlag(Qt.WindowType.Window, False)
             self.show()
-            # While the pane was its own window its dock shrank to nothing; back inside, the
-            # window's layout must place the dock and the pane again, or they keep a small
-            # size (controls squeezed out) until the window happens to be resized.
+            # While the pane was its own window its dock shrank to nothing. The main window's
+            # layout still holds the dock's place but does not apply it again until the window
+            # is resized (meanwhile the controls are squeezed out): put the dock back there.
             dock = self.parentWidget()
             if isinstance(dock, QDockWidget) and self._dock_geometry is not None:
                 dock.setGeometry(self._dock_geometry)

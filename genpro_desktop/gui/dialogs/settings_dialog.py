@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from genpro_desktop.core.session_config import Resolved, Source
 from genpro_desktop.gui.preferences import PATH_PREFIXES, THEMES, Preferences, check_base_url
+from genpro_desktop.gui.theme import error_style
 
 EffectiveUrl = Callable[[str], Resolved[str]]
 """The API address a session would use with this base-URL setting, and where it comes from."""
@@ -85,7 +86,7 @@ class SettingsDialog(QDialog):
         self.base_url_problem = QLabel()
         self.base_url_problem.setObjectName("baseUrlProblem")
         self.base_url_problem.setWordWrap(True)
-        self.base_url_problem.setStyleSheet("color: #d64545;")
+        self.base_url_problem.setStyleSheet(error_style())
         self.base_url_problem.setVisible(False)
         advanced_box = QGroupBox("Advanced")
         advanced = QFormLayout(advanced_box)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from genpro_desktop.gui.models.engine_list_model import EngineListModel
 from genpro_desktop.gui.models.engine_table_model import EngineTableModel
 from genpro_desktop.gui.models.job_list_model import JobListModel
-from genpro_desktop.gui.theme import app_icon
+from genpro_desktop.gui.theme import app_icon, error_style
 from genpro_desktop.gui.widgets.about_dialog import AboutDialog, collect_about_info
 from genpro_desktop.gui.widgets.account_bar import AccountBar
 from genpro_desktop.gui.widgets.engine_browser import EngineBrowser
@@ -153,7 +153,7 @@ class MainWindow(QMainWindow):
 
     def show_status(self, text: str, *, error: bool = False) -> None:
         """A one-line message in the status bar; errors stay until replaced."""
-        self.statusBar().setStyleSheet("color: #d64545;" if error else "")
+        self.statusBar().setStyleSheet(error_style() if error else "")
         self.statusBar().showMessage(text, 0 if error else 5000)
 
     def show_error(self, text: str, details: str | None = None) -> None:

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from genpro_desktop.gui.theme import error_style
+
 HOW_TO_GET_A_KEY = (
     "Create a key in GEN: open your agent, then <b>API</b> in the sidebar "
     "(gen.pro/&lt;agent id&gt;/api), or <b>Settings → API Keys</b>. GEN shows a new key once, "
@@ -117,7 +119,7 @@ class SignInForm(QWidget):
         """Show why signing in failed (or hide it); optionally offer "use for this run only"."""
         self.problem_label.setText(message or "")
         self.problem_label.setVisible(bool(message))
-        self.problem_label.setStyleSheet("color: #d64545;" if message else "")
+        self.problem_label.setStyleSheet(error_style() if message else "")
         self.run_only_button.setVisible(offer_this_run_only)
 
     def reset(self) -> None:

@@ -55,6 +55,7 @@ from genpro_desktop.gui.widgets.main_window import MainWindow
 if TYPE_CHECKING:
     from genpro_desktop.core.clock import Clock
     from genpro_desktop.core.credentials import CredentialStore
+    from genpro_desktop.core.jobs import LocalJob
     from genpro_desktop.gui.account_flow import AccountFlow
     from genpro_desktop.gui.jobs_presenter import UrlOpener
     from genpro_desktop.gui.preview.presenter import PreviewPresenter, PreviewViews
@@ -150,8 +151,11 @@ class DesktopApp:
         window.jobs_panel.action_requested.connect(job_actions.dispatch)
         window.restore_layout({key: self.prefs_store.layout(key) for key in LAYOUT_KEYS})
         window.closed.connect(self._closed.set)
+        window.ask_before_closing = lambda: bool(self.running_renders())
+        window.close_requested.connect(self._on_close_requested)
         window.settings_requested.connect(self._on_settings_requested)
         prompts = self._prompts or DialogPrompts(window)
+        self._prompts = prompts
         probe = StartupProbe.install(self._environ, window, on_done=self.request_quit)
         first_paint = FirstPaint(window)
         window.show()
@@ -326,6 +330,40 @@ class DesktopApp:
         if self.flow is not None and self.flow.session is not None:
             self.flow.session.apply_preferences(prefs)
 
+    def running_renders(self) -> list[LocalJob]:
+        """Renders GEN is still working on for this account (none in the demo, which stops)."""
+        from genpro_desktop.core.jobs import JobKind
+
+        flow, window = self.flow, self.window
+        if flow is None or flow.session is None or flow.demo or window is None:
+            return []
+        jobs = window.jobs_panel.model.jobs()
+        return [job for job in jobs if job.kind is JobKind.RENDER and job.is_active]
+
+    def _on_close_requested(self) -> None:
+        if not self.tasks.closed:
+            self.tasks.spawn(self.confirm_quit(), name="confirm-quit")
+
+    async def confirm_quit(self) -> bool:
+        """Quitting with renders running: say they go on at GEN and are picked up next time."""
+        count = len(self.running_renders())
+        if self._prompts is None or self.window is None:
+            return False
+        renders = "1 render is" if count == 1 else f"{count} renders are"
+        quit_now = await self._prompts.confirm(
+            "Quit GEN Desktop",
+            f"{renders} still running on GEN.",
+            accept="Quit",
+            details=(
+                "They continue on GEN while the app is closed (nothing is cancelled or charged "
+                "again). The app picks them up at the next start and finishes tracking and "
+                "downloading them then."
+            ),
+        )
+        if quit_now and self.window is not None:
+            self.window.close_confirmed()
+        return quit_now
+
     def _on_task_error(self, exc: BaseException) -> None:
         log.error("background task failed", exc_info=exc)
         if self.window is not None:
@@ -347,7 +385,7 @@ class DesktopApp:
             self.notifier.close()
         if self.window is not None:
             self.window.closed.disconnect(self._closed.set)
-            self.window.close()
+            self.window.close_confirmed()
             self.window.deleteLater()
             self.window = None
         self._garbage_collector.stop()

@@ -8,6 +8,8 @@ the window reports what the user asked for through signals.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -43,6 +45,8 @@ class MainWindow(QMainWindow):
     """Lays out the app; tells presenters what the user picked; shows what it is given."""
 
     closed = Signal()
+    # The user closed the window while `ask_before_closing()` said to ask first (renders run).
+    close_requested = Signal()
     settings_requested = Signal()
     sign_out_requested = Signal()
     sign_in_again_requested = Signal()
@@ -57,6 +61,8 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
+        self.ask_before_closing: Callable[[], bool] = lambda: False
+        self._close_confirmed = False
         self.setWindowIcon(app_icon())
         jobs_model.setParent(self)  # the panel's view must never outlive its model
         self.welcome_page = WelcomePage()
@@ -239,6 +245,15 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def close_confirmed(self) -> None:
+        """Close without asking (the user confirmed, or the app is shutting down)."""
+        self._close_confirmed = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._close_confirmed and self.ask_before_closing():
+            event.ignore()
+            self.close_requested.emit()
+            return
         self.closed.emit()
         super().closeEvent(event)

@@ -46,7 +46,7 @@ from genpro_desktop.gui.models.engine_list_model import EngineListModel
 from genpro_desktop.gui.models.engine_table_model import EngineTableModel
 from genpro_desktop.gui.models.job_list_model import JobListModel
 from genpro_desktop.gui.notifications import Notifier
-from genpro_desktop.gui.preferences import Preferences, PreferenceStore
+from genpro_desktop.gui.preferences import LastView, Preferences, PreferenceStore
 from genpro_desktop.gui.prompts import DialogPrompts, Prompts
 from genpro_desktop.gui.startup_probe import StartupProbe
 from genpro_desktop.gui.theme import apply_theme
@@ -375,6 +375,7 @@ class DesktopApp:
             return
         self._shut_down = True
         if self.window is not None and self.prefs_store is not None:
+            self._remember_view(self.window, self.prefs_store)
             for key, state in self.window.layout_state().items():
                 self.prefs_store.save_layout(key, state)
             self.prefs_store.sync()
@@ -389,6 +390,26 @@ class DesktopApp:
             self.window.deleteLater()
             self.window = None
         self._garbage_collector.stop()
+
+    def _remember_view(self, window: MainWindow, store: PreferenceStore) -> None:
+        """Keep the engine, the grid's position and the selected job for the next start."""
+        flow = self.flow
+        session = flow.session if flow is not None else None
+        if flow is None or session is None or flow.demo:
+            return
+        browser = window.browser
+        grid, view = browser.engine_table_model, browser.engine_table_view
+        top, selected = view.rowAt(0), browser.selected_rows()
+        job = window.jobs_panel.current_job()
+        store.remember_view(
+            LastView(
+                agent_id=session.services.client.agent_id,
+                engine_id=browser.current_engine_id(),
+                top_row_id=grid.grid_row(top).row_id if top >= 0 else None,
+                selected_row_id=grid.grid_row(selected[0]).row_id if selected else None,
+                job_id=job.id if job is not None else None,
+            )
+        )
 
 
 class FirstPaint(QObject):

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from guikit import FakePrompts, OpenedUrls, SimDrivenClock, until
+from jobkit import make_job
 from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
@@ -20,6 +21,7 @@ from pytestqt.qtbot import QtBot
 
 from genpro_desktop.core.api import DEFAULT_BASE_URL
 from genpro_desktop.core.credentials import MemoryCredentialStore
+from genpro_desktop.core.jobs import JobState
 from genpro_desktop.core.paths import app_paths
 from genpro_desktop.core.session_config import Resolved, resolve_base_url
 from genpro_desktop.gui.app import DesktopApp, LaunchOptions
@@ -234,6 +236,8 @@ async def test_the_demos_settings_say_the_simulator_is_in_use(make_app: MakeApp)
     assert app.window is not None
     assert app.flow is not None
     assert app.flow.demo_target is not None
+    assert app.flow.session is not None
+    await app.flow.session.tasks.wait_idle()  # the account and engines have loaded
     app.window.settings_action.trigger()
     await until(
         lambda: (
@@ -248,3 +252,35 @@ async def test_the_demos_settings_say_the_simulator_is_in_use(make_app: MakeApp)
     assert "demo" in dialog.url_in_use_label.text()
     dialog.reject()
     await app.tasks.wait_idle()
+
+
+async def test_engine_grid_row_and_selected_job_are_restored_at_the_next_start(
+    make_app: MakeApp, signed_in: object
+) -> None:
+    first: DesktopApp = await make_app()
+    assert first.window is not None
+    assert first.flow is not None
+    session = first.flow.session
+    assert session is not None
+    await session.tasks.wait_idle()
+    job = make_job(JobState.DOWNLOADED, engine_id="9103")
+    await session.services.store.save_job(job)
+    await session.jobs.load_history()
+    browser = first.window.browser
+    browser.select_engine("9103")
+    await session.tasks.wait_idle()
+    browser.select_rows([2])
+    first.window.jobs_panel.select_job(job.id)
+    await first.aclose()
+
+    second: DesktopApp = await make_app()
+    assert second.window is not None
+    assert second.flow is not None
+    assert second.flow.session is not None
+    await second.flow.session.tasks.wait_idle()
+    assert second.window.browser.current_engine_id() == "9103"
+    assert second.window.browser.engine_table_model.grid.engine_id == "9103"
+    assert second.window.browser.selected_rows() == [2]
+    current = second.window.jobs_panel.current_job()
+    assert current is not None
+    assert current.id == job.id

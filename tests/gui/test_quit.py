@@ -20,6 +20,9 @@ async def test_quitting_with_renders_running_says_they_continue_on_gen(
     app: DesktopApp = await make_app()
     window = app.window
     assert window is not None
+    assert app.flow is not None
+    assert app.flow.session is not None
+    await app.flow.session.tasks.wait_idle()  # the account and engines have loaded
     closed: list[bool] = []
     window.closed.connect(lambda: closed.append(True))
     window.jobs_panel.model.upsert(make_job(JobState.PROCESSING))
@@ -48,6 +51,9 @@ async def test_quitting_with_nothing_running_does_not_ask(
     app: DesktopApp = await make_app()
     window = app.window
     assert window is not None
+    assert app.flow is not None
+    assert app.flow.session is not None
+    await app.flow.session.tasks.wait_idle()  # the account and engines have loaded
     window.jobs_panel.model.upsert(make_job(JobState.DOWNLOADED))
     window.close()
     assert not window.isVisible()

@@ -98,6 +98,7 @@ class VideoPreview(QWidget):
         self.volume_slider = _named(QSlider(Qt.Orientation.Horizontal), "volumeSlider")
         self.volume_slider.setRange(0, 100)
         self.volume_slider.setValue(80)
+        self.volume_slider.setMinimumWidth(60)
         self.volume_slider.setMaximumWidth(90)
         self.safe_zone_box = _named(QCheckBox("Safe zones"), "safeZoneBox")
         self.safe_zone_box.setToolTip("Show where TikTok's buttons and caption cover the video")
@@ -111,23 +112,19 @@ class VideoPreview(QWidget):
         self.cover_label = _named(QLabel(), "coverLabel")
         self.cover_label.setWordWrap(True)
 
+        # Short rows, so a narrow pane (300 px at 1280x800) never squeezes a control out.
         controls = QHBoxLayout()
         for widget in (self.step_back_button, self.play_button, self.step_forward_button):
             controls.addWidget(widget)
         controls.addWidget(self.slider, 1)
-        controls.addWidget(self.time_label)
         extras = QHBoxLayout()
-        for widget in (
-            self.loop_box,
-            self.mute_button,
-            self.volume_slider,
-            self.safe_zone_box,
-            self.fullscreen_button,
-        ):
+        for widget in (self.loop_box, self.mute_button, self.volume_slider):
             extras.addWidget(widget)
         extras.addStretch(1)
+        extras.addWidget(self.safe_zone_box)
         actions = QHBoxLayout()
         actions.addWidget(self.cover_button)
+        actions.addWidget(self.fullscreen_button)
         actions.addStretch(1)
         actions.addWidget(self.publish_button)
 
@@ -136,6 +133,7 @@ class VideoPreview(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.canvas, 1)
         column.addLayout(controls)
+        column.addWidget(self.time_label)
         column.addLayout(extras)
         column.addLayout(actions)
         column.addWidget(self.cover_label)

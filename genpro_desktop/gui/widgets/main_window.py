@@ -36,7 +36,12 @@ from genpro_desktop.gui.widgets.toast import ToastArea
 from genpro_desktop.gui.widgets.welcome_page import WelcomePage
 
 DEFAULT_SIZE = (1280, 820)
-JOBS_DOCK_HEIGHT = 300
+JOBS_DOCK_HEIGHT = 230
+# The engine list's first width: narrow enough that, at 1280x800, the grid shows its final-video
+# column beside the preview.
+ENGINE_LIST_WIDTH = 170
+PREVIEW_DOCK_WIDTH = 300
+FRAME_ALLOWANCE = 8  # px a window manager's frame may add to the window's width
 WELCOME_PAGE = 0
 BROWSER_PAGE = 1
 
@@ -63,6 +68,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("MainWindow")
         self.ask_before_closing: Callable[[], bool] = lambda: False
         self._close_confirmed = False
+        self._layout_restored = False
         self.setWindowIcon(app_icon())
         jobs_model.setParent(self)  # the panel's view must never outlive its model
         self.welcome_page = WelcomePage()
@@ -101,6 +107,8 @@ class MainWindow(QMainWindow):
         self.jobs_panel.setAllowedAreas(
             Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
         )
+        # The preview owns the right edge down to the bottom; the Jobs dock sits under the grid.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.jobs_panel)
         self.resizeDocks([self.jobs_panel], [JOBS_DOCK_HEIGHT], Qt.Orientation.Vertical)
         # The video preview; the app puts the player in (`set_preview`). Floatable = detachable.
@@ -120,6 +128,8 @@ class MainWindow(QMainWindow):
     def set_preview(self, preview: QWidget) -> None:
         """Put the preview pane in its dock (shown with the browser page)."""
         self.preview_dock.setWidget(preview)
+        if not self._layout_restored:  # first run: leave the grid room for its final column
+            self.resizeDocks([self.preview_dock], [PREVIEW_DOCK_WIDTH], Qt.Orientation.Horizontal)
         self.preview_dock.setVisible(not self.on_welcome_page)
 
     # -- pages ---------------------------------------------------------------------------
@@ -184,7 +194,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         window_state = saved.get("window_state")
         if window_state is not None:
-            self.restoreState(window_state)
+            self._layout_restored = self.restoreState(window_state)
         splitter = saved.get("browser_splitter")
         if splitter is not None:
             self.browser.splitter.restoreState(splitter)
@@ -195,9 +205,12 @@ class MainWindow(QMainWindow):
     def _fit_to_screen(self) -> None:
         """A first-run size that fits the screen (a saved geometry replaces it)."""
         available = self.screen().availableGeometry()
-        width = min(DEFAULT_SIZE[0], int(available.width() * 0.94))
+        # The full width (less the frame) of a 1280 px screen: the grid then shows its
+        # final-video column beside the preview.
+        width = min(DEFAULT_SIZE[0], available.width() - FRAME_ALLOWANCE)
         height = min(DEFAULT_SIZE[1], int(available.height() * 0.94))
         self.resize(max(width, self.minimumSizeHint().width()), height)
+        self.browser.splitter.setSizes([ENGINE_LIST_WIDTH, width - ENGINE_LIST_WIDTH])
 
     # -- menus ---------------------------------------------------------------------------
 

@@ -252,6 +252,5 @@ def test_leaving_full_screen_gives_the_pane_its_place_back(preview: VideoPreview
     assert preview.geometry() == before
     assert preview.volume_slider.isVisible()
     assert preview.volume_slider.width() == slider
-    dock.setWidget(None)  # the fixture closes the preview
-    preview.setParent(None)
+    preview.setParent(None)  # out of the dock: the fixture closes the preview
     window.deleteLater()

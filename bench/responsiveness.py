@@ -33,7 +33,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,11 @@ class YesPrompts:
 
     async def confirm(self, title: str, text: str, *, accept: str, details: str = "") -> bool:
         return True
+
+    async def choose(
+        self, title: str, text: str, choices: Sequence[str], *, details: str = ""
+    ) -> int | None:
+        return 0
 
 
 class Heartbeat(QObject):

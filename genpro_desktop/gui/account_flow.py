@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from genpro_desktop.core.api import GenError, Secret
-from genpro_desktop.core.credentials import CredentialError, CredentialStore
+from genpro_desktop.core.credentials import CredentialError, CredentialStore, KeyringLockedError
 from genpro_desktop.core.paths import DATA_DIR_ENV, AppPaths, app_paths
 from genpro_desktop.core.session_config import DemoTarget, SessionTarget, Source
 from genpro_desktop.core.sign_in import (
@@ -59,6 +59,8 @@ KeyKept = Literal["store", "env", "this_run"]
 DEMO_CLOCK_SPEED = 1.0
 DEMO_DATA_DIR_ENV = "GENPRO_DEMO_DATA_DIR"
 DEMO_LARGE_ENGINE_ENV = "GENPRO_DEMO_LARGE_ENGINE"
+SIGN_OUT_KEEP = "Keep the key and switch account"
+SIGN_OUT_REMOVE = "Remove the key"
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ class AccountFlow:
         form.sign_in_requested.connect(self._on_sign_in_requested)
         form.this_run_only_requested.connect(self._on_this_run_only_requested)
         self._welcome.demo_requested.connect(self._on_demo_requested)
+        self._welcome.retry_keyring_requested.connect(self._on_retry_keyring_requested)
         self._window.sign_out_requested.connect(self._on_sign_out_requested)
         self._window.sign_in_again_requested.connect(self._on_sign_in_again_requested)
 
@@ -133,6 +136,11 @@ class AccountFlow:
     def demo(self) -> bool:
         """True while the demo runs."""
         return self._demo is not None
+
+    @property
+    def demo_target(self) -> DemoTarget | None:
+        """The demo's simulator address, key and agent while the demo runs."""
+        return self._demo
 
     @property
     def simulator(self) -> Simulator | None:
@@ -145,6 +153,12 @@ class AccountFlow:
         """Open a session with the key from GEN_API_KEY or the keyring; else the welcome page."""
         try:
             resolved = await load_saved_key(self._credentials)
+        except KeyringLockedError as exc:
+            # Locked is not signed out: the key is still there once the keyring is unlocked.
+            problem = explain_storage_problem(exc)
+            self._show_welcome()
+            self._welcome.show_locked(f"{problem.title}. {problem.message}")
+            return False
         except CredentialError as exc:
             problem = explain_storage_problem(exc)
             self._show_welcome(f"{problem.title}. {problem.message}")
@@ -253,8 +267,29 @@ class AccountFlow:
             "in again; your jobs are safe."
         )
 
-    async def sign_out(self) -> None:
-        """Close the session, forget the key (or leave the demo), back to the welcome page."""
+    async def confirm_sign_out(self) -> None:
+        """Ask before signing out of a key kept in the keyring: GEN shows a key only once, so
+        removing it may lose it for good. Keep it (and just switch account) or remove it."""
+        if self.demo or self._key_kept != "store":
+            await self.sign_out()
+            return
+        choice = await self._ctx.prompts.choose(
+            "Sign out",
+            "Sign out of GEN on this computer?",
+            [SIGN_OUT_KEEP, SIGN_OUT_REMOVE],
+            details=(
+                "GEN shows an API key only once, when it is created. If you remove it and have "
+                "no copy, you will need to create a new key in GEN. Keeping it leaves it in "
+                "your system keyring, so you can sign in with another key or come back to it."
+            ),
+        )
+        if choice is None:
+            return
+        await self.sign_out(keep_key=choice == 0)
+
+    async def sign_out(self, *, keep_key: bool = False) -> None:
+        """Close the session, forget the key unless `keep_key` (or leave the demo), back to the
+        welcome page."""
         was_demo = self.demo
         await self._close_session()
         self._views.jobs.clear()
@@ -272,6 +307,12 @@ class AccountFlow:
             return
         if kept == "this_run":
             self._show_welcome("Signed out. The key was only kept for this run.")
+            return
+        if keep_key:
+            self._show_welcome(
+                "Signed out. Your key is still in the system keyring: the app signs in with it "
+                "at the next start, unless you sign in with another key now (which replaces it)."
+            )
             return
         try:
             await forget_key(self._credentials)
@@ -335,6 +376,7 @@ class AccountFlow:
 
     def _show_welcome(self, notice: str | None = None) -> None:
         self._auth_problem = None  # the welcome page hides the banner
+        self._welcome.show_locked(None)
         self._window.show_welcome(notice)
 
     def _show_auth_problem(self, text: str | None) -> None:
@@ -355,7 +397,10 @@ class AccountFlow:
         self._tasks.spawn(self.start_demo(), name="start-demo")
 
     def _on_sign_out_requested(self) -> None:
-        self._tasks.spawn(self.sign_out(), name="sign-out")
+        self._tasks.spawn(self.confirm_sign_out(), name="sign-out")
+
+    def _on_retry_keyring_requested(self) -> None:
+        self._tasks.spawn(self.start_with_saved_key(), name="retry-keyring")
 
     def _on_sign_in_again_requested(self) -> None:
         reason = self._auth_problem or "GEN no longer accepts your API key."

@@ -31,7 +31,13 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 import genpro_desktop
 from genpro_desktop.core.paths import AppPaths, app_paths
-from genpro_desktop.core.session_config import DemoTarget, SessionTarget, resolve_session
+from genpro_desktop.core.session_config import (
+    DemoTarget,
+    Resolved,
+    SessionTarget,
+    resolve_base_url,
+    resolve_session,
+)
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
 from genpro_desktop.gui.job_actions import JobActionDispatcher
 from genpro_desktop.gui.launch import LaunchOptions, parse_args
@@ -40,7 +46,7 @@ from genpro_desktop.gui.models.engine_list_model import EngineListModel
 from genpro_desktop.gui.models.engine_table_model import EngineTableModel
 from genpro_desktop.gui.models.job_list_model import JobListModel
 from genpro_desktop.gui.notifications import Notifier
-from genpro_desktop.gui.preferences import Preferences, PreferenceStore
+from genpro_desktop.gui.preferences import LastView, Preferences, PreferenceStore
 from genpro_desktop.gui.prompts import DialogPrompts, Prompts
 from genpro_desktop.gui.startup_probe import StartupProbe
 from genpro_desktop.gui.theme import apply_theme
@@ -49,6 +55,7 @@ from genpro_desktop.gui.widgets.main_window import MainWindow
 if TYPE_CHECKING:
     from genpro_desktop.core.clock import Clock
     from genpro_desktop.core.credentials import CredentialStore
+    from genpro_desktop.core.jobs import LocalJob
     from genpro_desktop.gui.account_flow import AccountFlow
     from genpro_desktop.gui.jobs_presenter import UrlOpener
     from genpro_desktop.gui.preview.presenter import PreviewPresenter, PreviewViews
@@ -144,8 +151,11 @@ class DesktopApp:
         window.jobs_panel.action_requested.connect(job_actions.dispatch)
         window.restore_layout({key: self.prefs_store.layout(key) for key in LAYOUT_KEYS})
         window.closed.connect(self._closed.set)
+        window.ask_before_closing = lambda: bool(self.running_renders())
+        window.close_requested.connect(self._on_close_requested)
         window.settings_requested.connect(self._on_settings_requested)
         prompts = self._prompts or DialogPrompts(window)
+        self._prompts = prompts
         probe = StartupProbe.install(self._environ, window, on_done=self.request_quit)
         first_paint = FirstPaint(window)
         window.show()
@@ -284,7 +294,21 @@ class DesktopApp:
         assert self.prefs_store is not None
         from genpro_desktop.gui.dialogs.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self._current_preferences(), self.window)
+        flow = self.flow
+        demo = flow.demo_target if flow is not None else None
+
+        def effective_url(setting: str) -> Resolved[str]:
+            return resolve_base_url(
+                self._environ,
+                option=self.options.base_url,
+                setting=setting,
+                demo_url=demo.base_url if demo is not None else None,
+                strict=False,
+            )
+
+        dialog = SettingsDialog(
+            self._current_preferences(), self.window, effective_url=effective_url
+        )
         try:
             accepted = await run_dialog(dialog) == SettingsDialog.DialogCode.Accepted
             prefs = dialog.preferences()
@@ -306,6 +330,40 @@ class DesktopApp:
         if self.flow is not None and self.flow.session is not None:
             self.flow.session.apply_preferences(prefs)
 
+    def running_renders(self) -> list[LocalJob]:
+        """Renders GEN is still working on for this account (none in the demo, which stops)."""
+        from genpro_desktop.core.jobs import JobKind
+
+        flow, window = self.flow, self.window
+        if flow is None or flow.session is None or flow.demo or window is None:
+            return []
+        jobs = window.jobs_panel.model.jobs()
+        return [job for job in jobs if job.kind is JobKind.RENDER and job.is_active]
+
+    def _on_close_requested(self) -> None:
+        if not self.tasks.closed:
+            self.tasks.spawn(self.confirm_quit(), name="confirm-quit")
+
+    async def confirm_quit(self) -> bool:
+        """Quitting with renders running: say they go on at GEN and are picked up next time."""
+        count = len(self.running_renders())
+        if self._prompts is None or self.window is None:
+            return False
+        renders = "1 render is" if count == 1 else f"{count} renders are"
+        quit_now = await self._prompts.confirm(
+            "Quit GEN Desktop",
+            f"{renders} still running on GEN.",
+            accept="Quit",
+            details=(
+                "They continue on GEN while the app is closed (nothing is cancelled or charged "
+                "again). The app picks them up at the next start and finishes tracking and "
+                "downloading them then."
+            ),
+        )
+        if quit_now and self.window is not None:
+            self.window.close_confirmed()
+        return quit_now
+
     def _on_task_error(self, exc: BaseException) -> None:
         log.error("background task failed", exc_info=exc)
         if self.window is not None:
@@ -317,6 +375,7 @@ class DesktopApp:
             return
         self._shut_down = True
         if self.window is not None and self.prefs_store is not None:
+            self._remember_view(self.window, self.prefs_store)
             for key, state in self.window.layout_state().items():
                 self.prefs_store.save_layout(key, state)
             self.prefs_store.sync()
@@ -327,10 +386,30 @@ class DesktopApp:
             self.notifier.close()
         if self.window is not None:
             self.window.closed.disconnect(self._closed.set)
-            self.window.close()
+            self.window.close_confirmed()
             self.window.deleteLater()
             self.window = None
         self._garbage_collector.stop()
+
+    def _remember_view(self, window: MainWindow, store: PreferenceStore) -> None:
+        """Keep the engine, the grid's position and the selected job for the next start."""
+        flow = self.flow
+        session = flow.session if flow is not None else None
+        if flow is None or session is None or flow.demo:
+            return
+        browser = window.browser
+        grid, view = browser.engine_table_model, browser.engine_table_view
+        top, selected = view.rowAt(0), browser.selected_rows()
+        job = window.jobs_panel.current_job()
+        store.remember_view(
+            LastView(
+                agent_id=session.services.client.agent_id,
+                engine_id=browser.current_engine_id(),
+                top_row_id=grid.grid_row(top).row_id if top >= 0 else None,
+                selected_row_id=grid.grid_row(selected[0]).row_id if selected else None,
+                job_id=job.id if job is not None else None,
+            )
+        )
 
 
 class FirstPaint(QObject):

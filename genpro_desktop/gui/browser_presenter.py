@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from PySide6.QtWidgets import QAbstractItemView
+
 from genpro_desktop.core.api import AuthenticationError, GenError
 from genpro_desktop.core.browse import list_engines
 from genpro_desktop.core.engine_reference import parse_engine_reference
@@ -23,7 +25,7 @@ from genpro_desktop.core.store import StoreError
 from genpro_desktop.gui.asyncqt import TaskRegistry
 from genpro_desktop.gui.models.engine_list_model import EngineListModel
 from genpro_desktop.gui.models.engine_table_model import EngineTableModel
-from genpro_desktop.gui.preferences import PreferenceStore
+from genpro_desktop.gui.preferences import LastView, PreferenceStore
 from genpro_desktop.gui.prompts import Prompts
 from genpro_desktop.gui.status import StatusLine
 from genpro_desktop.gui.widgets.account_bar import AccountBar
@@ -72,6 +74,7 @@ class BrowserPresenter:
         self._on_auth_lost = on_auth_lost
         self._on_batch_started = on_batch_started
         self._wanted_engine: str | None = None
+        self._restore: LastView | None = prefs.last_view()  # until the first engine opens
         self._credits_request = 0
         self._connections = [
             (self._browser.engine_selected, self._on_engine_selected),
@@ -161,6 +164,9 @@ class BrowserPresenter:
         model.set_entries(listing.entries)
         self._browser.show_engines_note(None if listing.server_lists_engines else NO_LIST_NOTE)
         self._status.show_status(f"{len(listing.entries)} engines")
+        restore = self._restore
+        if select is None and restore is not None and restore.agent_id == agent_id:
+            select = restore.engine_id
         self._browser.select_engine(select)
 
     async def open_engine(self, engine_id: str, *, keep_view: bool = False) -> None:
@@ -186,10 +192,25 @@ class BrowserPresenter:
             self._browser.select_rows([r for r in rows if r >= 0])
             view.verticalScrollBar().setValue(scroll[0])
             view.horizontalScrollBar().setValue(scroll[1])
+        if not keep_view:
+            self._restore_position(engine_id)
         grid = model.grid
         self._browser.show_engine_title(grid.title or f"Engine {engine_id}", len(grid.rows))
         if not keep_view:
             self._status.show_status(f"Engine {grid.title or engine_id} loaded")
+
+    def _restore_position(self, engine_id: str) -> None:
+        """Once, on the engine open at the last close: scroll and select as then."""
+        restore, self._restore = self._restore, None
+        if restore is None or restore.engine_id != engine_id:
+            return
+        view, model = self._browser.engine_table_view, self._grid
+        top = model.row_for_id(restore.top_row_id) if restore.top_row_id else -1
+        if top >= 0:
+            view.scrollTo(model.index(top, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+        selected = model.row_for_id(restore.selected_row_id) if restore.selected_row_id else -1
+        if selected >= 0:
+            self._browser.select_rows([selected])
 
     # -- renders -------------------------------------------------------------------------
 

@@ -37,6 +37,21 @@ class Preferences:
     theme: Theme = "system"
 
 
+@dataclass(frozen=True)
+class LastView:
+    """Where the user was when the app closed, restored at the next start: the agent's engine,
+    the grid's top and selected rows, and the selected job."""
+
+    agent_id: str | None = None
+    engine_id: str | None = None
+    top_row_id: str | None = None
+    selected_row_id: str | None = None
+    job_id: str | None = None
+
+
+_VIEW_KEYS = ("agent_id", "engine_id", "top_row_id", "selected_row_id", "job_id")
+
+
 def check_base_url(text: str) -> str | None:
     """Why `text` cannot be the API base URL (https, or http on loopback only), or None if fine."""
     from genpro_desktop.core.api import validate_base_url  # imports httpx: not at start-up
@@ -115,6 +130,20 @@ class PreferenceStore:
             return
         self._set("account/workspace_id", workspace_id or "")
         self._set("account/agent_id", agent_id or "")
+
+    def last_view(self) -> LastView:
+        """Where the user was when the app last closed (the demo's is never kept)."""
+        if self._account is not None:
+            return LastView()
+        values = {key: _text(self._settings.value(f"view/{key}")) or None for key in _VIEW_KEYS}
+        return LastView(**values)
+
+    def remember_view(self, view: LastView) -> None:
+        """Remember where the user is, for the next start (not in the demo)."""
+        if self._account is not None:
+            return
+        for key in _VIEW_KEYS:
+            self._set(f"view/{key}", getattr(view, key) or "")
 
     def layout(self, name: str) -> QByteArray | None:
         """A saved window geometry, window state or splitter state."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -14,6 +15,12 @@ class Prompts(Protocol):
 
     async def confirm(self, title: str, text: str, *, accept: str, details: str = "") -> bool:
         """True when the user chose `accept`."""
+        ...
+
+    async def choose(
+        self, title: str, text: str, choices: Sequence[str], *, details: str = ""
+    ) -> int | None:
+        """The index of the choice the user made among `choices`; None when they cancelled."""
         ...
 
 
@@ -38,5 +45,26 @@ class DialogPrompts:
         try:
             await run_dialog(box)
             return box.clickedButton() is accept_button
+        finally:
+            box.deleteLater()
+
+    async def choose(
+        self, title: str, text: str, choices: Sequence[str], *, details: str = ""
+    ) -> int | None:
+        """A question with one button per choice and Cancel; Cancel is the default button."""
+        box = QMessageBox(self._parent)
+        box.setObjectName("chooseBox")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(title)
+        box.setText(text)
+        if details:
+            box.setInformativeText(details)
+        buttons = [box.addButton(c, QMessageBox.ButtonRole.AcceptRole) for c in choices]
+        cancel_button = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel_button)
+        try:
+            await run_dialog(box)
+            clicked = box.clickedButton()
+            return next((i for i, b in enumerate(buttons) if b is clicked), None)
         finally:
             box.deleteLater()

@@ -15,7 +15,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import qasync
@@ -84,6 +84,12 @@ class YesPrompts:
     async def confirm(self, title: str, text: str, *, accept: str, details: str = "") -> bool:
         self.asked.append(text)
         return True
+
+    async def choose(
+        self, title: str, text: str, choices: Sequence[str], *, details: str = ""
+    ) -> int | None:
+        self.asked.append(text)
+        return 0
 
 
 async def wait_for(

@@ -114,6 +114,9 @@ class Session:
         """Show the job history and live jobs, then load the account and engines."""
         self.jobs.attach()
         await self.jobs.load_history()
+        job_id = self.prefs_store.last_view().job_id  # the job selected at the last close
+        if job_id is not None:
+            self._ctx.jobs_views.panel.select_job(job_id)
         await self.browser.load()
 
     def apply_preferences(self, prefs: Preferences) -> None:

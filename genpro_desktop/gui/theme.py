@@ -51,7 +51,27 @@ STATE_LABELS: dict[JobState, str] = {
     JobState.NEEDS_ATTENTION: "needs attention",
 }
 
+# Text colours for problems; one red cannot reach WCAG AA (4.5:1) on both palettes' windows.
+ERROR_TEXT_LIGHT = QColor("#c62828")
+ERROR_TEXT_DARK = QColor("#ff6b6b")
+
 _original_palette: QPalette | None = None
+
+
+def is_dark(palette: QPalette | None = None) -> bool:
+    """True when the (app's) palette has a dark window background."""
+    palette = palette if palette is not None else QApplication.palette()
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def error_colour(palette: QPalette | None = None) -> QColor:
+    """The colour for a problem's text that reads on the (app's) palette."""
+    return QColor(ERROR_TEXT_DARK if is_dark(palette) else ERROR_TEXT_LIGHT)
+
+
+def error_style() -> str:
+    """A style sheet colouring a label's text as a problem, readable on the current palette."""
+    return f"color: {error_colour().name()};"
 
 
 def apply_theme(app: QApplication, theme: Theme) -> None:
@@ -79,11 +99,13 @@ def _light_palette() -> QPalette:
         QPalette.ColorRole.Text: "#1d1d1f",
         QPalette.ColorRole.Button: "#ececef",
         QPalette.ColorRole.ButtonText: "#1d1d1f",
-        QPalette.ColorRole.Highlight: "#2f80ed",
+        QPalette.ColorRole.Highlight: "#2a6ad8",
         QPalette.ColorRole.HighlightedText: "#ffffff",
         QPalette.ColorRole.ToolTipBase: "#ffffff",
         QPalette.ColorRole.ToolTipText: "#1d1d1f",
-        QPalette.ColorRole.PlaceholderText: "#8e8e93",
+        QPalette.ColorRole.PlaceholderText: "#6e6e73",
+        QPalette.ColorRole.Link: "#1a5fb4",
+        QPalette.ColorRole.LinkVisited: "#6e3fc8",
         QPalette.ColorRole.Mid: "#c7c7cc",
     }
     for role, colour in roles.items():
@@ -101,11 +123,14 @@ def _dark_palette() -> QPalette:
         QPalette.ColorRole.Text: "#e8e8ea",
         QPalette.ColorRole.Button: "#2c2c31",
         QPalette.ColorRole.ButtonText: "#e8e8ea",
-        QPalette.ColorRole.Highlight: "#3d7be0",
+        QPalette.ColorRole.Highlight: "#2a6ad8",
         QPalette.ColorRole.HighlightedText: "#ffffff",
         QPalette.ColorRole.ToolTipBase: "#2c2c31",
         QPalette.ColorRole.ToolTipText: "#e8e8ea",
-        QPalette.ColorRole.PlaceholderText: "#8e8e93",
+        QPalette.ColorRole.PlaceholderText: "#9a9aa0",
+        # Qt's default link blue (#0000ff) is unreadable on a dark background.
+        QPalette.ColorRole.Link: "#7ab8ff",
+        QPalette.ColorRole.LinkVisited: "#c0a0ff",
         QPalette.ColorRole.Mid: "#48484f",
         QPalette.ColorRole.Light: "#3a3a40",
         QPalette.ColorRole.Dark: "#141417",

@@ -8,7 +8,7 @@ qasync forbids.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QUrl, SignalInstance
@@ -106,11 +106,18 @@ class FakePrompts:
 
     def __init__(self, answer: bool = True) -> None:
         self.answer = answer
+        self.choice: int | None = 0  # what `choose` answers (None: cancelled)
         self.asked: list[tuple[str, str, str]] = []
 
     async def confirm(self, title: str, text: str, *, accept: str, details: str = "") -> bool:
         self.asked.append((title, text, details))
         return self.answer
+
+    async def choose(
+        self, title: str, text: str, choices: Sequence[str], *, details: str = ""
+    ) -> int | None:
+        self.asked.append((title, text, details))
+        return self.choice
 
 
 class OpenedUrls(list[QUrl]):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from guikit import FakePrompts
 from PySide6.QtWidgets import QLabel, QLineEdit
 
 from genpro_desktop.core.api import Secret
@@ -125,17 +126,38 @@ async def test_this_run_only_keeps_the_key_out_of_the_keyring(
 
 
 async def test_a_saved_key_signs_in_at_start_and_sign_out_deletes_it(
-    make_app: MakeApp, signed_in: MemoryCredentialStore
+    make_app: MakeApp, signed_in: MemoryCredentialStore, prompts: FakePrompts
 ) -> None:
     app: DesktopApp = await make_app()
     assert app.window is not None
     assert not app.window.on_welcome_page
+    prompts.choice = 1  # "Remove the key"
     app.window.account_bar.sign_out_button.click()
     await app.tasks.wait_idle()
     assert app.window.on_welcome_page
     assert signed_in.get() is None
     assert "removed" in app.window.welcome_page.notice_label.text()
     assert app.window.jobs_panel.model.rowCount() == 0
+
+
+async def test_sign_out_asks_first_and_can_keep_the_key(
+    make_app: MakeApp, signed_in: MemoryCredentialStore, prompts: FakePrompts
+) -> None:
+    app: DesktopApp = await make_app()
+    assert app.window is not None
+    prompts.choice = None  # Cancel: nothing happens
+    app.window.account_bar.sign_out_button.click()
+    await app.tasks.wait_idle()
+    assert not app.window.on_welcome_page
+    title, _, details = prompts.asked[-1]
+    assert title == "Sign out"
+    assert "only once" in details
+    prompts.choice = 0  # keep the key, just switch account
+    app.window.account_bar.sign_out_button.click()
+    await app.tasks.wait_idle()
+    assert app.window.on_welcome_page
+    assert signed_in.get() == Secret(DEMO_API_KEY)
+    assert "still in the system keyring" in app.window.welcome_page.notice_label.text()
 
 
 async def test_try_the_demo_runs_on_the_simulator_with_a_badge(make_app: MakeApp) -> None:
@@ -200,3 +222,47 @@ async def test_another_process_tracking_jobs_is_named_on_the_welcome_page(
         assert "genpro (pid" in notice
     finally:
         other.release()
+
+
+class LockedKeyring(MemoryCredentialStore):
+    """A keyring that holds the key but is locked until `unlock()`."""
+
+    locked = True
+
+    def get(self) -> Secret | None:
+        if self.locked:
+            raise KeyringLockedError("The keyring is locked; unlock it and try again.")
+        return super().get()
+
+
+async def test_a_locked_keyring_asks_to_unlock_and_retries_instead_of_signing_out(
+    make_app: MakeApp,
+) -> None:
+    store = LockedKeyring(DEMO_API_KEY)
+    app: DesktopApp = await make_app(credentials=store)
+    assert app.window is not None
+    page = app.window.welcome_page
+    assert page.locked_box.isVisible()
+    assert "Unlock your keyring" in page.locked_label.text()
+    assert not page.form.isVisible()  # not the empty form of someone signed out
+    assert not page.notice_label.isVisible()  # the problem is said once
+    page.retry_button.click()
+    await app.tasks.wait_idle()
+    assert page.locked_box.isVisible()  # still locked: still says so
+    store.locked = False
+    page.retry_button.click()
+    await app.tasks.wait_idle()
+    assert not app.window.on_welcome_page
+
+
+async def test_the_key_fields_show_hide_toggle_is_visible(make_app: MakeApp) -> None:
+    app: DesktopApp = await make_app()
+    assert app.window is not None
+    form = app.window.welcome_page.form
+    assert form.reveal_button.isVisible()
+    assert form.reveal_button.text() == "Show"
+    form.reveal_button.click()
+    assert form.key_edit.echoMode() is QLineEdit.EchoMode.Normal
+    assert form.reveal_button.text() == "Hide"
+    form.reveal_button.click()
+    assert form.key_edit.echoMode() is QLineEdit.EchoMode.Password

@@ -6,8 +6,10 @@ button stays disabled while the base URL is not https (or http on this computer)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,7 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from genpro_desktop.core.session_config import Resolved, Source
 from genpro_desktop.gui.preferences import PATH_PREFIXES, THEMES, Preferences, check_base_url
+from genpro_desktop.gui.theme import error_style
+
+EffectiveUrl = Callable[[str], Resolved[str]]
+"""The API address a session would use with this base-URL setting, and where it comes from."""
 
 _PREFIX_LABELS = {
     "auto": "Automatic (vidsheet, then autocontentengine)",
@@ -36,8 +43,15 @@ _PREFIX_LABELS = {
 class SettingsDialog(QDialog):
     """Edits the app's preferences; never the API key (that lives in the keyring)."""
 
-    def __init__(self, prefs: Preferences, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        prefs: Preferences,
+        parent: QWidget | None = None,
+        *,
+        effective_url: EffectiveUrl | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._effective_url = effective_url
         self.setWindowTitle("Settings")
         self.setObjectName("settingsDialog")
         self.setMinimumWidth(520)
@@ -72,13 +86,24 @@ class SettingsDialog(QDialog):
         self.base_url_problem = QLabel()
         self.base_url_problem.setObjectName("baseUrlProblem")
         self.base_url_problem.setWordWrap(True)
-        self.base_url_problem.setStyleSheet("color: #d64545;")
+        self.base_url_problem.setStyleSheet(error_style())
         self.base_url_problem.setVisible(False)
         advanced_box = QGroupBox("Advanced")
         advanced = QFormLayout(advanced_box)
         advanced.addRow("Sheet path prefix", self.prefix_combo)
         advanced.addRow("API base URL", self.base_url_edit)
         advanced.addRow("", self.base_url_problem)
+        self.url_in_use_label = QLabel()
+        self.url_in_use_label.setObjectName("urlInUse")
+        self.url_in_use_label.setWordWrap(True)
+        self.url_in_use_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.url_override_label = QLabel()
+        self.url_override_label.setObjectName("urlOverride")
+        self.url_override_label.setWordWrap(True)
+        self.url_override_label.setVisible(False)
+        advanced.addRow("In use", self.url_in_use_label)
+        advanced.addRow("", self.url_override_label)
+        self.url_in_use_label.setVisible(effective_url is not None)
         note = QLabel("Changes to the API address or prefix apply the next time you sign in.")
         note.setWordWrap(True)
         advanced.addRow("", note)
@@ -102,6 +127,7 @@ class SettingsDialog(QDialog):
         self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(prefs.theme)))
         self.prefix_combo.setCurrentIndex(max(0, self.prefix_combo.findData(prefs.path_prefix)))
         self.base_url_edit.setText(prefs.base_url)
+        self._show_url_in_use(prefs.base_url.strip())
 
     def preferences(self) -> Preferences:
         """What the form says now."""
@@ -119,6 +145,29 @@ class SettingsDialog(QDialog):
         self.base_url_problem.setVisible(problem is not None)
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(problem is None)
+        self._show_url_in_use(text.strip())
+
+    def _show_url_in_use(self, setting: str) -> None:
+        """The address in use with this setting, where it comes from, and what overrides it."""
+        if self._effective_url is None:
+            return
+        resolved = self._effective_url(setting)
+        self.url_in_use_label.setText(f"{resolved.value}\n(from {describe_source(resolved)})")
+        overridden = Source.SETTING in resolved.overrides and resolved.source in (
+            Source.ENVIRONMENT,
+            Source.OPTION,
+        )
+        if overridden:
+            self.url_override_label.setText(
+                f"⚠ {describe_source(resolved).capitalize()} overrides the API base URL set "
+                "here; "
+                + (
+                    f"unset {resolved.env_var} to use this setting."
+                    if resolved.source is Source.ENVIRONMENT
+                    else "start without --base-url to use this setting."
+                )
+            )
+        self.url_override_label.setVisible(overridden)
 
     def _on_browse(self) -> None:
         # A non-blocking folder picker: `open()` plus a signal, never `exec()`.
@@ -127,3 +176,18 @@ class SettingsDialog(QDialog):
         picker.setOption(QFileDialog.Option.ShowDirsOnly, True)
         picker.fileSelected.connect(self.download_dir_edit.setText)
         picker.open()
+
+
+def describe_source(resolved: Resolved[str]) -> str:
+    """Where an API address came from, in words."""
+    match resolved.source:
+        case Source.DEMO:
+            return "the demo's built-in simulator"
+        case Source.OPTION:
+            return "the --base-url command-line option"
+        case Source.ENVIRONMENT:
+            return f"the environment variable {resolved.env_var}"
+        case Source.SETTING:
+            return "this setting"
+        case _:
+            return "the default: GEN's API"

@@ -215,8 +215,17 @@ class PreviewPlayer(QObject):
 
     def seek(self, position_ms: int) -> None:
         """Jump to `position_ms` (clamped to the video)."""
+        from PySide6.QtMultimedia import QMediaPlayer
+
         duration = self.duration()
         upper = duration if duration > 0 else max(position_ms, 0)
+        if (
+            self._source is not None
+            and self._player.playbackState() is QMediaPlayer.PlaybackState.StoppedState
+        ):
+            # After the end the player is stopped, and a stopped player moves its position
+            # without decoding: the picture would stay frozen until Play. Paused, it decodes.
+            self._player.pause()
         self._player.setPosition(max(0, min(int(position_ms), upper)))
 
     def step(self, frames: int) -> None:

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QRect, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
+    QDockWidget,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -80,6 +81,7 @@ class VideoPreview(QWidget):
         self._open_url = open_url
         self._source: Path | None = None
         self._scrubbing = False
+        self._dock_geometry: QRect | None = None
         self.cover_ms: int | None = None
         self.cover_path: Path | None = None
 
@@ -96,6 +98,7 @@ class VideoPreview(QWidget):
         self.volume_slider = _named(QSlider(Qt.Orientation.Horizontal), "volumeSlider")
         self.volume_slider.setRange(0, 100)
         self.volume_slider.setValue(80)
+        self.volume_slider.setMinimumWidth(60)
         self.volume_slider.setMaximumWidth(90)
         self.safe_zone_box = _named(QCheckBox("Safe zones"), "safeZoneBox")
         self.safe_zone_box.setToolTip("Show where TikTok's buttons and caption cover the video")
@@ -109,23 +112,19 @@ class VideoPreview(QWidget):
         self.cover_label = _named(QLabel(), "coverLabel")
         self.cover_label.setWordWrap(True)
 
+        # Short rows, so a narrow pane (300 px at 1280x800) never squeezes a control out.
         controls = QHBoxLayout()
         for widget in (self.step_back_button, self.play_button, self.step_forward_button):
             controls.addWidget(widget)
         controls.addWidget(self.slider, 1)
-        controls.addWidget(self.time_label)
         extras = QHBoxLayout()
-        for widget in (
-            self.loop_box,
-            self.mute_button,
-            self.volume_slider,
-            self.safe_zone_box,
-            self.fullscreen_button,
-        ):
+        for widget in (self.loop_box, self.mute_button, self.volume_slider):
             extras.addWidget(widget)
         extras.addStretch(1)
+        extras.addWidget(self.safe_zone_box)
         actions = QHBoxLayout()
         actions.addWidget(self.cover_button)
+        actions.addWidget(self.fullscreen_button)
         actions.addStretch(1)
         actions.addWidget(self.publish_button)
 
@@ -134,6 +133,7 @@ class VideoPreview(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.canvas, 1)
         column.addLayout(controls)
+        column.addWidget(self.time_label)
         column.addLayout(extras)
         column.addLayout(actions)
         column.addWidget(self.cover_label)
@@ -187,6 +187,7 @@ class VideoPreview(QWidget):
         player.set_volume(self.volume_slider.value() / 100)
         self.cover_button.clicked.connect(self.set_cover)
         player.frame_changed.connect(self.canvas.set_frame)
+        player.frame_changed.connect(self._on_frame)
         player.position_changed.connect(self._on_position)
         player.duration_changed.connect(self._on_duration)
         player.playing_changed.connect(self._on_playing)
@@ -265,16 +266,24 @@ class VideoPreview(QWidget):
         if self.isWindow() and self.isFullScreen():
             self.leave_fullscreen()
             return
+        dock = self.parentWidget()
+        self._dock_geometry = dock.geometry() if isinstance(dock, QDockWidget) else None
         self.setWindowFlag(Qt.WindowType.Window, True)
         self.showFullScreen()
         self.setFocus()
 
     def leave_fullscreen(self) -> None:
-        """Esc: back into the window."""
+        """Esc: back into the window, at the place and size the pane had there."""
         if self.isWindow():
+            self.setWindowState(self.windowState() & ~Qt.WindowState.WindowFullScreen)
             self.setWindowFlag(Qt.WindowType.Window, False)
-            self.showNormal()
             self.show()
+            # While the pane was its own window its dock shrank to nothing. The main window's
+            # layout still holds the dock's place but does not apply it again until the window
+            # is resized (meanwhile the controls are squeezed out): put the dock back there.
+            dock = self.parentWidget()
+            if isinstance(dock, QDockWidget) and self._dock_geometry is not None:
+                dock.setGeometry(self._dock_geometry)
 
     def set_cover(self) -> Path | None:
         """Export the frame on screen as the cover JPEG; remembers its time."""
@@ -308,8 +317,22 @@ class VideoPreview(QWidget):
             self.slider.blockSignals(True)
             self.slider.setValue(position)
             self.slider.blockSignals(False)
-        duration = self.player.duration() if self.player is not None else 0
-        self.time_label.setText(f"{format_time(position)} / {format_time(duration)}")
+        self._show_time(position)
+
+    def _show_time(self, position: int) -> None:
+        """`m:ss.t / m:ss.t`, and while paused on a decoded frame, that frame's number (the
+        one a step lands on: stepping moves by frames, not by tenths of a second)."""
+        player = self.player
+        duration = player.duration() if player is not None else 0
+        text = f"{format_time(position)} / {format_time(duration)}"
+        if player is not None and not player.is_playing() and player.current_frame_ms >= 0:
+            number = round(player.current_frame_ms * player.frame_rate() / 1000) + 1
+            text = f"frame {number} · {text}"
+        self.time_label.setText(text)
+
+    def _on_frame(self, _image: QImage) -> None:
+        if self.player is not None:
+            self._show_time(self.player.position())
 
     def _on_duration(self, duration: int) -> None:
         self.slider.setRange(0, max(0, duration))
@@ -317,3 +340,5 @@ class VideoPreview(QWidget):
 
     def _on_playing(self, playing: bool) -> None:
         self.play_button.setText("Pause" if playing else "Play")
+        if self.player is not None:
+            self._show_time(self.player.position())

@@ -8,6 +8,8 @@ the window reports what the user asked for through signals.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -25,7 +27,7 @@ from PySide6.QtWidgets import (
 from genpro_desktop.gui.models.engine_list_model import EngineListModel
 from genpro_desktop.gui.models.engine_table_model import EngineTableModel
 from genpro_desktop.gui.models.job_list_model import JobListModel
-from genpro_desktop.gui.theme import app_icon
+from genpro_desktop.gui.theme import app_icon, error_style
 from genpro_desktop.gui.widgets.about_dialog import AboutDialog, collect_about_info
 from genpro_desktop.gui.widgets.account_bar import AccountBar
 from genpro_desktop.gui.widgets.engine_browser import EngineBrowser
@@ -34,7 +36,12 @@ from genpro_desktop.gui.widgets.toast import ToastArea
 from genpro_desktop.gui.widgets.welcome_page import WelcomePage
 
 DEFAULT_SIZE = (1280, 820)
-JOBS_DOCK_HEIGHT = 300
+JOBS_DOCK_HEIGHT = 230
+# The engine list's first width: narrow enough that, at 1280x800, the grid shows its final-video
+# column beside the preview.
+ENGINE_LIST_WIDTH = 170
+PREVIEW_DOCK_WIDTH = 300
+FRAME_ALLOWANCE = 8  # px a window manager's frame may add to the window's width
 WELCOME_PAGE = 0
 BROWSER_PAGE = 1
 
@@ -43,6 +50,8 @@ class MainWindow(QMainWindow):
     """Lays out the app; tells presenters what the user picked; shows what it is given."""
 
     closed = Signal()
+    # The user closed the window while `ask_before_closing()` said to ask first (renders run).
+    close_requested = Signal()
     settings_requested = Signal()
     sign_out_requested = Signal()
     sign_in_again_requested = Signal()
@@ -57,6 +66,9 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
+        self.ask_before_closing: Callable[[], bool] = lambda: False
+        self._close_confirmed = False
+        self._layout_restored = False
         self.setWindowIcon(app_icon())
         jobs_model.setParent(self)  # the panel's view must never outlive its model
         self.welcome_page = WelcomePage()
@@ -95,6 +107,8 @@ class MainWindow(QMainWindow):
         self.jobs_panel.setAllowedAreas(
             Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
         )
+        # The preview owns the right edge down to the bottom; the Jobs dock sits under the grid.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.jobs_panel)
         self.resizeDocks([self.jobs_panel], [JOBS_DOCK_HEIGHT], Qt.Orientation.Vertical)
         # The video preview; the app puts the player in (`set_preview`). Floatable = detachable.
@@ -114,6 +128,8 @@ class MainWindow(QMainWindow):
     def set_preview(self, preview: QWidget) -> None:
         """Put the preview pane in its dock (shown with the browser page)."""
         self.preview_dock.setWidget(preview)
+        if not self._layout_restored:  # first run: leave the grid room for its final column
+            self.resizeDocks([self.preview_dock], [PREVIEW_DOCK_WIDTH], Qt.Orientation.Horizontal)
         self.preview_dock.setVisible(not self.on_welcome_page)
 
     # -- pages ---------------------------------------------------------------------------
@@ -153,7 +169,7 @@ class MainWindow(QMainWindow):
 
     def show_status(self, text: str, *, error: bool = False) -> None:
         """A one-line message in the status bar; errors stay until replaced."""
-        self.statusBar().setStyleSheet("color: #d64545;" if error else "")
+        self.statusBar().setStyleSheet(error_style() if error else "")
         self.statusBar().showMessage(text, 0 if error else 5000)
 
     def show_error(self, text: str, details: str | None = None) -> None:
@@ -178,7 +194,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         window_state = saved.get("window_state")
         if window_state is not None:
-            self.restoreState(window_state)
+            self._layout_restored = self.restoreState(window_state)
         splitter = saved.get("browser_splitter")
         if splitter is not None:
             self.browser.splitter.restoreState(splitter)
@@ -189,9 +205,12 @@ class MainWindow(QMainWindow):
     def _fit_to_screen(self) -> None:
         """A first-run size that fits the screen (a saved geometry replaces it)."""
         available = self.screen().availableGeometry()
-        width = min(DEFAULT_SIZE[0], int(available.width() * 0.94))
+        # The full width (less the frame) of a 1280 px screen: the grid then shows its
+        # final-video column beside the preview.
+        width = min(DEFAULT_SIZE[0], available.width() - FRAME_ALLOWANCE)
         height = min(DEFAULT_SIZE[1], int(available.height() * 0.94))
         self.resize(max(width, self.minimumSizeHint().width()), height)
+        self.browser.splitter.setSizes([ENGINE_LIST_WIDTH, width - ENGINE_LIST_WIDTH])
 
     # -- menus ---------------------------------------------------------------------------
 
@@ -239,6 +258,15 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def close_confirmed(self) -> None:
+        """Close without asking (the user confirmed, or the app is shutting down)."""
+        self._close_confirmed = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._close_confirmed and self.ask_before_closing():
+            event.ignore()
+            self.close_requested.emit()
+            return
         self.closed.emit()
         super().closeEvent(event)

@@ -7,16 +7,18 @@ what it is told; checking and saving the key is `core.sign_in`'s job.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
+
+from genpro_desktop.gui.theme import error_style
 
 HOW_TO_GET_A_KEY = (
     "Create a key in GEN: open your agent, then <b>API</b> in the sidebar "
@@ -39,11 +41,15 @@ class SignInForm(QWidget):
         self.key_edit.setPlaceholderText("gen_pat_…")
         self.key_edit.setClearButtonEnabled(True)
         self.key_edit.setAccessibleName("API key")
-        self._reveal_action = QAction("Show", self.key_edit)
-        self._reveal_action.setCheckable(True)
-        self._reveal_action.setToolTip("Show or hide the key")
-        self._reveal_action.toggled.connect(self._on_reveal_toggled)
-        self.key_edit.addAction(self._reveal_action, QLineEdit.ActionPosition.TrailingPosition)
+        # A text button beside the field: a line edit's own actions show only an icon, and
+        # without one the toggle was invisible.
+        self.reveal_button = QToolButton()
+        self.reveal_button.setObjectName("revealKeyButton")
+        self.reveal_button.setText("Show")
+        self.reveal_button.setCheckable(True)
+        self.reveal_button.setToolTip("Show or hide the key")
+        self.reveal_button.setAccessibleName("Show the key")
+        self.reveal_button.toggled.connect(self._on_reveal_toggled)
         self.key_edit.returnPressed.connect(self._on_submit)
 
         hint = QLabel(HOW_TO_GET_A_KEY)
@@ -85,7 +91,10 @@ class SignInForm(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("<b>API key</b>"))
-        layout.addWidget(self.key_edit)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_edit, 1)
+        key_row.addWidget(self.reveal_button)
+        layout.addLayout(key_row)
         layout.addWidget(hint)
         layout.addWidget(self.this_run_only_box)
         layout.addWidget(self.problem_label)
@@ -110,12 +119,13 @@ class SignInForm(QWidget):
         """Show why signing in failed (or hide it); optionally offer "use for this run only"."""
         self.problem_label.setText(message or "")
         self.problem_label.setVisible(bool(message))
-        self.problem_label.setStyleSheet("color: #d64545;" if message else "")
+        self.problem_label.setStyleSheet(error_style() if message else "")
         self.run_only_button.setVisible(offer_this_run_only)
 
     def reset(self) -> None:
         """Clear the key and any message (after signing in or out)."""
         self.key_edit.clear()
+        self.reveal_button.setChecked(False)
         self.this_run_only_box.setChecked(False)
         self.show_problem(None)
         self.set_busy(False)
@@ -131,4 +141,5 @@ class SignInForm(QWidget):
         self.key_edit.setEchoMode(
             QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
         )
-        self._reveal_action.setText("Hide" if shown else "Show")
+        self.reveal_button.setText("Hide" if shown else "Show")
+        self.reveal_button.setAccessibleName("Hide the key" if shown else "Show the key")

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from guikit import FakePrompts, OpenedUrls, SimDrivenClock, until
+from jobkit import make_job
 from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
@@ -20,7 +21,9 @@ from pytestqt.qtbot import QtBot
 
 from genpro_desktop.core.api import DEFAULT_BASE_URL
 from genpro_desktop.core.credentials import MemoryCredentialStore
+from genpro_desktop.core.jobs import JobState
 from genpro_desktop.core.paths import app_paths
+from genpro_desktop.core.session_config import Resolved, resolve_base_url
 from genpro_desktop.gui.app import DesktopApp, LaunchOptions
 from genpro_desktop.gui.dialogs.settings_dialog import SettingsDialog
 from genpro_desktop.gui.preferences import Preferences, PreferenceStore, check_base_url
@@ -201,3 +204,83 @@ def test_caption_templates_are_kept_per_engine_and_the_demos_only_in_memory(
     assert demo.caption_template("9101") == "{hashtags}"
     assert PreferenceStore(app_paths().ensure()).caption_template("9101") == "{TEXT 1} {hashtags}"
     assert real.caption_template("other") is None
+
+
+def test_settings_show_the_api_address_in_use_and_an_overriding_variable(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    env = {"GEN_API_BASE_URL": "https://staging.example.test/v1"}
+
+    def effective(setting: str) -> Resolved[str]:
+        return resolve_base_url(env, setting=setting, strict=False)
+
+    prefs = Preferences(download_dir=tmp_path, base_url="https://mine.example.test/v1")
+    dialog = SettingsDialog(prefs, effective_url=effective)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    in_use = dialog.url_in_use_label.text()
+    assert "https://staging.example.test/v1" in in_use
+    assert "environment variable GEN_API_BASE_URL" in in_use
+    assert dialog.url_override_label.isVisible()
+    assert "unset GEN_API_BASE_URL" in dialog.url_override_label.text()
+
+    env.clear()  # without the variable the setting is used, and nothing overrides it
+    dialog.base_url_edit.setText("https://other.example.test/v1")
+    assert "https://other.example.test/v1" in dialog.url_in_use_label.text()
+    assert "(from this setting)" in dialog.url_in_use_label.text()
+    assert not dialog.url_override_label.isVisible()
+
+
+async def test_the_demos_settings_say_the_simulator_is_in_use(make_app: MakeApp) -> None:
+    app: DesktopApp = await make_app(options=LaunchOptions(demo=True))
+    assert app.window is not None
+    assert app.flow is not None
+    assert app.flow.demo_target is not None
+    assert app.flow.session is not None
+    await app.flow.session.tasks.wait_idle()  # the account and engines have loaded
+    app.window.settings_action.trigger()
+    await until(
+        lambda: (
+            (dialog := app.window and app.window.findChild(SettingsDialog)) is not None
+            and dialog.isVisible()
+        ),
+        what="the settings dialog",
+    )
+    dialog = app.window.findChild(SettingsDialog)
+    assert dialog is not None
+    assert app.flow.demo_target.base_url in dialog.url_in_use_label.text()
+    assert "demo" in dialog.url_in_use_label.text()
+    dialog.reject()
+    await app.tasks.wait_idle()
+
+
+async def test_engine_grid_row_and_selected_job_are_restored_at_the_next_start(
+    make_app: MakeApp, signed_in: object
+) -> None:
+    first: DesktopApp = await make_app()
+    assert first.window is not None
+    assert first.flow is not None
+    session = first.flow.session
+    assert session is not None
+    await session.tasks.wait_idle()
+    job = make_job(JobState.DOWNLOADED, engine_id="9103")
+    await session.services.store.save_job(job)
+    await session.jobs.load_history()
+    browser = first.window.browser
+    browser.select_engine("9103")
+    await session.tasks.wait_idle()
+    browser.select_rows([2])
+    first.window.jobs_panel.select_job(job.id)
+    await first.aclose()
+
+    second: DesktopApp = await make_app()
+    assert second.window is not None
+    assert second.flow is not None
+    assert second.flow.session is not None
+    await second.flow.session.tasks.wait_idle()
+    assert second.window.browser.current_engine_id() == "9103"
+    assert second.window.browser.engine_table_model.grid.engine_id == "9103"
+    assert second.window.browser.selected_rows() == [2]
+    current = second.window.jobs_panel.current_job()
+    assert current is not None
+    assert current.id == job.id

@@ -3,15 +3,17 @@ the cover export, letterboxing, and the placeholder when multimedia is unavailab
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import shiboken6
 from guikit import OpenedUrls, until
-from PySide6.QtCore import QRect, QSize
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtMultimedia import QVideoFrame, QVideoSink
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow
 
 from genpro_desktop.core.resources import resource_path
 from genpro_desktop.gui.player import Availability, PreviewPlayer, multimedia_availability
@@ -185,3 +187,70 @@ def test_poster_before_the_download_and_letterboxing(preview: VideoPreview) -> N
     zone = safe_zone(QRect(0, 0, 90, 160))
     assert zone.top() > 0
     assert zone.bottom() < 160
+
+
+async def test_scrubbing_and_stepping_after_the_end_update_the_picture(
+    preview: VideoPreview,
+) -> None:
+    from PySide6.QtMultimedia import QMediaPlayer
+
+    player = _player(preview)
+    media = player.media_objects()[0]
+    assert isinstance(media, QMediaPlayer)
+    preview.set_media(SAMPLE)
+    await _first_frame(preview)
+    await until(lambda: player.duration() > 0, player.duration_changed, what="duration")
+    player.seek(player.duration() - 300)
+    await until(lambda: player.position() >= player.duration() - 350, player.position_changed)
+    preview.toggle_play()
+    await until(
+        lambda: media.mediaStatus() is QMediaPlayer.MediaStatus.EndOfMedia,
+        media.mediaStatusChanged,
+        what="the end of the video",
+    )
+    at_end = QImage(player.current_image)
+    preview.slider.setValue(1000)  # a scrub: press, move, release
+    preview.slider.sliderPressed.emit()
+    preview.slider.sliderMoved.emit(1000)
+    preview.slider.sliderReleased.emit()
+    await until(
+        lambda: abs(player.current_frame_ms - 1000) <= 40, player.frame_changed, what="scrub"
+    )
+    scrubbed = QImage(player.current_image)
+    assert scrubbed != at_end
+    assert preview.canvas.image == scrubbed
+    number = _frame_number(preview)
+    at = player.current_frame_ms
+    preview.step(1)
+    await until(lambda: player.current_frame_ms > at, player.frame_changed, what="a step")
+    assert player.current_image != scrubbed
+    assert _frame_number(preview) == number + 1  # the time says which frame is shown
+
+
+def _frame_number(preview: VideoPreview) -> int:
+    found = re.match(r"frame (\d+) · ", preview.time_label.text())
+    assert found is not None, preview.time_label.text()
+    return int(found.group(1))
+
+
+def test_leaving_full_screen_gives_the_pane_its_place_back(preview: VideoPreview) -> None:
+    window = QMainWindow()
+    window.setCentralWidget(QLabel("grid"))
+    window.resize(1200, 800)
+    dock = QDockWidget("Preview", window)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    dock.setWidget(preview)
+    window.show()
+    QApplication.processEvents()
+    before, slider = preview.geometry(), preview.volume_slider.width()
+    preview.toggle_fullscreen()
+    QApplication.processEvents()
+    assert preview.isFullScreen()
+    preview.leave_fullscreen()
+    QApplication.processEvents()
+    assert preview.parentWidget() is dock
+    assert preview.geometry() == before
+    assert preview.volume_slider.isVisible()
+    assert preview.volume_slider.width() == slider
+    preview.setParent(None)  # out of the dock: the fixture closes the preview
+    window.deleteLater()

@@ -21,6 +21,7 @@ from typing import TypeVar
 import httpx
 
 from genpro_desktop.core.downloads import DownloadError, check_download_url
+from genpro_desktop.core.http.aiohttp_transport import preferred_transport
 
 MAX_THUMBNAIL_BYTES = 2_000_000
 FETCH_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -41,9 +42,14 @@ class ThumbnailFetcher:
     ) -> None:
         self._dir = cache_dir / "thumbnails"
         self._slots = asyncio.Semaphore(MAX_PARALLEL_FETCHES)
-        # No auth, no cookies, no redirects to somewhere unchecked: a plain public fetch.
+        # No auth, no cookies, no redirects to somewhere unchecked: a plain public fetch. The
+        # aiohttp transport (as for GEN's client): httpx's own leaves anyio's connect coroutine
+        # unawaited when a fetch is cancelled mid-connect (the window closing with thumbnails
+        # on their way).
         self._http = httpx.AsyncClient(
-            timeout=FETCH_TIMEOUT, follow_redirects=False, transport=transport
+            timeout=FETCH_TIMEOUT,
+            follow_redirects=False,
+            transport=transport if transport is not None else preferred_transport(),
         )
 
     def path_for(self, url: str) -> Path:

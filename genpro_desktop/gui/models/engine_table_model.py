@@ -57,6 +57,7 @@ class EngineTableModel(QAbstractTableModel):
         self._live_jobs: dict[str, LocalJob] = {}  # final-video cell id -> latest local render
         self._renders: dict[str, RowRenders] = {}  # row id -> its final video's takes
         self._chosen: dict[str, str] = {}  # final-video cell id -> the take the user picked
+        self._layers: dict[str, list[str]] = {}  # video cell id -> its layers' names
         self._final_column = -1
         self._thumbnails = thumbnails
         self._now: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -120,6 +121,7 @@ class EngineTableModel(QAbstractTableModel):
         grid = build_grid(engine) if engine is not None else EngineGrid.empty()
         urls = _thumbnail_urls(engine) if engine is not None else {}
         renders = {r.row_id: r for r in engine_renders(engine)} if engine is not None else {}
+        self._layers = _layer_names(engine) if engine is not None else {}
         same_layout = (
             grid.engine_id == self._grid.engine_id
             and [c.column_id for c in grid.columns] == [c.column_id for c in self._grid.columns]
@@ -217,10 +219,16 @@ class EngineTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if column.is_final_video:
                 return final_video_label(renders, live, self._now())
+            layers = self._layers.get(cell.cell_id or "")
+            if layers:
+                return f"{_count(len(layers), 'layer')}: {', '.join(layers)}"
             return _cell_text(cell.value, cell.media_type)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column.is_final_video:
                 return final_video_tooltip(renders, live, self._now())
+            layers = self._layers.get(cell.cell_id or "")
+            if layers:
+                return "Layers:\n" + "\n".join(f"• {name}" for name in layers)
             return _cell_tooltip(cell.value, cell.media_type)
         if role == Qt.ItemDataRole.BackgroundRole and column.is_final_video:
             return QBrush(FINAL_VIDEO_TINT)
@@ -335,6 +343,23 @@ def _cell_tooltip(value: str | None, media_type: str | None) -> str:
     if media_type is not None:
         return f"{_MEDIA_WORDS.get(media_type, media_type)}: {value}"
     return value
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _layer_names(engine: Engine) -> dict[str, list[str]]:
+    """A video cell's layers (clip, voice-over, hook text, captions), in timeline order."""
+    names: dict[str, list[str]] = {}
+    for row in engine.spreadsheet_rows:
+        for cell in row.spreadsheet_cells:
+            layers = sorted(
+                cell.video_layers, key=lambda layer: (layer.position is None, layer.position or 0)
+            )
+            if layers:
+                names[cell.id] = [layer.name or layer.type or "layer" for layer in layers]
+    return names
 
 
 def _thumbnail_urls(engine: Engine) -> dict[str, str]:

@@ -382,10 +382,25 @@ class BrowserPresenter:
         self._tasks.spawn(self.take_action(row, action), name=f"take-{action}")
 
     def _on_row_activated(self, row: int) -> None:
-        """Selecting a row shows its render in the preview when the Jobs panel has one."""
+        """Selecting a row shows its render in the preview when the Jobs panel tracks one: our
+        latest render of the row, else the job of its chosen take (nothing is adopted here)."""
+        self._browser.show_row_detail(row)
+        if self._panel is None:
+            return
         live = self._grid.live_job(row)
-        if live is not None and self._panel is not None:
-            self._panel.select_job(live.id)
+        take = self._grid.chosen_take(row)
+        job_id = live.id if live is not None else None
+        if job_id is None and take is not None:
+            job_id = next(
+                (
+                    job.id
+                    for job in self._panel.model.jobs()
+                    if job.kind is JobKind.RENDER and job.remote_id == take.generation_id
+                ),
+                None,
+            )
+        if job_id is not None:
+            self._panel.select_job(job_id)
 
     def _on_workspace_chosen(self, workspace_id: str) -> None:
         self._tasks.spawn(self._load_agents(workspace_id, prefer=None), name="agents")

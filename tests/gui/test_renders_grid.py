@@ -208,3 +208,41 @@ async def test_a_render_started_elsewhere_joins_the_jobs_panel_once(
     )
     assert [j.remote_id for j in jobs.jobs()].count(str(generation)) == 1
     assert sim.journal.count("POST", r"/render$") == 0
+
+
+async def test_selecting_a_row_shows_its_video_and_details(
+    make_app: MakeApp, signed_in: object, tracker_clock: SimDrivenClock
+) -> None:
+    app: DesktopApp = await make_app()
+    window, session = _parts(app)
+    await _open_engine(app, "9101")
+    browser = window.browser
+    model = browser.engine_table_model
+    await _click(app, 0, "preview", wait=False)
+    jobs = window.jobs_panel.model
+    await _polled_until(
+        tracker_clock,
+        lambda: any(j.kind is JobKind.RENDER and j.output_url for j in jobs.jobs()),
+        "the previewed take in the Jobs panel",
+    )
+    await session.tasks.wait_idle()
+    take = model.chosen_take(0)
+    assert take is not None
+    window.jobs_panel.list_view.clearSelection()
+    window.jobs_panel.list_view.setCurrentIndex(jobs.index(-1))
+    browser.engine_table_view.selectRow(2)
+    browser.engine_table_view.selectRow(0)
+    current = window.jobs_panel.current_job()
+    assert current is not None
+    assert current.remote_id == take.generation_id
+    assert app.preview is not None
+    assert app.preview.current_render() == current
+
+    browser.row_detail_button.setChecked(True)
+    detail = browser.row_detail.toPlainText()
+    assert "Row 1" in detail
+    assert "Layers:" in detail
+    assert "Rendered " in detail
+    text_1 = model.grid_row(0).cells[0].value
+    assert text_1 is not None
+    assert text_1 in detail

@@ -9,6 +9,8 @@ Layout and user intent only: it emits what the user asked for and shows what it 
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QItemSelection, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -32,7 +35,7 @@ from genpro_desktop.gui.models.engine_list_model import EngineIdRole, EngineList
 from genpro_desktop.gui.models.engine_table_model import THUMBNAIL_SIZE, EngineTableModel
 from genpro_desktop.gui.widgets.final_video_delegate import BUTTONS_WIDTH, FinalVideoDelegate
 
-FINAL_VIDEO_COLUMN_WIDTH = THUMBNAIL_SIZE.width() + 190 + BUTTONS_WIDTH
+FINAL_VIDEO_COLUMN_WIDTH = THUMBNAIL_SIZE.width() + 180 + BUTTONS_WIDTH
 ROW_HEIGHT = THUMBNAIL_SIZE.height() + 8
 
 
@@ -170,6 +173,21 @@ class EngineBrowser(QWidget):
         self.engine_table_model.modelReset.connect(self._on_grid_reset)
         self._on_grid_reset()
 
+        # The current row's full texts and layers (cells show one line each).
+        self.row_detail = QTextBrowser()
+        self.row_detail.setObjectName("rowDetail")
+        self.row_detail.setVisible(False)
+        self.row_detail_button = QToolButton()
+        self.row_detail_button.setObjectName("rowDetailButton")
+        self.row_detail_button.setText("Row details")
+        self.row_detail_button.setCheckable(True)
+        self.row_detail_button.setToolTip("Show the selected row's full texts and layers")
+        self.row_detail_button.toggled.connect(self._on_row_detail_toggled)
+        grid_header.insertWidget(1, self.row_detail_button)
+        # The column chooser: right-click a column header.
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._on_header_menu)
+
         grid_views = QHBoxLayout()
         grid_views.setSpacing(0)
         grid_views.addWidget(self.engine_table_view, 1)
@@ -180,6 +198,7 @@ class EngineBrowser(QWidget):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addLayout(grid_header)
         right_layout.addLayout(grid_views, 1)
+        right_layout.addWidget(self.row_detail)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("browserSplitter")
@@ -261,6 +280,43 @@ class EngineBrowser(QWidget):
         self.render_selected_button.setText(
             f"Render selected ({count})" if count > 1 else "Render selected"
         )
+
+    def show_row_detail(self, row: int) -> None:
+        """Fill the detail pane with the row's full texts, layers and takes."""
+        model = self.engine_table_model
+        if not 0 <= row < model.rowCount():
+            self.row_detail.clear()
+            return
+        parts = [f"<h3>Row {row + 1}</h3>"]
+        for column in range(model.columnCount()):
+            title = html.escape(str(model.headerData(column, Qt.Orientation.Horizontal) or ""))
+            text = model.index(row, column).data(Qt.ItemDataRole.ToolTipRole) or ""
+            body = html.escape(str(text)).replace("\n", "<br>")
+            parts.append(f"<p><b>{title}</b><br>{body}</p>")
+        self.row_detail.setHtml("".join(parts))
+
+    def _on_row_detail_toggled(self, shown: bool) -> None:
+        self.row_detail.setVisible(shown)
+        if shown:
+            self.show_row_detail(self.engine_table_view.currentIndex().row())
+
+    def _on_header_menu(self, position: object) -> None:
+        """Show or hide columns (the final video is pinned and always shown)."""
+        model = self.engine_table_model
+        menu = QMenu(self)
+        menu.setObjectName("columnChooser")
+        for column in range(model.columnCount()):
+            if column == model.final_video_column:
+                continue
+            title = str(model.headerData(column, Qt.Orientation.Horizontal) or f"#{column + 1}")
+            item = menu.addAction(title)
+            item.setCheckable(True)
+            item.setChecked(not self.engine_table_view.isColumnHidden(column))
+            item.toggled.connect(
+                lambda shown, c=column: self.engine_table_view.setColumnHidden(c, not shown)
+            )
+        header = self.engine_table_view.horizontalHeader()
+        menu.popup(header.mapToGlobal(position))  # type: ignore[arg-type]
 
     def _on_action_clicked(self, row: int, action: str) -> None:
         if action != "render":

@@ -9,7 +9,7 @@ so they are enabled only when the row has a finished video; none of them spends 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
-from PySide6.QtGui import QMouseEvent, QPainter
+from PySide6.QtGui import QMouseEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QStyle,
@@ -26,7 +26,7 @@ from genpro_desktop.gui.models.engine_table_model import (
 )
 
 _Index = QModelIndex | QPersistentModelIndex
-BUTTON_WIDTH = 72
+BUTTON_WIDTH = 88
 BUTTON_MARGIN = 3
 ACTIONS = ("preview", "download", "publish", "render")
 """Two rows of two: Preview and Download on top, Publish and Render below."""
@@ -62,6 +62,10 @@ class FinalVideoDelegate(QStyledItemDelegate):
             button.rect = self.action_rect(option.rect, action)
             button.text = self.label(index, action)
             enabled = self.enabled(index, action)
+            palette = QPalette(option.palette)
+            if not enabled:  # greyed like a disabled push button
+                palette.setCurrentColorGroup(QPalette.ColorGroup.Disabled)
+            button.palette = palette
             button.state = (
                 QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Raised
                 if enabled

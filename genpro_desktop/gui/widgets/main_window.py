@@ -34,7 +34,7 @@ from genpro_desktop.gui.widgets.toast import ToastArea
 from genpro_desktop.gui.widgets.welcome_page import WelcomePage
 
 DEFAULT_SIZE = (1280, 820)
-JOBS_DOCK_HEIGHT = 300
+JOBS_DOCK_HEIGHT = 220  # leaves the grid room for five rows at 1280x800
 WELCOME_PAGE = 0
 BROWSER_PAGE = 1
 

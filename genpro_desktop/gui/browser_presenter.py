@@ -11,6 +11,7 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from genpro_desktop.core.api import AuthenticationError, GenError
 from genpro_desktop.core.browse import list_engines
@@ -80,6 +81,7 @@ class BrowserPresenter:
         self._on_auth_lost = on_auth_lost
         self._on_batch_started = on_batch_started
         self._wanted_engine: str | None = None
+        self._expected_cost = ""  # what the last render asked about was expected to cost
         self._credits_request = 0
         self._connections = [
             (self._browser.engine_selected, self._on_engine_selected),
@@ -246,17 +248,42 @@ class BrowserPresenter:
                 f"{_count(len(errors), 'render')} could not be started", str(errors[0])
             )
         else:
-            self._status.show_status(f"Started {_count(len(jobs), 'render')}")
+            self._status.show_status(
+                f"Started {_count(len(jobs), 'render')}: {self._expected_cost}"
+            )
         return jobs
 
     async def _confirm_cost(self, rows: list[int]) -> bool:
-        """Every render shows what it will cost first; a row with a video asks "again?"."""
+        """Every render shows what it will cost first; a row with a video asks "again?".
+
+        The spend limits in Settings refuse a batch or a day that would go over them; a single
+        render estimated below the "without asking" figure starts at once (never over a video)."""
         estimate = await self._services.render_costs.estimate()
+        self._expected_cost = estimate.describe(len(rows))
+        prefs = self._prefs.load()
+        expected = estimate.total(len(rows))
+        if prefs.batch_limit > 0 and len(rows) > 1 and expected > _dec(prefs.batch_limit):
+            self._status.show_error(
+                f"Not started: {len(rows)} renders would cost {estimate.describe(len(rows))}, "
+                f"over your limit of {_shown(prefs.batch_limit)} credits per batch (Settings)."
+            )
+            return False
+        if prefs.daily_limit > 0:
+            spent = await self._spent_today(estimate)
+            if spent + expected > _dec(prefs.daily_limit):
+                self._status.show_error(
+                    f"Not started: about {_shown(spent)} credits spent on renders today; "
+                    f"{estimate.describe(len(rows))} more would pass your daily limit of "
+                    f"{_shown(prefs.daily_limit)} credits (Settings)."
+                )
+                return False
         if len(rows) == 1:
             row = rows[0]
             renders = self._grid.row_renders(row)
             again = render_again_question(renders, estimate) if renders is not None else None
             text = again or f"Render row {row + 1} for {estimate.describe(1)}?"
+            if again is None and 0 < estimate.credits < _dec(prefs.confirm_below):
+                return True  # below the "without asking" figure; the status line shows the cost
             return await self._prompts.confirm(
                 "Render again" if again else "Render",
                 text,
@@ -276,6 +303,28 @@ class BrowserPresenter:
             f"Render {len(rows)} videos?",
             accept=f"Render {len(rows)}",
             details=details,
+        )
+
+    async def _spent_today(self, estimate: CostEstimate) -> Decimal:
+        """Credits our renders started today cost (the estimate for those still running)."""
+        midnight = (
+            self._services.clock.wall()
+            .astimezone()
+            .replace(hour=0, minute=0, second=0, microsecond=0)
+        )
+        try:
+            jobs = await self._services.store.list_jobs(kinds=[JobKind.RENDER], limit=1000)
+        except StoreError:
+            return Decimal(0)
+        return sum(
+            (
+                job.execution_cost if job.execution_cost is not None else estimate.credits
+                for job in jobs
+                if job.idempotency_key is not None  # ours, not adopted
+                and job.created_at >= midnight
+                and not job.never_started_on_gen
+            ),
+            Decimal(0),
         )
 
     # -- takes GEN already has -----------------------------------------------------------
@@ -417,6 +466,17 @@ class BrowserPresenter:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _dec(credits: float) -> Decimal:
+    """A Settings figure (a float from a spin box) as credits."""
+    return Decimal(str(round(credits, 1)))
+
+
+def _shown(credits: Decimal | float) -> str:
+    """Credits as people write them: "100", "47.5"."""
+    text = format(Decimal(str(credits)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _cost_details(estimate: CostEstimate, count: int) -> str:

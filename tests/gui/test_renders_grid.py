@@ -9,6 +9,7 @@ render; 9103 row 1 three takes (completed, failed, completed).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from guikit import FakePrompts, SimDrivenClock, until
@@ -246,3 +247,43 @@ async def test_selecting_a_row_shows_its_video_and_details(
     text_1 = model.grid_row(0).cells[0].value
     assert text_1 is not None
     assert text_1 in detail
+
+
+async def test_spend_limits_and_the_no_question_threshold_from_settings(
+    make_app: MakeApp, signed_in: object, prompts: FakePrompts, sim: Simulator
+) -> None:
+    app: DesktopApp = await make_app()
+    window, session = _parts(app)
+    store = app.prefs_store
+    assert store is not None
+    await _open_engine(app, "9101")
+    browser = window.browser
+    renders_sent = lambda: sim.journal.count("POST", r"/render$")  # noqa: E731
+
+    # A batch over the per-batch limit is refused before anything is asked or sent.
+    store.save(replace(store.load(), batch_limit=120.0))
+    browser.select_rows([2, 3, 4])
+    browser.render_selected_button.click()
+    await session.tasks.wait_idle()
+    assert prompts.asked == []
+    assert renders_sent() == 0
+    assert "over your limit of 120 credits per batch" in window.statusBar().currentMessage()
+
+    # Below the threshold a single render starts without a question (the cost is still shown).
+    store.save(replace(store.load(), batch_limit=0.0, confirm_below=60.0, daily_limit=80.0))
+    await _click(app, 2, "render")
+    assert prompts.asked == []
+    assert renders_sent() == 1
+    assert "about 50 credits" in window.statusBar().currentMessage()
+
+    # The day's limit counts what today's renders cost: a second one would pass 80.
+    await _click(app, 3, "render")
+    assert renders_sent() == 1
+    assert "daily limit of 80 credits" in window.statusBar().currentMessage()
+
+    # Over an existing video the render-again question is always asked.
+    store.save(replace(store.load(), daily_limit=0.0))
+    prompts.answer = False
+    await _click(app, 0, "render")
+    assert prompts.asked[-1][1].startswith("This row already has a final video from ")
+    assert renders_sent() == 1

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from genpro_desktop.gui.preferences import PATH_PREFIXES, THEMES, Preferences, check_base_url
+from genpro_desktop.gui.widgets.spend_limits import SpendLimitsBox
 
 _PREFIX_LABELS = {
     "auto": "Automatic (vidsheet, then autocontentengine)",
@@ -91,6 +92,8 @@ class SettingsDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(general)
+        self.spend_limits = SpendLimitsBox()
+        layout.addWidget(self.spend_limits)
         layout.addWidget(advanced_box)
         layout.addWidget(self.buttons)
         self.load(prefs)
@@ -102,6 +105,7 @@ class SettingsDialog(QDialog):
         self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(prefs.theme)))
         self.prefix_combo.setCurrentIndex(max(0, self.prefix_combo.findData(prefs.path_prefix)))
         self.base_url_edit.setText(prefs.base_url)
+        self.spend_limits.load(prefs.batch_limit, prefs.daily_limit, prefs.confirm_below)
 
     def preferences(self) -> Preferences:
         """What the form says now."""
@@ -111,6 +115,9 @@ class SettingsDialog(QDialog):
             path_prefix=self.prefix_combo.currentData(),
             base_url=self.base_url_edit.text().strip(),
             theme=self.theme_combo.currentData(),
+            batch_limit=self.spend_limits.values()[0],
+            daily_limit=self.spend_limits.values()[1],
+            confirm_below=self.spend_limits.values()[2],
         )
 
     def _on_base_url_changed(self, text: str) -> None:

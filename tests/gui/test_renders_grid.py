@@ -287,3 +287,21 @@ async def test_spend_limits_and_the_no_question_threshold_from_settings(
     await _click(app, 0, "render")
     assert prompts.asked[-1][1].startswith("This row already has a final video from ")
     assert renders_sent() == 1
+
+
+async def test_rows_filter_and_sort_by_render_state(make_app: MakeApp, signed_in: object) -> None:
+    app: DesktopApp = await make_app()
+    window, _session = _parts(app)
+    await _open_engine(app, "9102")  # row 1 rendered, row 2 failed, rows 3-4 not rendered
+    browser = window.browser
+    view = browser.final_video_view
+    browser.state_filter.setCurrentIndex(browser.state_filter.findData("failed"))
+    assert [r for r in range(4) if not view.isRowHidden(r)] == [1]
+    assert [r for r in range(4) if not browser.engine_table_view.isRowHidden(r)] == [1]
+    browser.state_filter.setCurrentIndex(0)
+    assert not any(view.isRowHidden(r) for r in range(4))
+    browser.state_sort.setChecked(True)
+    header = view.verticalHeader()
+    assert [header.logicalIndex(v) for v in range(4)] == [1, 0, 2, 3]
+    main = browser.engine_table_view.verticalHeader()
+    assert [main.logicalIndex(v) for v in range(4)] == [1, 0, 2, 3]

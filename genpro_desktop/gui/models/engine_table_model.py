@@ -102,6 +102,23 @@ class EngineTableModel(QAbstractTableModel):
             return current
         return videos[0] if videos else None
 
+    def render_state(self, row: int) -> str:
+        """The row's render state for filtering and sorting: "rendering", "failed", "rendered"
+        or "not rendered" (our running render first, else GEN's newest take)."""
+        live = self.live_job(row)
+        if live is not None and live.is_active:
+            return "rendering"
+        renders = self.row_renders(row)
+        latest = renders.latest if renders is not None else None
+        if latest is None:
+            return "not rendered"
+        status = latest.status.value
+        if status in ("pending", "processing"):
+            return "rendering"
+        if status == "failed":
+            return "failed"
+        return "rendered" if renders is not None and renders.latest_video else "not rendered"
+
     def choose_take(self, row: int, generation_id: str) -> None:
         """The user picked which finished take of the row to preview, download or post."""
         renders = self.row_renders(row)

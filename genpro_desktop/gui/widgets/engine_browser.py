@@ -15,6 +15,8 @@ from PySide6.QtCore import QItemSelection, QModelIndex, QSortFilterProxyModel, Q
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -37,6 +39,8 @@ from genpro_desktop.gui.widgets.final_video_delegate import BUTTONS_WIDTH, Final
 
 FINAL_VIDEO_COLUMN_WIDTH = THUMBNAIL_SIZE.width() + 180 + BUTTONS_WIDTH
 ROW_HEIGHT = THUMBNAIL_SIZE.height() + 8
+RENDER_STATES = ("rendering", "failed", "rendered", "not rendered")
+"""`EngineTableModel.render_state` values, in the order "Sort by state" puts them."""
 
 
 class EngineBrowser(QWidget):
@@ -184,6 +188,21 @@ class EngineBrowser(QWidget):
         self.row_detail_button.setToolTip("Show the selected row's full texts and layers")
         self.row_detail_button.toggled.connect(self._on_row_detail_toggled)
         grid_header.insertWidget(1, self.row_detail_button)
+        # Show only rows in one render state; sort rows by render state.
+        self.state_filter = QComboBox()
+        self.state_filter.setObjectName("renderStateFilter")
+        self.state_filter.addItem("All rows", "")
+        for state in RENDER_STATES:
+            self.state_filter.addItem(state.capitalize(), state)
+        self.state_filter.setToolTip("Show only the rows in this render state")
+        self.state_filter.currentIndexChanged.connect(self.apply_row_filter)
+        self.state_sort = QCheckBox("Sort by state")
+        self.state_sort.setObjectName("renderStateSort")
+        self.state_sort.toggled.connect(self.apply_row_filter)
+        grid_header.insertWidget(2, self.state_filter)
+        grid_header.insertWidget(3, self.state_sort)
+        self.engine_table_model.modelReset.connect(self.apply_row_filter)
+        self.engine_table_model.dataChanged.connect(self._on_grid_data_changed)
         # The column chooser: right-click a column header.
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._on_header_menu)
@@ -280,6 +299,25 @@ class EngineBrowser(QWidget):
         self.render_selected_button.setText(
             f"Render selected ({count})" if count > 1 else "Render selected"
         )
+
+    def apply_row_filter(self, *_args: object) -> None:
+        """Hide the rows outside the chosen render state; order rows by state when asked."""
+        model = self.engine_table_model
+        wanted = self.state_filter.currentData()
+        states = [model.render_state(row) for row in range(model.rowCount())]
+        order = list(range(len(states)))
+        if self.state_sort.isChecked():
+            order.sort(key=lambda row: (RENDER_STATES.index(states[row]), row))
+        for view in (self.engine_table_view, self.final_video_view):
+            header = view.verticalHeader()
+            for visual, row in enumerate(order):
+                header.moveSection(header.visualIndex(row), visual)
+            for row, state in enumerate(states):
+                view.setRowHidden(row, bool(wanted) and state != wanted)
+
+    def _on_grid_data_changed(self, *_args: object) -> None:
+        if self.state_filter.currentData() or self.state_sort.isChecked():
+            self.apply_row_filter()
 
     def show_row_detail(self, row: int) -> None:
         """Fill the detail pane with the row's full texts, layers and takes."""

@@ -18,6 +18,7 @@ from genpro_desktop.core.browse import list_engines
 from genpro_desktop.core.engine_reference import parse_engine_reference
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
 from genpro_desktop.core.render_cost import CostEstimate, render_again_question
+from genpro_desktop.core.renders import decimal_text
 from genpro_desktop.core.services import AppServices
 from genpro_desktop.core.sign_in import display_name
 from genpro_desktop.core.store import StoreError
@@ -475,8 +476,7 @@ def _dec(credits: float) -> Decimal:
 
 def _shown(credits: Decimal | float) -> str:
     """Credits as people write them: "100", "47.5"."""
-    text = format(Decimal(str(credits)), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return decimal_text(Decimal(str(credits))) or "0"
 
 
 def _cost_details(estimate: CostEstimate, count: int) -> str:

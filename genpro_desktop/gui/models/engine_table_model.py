@@ -23,7 +23,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPixmap
 
 from genpro_desktop.core.browse import EngineGrid, GridRow, build_grid
 from genpro_desktop.core.jobs import LocalJob
-from genpro_desktop.core.renders import RenderTake, RowRenders, engine_renders
+from genpro_desktop.core.renders import RenderTake, RowRenders, decimal_text, engine_renders
 from genpro_desktop.gui.theme import STATE_LABELS
 
 if TYPE_CHECKING:
@@ -286,12 +286,8 @@ def ago(moment: datetime | None, now: datetime) -> str:
 
 
 def _credits(take: RenderTake) -> str:
-    if take.execution_cost is None:
-        return ""
-    text = format(take.execution_cost, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return f" · {text} credits"
+    text = decimal_text(take.execution_cost)
+    return f" · {text} credits" if text is not None else ""
 
 
 def _take_text(take: RenderTake, now: datetime) -> str:

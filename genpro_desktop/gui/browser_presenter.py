@@ -201,7 +201,7 @@ class BrowserPresenter:
             view.horizontalScrollBar().setValue(scroll[1])
         grid = model.grid
         self._browser.show_engine_title(grid.title or f"Engine {engine_id}", len(grid.rows))
-        self._watch(engine_id)
+        await self._watch(engine_id)
         if not keep_view:
             self._status.show_status(f"Engine {grid.title or engine_id} loaded")
 
@@ -369,12 +369,15 @@ class BrowserPresenter:
         if self._actions is None or not self._actions.dispatch(action, job.id):
             self._status.show_error(f"Could not {action.value} this video right now; try again.")
 
-    def _watch(self, engine_id: str) -> None:
+    async def _watch(self, engine_id: str) -> None:
         """Renders of the open engine started elsewhere (GEN's web app, MCP) join the panel."""
         watcher = self._services.render_watcher
         watcher.set_engines([engine_id])
         if not watcher.running and not self._tasks.closed:
             watcher.start()
+            # Let the new task take its first step now: a task cancelled or dropped before it
+            # ever ran leaves its coroutine "never awaited" (Python warns at shutdown).
+            await asyncio.sleep(0)
 
     # -- job feedback --------------------------------------------------------------------
 

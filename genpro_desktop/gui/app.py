@@ -190,7 +190,15 @@ class DesktopApp:
         if self.credentials is None:
             self.credentials = KeyringCredentialStore()
         ctx = SessionContext(
-            browser_views=BrowserViews(window.account_bar, window.browser, engines, grid, window),
+            browser_views=BrowserViews(
+                window.account_bar,
+                window.browser,
+                engines,
+                grid,
+                window,
+                panel=window.jobs_panel,
+                actions=job_actions,
+            ),
             jobs_views=JobsViews(window.jobs_panel, jobs, job_actions, window),
             thumbnail_feed=thumbnails,
             prefs_store=self.prefs_store,

@@ -19,10 +19,13 @@ from genpro_desktop.core.api import AuthenticationError, GenError
 from genpro_desktop.core.browse import list_engines
 from genpro_desktop.core.engine_reference import parse_engine_reference
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
+from genpro_desktop.core.render_cost import CostEstimate, render_again_question
+from genpro_desktop.core.renders import decimal_text
 from genpro_desktop.core.services import AppServices
 from genpro_desktop.core.sign_in import display_name
 from genpro_desktop.core.store import StoreError
 from genpro_desktop.gui.asyncqt import TaskRegistry
+from genpro_desktop.gui.job_actions import JobAction, JobActionDispatcher
 from genpro_desktop.gui.models.engine_list_model import EngineListModel
 from genpro_desktop.gui.models.engine_table_model import EngineTableModel
 from genpro_desktop.gui.preferences import LastView, PreferenceStore
@@ -30,6 +33,7 @@ from genpro_desktop.gui.prompts import Prompts
 from genpro_desktop.gui.status import StatusLine
 from genpro_desktop.gui.widgets.account_bar import AccountBar
 from genpro_desktop.gui.widgets.engine_browser import EngineBrowser
+from genpro_desktop.gui.widgets.jobs_panel import JobsPanel
 
 NO_LIST_NOTE = (
     "GEN has no engine list for this server; showing the agent's setup engine and the engines "
@@ -46,6 +50,10 @@ class BrowserViews:
     engines: EngineListModel
     grid: EngineTableModel
     status: StatusLine
+    # Preview / Download / Publish of a take GEN already has: the job goes to the Jobs panel
+    # (and so to the preview) and its download and publish through the one dispatcher.
+    panel: JobsPanel | None = None
+    actions: JobActionDispatcher | None = None
 
 
 class BrowserPresenter:
@@ -67,6 +75,8 @@ class BrowserPresenter:
         self._browser = views.browser
         self._engines = views.engines
         self._grid = views.grid
+        self._panel = views.panel
+        self._actions = views.actions
         self._services = services
         self._tasks = tasks
         self._prefs = prefs
@@ -75,12 +85,15 @@ class BrowserPresenter:
         self._on_batch_started = on_batch_started
         self._wanted_engine: str | None = None
         self._restore: LastView | None = prefs.last_view()  # until the first engine opens
+        self._expected_cost = ""  # what the last render asked about was expected to cost
         self._credits_request = 0
         self._connections = [
             (self._browser.engine_selected, self._on_engine_selected),
             (self._browser.add_engine_requested, self._on_add_engine_requested),
             (self._browser.refresh_requested, self._on_refresh_requested),
             (self._browser.render_requested, self._on_render_requested),
+            (self._browser.take_action_requested, self._on_take_action_requested),
+            (self._browser.row_activated, self._on_row_activated),
             (self._bar.workspace_chosen, self._on_workspace_chosen),
             (self._bar.agent_chosen, self._on_agent_chosen),
         ]
@@ -196,6 +209,7 @@ class BrowserPresenter:
             self._restore_position(engine_id)
         grid = model.grid
         self._browser.show_engine_title(grid.title or f"Engine {engine_id}", len(grid.rows))
+        await self._watch(engine_id)
         if not keep_view:
             self._status.show_status(f"Engine {grid.title or engine_id} loaded")
 
@@ -233,7 +247,7 @@ class BrowserPresenter:
             )
         if not targets:
             return []
-        if len(targets) > 1 and not await self._confirm_batch(len(targets)):
+        if not await self._confirm_cost([row for row, _cell in targets]):
             return []
         title = grid.title or f"Engine {grid.engine_id}"
         agent_id = self._services.client.agent_id
@@ -256,29 +270,135 @@ class BrowserPresenter:
                 f"{_count(len(errors), 'render')} could not be started", str(errors[0])
             )
         else:
-            self._status.show_status(f"Started {_count(len(jobs), 'render')}")
+            self._status.show_status(
+                f"Started {_count(len(jobs), 'render')}: {self._expected_cost}"
+            )
         return jobs
 
-    async def _confirm_batch(self, count: int) -> bool:
-        cost = await self._typical_cost()
-        text = f"Render {count} videos?"
-        details = (
-            f"Each render usually costs about {_credits(cost)} credits, so about "
-            f"{_credits(cost * count)} in total."
-            if cost is not None
-            else "Each render is charged in credits when GEN starts it."
+    async def _confirm_cost(self, rows: list[int]) -> bool:
+        """Every render shows what it will cost first; a row with a video asks "again?".
+
+        The spend limits in Settings refuse a batch or a day that would go over them; a single
+        render estimated below the "without asking" figure starts at once (never over a video)."""
+        estimate = await self._services.render_costs.estimate()
+        self._expected_cost = estimate.describe(len(rows))
+        prefs = self._prefs.load()
+        expected = estimate.total(len(rows))
+        if prefs.batch_limit > 0 and len(rows) > 1 and expected > _dec(prefs.batch_limit):
+            self._status.show_error(
+                f"Not started: {len(rows)} renders would cost {estimate.describe(len(rows))}, "
+                f"over your limit of {_shown(prefs.batch_limit)} credits per batch (Settings)."
+            )
+            return False
+        if prefs.daily_limit > 0:
+            spent = await self._spent_today(estimate)
+            if spent + expected > _dec(prefs.daily_limit):
+                self._status.show_error(
+                    f"Not started: about {_shown(spent)} credits spent on renders today; "
+                    f"{estimate.describe(len(rows))} more would pass your daily limit of "
+                    f"{_shown(prefs.daily_limit)} credits (Settings)."
+                )
+                return False
+        if len(rows) == 1:
+            row = rows[0]
+            renders = self._grid.row_renders(row)
+            again = render_again_question(renders, estimate) if renders is not None else None
+            text = again or f"Render row {row + 1} for {estimate.describe(1)}?"
+            if again is None and 0 < estimate.credits < _dec(prefs.confirm_below):
+                return True  # below the "without asking" figure; the status line shows the cost
+            return await self._prompts.confirm(
+                "Render again" if again else "Render",
+                text,
+                accept="Render again" if again else "Render",
+                details=_cost_details(estimate, 1),
+            )
+        with_video = sum(
+            1
+            for row in rows
+            if (renders := self._grid.row_renders(row)) is not None and renders.latest_video
         )
+        details = _cost_details(estimate, len(rows))
+        if with_video:
+            details += f"\n{_count(with_video, 'row')} already had a final video."
         return await self._prompts.confirm(
-            "Render selected rows", text, accept=f"Render {count}", details=details
+            "Render selected rows",
+            f"Render {len(rows)} videos?",
+            accept=f"Render {len(rows)}",
+            details=details,
         )
 
-    async def _typical_cost(self) -> Decimal | None:
-        """The store's typical render cost (the same figure the CLI's estimates use)."""
+    async def _spent_today(self, estimate: CostEstimate) -> Decimal:
+        """Credits our renders started today cost (the estimate for those still running)."""
+        midnight = (
+            self._services.clock.wall()
+            .astimezone()
+            .replace(hour=0, minute=0, second=0, microsecond=0)
+        )
         try:
-            typical = await self._services.store.typical_execution_cost(JobKind.RENDER)
+            jobs = await self._services.store.list_jobs(kinds=[JobKind.RENDER], limit=1000)
         except StoreError:
+            return Decimal(0)
+        return sum(
+            (
+                job.execution_cost if job.execution_cost is not None else estimate.credits
+                for job in jobs
+                if job.idempotency_key is not None  # ours, not adopted
+                and job.created_at >= midnight
+                and not job.never_started_on_gen
+            ),
+            Decimal(0),
+        )
+
+    # -- takes GEN already has -----------------------------------------------------------
+
+    async def take_action(self, row: int, action: str) -> LocalJob | None:
+        """Preview, download or publish the row's chosen finished take, with no new render.
+
+        The take is adopted (`adopt_generation` only reads GEN, and returns the job that already
+        tracks it), so it shows in the Jobs panel; the download and the publish dialog are the
+        same ones a render of ours gets."""
+        take = self._grid.chosen_take(row)
+        grid = self._grid.grid
+        if take is None or grid.engine_id is None:
+            self._status.show_error(f"Row {row + 1} has no finished video yet.")
             return None
-        return typical[0] if typical is not None else None
+        tracker = self._services.tracker
+        title = f"{grid.title or f'Engine {grid.engine_id}'} · row {row + 1}"
+        try:
+            job = await tracker.adopt_generation(
+                take.generation_id, agent_id=self._services.client.agent_id, title=title
+            )
+            if not job.is_terminal and not job.is_parked:
+                self._status.show_status(f"Reading row {row + 1}'s video from GEN…")
+                job = await tracker.wait(job.id)
+        except (GenError, StoreError) as exc:
+            self._report(exc, prefix=f"Row {row + 1}'s video could not be opened")
+            return None
+        if job.output_url is None or job.state not in (JobState.COMPLETED, JobState.DOWNLOADED):
+            reason = job.failed_reason or job.attention_reason or job.state.value
+            self._status.show_error(f"Row {row + 1}'s video is not available: {reason}")
+            return job
+        if self._panel is not None:
+            self._panel.select_job(job.id)
+        if action == "download" or (action == "preview" and job.state is JobState.COMPLETED):
+            self._dispatch(JobAction.DOWNLOAD, job)
+        elif action == "publish":
+            self._dispatch(JobAction.PUBLISH, job)
+        return job
+
+    def _dispatch(self, action: JobAction, job: LocalJob) -> None:
+        if self._actions is None or not self._actions.dispatch(action, job.id):
+            self._status.show_error(f"Could not {action.value} this video right now; try again.")
+
+    async def _watch(self, engine_id: str) -> None:
+        """Renders of the open engine started elsewhere (GEN's web app, MCP) join the panel."""
+        watcher = self._services.render_watcher
+        watcher.set_engines([engine_id])
+        if not watcher.running and not self._tasks.closed:
+            watcher.start()
+            # Let the new task take its first step now: a task cancelled or dropped before it
+            # ever ran leaves its coroutine "never awaited" (Python warns at shutdown).
+            await asyncio.sleep(0)
 
     # -- job feedback --------------------------------------------------------------------
 
@@ -332,6 +452,30 @@ class BrowserPresenter:
     def _on_render_requested(self, rows: list[int]) -> None:
         self._tasks.spawn(self.render_rows(rows), name="render")
 
+    def _on_take_action_requested(self, row: int, action: str) -> None:
+        self._tasks.spawn(self.take_action(row, action), name=f"take-{action}")
+
+    def _on_row_activated(self, row: int) -> None:
+        """Selecting a row shows its render in the preview when the Jobs panel tracks one: our
+        latest render of the row, else the job of its chosen take (nothing is adopted here)."""
+        self._browser.show_row_detail(row)
+        if self._panel is None:
+            return
+        live = self._grid.live_job(row)
+        take = self._grid.chosen_take(row)
+        job_id = live.id if live is not None else None
+        if job_id is None and take is not None:
+            job_id = next(
+                (
+                    job.id
+                    for job in self._panel.model.jobs()
+                    if job.kind is JobKind.RENDER and job.remote_id == take.generation_id
+                ),
+                None,
+            )
+        if job_id is not None:
+            self._panel.select_job(job_id)
+
     def _on_workspace_chosen(self, workspace_id: str) -> None:
         self._tasks.spawn(self._load_agents(workspace_id, prefer=None), name="agents")
 
@@ -349,5 +493,20 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _credits(amount: Decimal) -> str:
-    return f"{amount:.2f}".rstrip("0").rstrip(".")
+def _dec(credits: float) -> Decimal:
+    """A Settings figure (a float from a spin box) as credits."""
+    return Decimal(str(round(credits, 1)))
+
+
+def _shown(credits: Decimal | float) -> str:
+    """Credits as people write them: "100", "47.5"."""
+    return decimal_text(Decimal(str(credits))) or "0"
+
+
+def _cost_details(estimate: CostEstimate, count: int) -> str:
+    noun = "it" if count == 1 else "each one"
+    expected = estimate.describe(count)
+    return (
+        f"{expected[0].upper()}{expected[1:]}. Credits are charged when GEN starts {noun}; "
+        "the real cost shows when the render finishes."
+    )

@@ -35,6 +35,10 @@ class Preferences:
     path_prefix: PathPrefix = "auto"
     base_url: str = DEFAULT_BASE_URL
     theme: Theme = "system"
+    # Render spending, in credits; 0 is off (no limit / always ask before a single render).
+    batch_limit: float = 0.0
+    daily_limit: float = 0.0
+    confirm_below: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,9 @@ class PreferenceStore:
             path_prefix=prefix if prefix in PATH_PREFIXES else "auto",  # type: ignore[arg-type]
             base_url=base_url,
             theme=theme if theme in THEMES else "system",  # type: ignore[arg-type]
+            batch_limit=_credits(s.value("renders/batch_limit")),
+            daily_limit=_credits(s.value("renders/daily_limit")),
+            confirm_below=_credits(s.value("renders/confirm_below")),
         )
 
     def save(self, prefs: Preferences) -> None:
@@ -112,6 +119,9 @@ class PreferenceStore:
         self._set("api/path_prefix", prefs.path_prefix)
         self._set("api/base_url", prefs.base_url.strip())
         self._set("appearance/theme", prefs.theme)
+        self._set("renders/batch_limit", prefs.batch_limit)
+        self._set("renders/daily_limit", prefs.daily_limit)
+        self._set("renders/confirm_below", prefs.confirm_below)
         self._settings.sync()
 
     def last_agent(self) -> tuple[str | None, str | None]:
@@ -180,6 +190,15 @@ class PreferenceStore:
 
 def _text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+def _credits(value: object) -> float:
+    """A saved credit figure; anything unreadable or negative is 0 (off)."""
+    try:
+        number = float(str(value)) if value is not None else 0.0
+    except ValueError:
+        return 0.0
+    return number if number > 0 and number == number and number != float("inf") else 0.0
 
 
 def _flag(value: object) -> bool:

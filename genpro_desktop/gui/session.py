@@ -67,6 +67,7 @@ class Session:
             config.paths.cache_dir, self.tasks, feed=ctx.thumbnail_feed
         )
         ctx.browser_views.grid.set_thumbnail_lookup(self.thumbnails.lookup)
+        ctx.browser_views.grid.set_now(services.clock.wall)
         ctx.jobs_views.jobs.set_elapsed_clock(services.tracker.elapsed)
         # The demo's workspace and agent must not become the user's remembered ones.
         prefs_store = ctx.prefs_store.demo_view() if config.demo else ctx.prefs_store

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from genpro_desktop.core.session_config import Resolved, Source
 from genpro_desktop.gui.preferences import PATH_PREFIXES, THEMES, Preferences, check_base_url
 from genpro_desktop.gui.theme import error_style
+from genpro_desktop.gui.widgets.spend_limits import SpendLimitsBox
 
 EffectiveUrl = Callable[[str], Resolved[str]]
 """The API address a session would use with this base-URL setting, and where it comes from."""
@@ -116,6 +117,8 @@ class SettingsDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(general)
+        self.spend_limits = SpendLimitsBox()
+        layout.addWidget(self.spend_limits)
         layout.addWidget(advanced_box)
         layout.addWidget(self.buttons)
         self.load(prefs)
@@ -128,6 +131,7 @@ class SettingsDialog(QDialog):
         self.prefix_combo.setCurrentIndex(max(0, self.prefix_combo.findData(prefs.path_prefix)))
         self.base_url_edit.setText(prefs.base_url)
         self._show_url_in_use(prefs.base_url.strip())
+        self.spend_limits.load(prefs.batch_limit, prefs.daily_limit, prefs.confirm_below)
 
     def preferences(self) -> Preferences:
         """What the form says now."""
@@ -137,6 +141,9 @@ class SettingsDialog(QDialog):
             path_prefix=self.prefix_combo.currentData(),
             base_url=self.base_url_edit.text().strip(),
             theme=self.theme_combo.currentData(),
+            batch_limit=self.spend_limits.values()[0],
+            daily_limit=self.spend_limits.values()[1],
+            confirm_below=self.spend_limits.values()[2],
         )
 
     def _on_base_url_changed(self, text: str) -> None:

@@ -8,6 +8,7 @@ visible cells only), and the final-video cells show the state of the render runn
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
@@ -22,6 +23,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPixmap
 
 from genpro_desktop.core.browse import EngineGrid, GridRow, build_grid
 from genpro_desktop.core.jobs import LocalJob
+from genpro_desktop.core.renders import RenderTake, RowRenders, decimal_text, engine_renders
 from genpro_desktop.gui.theme import STATE_LABELS
 
 if TYPE_CHECKING:
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
 
 _Index = QModelIndex | QPersistentModelIndex
 
-THUMBNAIL_SIZE = QSize(64, 36)
+THUMBNAIL_SIZE = QSize(64, 64)
 """The size of the takes' thumbnails in the grid's cells."""
 FINAL_VIDEO_TINT = QColor(255, 196, 0, 48)
 CellIdRole = Qt.ItemDataRole.UserRole + 1
@@ -37,6 +39,7 @@ RowIdRole = Qt.ItemDataRole.UserRole + 2
 IsFinalVideoRole = Qt.ItemDataRole.UserRole + 3
 LiveJobRole = Qt.ItemDataRole.UserRole + 4
 ThumbnailUrlRole = Qt.ItemDataRole.UserRole + 5
+ChosenTakeRole = Qt.ItemDataRole.UserRole + 6
 
 ThumbnailLookup = Callable[[str], QPixmap | None]
 """Returns a cached thumbnail for a URL, or None (and starts loading it in the background)."""
@@ -52,8 +55,12 @@ class EngineTableModel(QAbstractTableModel):
         self._grid = EngineGrid.empty()
         self._thumbnail_urls: dict[str, str] = {}  # cell id -> its take's thumbnail URL
         self._live_jobs: dict[str, LocalJob] = {}  # final-video cell id -> latest local render
+        self._renders: dict[str, RowRenders] = {}  # row id -> its final video's takes
+        self._chosen: dict[str, str] = {}  # final-video cell id -> the take the user picked
+        self._layers: dict[str, list[str]] = {}  # video cell id -> its layers' names
         self._final_column = -1
         self._thumbnails = thumbnails
+        self._now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     @property
     def grid(self) -> EngineGrid:
@@ -69,6 +76,59 @@ class EngineTableModel(QAbstractTableModel):
         """Where thumbnails come from (the disk-cached loader)."""
         self._thumbnails = thumbnails
 
+    def set_now(self, now: Callable[[], datetime]) -> None:
+        """The clock "Rendered 2 h ago" is measured against (the simulator's in the demo)."""
+        self._now = now
+
+    def row_renders(self, row: int) -> RowRenders | None:
+        """GEN's takes of this row's final video, newest first (None when it has none)."""
+        if not 0 <= row < len(self._grid.rows):
+            return None
+        return self._renders.get(self._grid.rows[row].row_id)
+
+    def chosen_take(self, row: int) -> RenderTake | None:
+        """The finished take Preview, Download and Publish use: the one the user picked, else
+        the one GEN shows in the cell when it has a video, else the newest with a video."""
+        renders = self.row_renders(row)
+        if renders is None:
+            return None
+        picked = self._chosen.get(renders.cell_id or "")
+        videos = [take for take in renders.takes if take.has_video]
+        for take in videos:
+            if take.generation_id == picked:
+                return take
+        current = renders.current
+        if current is not None and current.has_video:
+            return current
+        return videos[0] if videos else None
+
+    def render_state(self, row: int) -> str:
+        """The row's render state for filtering and sorting: "rendering", "failed", "rendered"
+        or "not rendered" (our running render first, else GEN's newest take)."""
+        live = self.live_job(row)
+        if live is not None and live.is_active:
+            return "rendering"
+        renders = self.row_renders(row)
+        latest = renders.latest if renders is not None else None
+        if latest is None:
+            return "not rendered"
+        status = latest.status.value
+        if status in ("pending", "processing"):
+            return "rendering"
+        if status == "failed":
+            return "failed"
+        return "rendered" if renders is not None and renders.latest_video else "not rendered"
+
+    def choose_take(self, row: int, generation_id: str) -> None:
+        """The user picked which finished take of the row to preview, download or post."""
+        renders = self.row_renders(row)
+        if renders is None or renders.cell_id is None:
+            return
+        self._chosen[renders.cell_id] = generation_id
+        if self._final_column >= 0:
+            index = self.index(row, self._final_column)
+            self.dataChanged.emit(index, index)
+
     def set_engine(self, engine: Engine | None) -> bool:
         """Show `engine`; returns True when the layout was kept (same rows and columns).
 
@@ -77,19 +137,21 @@ class EngineTableModel(QAbstractTableModel):
         """
         grid = build_grid(engine) if engine is not None else EngineGrid.empty()
         urls = _thumbnail_urls(engine) if engine is not None else {}
+        renders = {r.row_id: r for r in engine_renders(engine)} if engine is not None else {}
+        self._layers = _layer_names(engine) if engine is not None else {}
         same_layout = (
             grid.engine_id == self._grid.engine_id
             and [c.column_id for c in grid.columns] == [c.column_id for c in self._grid.columns]
             and [r.row_id for r in grid.rows] == [r.row_id for r in self._grid.rows]
         )
         if same_layout and grid.rows:
-            self._grid, self._thumbnail_urls = grid, urls
+            self._grid, self._thumbnail_urls, self._renders = grid, urls, renders
             self.dataChanged.emit(
                 self.index(0, 0), self.index(len(grid.rows) - 1, len(grid.columns) - 1)
             )
             return True
         self.beginResetModel()
-        self._grid, self._thumbnail_urls = grid, urls
+        self._grid, self._thumbnail_urls, self._renders = grid, urls, renders
         self._final_column = next(
             (i for i, column in enumerate(grid.columns) if column.is_final_video), -1
         )
@@ -170,14 +232,21 @@ class EngineTableModel(QAbstractTableModel):
             return None
         column = self._grid.columns[index.column()]
         live = self._live_jobs.get(cell.cell_id) if cell.cell_id else None
+        renders = self._renders.get(grid_row.row_id) if column.is_final_video else None
         if role == Qt.ItemDataRole.DisplayRole:
-            if column.is_final_video and live is not None:
-                return _live_text(live, cell.display_text, cell.take_status_text)
-            return cell.display_text
+            if column.is_final_video:
+                return final_video_label(renders, live, self._now())
+            layers = self._layers.get(cell.cell_id or "")
+            if layers:
+                return f"{_count(len(layers), 'layer')}: {', '.join(layers)}"
+            return _cell_text(cell.value, cell.media_type)
         if role == Qt.ItemDataRole.ToolTipRole:
-            if live is not None and live.failed_reason:
-                return f"{cell.tooltip}\nLast render failed: {live.failed_reason}"
-            return cell.tooltip
+            if column.is_final_video:
+                return final_video_tooltip(renders, live, self._now())
+            layers = self._layers.get(cell.cell_id or "")
+            if layers:
+                return "Layers:\n" + "\n".join(f"• {name}" for name in layers)
+            return _cell_tooltip(cell.value, cell.media_type)
         if role == Qt.ItemDataRole.BackgroundRole and column.is_final_video:
             return QBrush(FINAL_VIDEO_TINT)
         if role == Qt.ItemDataRole.DecorationRole:
@@ -195,14 +264,115 @@ class EngineTableModel(QAbstractTableModel):
             return live
         if role == ThumbnailUrlRole:
             return self._thumbnail_urls.get(cell.cell_id) if cell.cell_id else None
+        if role == ChosenTakeRole:
+            return self.chosen_take(index.row()) if column.is_final_video else None
         return None
 
 
-def _live_text(job: LocalJob, take_text: str, take_status: str) -> str:
-    """The final-video cell's text: the local render's state until the engine shows its take."""
-    if job.is_terminal and take_status == job.state.value:
-        return take_text
-    return f"render {STATE_LABELS.get(job.state, job.state.value)}"
+def ago(moment: datetime | None, now: datetime) -> str:
+    """ "2 h ago", "5 min ago", "just now", "3 d ago" (a date beyond a month)."""
+    if moment is None:
+        return "some time ago"
+    seconds = (now - moment).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    if seconds < 30 * 86400:
+        return f"{int(seconds // 86400)} d ago"
+    return f"on {moment.astimezone().date().isoformat()}"
+
+
+def _credits(take: RenderTake) -> str:
+    text = decimal_text(take.execution_cost)
+    return f" · {text} credits" if text is not None else ""
+
+
+def _take_text(take: RenderTake, now: datetime) -> str:
+    status = take.status.value
+    if take.has_video:
+        return f"Rendered {ago(take.created_at, now)}{_credits(take)}"
+    if status == "failed":
+        reason = take.failed_reason or "no reason given"
+        return f"Render failed {ago(take.created_at, now)}: {reason}"
+    if status in ("pending", "processing"):
+        return f"Rendering (started {ago(take.created_at, now)})"
+    if status == "completed":
+        return f"Rendered {ago(take.created_at, now)}, but GEN sent no video"
+    return f"Render {take.status_text} ({ago(take.created_at, now)})"
+
+
+def final_video_label(renders: RowRenders | None, live: LocalJob | None, now: datetime) -> str:
+    """The final-video cell's words: what a person needs, not GEN's raw tags."""
+    takes = renders.takes if renders is not None else []
+    # Our own render wins while GEN's engine does not list its take yet (or while it runs).
+    if live is not None and (
+        not live.is_terminal or all(t.generation_id != live.remote_id for t in takes)
+    ):
+        line = f"Render {STATE_LABELS.get(live.state, live.state.value)}"
+        if live.failed_reason and not live.is_active:
+            line += f": {live.failed_reason}"
+    elif takes:
+        current = renders.current if renders is not None else None
+        line = _take_text(current or takes[0], now)
+    else:
+        return "Not rendered yet"
+    if len(takes) > 1:
+        line += f"\n{len(takes)} takes"
+    return line
+
+
+def final_video_tooltip(renders: RowRenders | None, live: LocalJob | None, now: datetime) -> str:
+    """Every take of the row, newest first, and which one GEN shows."""
+    lines: list[str] = []
+    if live is not None and live.failed_reason:
+        lines.append(f"Last render failed: {live.failed_reason}")
+    takes = renders.takes if renders is not None else []
+    if not takes:
+        lines.append("GEN has no render of this row yet.")
+    for number, take in enumerate(takes, start=1):
+        mark = " (shown in GEN)" if take.is_current else ""
+        lines.append(f"Take {len(takes) - number + 1}{mark}: {_take_text(take, now)}")
+    return "\n".join(lines)
+
+
+_MEDIA_WORDS = {"video": "Video", "image": "Image", "audio": "Audio"}
+
+
+def _cell_text(value: str | None, media_type: str | None) -> str:
+    if not value:
+        return ""
+    if media_type is not None:
+        return _MEDIA_WORDS.get(media_type, media_type.capitalize())
+    first = value.splitlines()[0]
+    return first if len(first) <= 80 else first[:77] + "…"
+
+
+def _cell_tooltip(value: str | None, media_type: str | None) -> str:
+    if not value:
+        return "(empty)"
+    if media_type is not None:
+        return f"{_MEDIA_WORDS.get(media_type, media_type)}: {value}"
+    return value
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _layer_names(engine: Engine) -> dict[str, list[str]]:
+    """A video cell's layers (clip, voice-over, hook text, captions), in timeline order."""
+    names: dict[str, list[str]] = {}
+    for row in engine.spreadsheet_rows:
+        for cell in row.spreadsheet_cells:
+            layers = sorted(
+                cell.video_layers, key=lambda layer: (layer.position is None, layer.position or 0)
+            )
+            if layers:
+                names[cell.id] = [layer.name or layer.type or "layer" for layer in layers]
+    return names
 
 
 def _thumbnail_urls(engine: Engine) -> dict[str, str]:

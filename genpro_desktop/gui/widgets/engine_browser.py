@@ -1,14 +1,22 @@
 """The browser: the engine list (filter, "add engine") beside the engine grid (Render actions).
 
+The final-video column is pinned: a second view of the same model (sharing its selection and
+vertical scrolling) shows only that column at the grid's right edge, so each row's video and its
+actions stay in sight whatever the window width and however many columns the engine has.
+
 Layout and user intent only: it emits what the user asked for and shows what it is given.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt, Signal
+import html
+
+from PySide6.QtCore import QItemSelection, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -18,16 +26,21 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from genpro_desktop.core.renders import RenderTake
 from genpro_desktop.gui.models.engine_list_model import EngineIdRole, EngineListModel
 from genpro_desktop.gui.models.engine_table_model import THUMBNAIL_SIZE, EngineTableModel
-from genpro_desktop.gui.widgets.final_video_delegate import FinalVideoDelegate
+from genpro_desktop.gui.widgets.final_video_delegate import BUTTONS_WIDTH, FinalVideoDelegate
 
-FINAL_VIDEO_COLUMN_WIDTH = 240
+FINAL_VIDEO_COLUMN_WIDTH = THUMBNAIL_SIZE.width() + 180 + BUTTONS_WIDTH
+ROW_HEIGHT = THUMBNAIL_SIZE.height() + 8
+RENDER_STATES = ("rendering", "failed", "rendered", "not rendered")
+"""`EngineTableModel.render_state` values, in the order "Sort by state" puts them."""
 
 
 class EngineBrowser(QWidget):
@@ -37,6 +50,8 @@ class EngineBrowser(QWidget):
     add_engine_requested = Signal(str)
     refresh_requested = Signal()
     render_requested = Signal(list)  # row indexes of the grid
+    take_action_requested = Signal(int, str)  # row, "preview" / "download" / "publish"
+    row_activated = Signal(int)  # the current row changed (its video goes to the preview)
 
     def __init__(
         self,
@@ -120,30 +135,89 @@ class EngineBrowser(QWidget):
         self.engine_table_view = QTableView()
         self.engine_table_view.setObjectName("engineTable")
         self.engine_table_view.setModel(self.engine_table_model)
-        self.engine_table_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.engine_table_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.final_video_view = QTableView()
+        self.final_video_view.setObjectName("finalVideoTable")
+        self.final_video_view.setModel(self.engine_table_model)
+        self.final_video_view.setSelectionModel(self.engine_table_view.selectionModel())
+        for view in (self.engine_table_view, self.final_video_view):
+            view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+            view.setIconSize(THUMBNAIL_SIZE)
+            view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            view.customContextMenuRequested.connect(
+                lambda position, v=view: self._on_grid_context_menu(v, position)
+            )
+            view.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
+            view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+            view.horizontalHeader().setFixedHeight(view.fontMetrics().height() + 12)
         self.engine_table_view.setWordWrap(False)
-        self.engine_table_view.setIconSize(THUMBNAIL_SIZE)
-        self.engine_table_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.engine_table_view.customContextMenuRequested.connect(self._on_grid_context_menu)
+        self.final_video_view.setWordWrap(True)
         header = self.engine_table_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setDefaultSectionSize(150)
-        self.engine_table_view.verticalHeader().setDefaultSectionSize(THUMBNAIL_SIZE.height() + 8)
-        self.final_video_delegate = FinalVideoDelegate(self.engine_table_view)
+        # One vertical scroll bar (the pinned view's, at the right edge) moves both views.
+        self.engine_table_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.final_video_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.final_video_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.final_video_view.verticalHeader().hide()
+        self.final_video_view.horizontalHeader().setStretchLastSection(True)
+        main_bar = self.engine_table_view.verticalScrollBar()
+        pinned_bar = self.final_video_view.verticalScrollBar()
+        main_bar.valueChanged.connect(pinned_bar.setValue)
+        pinned_bar.valueChanged.connect(main_bar.setValue)
+        self.final_video_delegate = FinalVideoDelegate(self.final_video_view)
         self.final_video_delegate.render_clicked.connect(self._on_render_clicked)
-        self.engine_table_view.setItemDelegate(self.final_video_delegate)
+        self.final_video_delegate.action_clicked.connect(self._on_action_clicked)
+        self.final_video_view.setItemDelegate(self.final_video_delegate)
         self.engine_table_view.selectionModel().selectionChanged.connect(
             self._on_grid_selection_changed
         )
+        self.engine_table_view.selectionModel().currentRowChanged.connect(self._on_current_row)
         self.engine_table_model.modelReset.connect(self._on_grid_selection_changed)
         self.engine_table_model.modelReset.connect(self._on_grid_reset)
+        self._on_grid_reset()
+
+        # The current row's full texts and layers (cells show one line each).
+        self.row_detail = QTextBrowser()
+        self.row_detail.setObjectName("rowDetail")
+        self.row_detail.setVisible(False)
+        self.row_detail_button = QToolButton()
+        self.row_detail_button.setObjectName("rowDetailButton")
+        self.row_detail_button.setText("Row details")
+        self.row_detail_button.setCheckable(True)
+        self.row_detail_button.setToolTip("Show the selected row's full texts and layers")
+        self.row_detail_button.toggled.connect(self._on_row_detail_toggled)
+        grid_header.insertWidget(1, self.row_detail_button)
+        # Show only rows in one render state; sort rows by render state.
+        self.state_filter = QComboBox()
+        self.state_filter.setObjectName("renderStateFilter")
+        self.state_filter.addItem("All rows", "")
+        for state in RENDER_STATES:
+            self.state_filter.addItem(state.capitalize(), state)
+        self.state_filter.setToolTip("Show only the rows in this render state")
+        self.state_filter.currentIndexChanged.connect(self.apply_row_filter)
+        self.state_sort = QCheckBox("Sort by state")
+        self.state_sort.setObjectName("renderStateSort")
+        self.state_sort.toggled.connect(self.apply_row_filter)
+        grid_header.insertWidget(2, self.state_filter)
+        grid_header.insertWidget(3, self.state_sort)
+        self.engine_table_model.modelReset.connect(self.apply_row_filter)
+        self.engine_table_model.dataChanged.connect(self._on_grid_data_changed)
+        # The column chooser: right-click a column header.
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._on_header_menu)
+
+        grid_views = QHBoxLayout()
+        grid_views.setSpacing(0)
+        grid_views.addWidget(self.engine_table_view, 1)
+        grid_views.addWidget(self.final_video_view)
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addLayout(grid_header)
-        right_layout.addWidget(self.engine_table_view, 1)
+        right_layout.addLayout(grid_views, 1)
+        right_layout.addWidget(self.row_detail)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("browserSplitter")
@@ -226,17 +300,126 @@ class EngineBrowser(QWidget):
             f"Render selected ({count})" if count > 1 else "Render selected"
         )
 
-    def _on_grid_reset(self) -> None:
-        final = self.engine_table_model.final_video_column
-        if final >= 0:
-            self.engine_table_view.setColumnWidth(final, FINAL_VIDEO_COLUMN_WIDTH)
+    def apply_row_filter(self, *_args: object) -> None:
+        """Hide the rows outside the chosen render state; order rows by state when asked."""
+        model = self.engine_table_model
+        wanted = self.state_filter.currentData()
+        states = [model.render_state(row) for row in range(model.rowCount())]
+        order = list(range(len(states)))
+        if self.state_sort.isChecked():
+            order.sort(key=lambda row: (RENDER_STATES.index(states[row]), row))
+        for view in (self.engine_table_view, self.final_video_view):
+            header = view.verticalHeader()
+            for visual, row in enumerate(order):
+                header.moveSection(header.visualIndex(row), visual)
+            for row, state in enumerate(states):
+                view.setRowHidden(row, bool(wanted) and state != wanted)
 
-    def _on_grid_context_menu(self, position: object) -> None:
+    def _on_grid_data_changed(self, *_args: object) -> None:
+        if self.state_filter.currentData() or self.state_sort.isChecked():
+            self.apply_row_filter()
+
+    def show_row_detail(self, row: int) -> None:
+        """Fill the detail pane with the row's full texts, layers and takes."""
+        model = self.engine_table_model
+        if not 0 <= row < model.rowCount():
+            self.row_detail.clear()
+            return
+        parts = [f"<h3>Row {row + 1}</h3>"]
+        for column in range(model.columnCount()):
+            title = html.escape(str(model.headerData(column, Qt.Orientation.Horizontal) or ""))
+            text = model.index(row, column).data(Qt.ItemDataRole.ToolTipRole) or ""
+            body = html.escape(str(text)).replace("\n", "<br>")
+            parts.append(f"<p><b>{title}</b><br>{body}</p>")
+        self.row_detail.setHtml("".join(parts))
+
+    def _on_row_detail_toggled(self, shown: bool) -> None:
+        self.row_detail.setVisible(shown)
+        if shown:
+            self.show_row_detail(self.engine_table_view.currentIndex().row())
+
+    def _on_header_menu(self, position: object) -> None:
+        """Show or hide columns (the final video is pinned and always shown)."""
+        model = self.engine_table_model
+        menu = QMenu(self)
+        menu.setObjectName("columnChooser")
+        for column in range(model.columnCount()):
+            if column == model.final_video_column:
+                continue
+            title = str(model.headerData(column, Qt.Orientation.Horizontal) or f"#{column + 1}")
+            item = menu.addAction(title)
+            item.setCheckable(True)
+            item.setChecked(not self.engine_table_view.isColumnHidden(column))
+            item.toggled.connect(
+                lambda shown, c=column: self.engine_table_view.setColumnHidden(c, not shown)
+            )
+        header = self.engine_table_view.horizontalHeader()
+        menu.popup(header.mapToGlobal(position))  # type: ignore[arg-type]
+
+    def _on_action_clicked(self, row: int, action: str) -> None:
+        if action != "render":
+            self.take_action_requested.emit(row, action)
+
+    def _on_current_row(self, current: object, _previous: object) -> None:
+        row = current.row() if isinstance(current, QModelIndex) else -1
+        if row >= 0:
+            self.row_activated.emit(row)
+
+    def _on_grid_reset(self) -> None:
+        """Pin the final-video column: only it in the pinned view, everything else beside."""
+        model = self.engine_table_model
+        final = model.final_video_column
+        for column in range(model.columnCount()):
+            self.engine_table_view.setColumnHidden(column, column == final)
+            self.final_video_view.setColumnHidden(column, column != final)
+        self.final_video_view.setVisible(final >= 0)
+        if final >= 0:
+            self.final_video_view.setColumnWidth(final, FINAL_VIDEO_COLUMN_WIDTH)
+            frame = 2 * self.final_video_view.frameWidth()
+            bar = self.final_video_view.verticalScrollBar().sizeHint().width()
+            self.final_video_view.setFixedWidth(FINAL_VIDEO_COLUMN_WIDTH + bar + frame)
+
+    def _on_grid_context_menu(self, view: QTableView, position: object) -> None:
         rows = self.selected_rows()
         if not rows:
             return
         menu = QMenu(self)
         label = f"Render {len(rows)} rows" if len(rows) > 1 else "Render this row"
         menu.addAction(label, lambda: self.render_requested.emit(rows))
+        if len(rows) == 1:
+            self._add_take_actions(menu, rows[0])
         menu.addAction(self.refresh_action)
-        menu.popup(self.engine_table_view.viewport().mapToGlobal(position))  # type: ignore[arg-type]
+        menu.popup(view.viewport().mapToGlobal(position))  # type: ignore[arg-type]
+
+    def _add_take_actions(self, menu: QMenu, row: int) -> None:
+        """Preview, Download, Publish of the chosen take, and which finished take that is."""
+        model = self.engine_table_model
+        chosen = model.chosen_take(row)
+        if chosen is None:
+            return
+        for action, text in (
+            ("preview", "Preview video"),
+            ("download", "Download video"),
+            ("publish", "Publish video…"),
+        ):
+            menu.addAction(text, lambda a=action: self.take_action_requested.emit(row, a))
+        renders = model.row_renders(row)
+        videos = [t for t in renders.takes if t.has_video] if renders is not None else []
+        if len(videos) > 1:
+            takes_menu = menu.addMenu("Use take")
+            takes_menu.setObjectName("takesMenu")
+            for number, take in enumerate(videos):
+                text = take_menu_text(take, len(videos) - number)
+                item = takes_menu.addAction(
+                    text, lambda g=take.generation_id: model.choose_take(row, g)
+                )
+                item.setCheckable(True)
+                item.setChecked(take.generation_id == chosen.generation_id)
+
+
+def take_menu_text(take: RenderTake, number: int) -> str:
+    """A take in the "Use take" menu: its number, when, and what it cost."""
+    when = take.created_at.astimezone().strftime("%Y-%m-%d %H:%M") if take.created_at else ""
+    cost = f" · {take.execution_cost} credits" if take.execution_cost is not None else ""
+    shown = " (shown in GEN)" if take.is_current else ""
+    return f"Take {number}: {when}{cost}{shown}".replace(":  ·", ": ·")

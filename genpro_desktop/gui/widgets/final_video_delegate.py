@@ -1,13 +1,15 @@
-"""Paints the final-video cells: the take's thumbnail, its state, and a Render button.
+"""Paints the final-video cells: the take's thumbnail, what happened, and its four actions.
 
-The button is painted, not a widget (a 200-row engine would otherwise carry 200 buttons); a click
-inside its rectangle emits `render_clicked(row)`.
+The buttons are painted, not widgets (a 200-row engine would otherwise carry 800 buttons); a click
+inside one emits `action_clicked(row, action)` ("preview", "download", "publish", "render") and,
+for Render, `render_clicked(row)` too. Preview, Download and Publish use a take GEN already has,
+so they are enabled only when the row has a finished video; none of them spends credits.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
-from PySide6.QtGui import QMouseEvent, QPainter
+from PySide6.QtGui import QMouseEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QStyle,
@@ -17,17 +19,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from genpro_desktop.gui.models.engine_table_model import IsFinalVideoRole, LiveJobRole
+from genpro_desktop.gui.models.engine_table_model import (
+    ChosenTakeRole,
+    IsFinalVideoRole,
+    LiveJobRole,
+)
 
 _Index = QModelIndex | QPersistentModelIndex
-BUTTON_WIDTH = 64
+BUTTON_WIDTH = 88
 BUTTON_MARGIN = 3
+ACTIONS = ("preview", "download", "publish", "render")
+"""Two rows of two: Preview and Download on top, Publish and Render below."""
+ACTION_LABELS = {"preview": "Preview", "download": "Download", "publish": "Publish"}
+BUTTONS_WIDTH = 2 * BUTTON_WIDTH + 3 * BUTTON_MARGIN
 
 
 class FinalVideoDelegate(QStyledItemDelegate):
-    """Final-video cells get a painted Render button; other cells paint as usual."""
+    """Final-video cells get painted action buttons; other cells paint as usual."""
 
     render_clicked = Signal(int)
+    action_clicked = Signal(int, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -36,25 +47,49 @@ class FinalVideoDelegate(QStyledItemDelegate):
         if not index.data(IsFinalVideoRole):
             super().paint(painter, option, index)
             return
-        button_rect = self.button_rect(option.rect)
         text_option = QStyleOptionViewItem(option)
         self.initStyleOption(text_option, index)
         text_rect = QRect(option.rect)
-        text_rect.setRight(button_rect.left() - BUTTON_MARGIN)
+        text_rect.setRight(option.rect.right() - BUTTONS_WIDTH)
         text_option.rect = text_rect
+        text_option.textElideMode = Qt.TextElideMode.ElideRight
         style = option.widget.style() if option.widget else QApplication.style()
         style.drawControl(
             QStyle.ControlElement.CE_ItemViewItem, text_option, painter, option.widget
         )
-        button = QStyleOptionButton()
-        button.rect = button_rect
+        for action in ACTIONS:
+            button = QStyleOptionButton()
+            button.rect = self.action_rect(option.rect, action)
+            button.text = self.label(index, action)
+            enabled = self.enabled(index, action)
+            palette = QPalette(option.palette)
+            if not enabled:  # greyed like a disabled push button
+                palette.setCurrentColorGroup(QPalette.ColorGroup.Disabled)
+            button.palette = palette
+            button.state = (
+                QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Raised
+                if enabled
+                else QStyle.StateFlag.State_None
+            )
+            style.drawControl(QStyle.ControlElement.CE_PushButton, button, painter, option.widget)
+
+    @staticmethod
+    def label(index: _Index, action: str) -> str:
+        """The button's word: Render, "Render again" over a finished video, Rendering."""
+        if action != "render":
+            return ACTION_LABELS[action]
         live = index.data(LiveJobRole)
-        busy = live is not None and (live.is_active and not live.is_parked)
-        button.text = "Rendering" if busy else "Render"
-        button.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Raised
-        if busy:
-            button.state = QStyle.StateFlag.State_None
-        style.drawControl(QStyle.ControlElement.CE_PushButton, button, painter, option.widget)
+        if live is not None and live.is_active and not live.is_parked:
+            return "Rendering"
+        return "Render again" if index.data(ChosenTakeRole) is not None else "Render"
+
+    @staticmethod
+    def enabled(index: _Index, action: str) -> bool:
+        """Render while no render of ours runs; the others when the row has a finished video."""
+        if action == "render":
+            live = index.data(LiveJobRole)
+            return live is None or not live.is_active
+        return index.data(ChosenTakeRole) is not None
 
     def editorEvent(
         self, event: QEvent, model: object, option: QStyleOptionViewItem, index: _Index
@@ -64,20 +99,30 @@ class FinalVideoDelegate(QStyledItemDelegate):
             and event.type() == QEvent.Type.MouseButtonRelease
             and isinstance(event, QMouseEvent)
             and event.button() == Qt.MouseButton.LeftButton
-            and self.button_rect(option.rect).contains(event.position().toPoint())
         ):
-            live = index.data(LiveJobRole)
-            if live is None or not live.is_active:
-                self.render_clicked.emit(index.row())
-            return True
+            point = event.position().toPoint()
+            for action in ACTIONS:
+                if self.action_rect(option.rect, action).contains(point):
+                    if self.enabled(index, action):
+                        self.action_clicked.emit(index.row(), action)
+                        if action == "render":
+                            self.render_clicked.emit(index.row())
+                    return True
         return super().editorEvent(event, model, option, index)  # type: ignore[arg-type]
+
+    @staticmethod
+    def action_rect(cell: QRect, action: str) -> QRect:
+        """Where one action's button sits inside a cell."""
+        position = ACTIONS.index(action)
+        column, row = position % 2, position // 2
+        height = max(0, (cell.height() - 3 * BUTTON_MARGIN) // 2)
+        left = (
+            cell.right() - BUTTONS_WIDTH + BUTTON_MARGIN + column * (BUTTON_WIDTH + BUTTON_MARGIN)
+        )
+        top = cell.top() + BUTTON_MARGIN + row * (height + BUTTON_MARGIN)
+        return QRect(left, top, BUTTON_WIDTH, height)
 
     @staticmethod
     def button_rect(cell: QRect) -> QRect:
         """Where the Render button sits inside a cell."""
-        return QRect(
-            cell.right() - BUTTON_WIDTH - BUTTON_MARGIN,
-            cell.top() + BUTTON_MARGIN,
-            BUTTON_WIDTH,
-            max(0, cell.height() - 2 * BUTTON_MARGIN),
-        )
+        return FinalVideoDelegate.action_rect(cell, "render")

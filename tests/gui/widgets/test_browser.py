@@ -16,7 +16,11 @@ from PySide6.QtGui import QPixmap
 from genpro_desktop.core.credentials import MemoryCredentialStore
 from genpro_desktop.gui.app import DesktopApp, LaunchOptions
 from genpro_desktop.gui.models.engine_list_model import EngineIdRole
-from genpro_desktop.gui.models.engine_table_model import IsFinalVideoRole, ThumbnailUrlRole
+from genpro_desktop.gui.models.engine_table_model import (
+    THUMBNAIL_SIZE,
+    IsFinalVideoRole,
+    ThumbnailUrlRole,
+)
 from genpro_desktop.gui.session import Session
 from genpro_desktop.gui.widgets.main_window import MainWindow
 from genpro_desktop.simulator import DEMO_API_KEY, Simulator
@@ -88,7 +92,8 @@ async def test_thumbnails_load_lazily_without_the_key_and_are_cached_on_disk(
     )
     pixmap = index.data(Qt.ItemDataRole.DecorationRole)
     assert not pixmap.isNull()
-    assert pixmap.height() <= 36
+    # Big enough to recognise the video (issue 18: it was about 20x34 px), within the cell.
+    assert 48 <= pixmap.height() <= THUMBNAIL_SIZE.height()
     cdn = [e for e in sim.journal.requests if "/thumbnails/" in e.path]
     assert cdn
     assert not any(entry.had_api_key for entry in cdn)

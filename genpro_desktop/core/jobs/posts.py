@@ -39,7 +39,6 @@ from genpro_desktop.core.api import (
     APIConnectionError,
     APIStatusError,
     AuthenticationError,
-    GenClient,
     GenError,
     InvalidResponseError,
     MissingAgentError,
@@ -66,6 +65,7 @@ from genpro_desktop.core.jobs.book import (
     consume_exception,
     wait_for_job,
 )
+from genpro_desktop.core.jobs.connection import Connection
 from genpro_desktop.core.jobs.events import EventHub, EventType
 from genpro_desktop.core.jobs.model import (
     FailureKind,
@@ -148,13 +148,13 @@ class PostTracker:
 
     def __init__(
         self,
-        client: Callable[[], GenClient],
+        connection: Connection,
         store: PostStore,
         scheduler: PollScheduler,
         clock: Clock,
         events: EventHub,
     ) -> None:
-        self._client = client
+        self._connection = connection
         self._store = store
         self._scheduler = scheduler
         self._clock = clock
@@ -310,7 +310,7 @@ class PostTracker:
         async with self._scheduler.request_slot():
             self._in_flight.add(job.id)
             try:
-                created = await self._client().schedule.create(
+                created = await self._connection.client.schedule.create(
                     request, idempotency_key=job.idempotency_key
                 )
             except GenError as exc:
@@ -373,7 +373,7 @@ class PostTracker:
                 http_status=exc.status_code,
             )
         elif isinstance(exc, AuthenticationError | PermissionDeniedError):
-            self._scheduler.pause_auth(str(exc))
+            self._connection.pause_auth(exc)
             await self._not_sent(job, f"{exc}; sign in again, then retry", exc)
         elif isinstance(exc, RateLimitedError):
             self._scheduler.rate_limit(exc.retry_after or DEFAULT_RATE_LIMIT_S)
@@ -458,7 +458,7 @@ class PostTracker:
             return False
         try:
             async with self._scheduler.request_slot():
-                post = await self._client().schedule.get(remote_id)
+                post = await self._connection.client.schedule.get(remote_id)
         except (AuthenticationError, PermissionDeniedError) as exc:
             self._scheduler.pause_auth(str(exc))
             return True
@@ -566,7 +566,7 @@ class PostTracker:
         if job.remote_id is None:
             raise JobActionError("This post has no GEN id to check.")
         async with self._scheduler.request_slot():
-            post = await self._client().schedule.get(job.remote_id)
+            post = await self._connection.client.schedule.get(job.remote_id)
         self._scheduler.note_online()
         if job.is_parked:
             self._set_state(job, JobState.PENDING, attention_reason=None)
@@ -698,7 +698,7 @@ class PostTracker:
         another job (GEN lists no idempotency key, so the match is on the content)."""
         since = job.created_at - _CLOCK_SKEW
         until = max(job.created_at, job.scheduled_utc or job.created_at) + _FOUND_WINDOW
-        posts = await self._client().schedule.list(
+        posts = await self._connection.client.schedule.list(
             _day(since) - timedelta(days=1), _day(until), agent_id=job.agent_id
         )
         targets = {p.platform for p in job.post_platforms}

@@ -92,8 +92,7 @@ class JobTracker:
             download_dir=download_dir,
         )
         self.auto_downloads = AutoDownload(self.downloads, events, enabled=auto_download)
-        connection = self.connection
-        self.posts = PostTracker(lambda: connection.client, store, scheduler, clock, events)
+        self.posts = PostTracker(self.connection, store, scheduler, clock, events)
         self._started = False
         self._closed = False
 

@@ -37,8 +37,11 @@ __all__ = [
     "forget_engine",
     "get_job",
     "get_setting",
+    "HistoryEntry",
+    "children_of",
     "hidden_job_ids",
     "hide_jobs",
+    "history_page",
     "jobs_with_id_prefix",
     "list_jobs",
     "publish_duplicates",
@@ -50,6 +53,7 @@ __all__ = [
     "state_history",
     "typical_duration",
     "typical_execution_cost",
+    "unhide_jobs",
     "unreadable_jobs",
 ]
 
@@ -99,6 +103,14 @@ class StateEntry:
     state: JobState
     at: str
     detail: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """A job of the history view, and whether the user hid it from the jobs panel."""
+
+    job: LocalJob
+    hidden: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +204,70 @@ def list_jobs(
     if limit is not None:
         params.append(limit)
     return _select(_jobs_sql(clause, limit=limit is not None), tuple(params), conn)
+
+
+# What the history view's search looks in: the ids, and the record's engine, title (engine and
+# row), platforms, file and caption. Each term must appear (ASCII letters compared without case).
+_SEARCHED = " || char(31) || ".join(
+    ["id", "coalesce(remote_id, '')"]
+    + [
+        f"coalesce(json_extract(data, '$.{name}'), '')"
+        for name in (
+            "engine_id",
+            "title",
+            "platform",
+            "post_platforms",
+            "target_path",
+            "caption",
+            "post_title",
+        )
+    ]
+)
+
+
+def history_page(
+    terms: tuple[str, ...], limit: int, older_than: str | None, conn: sqlite3.Connection
+) -> list[HistoryEntry]:
+    """One page of every job (hidden ones included), newest first, each matching every term.
+
+    Keyset paging on the created_at index (`older_than`: the last job id of the page before):
+    a page reads the index from where the last one stopped and ends after `limit` matches, so
+    the cost of a page does not grow with the history's length when the search matches often.
+    """
+    clauses: list[str] = []
+    params: list[object] = []
+    if older_than is not None:
+        clauses.append("(created_at, rowid) < (SELECT created_at, rowid FROM jobs WHERE id = ?)")
+        params.append(older_than)
+    if terms:
+        searched = f"lower({_SEARCHED})"
+        for term in terms:
+            if term.isascii() and term.isprintable() and not {'"', "\\"} & set(term):
+                # The record holds every searched field (JSON escapes only non-ASCII, quotes,
+                # backslashes and control characters): a cheap first test
+                # that spares most records the field extraction when the word is rare.
+                clauses.append("instr(lower(data), ?) > 0")
+                params.append(term.lower())
+            clauses.append(f"instr({searched}, ?) > 0")
+            params.append(term.lower())
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    sql = f"SELECT {_JOB_COLUMNS}, hidden FROM jobs{where} {_NEWEST_FIRST} LIMIT ?"  # noqa: S608
+    params.append(limit)
+    entries: list[HistoryEntry] = []
+    for values in conn.execute(sql, tuple(params)).fetchall():
+        row = JobRow(*values[:-1])
+        try:
+            job = job_from_json(row.data, fallback=_fallback(row))
+        except (ValueError, TypeError) as exc:
+            _log.warning("stored job %s cannot be read: %s", row.id, exc)
+            job = _stand_in(row, exc)
+        entries.append(HistoryEntry(job, bool(values[-1])))
+    return entries
+
+
+def children_of(parent_id: str, conn: sqlite3.Connection) -> list[LocalJob]:
+    """Jobs started from `parent_id` (a render's downloads and posts), newest first."""
+    return _select(_jobs_sql("parent_id = ?"), (parent_id,), conn)
 
 
 def _filter(
@@ -389,6 +465,11 @@ def forget_engine(agent_id: str, engine_id: str, conn: sqlite3.Connection) -> No
 def hide_jobs(job_ids: tuple[str, ...], conn: sqlite3.Connection) -> None:
     """Mark jobs hidden from the desktop's jobs panel (unknown ids change nothing)."""
     conn.executemany("UPDATE jobs SET hidden = 1 WHERE id = ?", [(job_id,) for job_id in job_ids])
+
+
+def unhide_jobs(job_ids: tuple[str, ...], conn: sqlite3.Connection) -> None:
+    """Show jobs in the desktop's jobs panel again (undo of `hide_jobs`)."""
+    conn.executemany("UPDATE jobs SET hidden = 0 WHERE id = ?", [(job_id,) for job_id in job_ids])
 
 
 def hidden_job_ids(conn: sqlite3.Connection) -> set[str]:

@@ -4,14 +4,15 @@ un-hiding exactly the jobs it hid."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from store_helpers import T0, MakeJob
 
-from genpro_desktop.core.jobs.model import JobKind, JobState
+from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
 from genpro_desktop.core.store import Store, codec
 
 
@@ -120,8 +121,6 @@ def test_a_page_of_a_100000_job_history_reads_quickly(tmp_path: Path) -> None:
             await store.aclose()
         return timings
 
-    import asyncio
-
     timings = asyncio.run(measure())
     print({name: round(seconds * 1000, 1) for name, seconds in timings.items()})
     assert timings["first page"] < 0.25
@@ -134,18 +133,15 @@ def _bulk_id(n: int) -> str:
     return f"{n:032x}"
 
 
-def _bulk_job(n: int, at: object) -> object:
-    from genpro_desktop.core.jobs.model import LocalJob
-
-    assert not isinstance(at, str)
+def _bulk_job(n: int, at: datetime) -> LocalJob:
     return LocalJob(
         id=_bulk_id(n),
         kind=JobKind.RENDER,
         state=JobState.COMPLETED,
         agent_id="4711",
-        created_at=at,  # type: ignore[arg-type]
-        updated_at=at,  # type: ignore[arg-type]
-        finished_at=at,  # type: ignore[arg-type]
+        created_at=at,
+        updated_at=at,
+        finished_at=at,
         remote_id=str(800000 + n),
         engine_id="9101",
         title=f"TikTok Talking Avatar · row {n % 50 + 1}",

@@ -17,9 +17,9 @@ from genpro_desktop.core.store.store import HistoryEntry, StateChange, Store, Un
 
 __all__ = [
     "DB_FILENAME",
-    "HistoryEntry",
     "LOCK_FILENAME",
     "SCHEMA_VERSION",
+    "HistoryEntry",
     "InstanceLock",
     "InstanceLockedError",
     "LockHolder",

@@ -162,6 +162,13 @@ class JobListModel(QAbstractListModel):
         for job_id in job_ids:
             self.hide(job_id)
 
+    def unhide(self, jobs: Iterable[LocalJob]) -> None:
+        """Put hidden jobs back on the list (the undo of "Clear finished")."""
+        for job in jobs:
+            self._hidden.discard(job.id)
+            if job.id not in self._key_of:
+                self._insert(job)
+
     @property
     def hidden(self) -> frozenset[str]:
         """Ids of jobs the user removed from the list."""

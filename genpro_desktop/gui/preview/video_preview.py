@@ -230,6 +230,11 @@ class VideoPreview(QWidget):
         if path is not None:
             self.player.pause()  # decodes and shows the first frame without playing
 
+    @property
+    def source(self) -> Path | None:
+        """The video file shown, if any."""
+        return self._source
+
     def set_poster(self, poster: QImage | None, message: str = "") -> None:
         """Update the still shown while there is no video yet."""
         if self._source is None:

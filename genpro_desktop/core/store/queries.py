@@ -374,12 +374,17 @@ def recent_durations(kind: JobKind, conn: sqlite3.Connection) -> list[float]:
     """Creation-to-finish seconds of the last (up to 20) successful jobs of `kind`, newest first;
     however few there are (the poll plan uses even one; `typical_duration` wants 3)."""
     rows = conn.execute(
-        "SELECT created_at, finished_at FROM jobs WHERE kind = ? AND state IN (?, ?) "
+        "SELECT created_at, finished_at, json_extract(data, '$.gen_seconds') FROM jobs "
+        "WHERE kind = ? AND state IN (?, ?) "
         "AND finished_at IS NOT NULL ORDER BY finished_at DESC, rowid DESC LIMIT ?",
         (kind.value, *_DONE_STATES, TYPICAL_SAMPLE),
     ).fetchall()
     durations: list[float] = []
-    for created, finished in rows:
+    for created, finished, gen_seconds in rows:
+        if isinstance(gen_seconds, int | float) and gen_seconds >= 0:
+            # GEN's own time: a job that ended while the app was closed is not hours long.
+            durations.append(float(gen_seconds))
+            continue
         try:
             seconds = (decode_datetime(finished) - decode_datetime(created)).total_seconds()
         except (TypeError, ValueError) as exc:

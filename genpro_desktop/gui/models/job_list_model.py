@@ -59,9 +59,9 @@ def sort_key(job: LocalJob) -> tuple[int, float, str]:
 
 
 def wall_clock_elapsed(job: LocalJob) -> float:
-    """Seconds from creation to finish (or to now while the job runs), on the wall clock."""
-    end = job.finished_at or (job.updated_at if job.is_terminal else datetime.now(UTC))
-    return max(0.0, (end - job.created_at).total_seconds())
+    """Seconds from creation to finish (or to now while the job runs), on the wall clock; a
+    finished job's GEN time when GEN gave it (`LocalJob.run_seconds`)."""
+    return job.run_seconds(datetime.now(UTC))
 
 
 class JobListModel(QAbstractListModel):

@@ -206,23 +206,22 @@ def list_jobs(
     return _select(_jobs_sql(clause, limit=limit is not None), tuple(params), conn)
 
 
-# What the history view's search looks in: the ids, and the record's engine, title (engine and
-# row), platforms, file and caption. Each term must appear (ASCII letters compared without case).
+# What the history view's search looks in: the record's engine, title (engine and row),
+# platforms, file and caption, as text; the local and GEN ids by their start (a few characters of
+# an id found in the middle of another would match almost anything).
 _SEARCHED = " || char(31) || ".join(
-    ["id", "coalesce(remote_id, '')"]
-    + [
-        f"coalesce(json_extract(data, '$.{name}'), '')"
-        for name in (
-            "engine_id",
-            "title",
-            "platform",
-            "post_platforms",
-            "target_path",
-            "caption",
-            "post_title",
-        )
-    ]
+    f"coalesce(json_extract(data, '$.{name}'), '')"
+    for name in (
+        "engine_id",
+        "title",
+        "platform",
+        "post_platforms",
+        "target_path",
+        "caption",
+        "post_title",
+    )
 )
+ID_PREFIX_MINIMUM = 4  # shorter words are not looked for in ids
 
 
 def history_page(
@@ -240,16 +239,22 @@ def history_page(
         clauses.append("(created_at, rowid) < (SELECT created_at, rowid FROM jobs WHERE id = ?)")
         params.append(older_than)
     if terms:
-        searched = f"lower({_SEARCHED})"
+        searched = f"instr(lower({_SEARCHED}), ?) > 0"
         for term in terms:
+            word = term.lower()
             if term.isascii() and term.isprintable() and not {'"', "\\"} & set(term):
-                # The record holds every searched field (JSON escapes only non-ASCII, quotes,
-                # backslashes and control characters): a cheap first test
+                # The record holds every searched field and the ids (JSON escapes only
+                # non-ASCII, quotes, backslashes and control characters): a cheap first test
                 # that spares most records the field extraction when the word is rare.
                 clauses.append("instr(lower(data), ?) > 0")
-                params.append(term.lower())
-            clauses.append(f"instr({searched}, ?) > 0")
-            params.append(term.lower())
+                params.append(word)
+            if len(term) >= ID_PREFIX_MINIMUM:
+                by_id = "substr(lower(id), 1, ?) = ? OR substr(lower(remote_id), 1, ?) = ?"
+                clauses.append(f"({by_id} OR {searched})")
+                params.extend([len(word), word, len(word), word, word])
+            else:
+                clauses.append(searched)
+                params.append(word)
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     sql = f"SELECT {_JOB_COLUMNS}, hidden FROM jobs{where} {_NEWEST_FIRST} LIMIT ?"  # noqa: S608
     params.append(limit)

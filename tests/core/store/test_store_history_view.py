@@ -61,7 +61,9 @@ async def test_search_matches_engine_title_platform_file_and_ids_with_every_word
     assert await found("instagram") == [post.id]
     assert await found("row4_880123.mp4") == [download.id]
     assert await found("880123") == [download.id, render.id]  # GEN id and file name
-    assert await found(other.id[:10]) == [other.id]
+    assert await found(other.id[:10]) == [other.id]  # an id by its start
+    assert await found(other.id[3:12]) == []  # not by a piece of its middle
+    assert await found("montage 1") == [other.id]
     assert await found("nothing-like-this") == []
     quoted = make_job(state=JobState.COMPLETED, title='The "best" café · row 2')
     await store.save_job(quoted)

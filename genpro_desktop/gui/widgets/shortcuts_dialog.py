@@ -92,14 +92,15 @@ class ShortcutsDialog(QDialog):
         self.setWindowTitle("Keyboard shortcuts")
         self.entries = entries
         note = QLabel(
-            "Shortcuts marked with a pane work while that pane has the focus (click in it "
-            "first); the others work anywhere in the window."
+            "A shortcut marked with a panel or the engine grid works while that part of the "
+            "window has the focus (click in it first); the others work anywhere in the window."
         )
         note.setWordWrap(True)
         self.table = QTableWidget(len(entries), 3)
         self.table.setObjectName("shortcutsTable")
         self.table.setHorizontalHeaderLabels(["Keys", "Action", "Where"])
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         for row, entry in enumerate(entries):

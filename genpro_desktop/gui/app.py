@@ -21,11 +21,12 @@ import signal
 import socket
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
 import qasync
-from PySide6.QtCore import QEvent, QObject, QSocketNotifier
+from PySide6.QtCore import QEvent, QObject, QSocketNotifier, Qt
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from genpro_desktop.core.credentials import CredentialStore
     from genpro_desktop.core.jobs import LocalJob
     from genpro_desktop.gui.account_flow import AccountFlow
+    from genpro_desktop.gui.history import HistoryPresenter
     from genpro_desktop.gui.jobs_presenter import UrlOpener
     from genpro_desktop.gui.preview.presenter import PreviewPresenter, PreviewViews
     from genpro_desktop.gui.preview.video_preview import VideoPreview
@@ -94,6 +96,7 @@ class DesktopApp:
         self.notifier: Notifier | None = None
         self.preview: PreviewPresenter | None = None
         self.job_actions: JobActionDispatcher | None = None
+        self.history: HistoryPresenter | None = None  # Jobs > History…, while open
         self.started = asyncio.Event()
         self._clock = clock
         self._prompts = prompts
@@ -154,6 +157,7 @@ class DesktopApp:
         window.ask_before_closing = lambda: bool(self.running_renders())
         window.close_requested.connect(self._on_close_requested)
         window.settings_requested.connect(self._on_settings_requested)
+        window.history_action.triggered.connect(self._on_history_requested)
         prompts = self._prompts or DialogPrompts(window)
         self._prompts = prompts
         probe = StartupProbe.install(self._environ, window, on_done=self.request_quit)
@@ -199,7 +203,14 @@ class DesktopApp:
                 panel=window.jobs_panel,
                 actions=job_actions,
             ),
-            jobs_views=JobsViews(window.jobs_panel, jobs, job_actions, window),
+            jobs_views=JobsViews(
+                window.jobs_panel,
+                jobs,
+                job_actions,
+                window,
+                undo_action=window.undo_clear_action,
+                toasts=window.toasts,
+            ),
             thumbnail_feed=thumbnails,
             prefs_store=self.prefs_store,
             preferences=self._current_preferences,
@@ -372,6 +383,59 @@ class DesktopApp:
             self.window.close_confirmed()
         return quit_now
 
+    def _on_history_requested(self) -> None:
+        self.open_history()
+
+    def open_history(self) -> HistoryPresenter | None:
+        """Jobs > History…: every job of this account's store, with search (one window)."""
+        from genpro_desktop.gui.history import HistoryDialog, HistoryModel, HistoryPresenter
+
+        window, flow = self.window, self.flow
+        session = flow.session if flow is not None else None
+        if window is None:
+            return None
+        if session is None:
+            window.show_status("Sign in to see the job history", error=True)
+            return None
+        if self.history is not None:
+            if self.history.session is session:
+                self.history.dialog.raise_()
+                self.history.dialog.activateWindow()
+                return self.history
+            self.history.dialog.close()
+        dialog = HistoryDialog(HistoryModel(), window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        presenter = HistoryPresenter(
+            dialog,
+            session.services.store,
+            session.tasks,
+            window,
+            open_url=self._open_url,
+            preview=self._preview_file,
+            publish=self._publish_render,
+        )
+        presenter.session = session
+        self.history = presenter
+        dialog.finished.connect(lambda _result: self._history_closed(presenter))
+        dialog.show()
+        presenter.start()
+        return presenter
+
+    def _history_closed(self, presenter: HistoryPresenter) -> None:
+        if self.history is presenter:
+            self.history = None
+
+    def _preview_file(self, render: LocalJob | None, path: Path) -> None:
+        if self.preview is None or self.window is None:
+            return
+        self.window.preview_dock.setVisible(True)
+        self.window.preview_dock.raise_()
+        self.preview.show_file(render, path)
+
+    def _publish_render(self, render: LocalJob) -> None:
+        if self.preview is not None:
+            self.preview.request_publish(render)
+
     def _on_task_error(self, exc: BaseException) -> None:
         log.error("background task failed", exc_info=exc)
         if self.window is not None:
@@ -387,6 +451,9 @@ class DesktopApp:
             for key, state in self.window.layout_state().items():
                 self.prefs_store.save_layout(key, state)
             self.prefs_store.sync()
+        if self.history is not None:
+            self.history.dialog.close()
+            self.history = None
         await self.tasks.aclose()
         if self.flow is not None:
             await self.flow.aclose()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication
 
 from genpro_desktop.core.api import GenError
 from genpro_desktop.core.api.schedule_types import SchedulePostRequest
@@ -39,10 +39,13 @@ from genpro_desktop.gui.preferences import Preferences
 from genpro_desktop.gui.prompts import Prompts
 from genpro_desktop.gui.status import StatusLine
 from genpro_desktop.gui.widgets.jobs_panel import JobsPanel
+from genpro_desktop.gui.widgets.toast import ToastArea
 
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 300
+# "Clear finished" asks first when it would take more jobs than this off the list.
+CLEAR_ASK_OVER = 20
 UrlOpener = Callable[[QUrl], object]
 
 
@@ -58,6 +61,10 @@ class JobsViews:
     jobs: JobListModel
     actions: JobActionDispatcher
     status: StatusLine
+    # Jobs > Undo clear finished (Ctrl+Z) and the toast that offers the same; None in tests
+    # that build the panel alone.
+    undo_action: QAction | None = None
+    toasts: ToastArea | None = None
 
 
 class JobsPresenter(QObject):
@@ -90,6 +97,9 @@ class JobsPresenter(QObject):
         self._on_job_changed = on_job_changed
         self._open_url = open_url
         self._unsubscribe: Callable[[], None] | None = None
+        self._undo_action = views.undo_action
+        self._toasts = views.toasts
+        self._last_cleared: list[LocalJob] = []  # what the last "Clear finished" hid
         # The oldest job read from the store so far; None while there is nothing older.
         self._oldest_loaded: str | None = None
 
@@ -100,6 +110,8 @@ class JobsPresenter(QObject):
         self._panel.clear_finished_requested.connect(self._on_clear_finished)
         self._panel.older_requested.connect(self._on_older_requested)
         self._panel.detail_label.linkActivated.connect(self._on_link)
+        if self._undo_action is not None:
+            self._undo_action.triggered.connect(self._on_undo_clear)
 
     def detach(self) -> None:
         """Stop listening (the session is closing); the model keeps its rows until cleared."""
@@ -110,6 +122,9 @@ class JobsPresenter(QObject):
             self._panel.clear_finished_requested.disconnect(self._on_clear_finished)
             self._panel.older_requested.disconnect(self._on_older_requested)
             self._panel.detail_label.linkActivated.disconnect(self._on_link)
+            if self._undo_action is not None:
+                self._undo_action.triggered.disconnect(self._on_undo_clear)
+            self._set_undo([])
 
     async def load_history(self) -> None:
         """This run's jobs and the store's history, minus those the user removed."""
@@ -331,12 +346,68 @@ class JobsPresenter(QObject):
         await self._services.store.hide_jobs([job.id])
 
     def _on_clear_finished(self) -> None:
-        finished = [job.id for job in self._model.jobs() if job.is_terminal]
-        for job_id in finished:
-            self._model.hide(job_id)
         if not self._tasks.closed:
-            hide = self._services.store.hide_jobs(finished)
-            self._tasks.spawn(hide, name="save-hidden-jobs")
+            self._tasks.spawn(self.clear_finished(), name="clear-finished")
+
+    async def clear_finished(self) -> list[LocalJob]:
+        """Take every finished job off the list (asking first when there are many); Undo
+        (menu, Ctrl+Z, the toast) brings exactly these back. Returns what was hidden."""
+        finished = [job for job in self._model.jobs() if job.is_terminal]
+        if not finished:
+            self._status.show_status("No finished jobs to clear")
+            return []
+        count = len(finished)
+        if count > CLEAR_ASK_OVER and not await self._prompts.confirm(
+            "Clear finished",
+            f"Take {count} finished jobs off the list?",
+            accept=f"Clear {count}",
+            details="They stay in Jobs > History…; Undo (Ctrl+Z) brings them back.",
+        ):
+            return []
+        for job in finished:
+            self._model.hide(job.id)
+        self._set_undo(finished)
+        try:
+            await self._services.store.hide_jobs(job.id for job in finished)
+        except StoreError as exc:
+            self._status.show_error("The cleared jobs will be back at the next start", str(exc))
+        text = "1 finished job cleared" if count == 1 else f"{count} finished jobs cleared"
+        self._status.show_status(f"{text} (Undo: Ctrl+Z)")
+        if self._toasts is not None:
+            self._toasts.show_toast(text, action=("Undo", self._on_undo_clear))
+        return finished
+
+    def _on_undo_clear(self) -> None:
+        if self._last_cleared and not self._tasks.closed:
+            self._tasks.spawn(self.undo_clear(), name="undo-clear")
+
+    async def undo_clear(self) -> int:
+        """Put the jobs the last "Clear finished" hid back on the list; how many."""
+        jobs, ids = self._last_cleared, [job.id for job in self._last_cleared]
+        if not jobs:
+            return 0
+        self._set_undo([])
+        self._model.unhide(jobs)
+        try:
+            await self._services.store.unhide_jobs(ids)
+        except StoreError as exc:
+            self._status.show_error("The jobs are back until the app is closed", str(exc))
+            return len(ids)
+        self._status.show_status(
+            "1 job is back on the list"
+            if len(ids) == 1
+            else f"{len(ids)} jobs are back on the list"
+        )
+        return len(ids)
+
+    def _set_undo(self, cleared: list[LocalJob]) -> None:
+        self._last_cleared = cleared
+        if self._undo_action is not None:
+            self._undo_action.setEnabled(bool(cleared))
+            count = len(cleared)
+            self._undo_action.setText(
+                f"Undo clear finished ({count})" if count else "Undo clear finished"
+            )
 
     def _copy_url(self, job: LocalJob) -> None:
         url = video_url(job, self._model)

@@ -333,9 +333,9 @@ class JobBook:
         self._waiters.clear()
 
     def elapsed(self, job: LocalJob) -> float:
-        """Seconds since the job was created (until it finished, for finished jobs)."""
-        end = job.finished_at or self._clock.wall()
-        return max(0.0, (end - job.created_at).total_seconds())
+        """Seconds since the job was created (for a finished job: what it took, GEN's own time
+        when GEN gave it; see `LocalJob.run_seconds`)."""
+        return job.run_seconds(self._clock.wall())
 
 
 # The timeout runs on the tracker's clock (fake in tests), which asyncio.timeout cannot do.

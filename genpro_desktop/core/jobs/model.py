@@ -157,6 +157,9 @@ class LocalJob:
     thumbnail_url: str | None = None
     execution_cost: Decimal | None = None
     finished_at: datetime | None = None
+    # How long GEN worked on it (GEN's created to last-update time, read when it finished), so
+    # a job that finished while the app was closed does not count the hours the app was off.
+    gen_seconds: float | None = None
     # download
     target_path: str | None = None
     part_path: str | None = None
@@ -187,6 +190,14 @@ class LocalJob:
             for p in self.post_platforms
             if p.dedupe_key and p.status not in ("failed", "skipped")
         )
+
+    def run_seconds(self, now: datetime) -> float:
+        """How long the job took (finished) or has been running: GEN's own time for a finished
+        render or post when GEN gave it, else creation to finish (or to `now`) here."""
+        if self.gen_seconds is not None and self.is_terminal:
+            return self.gen_seconds
+        end = self.finished_at or (self.updated_at if self.is_terminal else now)
+        return max(0.0, (end - self.created_at).total_seconds())
 
     @property
     def is_terminal(self) -> bool:

@@ -239,7 +239,12 @@ class Poller:
                 if reason is None and state is JobState.FAILED:
                     reason = f"GEN reported that the {job.kind} failed without saying why"
                 await self._book.finish(
-                    job, state, raw_status=raw, unknown_count=0, failed_reason=reason
+                    job,
+                    state,
+                    raw_status=raw,
+                    unknown_count=0,
+                    failed_reason=reason,
+                    gen_seconds=gen_seconds(remote),
                 )
                 return PollStep.STOP
             case JobStatus.UNKNOWN:
@@ -289,7 +294,12 @@ class Poller:
         raw = remote.raw_status or remote.status.value
         if isinstance(remote, UserJob):
             await self._book.finish(
-                job, JobState.COMPLETED, raw_status=raw, unknown_count=0, post_id=remote.post_id
+                job,
+                JobState.COMPLETED,
+                raw_status=raw,
+                unknown_count=0,
+                post_id=remote.post_id,
+                gen_seconds=gen_seconds(remote),
             )
             return PollStep.STOP
         url = remote.video_url
@@ -312,6 +322,7 @@ class Poller:
             thumbnail_url=remote.thumbnail_url,
             execution_cost=remote.execution_cost,
             attention_reason=None,
+            gen_seconds=gen_seconds(remote),
         )
         return PollStep.STOP
 
@@ -418,6 +429,16 @@ class Poller:
     def start_polling(self, job: LocalJob, first_delay: float | None) -> None:
         """Give `job` its poll task unless it already has one."""
         self._book.spawn(job, lambda: self.poll_loop(job, first_delay))
+
+
+def gen_seconds(remote: Generation | UserJob) -> float | None:
+    """GEN's own time on a finished job: its created to last-update time (None unless GEN gave
+    both, in order; a job that ended while the app was closed is then timed by GEN, not by when
+    the app next looked)."""
+    if remote.created_at is None or remote.updated_at is None:
+        return None
+    seconds = (remote.updated_at - remote.created_at).total_seconds()
+    return seconds if seconds >= 0 else None
 
 
 def _span(seconds: float) -> str:

@@ -13,12 +13,13 @@ from genpro_desktop.core.store.errors import (
     TerminalStateError,
 )
 from genpro_desktop.core.store.instance_lock import LOCK_FILENAME, InstanceLock
-from genpro_desktop.core.store.store import StateChange, Store, UnreadableJob
+from genpro_desktop.core.store.store import HistoryEntry, StateChange, Store, UnreadableJob
 
 __all__ = [
     "DB_FILENAME",
     "LOCK_FILENAME",
     "SCHEMA_VERSION",
+    "HistoryEntry",
     "InstanceLock",
     "InstanceLockedError",
     "LockHolder",

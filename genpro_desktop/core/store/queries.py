@@ -28,10 +28,12 @@ from genpro_desktop.core.store.errors import TerminalStateError
 __all__ = [
     "TYPICAL_MINIMUM",
     "TYPICAL_SAMPLE",
+    "HistoryEntry",
     "StateChange",
     "StateEntry",
     "UnreadableJob",
     "active_jobs",
+    "children_of",
     "delete_setting",
     "find_by_remote",
     "forget_engine",
@@ -39,6 +41,7 @@ __all__ = [
     "get_setting",
     "hidden_job_ids",
     "hide_jobs",
+    "history_page",
     "jobs_with_id_prefix",
     "list_jobs",
     "publish_duplicates",
@@ -50,6 +53,7 @@ __all__ = [
     "state_history",
     "typical_duration",
     "typical_execution_cost",
+    "unhide_jobs",
     "unreadable_jobs",
 ]
 
@@ -99,6 +103,14 @@ class StateEntry:
     state: JobState
     at: str
     detail: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """A job of the history view, and whether the user hid it from the jobs panel."""
+
+    job: LocalJob
+    hidden: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +204,75 @@ def list_jobs(
     if limit is not None:
         params.append(limit)
     return _select(_jobs_sql(clause, limit=limit is not None), tuple(params), conn)
+
+
+# What the history view's search looks in: the record's engine, title (engine and row),
+# platforms, file and caption, as text; the local and GEN ids by their start (a few characters of
+# an id found in the middle of another would match almost anything).
+_SEARCHED = " || char(31) || ".join(
+    f"coalesce(json_extract(data, '$.{name}'), '')"
+    for name in (
+        "engine_id",
+        "title",
+        "platform",
+        "post_platforms",
+        "target_path",
+        "caption",
+        "post_title",
+    )
+)
+ID_PREFIX_MINIMUM = 4  # shorter words are not looked for in ids
+
+
+def history_page(
+    terms: tuple[str, ...], limit: int, older_than: str | None, conn: sqlite3.Connection
+) -> list[HistoryEntry]:
+    """One page of every job (hidden ones included), newest first, each matching every term.
+
+    Keyset paging on the created_at index (`older_than`: the last job id of the page before):
+    a page reads the index from where the last one stopped and ends after `limit` matches, so
+    the cost of a page does not grow with the history's length when the search matches often.
+    """
+    clauses: list[str] = []
+    params: list[object] = []
+    if older_than is not None:
+        clauses.append("(created_at, rowid) < (SELECT created_at, rowid FROM jobs WHERE id = ?)")
+        params.append(older_than)
+    if terms:
+        searched = f"instr(lower({_SEARCHED}), ?) > 0"
+        for term in terms:
+            word = term.lower()
+            if term.isascii() and term.isprintable() and not {'"', "\\"} & set(term):
+                # The record holds every searched field and the ids (JSON escapes only
+                # non-ASCII, quotes, backslashes and control characters): a cheap first test
+                # that spares most records the field extraction when the word is rare.
+                clauses.append("instr(lower(data), ?) > 0")
+                params.append(word)
+            if len(term) >= ID_PREFIX_MINIMUM:
+                by_id = "substr(lower(id), 1, ?) = ? OR substr(lower(remote_id), 1, ?) = ?"
+                clauses.append(f"({by_id} OR {searched})")
+                params.extend([len(word), word, len(word), word, word])
+            else:
+                clauses.append(searched)
+                params.append(word)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    sql = f"SELECT {_JOB_COLUMNS}, hidden FROM jobs{where} {_NEWEST_FIRST} LIMIT ?"  # noqa: S608
+    params.append(limit)
+    entries: list[HistoryEntry] = []
+    for values in conn.execute(sql, tuple(params)).fetchall():
+        row = JobRow(*values[:-1])
+        try:
+            job = job_from_json(row.data, fallback=_fallback(row))
+        except (ValueError, TypeError) as exc:
+            _log.warning("stored job %s cannot be read: %s", row.id, exc)
+            job = _stand_in(row, exc)
+        entries.append(HistoryEntry(job, bool(values[-1])))
+    return entries
+
+
+def children_of(parent_id: str, conn: sqlite3.Connection) -> list[LocalJob]:
+    """Jobs started from `parent_id` (a render's downloads and posts), newest first."""
+    return _select(_jobs_sql("parent_id = ?"), (parent_id,), conn)
 
 
 def _filter(
@@ -298,12 +379,17 @@ def recent_durations(kind: JobKind, conn: sqlite3.Connection) -> list[float]:
     """Creation-to-finish seconds of the last (up to 20) successful jobs of `kind`, newest first;
     however few there are (the poll plan uses even one; `typical_duration` wants 3)."""
     rows = conn.execute(
-        "SELECT created_at, finished_at FROM jobs WHERE kind = ? AND state IN (?, ?) "
+        "SELECT created_at, finished_at, json_extract(data, '$.gen_seconds') FROM jobs "
+        "WHERE kind = ? AND state IN (?, ?) "
         "AND finished_at IS NOT NULL ORDER BY finished_at DESC, rowid DESC LIMIT ?",
         (kind.value, *_DONE_STATES, TYPICAL_SAMPLE),
     ).fetchall()
     durations: list[float] = []
-    for created, finished in rows:
+    for created, finished, gen_seconds in rows:
+        if isinstance(gen_seconds, int | float) and gen_seconds >= 0:
+            # GEN's own time: a job that ended while the app was closed is not hours long.
+            durations.append(float(gen_seconds))
+            continue
         try:
             seconds = (decode_datetime(finished) - decode_datetime(created)).total_seconds()
         except (TypeError, ValueError) as exc:
@@ -389,6 +475,11 @@ def forget_engine(agent_id: str, engine_id: str, conn: sqlite3.Connection) -> No
 def hide_jobs(job_ids: tuple[str, ...], conn: sqlite3.Connection) -> None:
     """Mark jobs hidden from the desktop's jobs panel (unknown ids change nothing)."""
     conn.executemany("UPDATE jobs SET hidden = 1 WHERE id = ?", [(job_id,) for job_id in job_ids])
+
+
+def unhide_jobs(job_ids: tuple[str, ...], conn: sqlite3.Connection) -> None:
+    """Show jobs in the desktop's jobs panel again (undo of `hide_jobs`)."""
+    conn.executemany("UPDATE jobs SET hidden = 0 WHERE id = ?", [(job_id,) for job_id in job_ids])
 
 
 def hidden_job_ids(conn: sqlite3.Connection) -> set[str]:

@@ -30,9 +30,9 @@ from genpro_desktop.core.paths import AppPaths
 from genpro_desktop.core.store import database, queries
 from genpro_desktop.core.store.codec import encode_datetime, job_to_row
 from genpro_desktop.core.store.errors import StoreClosedError, StoreError, StoreReadOnlyError
-from genpro_desktop.core.store.queries import StateChange, UnreadableJob
+from genpro_desktop.core.store.queries import HistoryEntry, StateChange, UnreadableJob
 
-__all__ = ["StateChange", "Store", "UnreadableJob"]
+__all__ = ["HistoryEntry", "StateChange", "Store", "UnreadableJob"]
 
 _T = TypeVar("_T")
 
@@ -219,6 +219,27 @@ class Store:
         ids = tuple(job_ids)
         if ids:
             await self._write(functools.partial(queries.hide_jobs, ids))
+
+    async def unhide_jobs(self, job_ids: Iterable[str]) -> None:
+        """Show jobs in the desktop's jobs panel again (undoes `hide_jobs`)."""
+        ids = tuple(job_ids)
+        if ids:
+            await self._write(functools.partial(queries.unhide_jobs, ids))
+
+    async def history_page(
+        self, search: str = "", *, limit: int = 200, older_than: str | None = None
+    ) -> list[HistoryEntry]:
+        """A page of the whole history (hidden jobs too), newest first, matching every word of
+        `search` (ids, engine, title, platforms, file, caption); `older_than` (the last job id
+        of the previous page) gives the next page."""
+        if limit < 0:
+            raise ValueError("limit must be zero or more")
+        terms = tuple(search.split())
+        return await self._read(functools.partial(queries.history_page, terms, limit, older_than))
+
+    async def children_of(self, parent_id: str) -> list[LocalJob]:
+        """Jobs started from `parent_id` (a render's downloads and posts), newest first."""
+        return await self._read(functools.partial(queries.children_of, parent_id))
 
     async def hidden_job_ids(self) -> set[str]:
         """The ids of every job hidden from the desktop's jobs panel."""

@@ -59,9 +59,9 @@ def sort_key(job: LocalJob) -> tuple[int, float, str]:
 
 
 def wall_clock_elapsed(job: LocalJob) -> float:
-    """Seconds from creation to finish (or to now while the job runs), on the wall clock."""
-    end = job.finished_at or (job.updated_at if job.is_terminal else datetime.now(UTC))
-    return max(0.0, (end - job.created_at).total_seconds())
+    """Seconds from creation to finish (or to now while the job runs), on the wall clock; a
+    finished job's GEN time when GEN gave it (`LocalJob.run_seconds`)."""
+    return job.run_seconds(datetime.now(UTC))
 
 
 class JobListModel(QAbstractListModel):
@@ -161,6 +161,13 @@ class JobListModel(QAbstractListModel):
         """Jobs the user removed from the list in earlier runs."""
         for job_id in job_ids:
             self.hide(job_id)
+
+    def unhide(self, jobs: Iterable[LocalJob]) -> None:
+        """Put hidden jobs back on the list (the undo of "Clear finished")."""
+        for job in jobs:
+            self._hidden.discard(job.id)
+            if job.id not in self._key_of:
+                self._insert(job)
 
     @property
     def hidden(self) -> frozenset[str]:

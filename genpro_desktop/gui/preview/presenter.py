@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QModelIndex, QObject
@@ -90,6 +91,7 @@ class PreviewPresenter(QObject):
         self._session = session
         self._zone = zone
         self._render_id: str | None = None
+        self._shown: LocalJob | None = None  # the render whose video or poster is shown
         self._cover: tuple[int, str] | None = None
         self.dialog: PublishDialog | PostComposer | None = None
         self._panel.list_view.selectionModel().currentChanged.connect(self._on_current_changed)
@@ -126,6 +128,7 @@ class PreviewPresenter(QObject):
         if render is None or render.id != self._render_id:
             self._cover = None
         self._render_id = render.id if render is not None else None
+        self._shown = render
         preview.publish_button.setEnabled(render is not None and render.can_publish())
         if render is None:
             preview.set_media(None, message="Select a render to preview it")
@@ -135,6 +138,14 @@ class PreviewPresenter(QObject):
             preview.set_media(path)
             return
         preview.set_media(None, poster=self._thumbnail(render), message=self._waiting(render))
+
+    def show_file(self, render: LocalJob | None, path: Path) -> None:
+        """Play an earlier download (Jobs > History's Preview); Publish then posts `render`."""
+        self._cover = None
+        self._render_id = render.id if render is not None else None
+        self._shown = render
+        self._preview.publish_button.setEnabled(render is not None and render.can_publish())
+        self._preview.set_media(path)
 
     def _waiting(self, render: LocalJob) -> str:
         if is_downloading(render, self._jobs):
@@ -167,9 +178,12 @@ class PreviewPresenter(QObject):
             self.request_publish(job)
 
     def _on_preview_publish(self) -> None:
-        render = self.current_render()
-        if render is not None:
-            self._actions.dispatch(JobAction.PUBLISH, render.id)
+        render = self._shown or self.current_render()
+        if render is None:
+            return
+        # A render from Jobs > History may not be on the list: publish it directly.
+        if not self._actions.dispatch(JobAction.PUBLISH, render.id):
+            self.request_publish(render)
 
     def request_publish(self, render: LocalJob) -> None:
         """Open the publish dialog for a completed render (one dialog at a time)."""

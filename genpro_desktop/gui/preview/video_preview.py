@@ -167,11 +167,11 @@ class VideoPreview(QWidget):
     def _connect_controls(self) -> None:
         self.safe_zone_box.toggled.connect(self.canvas.set_safe_zones)
         self.fullscreen_button.clicked.connect(self.toggle_fullscreen)
-        self._shortcut("Space", self.toggle_play)
-        self._shortcut("Left", lambda: self.step(-1))
-        self._shortcut("Right", lambda: self.step(1))
-        self._shortcut("F", self.toggle_fullscreen)
-        self._shortcut("Esc", self.leave_fullscreen)
+        self._shortcut("Space", self.toggle_play, "Play or pause")
+        self._shortcut("Left", lambda: self.step(-1), "Step one frame back")
+        self._shortcut("Right", lambda: self.step(1), "Step one frame forward")
+        self._shortcut("F", self.toggle_fullscreen, "Full screen on or off")
+        self._shortcut("Esc", self.leave_fullscreen, "Leave full screen")
         player = self.player
         if player is None:
             return
@@ -193,8 +193,9 @@ class VideoPreview(QWidget):
         player.playing_changed.connect(self._on_playing)
         player.failed.connect(self.show_placeholder)
 
-    def _shortcut(self, key: str, slot: Callable[[], object]) -> None:
+    def _shortcut(self, key: str, slot: Callable[[], object], what: str) -> None:
         shortcut = QShortcut(QKeySequence(key), self)
+        shortcut.setWhatsThis(what)  # Help > Keyboard shortcuts lists it with this
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(slot)
 
@@ -228,6 +229,11 @@ class VideoPreview(QWidget):
             self.player.set_source(path)
         if path is not None:
             self.player.pause()  # decodes and shows the first frame without playing
+
+    @property
+    def source(self) -> Path | None:
+        """The video file shown, if any."""
+        return self._source
 
     def set_poster(self, poster: QImage | None, message: str = "") -> None:
         """Update the still shown while there is no video yet."""

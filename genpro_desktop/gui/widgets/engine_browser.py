@@ -121,6 +121,16 @@ class EngineBrowser(QWidget):
         self.render_selected_action.setEnabled(False)
         self.render_selected_action.triggered.connect(self._on_render_selected)
         self.addActions([self.refresh_action, self.render_selected_action])
+        self.row_take_actions = self._make_row_take_actions()
+        self.select_all_rows_action = QAction("Select all rows", self)
+        self.select_all_rows_action.setObjectName("selectAllRowsAction")
+        self.select_all_rows_action.setShortcut(QKeySequence.StandardKey.SelectAll)
+        self.select_all_rows_action.setShortcutContext(
+            Qt.ShortcutContext.WidgetWithChildrenShortcut
+        )
+        self.select_all_rows_action.setToolTip("Select every row shown (then Render selected)")
+        self.select_all_rows_action.triggered.connect(self._on_select_all_rows)
+        self.addAction(self.select_all_rows_action)
         refresh_button = QToolButton()
         refresh_button.setDefaultAction(self.refresh_action)
         self.render_selected_button = QPushButton("Render selected")
@@ -278,6 +288,47 @@ class EngineBrowser(QWidget):
             if isinstance(engine_id, str):
                 self.engine_selected.emit(engine_id)
 
+    def _make_row_take_actions(self) -> dict[str, QAction]:
+        """Preview, Download and Publish of the selected row's video (the take the grid shows);
+        their shortcuts work while the grid has focus (the Jobs panel's work on jobs)."""
+        actions: dict[str, QAction] = {}
+        for name, text, key, tip in (
+            ("preview", "Preview row's video", "Ctrl+Shift+V", "Play the row's video here"),
+            ("download", "Download row's video", "Ctrl+D", "Download the row's video"),
+            ("publish", "Publish row's video…", "Ctrl+P", "Post the row's video"),
+        ):
+            action = QAction(text, self)
+            action.setObjectName(f"row_{name}")
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.setToolTip(f"{tip} ({key})")
+            action.setEnabled(False)
+            action.triggered.connect(lambda _checked=False, n=name: self._on_row_take_action(n))
+            self.addAction(action)
+            actions[name] = action
+        return actions
+
+    def _row_with_take(self) -> int | None:
+        """The one selected row, when it has a video to preview, download or publish."""
+        rows = self.selected_rows()
+        if len(rows) != 1 or self.engine_table_model.chosen_take(rows[0]) is None:
+            return None
+        return rows[0]
+
+    def _on_row_take_action(self, name: str) -> None:
+        row = self._row_with_take()
+        if row is not None:
+            self.take_action_requested.emit(row, name)
+
+    def _sync_row_take_actions(self) -> None:
+        enabled = self._row_with_take() is not None
+        for action in self.row_take_actions.values():
+            action.setEnabled(enabled)
+
+    def _on_select_all_rows(self) -> None:
+        self.engine_table_view.setFocus()
+        self.engine_table_view.selectAll()
+
     def _on_add_engine(self) -> None:
         text = self.add_engine_edit.text().strip()
         if text:
@@ -299,6 +350,7 @@ class EngineBrowser(QWidget):
         self.render_selected_button.setText(
             f"Render selected ({count})" if count > 1 else "Render selected"
         )
+        self._sync_row_take_actions()
 
     def apply_row_filter(self, *_args: object) -> None:
         """Hide the rows outside the chosen render state; order rows by state when asked."""
@@ -316,6 +368,7 @@ class EngineBrowser(QWidget):
                 view.setRowHidden(row, bool(wanted) and state != wanted)
 
     def _on_grid_data_changed(self, *_args: object) -> None:
+        self._sync_row_take_actions()
         if self.state_filter.currentData() or self.state_sort.isChecked():
             self.apply_row_filter()
 
@@ -397,12 +450,8 @@ class EngineBrowser(QWidget):
         chosen = model.chosen_take(row)
         if chosen is None:
             return
-        for action, text in (
-            ("preview", "Preview video"),
-            ("download", "Download video"),
-            ("publish", "Publish video…"),
-        ):
-            menu.addAction(text, lambda a=action: self.take_action_requested.emit(row, a))
+        self._sync_row_take_actions()
+        menu.addActions(list(self.row_take_actions.values()))  # with their shortcuts
         renders = model.row_renders(row)
         videos = [t for t in renders.takes if t.has_video] if renders is not None else []
         if len(videos) > 1:

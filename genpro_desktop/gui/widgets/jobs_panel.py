@@ -17,6 +17,7 @@ from PySide6.QtCore import (
     QDateTime,
     QItemSelection,
     QLocale,
+    QPoint,
     Qt,
     QTime,
     QTimer,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
+    QMenu,
     QPushButton,
     QToolBar,
     QVBoxLayout,
@@ -142,6 +144,8 @@ class JobsPanel(QDockWidget):
         self.delegate = JobDelegate(self.list_view)
         self.list_view.setItemDelegate(self.delegate)
         self.list_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list_view.customContextMenuRequested.connect(self._on_context_menu)
         model.job_changed.connect(self._on_model_job_changed)
         model.rowsInserted.connect(self._on_rows_changed)
         model.rowsRemoved.connect(self._on_rows_changed)
@@ -284,6 +288,23 @@ class JobsPanel(QDockWidget):
                 self.action_requested.emit(action_id.value, job.id)
 
         return trigger
+
+    def context_menu_at(self, position: QPoint) -> QMenu | None:
+        """The menu of the job under `position` (in the list's viewport), made current first."""
+        from genpro_desktop.gui.widgets.job_menu import job_context_menu
+
+        index = self.list_view.indexAt(position)
+        if not index.isValid():
+            return None
+        self.list_view.setCurrentIndex(index)
+        job = self.current_job()
+        return job_context_menu(job, self) if job is not None else None
+
+    def _on_context_menu(self, position: QPoint) -> None:
+        menu = self.context_menu_at(position)
+        if menu is not None:
+            menu.aboutToHide.connect(menu.deleteLater)
+            menu.popup(self.list_view.viewport().mapToGlobal(position))
 
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: object) -> None:
         self.refresh_actions()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -31,7 +32,9 @@ from genpro_desktop.gui.theme import app_icon, error_style
 from genpro_desktop.gui.widgets.about_dialog import AboutDialog, collect_about_info
 from genpro_desktop.gui.widgets.account_bar import AccountBar
 from genpro_desktop.gui.widgets.engine_browser import EngineBrowser
+from genpro_desktop.gui.widgets.job_menu import MENU_GROUPS
 from genpro_desktop.gui.widgets.jobs_panel import JobsPanel
+from genpro_desktop.gui.widgets.shortcuts_dialog import ShortcutsDialog, collect_shortcuts
 from genpro_desktop.gui.widgets.toast import ToastArea
 from genpro_desktop.gui.widgets.welcome_page import WelcomePage
 
@@ -121,6 +124,7 @@ class MainWindow(QMainWindow):
         self.preview_dock.setVisible(False)
         self.toasts = ToastArea(self)
         self._build_menus()
+        self._build_queue_menus()
         self.set_demo(demo)
         self._fit_to_screen()
         self.show_welcome()
@@ -250,6 +254,62 @@ class MainWindow(QMainWindow):
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.triggered.connect(self.show_about)
         help_menu.addAction(self.about_action)
+        self.shortcuts_action = QAction("Keyboard shortcuts", self)
+        self.shortcuts_action.setObjectName("shortcutsAction")
+        help_keys = QKeySequence(QKeySequence.StandardKey.HelpContents)
+        self.shortcuts_action.setShortcut(help_keys if not help_keys.isEmpty() else "F1")
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        help_menu.insertAction(self.about_action, self.shortcuts_action)
+
+    def _build_queue_menus(self) -> None:
+        """Jobs (the selected job's actions, clear and undo, history) and Render (the grid's
+        actions), before Help. The items are the panel's and the grid's own actions, so their
+        enabled states and shortcuts are the ones those views use."""
+        before = self.menuBar().actions()[-1]  # Help
+        jobs_menu = QMenu("&Jobs", self)
+        jobs_menu.setObjectName("jobsMenu")
+        panel = self.jobs_panel
+        for group in MENU_GROUPS:
+            jobs_menu.addActions(
+                [panel.actions_by_name[a] for a in group if a in panel.actions_by_name]
+            )
+            jobs_menu.addSeparator()
+        self.clear_finished_action = QAction("Clear finished", self)
+        self.clear_finished_action.setObjectName("clearFinishedAction")
+        self.clear_finished_action.setShortcut(QKeySequence("Ctrl+Shift+Del"))
+        self.clear_finished_action.setToolTip(
+            "Take finished jobs off the list (Undo brings them back)"
+        )
+        self.clear_finished_action.triggered.connect(panel.clear_finished_requested)
+        self.undo_clear_action = QAction("Undo clear finished", self)
+        self.undo_clear_action.setObjectName("undoClearAction")
+        self.undo_clear_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_clear_action.setEnabled(False)
+        self.history_action = QAction("History…", self)
+        self.history_action.setObjectName("historyAction")
+        self.history_action.setShortcut(QKeySequence("Ctrl+H"))
+        self.history_action.setToolTip("Every job, hidden and old ones too, with search")
+        jobs_menu.addActions([self.clear_finished_action, self.undo_clear_action])
+        jobs_menu.addSeparator()
+        jobs_menu.addActions([panel.older_action, self.history_action])
+        self.menuBar().insertMenu(before, jobs_menu)
+        render_menu = QMenu("&Render", self)
+        render_menu.setObjectName("renderMenu")
+        browser = self.browser
+        render_menu.addActions([browser.render_selected_action, browser.select_all_rows_action])
+        render_menu.addSeparator()
+        render_menu.addActions(list(browser.row_take_actions.values()))
+        render_menu.addSeparator()
+        render_menu.addAction(browser.refresh_action)
+        self.menuBar().insertMenu(before, render_menu)
+        self.jobs_menu, self.render_menu = jobs_menu, render_menu
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """Help > Keyboard shortcuts: every shortcut of the window, read from its actions."""
+        dialog = ShortcutsDialog(collect_shortcuts(self), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def show_about(self) -> AboutDialog:
         """Help > About: versions and folders, copyable (non-modal; deleted when closed)."""

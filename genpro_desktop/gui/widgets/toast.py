@@ -6,12 +6,14 @@ seconds; errors stay until closed (or until newer ones push them out).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 Severity = Literal["info", "warning", "error"]
+ToastAction = tuple[str, Callable[[], None]]  # a button's text and what it does
 INFO_TIMEOUT_MS = 6000
 MAX_TOASTS = 4
 _COLOURS: dict[Severity, str] = {"info": "#2f80ed", "warning": "#e08e0b", "error": "#d64545"}
@@ -24,7 +26,13 @@ class Toast(QFrame):
     resized = Signal()
 
     def __init__(
-        self, text: str, *, severity: Severity, details: str | None, parent: QWidget
+        self,
+        text: str,
+        *,
+        severity: Severity,
+        details: str | None,
+        parent: QWidget,
+        action: ToastAction | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName(f"toast_{severity}")
@@ -57,6 +65,15 @@ class Toast(QFrame):
         top = QHBoxLayout()
         top.addWidget(self.message_label, 1)
         top.addWidget(self.details_button)
+        self.action_button: QToolButton | None = None
+        if action is not None:
+            label, run = action
+            self.action_button = QToolButton()
+            self.action_button.setObjectName("toastAction")
+            self.action_button.setText(label)
+            self.action_button.clicked.connect(run)
+            self.action_button.clicked.connect(self.dismiss)
+            top.addWidget(self.action_button)
         top.addWidget(close_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 8, 8)
@@ -95,10 +112,16 @@ class ToastArea(QObject):
         return list(self._toasts)
 
     def show_toast(
-        self, text: str, *, severity: Severity = "info", details: str | None = None
+        self,
+        text: str,
+        *,
+        severity: Severity = "info",
+        details: str | None = None,
+        action: ToastAction | None = None,
     ) -> Toast:
-        """Show a notification; the oldest goes when there are too many."""
-        toast = Toast(text, severity=severity, details=details, parent=self._host)
+        """Show a notification (with a button doing `action`, e.g. Undo); the oldest goes when
+        there are too many."""
+        toast = Toast(text, severity=severity, details=details, parent=self._host, action=action)
         toast.closed.connect(lambda: self._on_toast_closed(toast))
         toast.resized.connect(self._restack)
         self._toasts.append(toast)

@@ -38,6 +38,8 @@ def _strategy_for(hint: object) -> st.SearchStrategy[Any]:
         return st.text(max_size=40)
     if hint is int:
         return st.integers()
+    if hint is float:
+        return st.floats(allow_nan=False, allow_infinity=False)
     if hint is Decimal:
         return st.decimals(allow_nan=False)
     if hint is datetime:

@@ -100,6 +100,7 @@ class JobsPresenter(QObject):
         self._panel.clear_finished_requested.connect(self._on_clear_finished)
         self._panel.older_requested.connect(self._on_older_requested)
         self._panel.detail_label.linkActivated.connect(self._on_link)
+        self._panel.link_activated.connect(self._on_link)  # a published platform's chip
 
     def detach(self) -> None:
         """Stop listening (the session is closing); the model keeps its rows until cleared."""
@@ -110,6 +111,7 @@ class JobsPresenter(QObject):
             self._panel.clear_finished_requested.disconnect(self._on_clear_finished)
             self._panel.older_requested.disconnect(self._on_older_requested)
             self._panel.detail_label.linkActivated.disconnect(self._on_link)
+            self._panel.link_activated.disconnect(self._on_link)
 
     async def load_history(self) -> None:
         """This run's jobs and the store's history, minus those the user removed."""

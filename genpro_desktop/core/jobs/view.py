@@ -400,26 +400,35 @@ def kind_group(job: LocalJob) -> KindFilter:
     return KindFilter(job.kind.value)
 
 
+_ID_MARK = "\x1f"  # starts each id in a search text: ids match from their start only
+_IDS = "\x00"  # separates a search text's words from its ids
+
+
 def search_text(job: LocalJob, jobs: JobLookup = NO_JOBS) -> str:
     """Everything the search box matches, lower case: title, engine, the row's text,
-    platforms, the local and GEN ids, the file name and the caption."""
+    platforms, the file name and the caption (anywhere), then the local, GEN and post ids
+    (from their start: a digit typed must not match every hex id)."""
     origin = origin_of(job, jobs)
     engine_id, engine_title = job_engine(job, jobs)
     platforms = post_platforms(job)
-    parts = [
+    words = [
         job_title(job, jobs),
         engine_title or "",
-        engine_id or "",
         (origin.row_text or "") if origin is not None else "",
         *platforms,
         *(platform_label(p) for p in platforms),
-        job.id,
-        job.remote_id or "",
-        job.post_id or "",
         PurePath(job.target_path).name if job.target_path else "",
         job.caption or "",
     ]
-    return "\n".join(part for part in parts if part).casefold()
+    ids = [job.id, job.remote_id, job.post_id, engine_id]
+    text = "\n".join(part for part in words if part)
+    marked = "".join(_ID_MARK + part for part in ids if part)
+    return f"{text}{_IDS}{marked}".casefold()
+
+
+def _found(word: str, haystack: str) -> bool:
+    text, _sep, ids = haystack.partition(_IDS)
+    return word in text or _ID_MARK + word in ids
 
 
 @dataclass(frozen=True)
@@ -449,7 +458,7 @@ class JobFilter:
             return False
         if self.engine_id is not None and engine_id != self.engine_id:
             return False
-        return all(word in haystack for word in self.text.casefold().split())
+        return all(_found(word, haystack) for word in self.text.casefold().split())
 
 
 @dataclass(frozen=True)

@@ -426,8 +426,9 @@ class JobFilterProxy(QSortFilterProxyModel):
     def set_filter(self, job_filter: JobFilter) -> None:
         """Show only the jobs `job_filter` lets through."""
         if job_filter != self._filter:
+            self.beginFilterChange()
             self._filter = job_filter
-            self.invalidateFilter()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
         if self._filter.is_empty:

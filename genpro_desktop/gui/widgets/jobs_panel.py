@@ -271,7 +271,7 @@ class JobsPanel(QDockWidget):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self._apply_filter)
-        self.search_edit.textChanged.connect(self._search_timer.start)
+        self.search_edit.textChanged.connect(lambda _text: self._search_timer.start())
         for combo in (self.status_combo, self.kind_combo, self.engine_combo):
             combo.currentIndexChanged.connect(self._apply_filter)
         self._engine_timer = QTimer(self)

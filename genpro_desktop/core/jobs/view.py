@@ -140,7 +140,7 @@ def post_summary(job: LocalJob) -> str:
 def excerpt(text: str | None, limit: int = ROW_TEXT_SHOWN) -> str:
     """`text` on one line, cut to `limit` characters with an ellipsis."""
     flat = " ".join((text or "").split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip(" ·,;:") + "…"
 
 
 def _has_origin(job: LocalJob) -> bool:

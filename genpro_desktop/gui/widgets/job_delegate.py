@@ -72,6 +72,7 @@ COMPACT_ICON_SIZE = 16
 PAD = 8
 BAR_HEIGHT = 4
 CHIP_HEIGHT = 17
+COMPACT_STATUS_WIDTH = 300
 # Rows whose static part stays cached (one pixmap each): a screenful or two of rows.
 ROW_CACHE_SIZE = 48
 OVERDUE_COLOUR = QColor("#d64545")
@@ -304,25 +305,34 @@ class JobDelegate(QStyledItemDelegate):
     def chip_rects(
         self, job: LocalJob, rect: QRect, font: QFont
     ) -> list[tuple[PostPlatform, QRectF]]:
-        """Where each platform chip of a post is drawn inside the job's `rect`."""
+        """Where each platform chip of a post is drawn inside the job's `rect`: under the
+        title, or in a compact row right-aligned before the status text."""
         if job.kind is not JobKind.POST or not job.post_platforms:
             return []
         fonts = self._fonts(font)
-        x, top = self._chip_origin(rect, fonts, job)
-        placed: list[tuple[PostPlatform, QRectF]] = []
+        widths: list[int] = []
         for platform in job.post_platforms:
             word, _colour = platform_chip(job, platform)
             text = f"{platform_label(platform.platform)} · {word}"
-            width = fonts.small_metrics.horizontalAdvance(text) + 14
+            widths.append(fonts.small_metrics.horizontalAdvance(text) + 14)
+        gap = 4
+        if self.compact:
+            total = sum(widths) + gap * (len(widths) - 1)
+            x = self.compact_status_left(rect) - PAD - total
+            top = rect.top() + (rect.height() - CHIP_HEIGHT) // 2
+        else:
+            x, top = rect.left() + 2 * PAD + ICON_SIZE, rect.top() + 28
+        placed: list[tuple[PostPlatform, QRectF]] = []
+        for platform, width in zip(job.post_platforms, widths, strict=True):
             placed.append((platform, QRectF(x, top, width, CHIP_HEIGHT)))
-            x += width + 4
+            x += width + gap
         return placed
 
-    def _chip_origin(self, rect: QRect, fonts: _Fonts, job: LocalJob) -> tuple[int, int]:
-        if self.compact:
-            title_room = min(fonts.title_metrics.horizontalAdvance("M") * 18, rect.width() // 3)
-            return (rect.left() + 2 * PAD + COMPACT_ICON_SIZE + title_room, rect.top() + 5)
-        return (rect.left() + 2 * PAD + ICON_SIZE, rect.top() + 28)
+    @staticmethod
+    def compact_status_left(rect: QRect) -> int:
+        """Where a compact row's status text starts (it takes the right part of the row)."""
+        width = min(COMPACT_STATUS_WIDTH, rect.width() * 3 // 10)
+        return rect.right() - PAD - width
 
     def _chip_at(
         self, view_rect: QRect, index: _Index, font: QFont, pos: QPoint
@@ -546,8 +556,13 @@ class JobDelegate(QStyledItemDelegate):
         )
         left = rect.left() + 2 * PAD + COMPACT_ICON_SIZE
         right = rect.right() - PAD
+        status_left = self.compact_status_left(rect)
         chips = self.chip_rects(job, rect, option.font)
-        chip_left = int(chips[0][1].left()) if chips else self._chip_origin(rect, fonts, job)[0]
+        if chips:
+            chip_left = int(chips[0][1].left())
+        else:
+            chip_width = fonts.small_metrics.horizontalAdvance(chip_label(job)) + 14
+            chip_left = status_left - PAD - chip_width
         title_rect = QRect(left, rect.top(), chip_left - left - PAD, rect.height())
         painter.setFont(fonts.title)
         painter.setPen(text_colour)
@@ -560,12 +575,12 @@ class JobDelegate(QStyledItemDelegate):
         )
         chip_top = rect.top() + (rect.height() - CHIP_HEIGHT) // 2
         if chips:
-            chip_right = self._paint_platform_chips(painter, job, chips, fonts)
+            self._paint_platform_chips(painter, job, chips, fonts)
         else:
-            chip_right = self._paint_chip(painter, job, fonts, chip_left, chip_top)
+            self._paint_chip(painter, job, fonts, chip_left, chip_top)
         if job.execution_cost is not None:
             line = f"{line} · {format_cost(job.execution_cost)}" if line else ""
-        line_rect = QRect(chip_right + PAD, rect.top(), right - chip_right - PAD, rect.height())
+        line_rect = QRect(status_left, rect.top(), right - status_left, rect.height())
         painter.setFont(fonts.small)
         painter.setPen(self._line_pen(job, row, muted, selected))
         painter.drawText(

@@ -227,7 +227,7 @@ class JobsPanel(QDockWidget):
         layout.addWidget(toolbar)
         layout.addLayout(filters)
         layout.addWidget(self.status_label)
-        layout.addWidget(self.empty_label)
+        layout.addWidget(self.empty_label, 1)
         layout.addWidget(self.list_view, 1)
         layout.addWidget(self.detail_label)
         layout.addLayout(choices)

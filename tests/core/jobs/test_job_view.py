@@ -238,3 +238,8 @@ def test_batch_progress_counts_done_and_estimates_the_time_left_from_typical() -
     done = batch_progress(finished, lambda j: 0.0, 270.0)
     assert done.finished
     assert done.summary() == "2 of 2 done"
+
+
+def test_a_cut_row_text_does_not_end_on_a_separator() -> None:
+    render = render_of_row(row_text="The cheapest way to learn a language · Start with the result")
+    assert job_title(render).endswith("“The cheapest way to learn a language…”")

@@ -71,18 +71,18 @@ class RowPaint:
     batch_title: str = ""
 
 
-SortKey = tuple[int, float, str, float, str]
+SortKey = tuple[int, float, str, int, float, str]
 
 
 def sort_key(job: LocalJob, batch_started: float | None = None) -> SortKey:
     """Pinned jobs first, then newest first, a batch's renders together at the time the batch
-    started (`batch_started`) in the order they were started (the grid's row order); the id
-    breaks ties so the order is total."""
+    started (`batch_started`) in the grid's row order; the id breaks ties so the order is
+    total."""
     created = job.created_at.timestamp()
     pinned = job.is_parked
     if batch_started is None or pinned or job.batch_id is None:
-        return (0 if pinned else 1, -created, job.id, -created, job.id)
-    return (1, -batch_started, job.batch_id, created, job.id)
+        return (0 if pinned else 1, -created, job.id, 0, -created, job.id)
+    return (1, -batch_started, job.batch_id, job.row_number or 0, created, job.id)
 
 
 def wall_clock_elapsed(job: LocalJob) -> float:

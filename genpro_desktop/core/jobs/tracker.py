@@ -281,10 +281,26 @@ class JobTracker:
     # -- adopting existing GEN jobs ------------------------------------------------------
 
     async def adopt_generation(
-        self, generation_id: str, *, agent_id: str | None = None, title: str | None = None
+        self,
+        generation_id: str,
+        *,
+        agent_id: str | None = None,
+        title: str | None = None,
+        engine_id: str | None = None,
+        cell_id: str | None = None,
+        origin: RenderOrigin | None = None,
     ) -> LocalJob:
-        """Track an existing generation (or return the job already tracking it)."""
-        return await self.poller.adopt(JobKind.RENDER, str(generation_id), agent_id, title)
+        """Track an existing generation (or return the job already tracking it); the engine,
+        cell and row it is of name it in lists when known."""
+        return await self.poller.adopt(
+            JobKind.RENDER,
+            str(generation_id),
+            agent_id,
+            title,
+            engine_id=engine_id,
+            cell_id=cell_id,
+            origin=origin,
+        )
 
     async def adopt_user_job(
         self, user_job_id: str, *, agent_id: str | None = None, title: str | None = None

@@ -132,7 +132,7 @@ class JobsPanel(QDockWidget):
     action_requested = Signal(str, str)  # JobAction value, job id
     clear_finished_requested = Signal()
     older_requested = Signal()  # show jobs older than the history loaded so far
-    link_activated = Signal(str)  # a post link clicked in a row or in the details
+    link_activated = Signal(str)  # a published platform's chip was clicked: its post link
     view_state_changed = Signal()  # the filter or the row mode changed: remember `view_state()`
 
     def __init__(self, model: JobListModel, parent: QWidget | None = None) -> None:

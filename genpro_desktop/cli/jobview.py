@@ -15,9 +15,9 @@ from rich.text import Text
 from genpro_desktop.cli.output import decimal_text
 from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
 from genpro_desktop.core.jobs.view import KIND_NOUN as KIND_NOUN
+from genpro_desktop.core.jobs.view import JobIndex, is_overdue, post_summary
 from genpro_desktop.core.jobs.view import cli_actions as actions
 from genpro_desktop.core.jobs.view import describe as describe
-from genpro_desktop.core.jobs.view import is_overdue, post_summary
 
 SHORT_ID_LENGTH = 8
 # The shortest local id prefix `retry`/`dismiss` accept (git-style abbreviations).
@@ -151,13 +151,14 @@ def jobs_table(
     table.add_column("GEN id", no_wrap=True)
     table.add_column("Started", no_wrap=True, style="dim")
     table.add_column("Note", overflow="fold")
+    index = JobIndex(jobs)  # a post is named after its render's row when both are listed
     for job in jobs:
         running = elapsed_text(job, now, typical.get(job.kind))
         table.add_row(
             short_id(job.id),
             job.kind.value,
             Text(state_text(job), style=state_style(job)),
-            Text(describe(job)),
+            Text(describe(job, index)),
             Text(job.remote_id or ""),
             _when(job.created_at),
             Text(running or _short_note(job)),
@@ -187,8 +188,9 @@ def jobs_lines(
         return f"{fixed}  {cells[-1]}".rstrip()
 
     yield row(_COLUMNS)
+    index = JobIndex(jobs)
     for job in jobs:
-        what = " ".join(describe(job).split())
+        what = " ".join(describe(job, index).split())
         if len(what) > _WHAT_WIDTH:
             what = what[: _WHAT_WIDTH - 1] + "…"
         running = elapsed_text(job, now, typical.get(job.kind))

@@ -149,6 +149,13 @@ class GridRow:
     cells: list[GridCell]
     final_video_cell_id: str | None
 
+    @property
+    def text(self) -> str:
+        """The row's text cells in column order (media and empty cells left out), e.g. for a
+        render's title."""
+        values = (cell.value.strip() for cell in self.cells if cell.value and not cell.media_type)
+        return " · ".join(value for value in values if value)
+
 
 @dataclass(frozen=True)
 class EngineGrid:

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from genpro_desktop.core.api import GenError
-from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
+from genpro_desktop.core.browse import build_grid
+from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob, RenderOrigin
 from genpro_desktop.core.renders import RenderTake, engine_renders, render_takes
 
 if TYPE_CHECKING:
@@ -56,7 +57,14 @@ class WatchedTracker(Protocol):
     def live_jobs(self) -> list[LocalJob]: ...
 
     async def adopt_generation(
-        self, generation_id: str, *, agent_id: str | None = None, title: str | None = None
+        self,
+        generation_id: str,
+        *,
+        agent_id: str | None = None,
+        title: str | None = None,
+        engine_id: str | None = None,
+        cell_id: str | None = None,
+        origin: RenderOrigin | None = None,
     ) -> LocalJob: ...
 
 
@@ -191,7 +199,12 @@ class RenderWatcher:
                     where = f", row {take.row}" if take.row else ""
                     title = f"{engine.title or f'Engine {engine.id}'}{where} render"
                     job = await self._tracker.adopt_generation(
-                        take.generation_id, agent_id=self._agent_id, title=title
+                        take.generation_id,
+                        agent_id=self._agent_id,
+                        title=title,
+                        engine_id=take.engine_id,
+                        cell_id=take.cell_id,
+                        origin=_origin(engine, take),
                     )
                     adopted.append(job)
                 seen.update(known)
@@ -279,3 +292,13 @@ def _unresolved_cells(jobs: list[LocalJob], engine_id: str) -> set[str]:
         and job.engine_id == engine_id
         and job.state in _UNRESOLVED
     }
+
+
+def _origin(engine: Engine, take: RenderTake) -> RenderOrigin:
+    """What an adopted render is of (engine title, row, the row's text), as the grid shows it."""
+    rows = [row for row in build_grid(engine).rows if row.row_id == take.row_id]
+    return RenderOrigin(
+        engine_title=engine.title or None,
+        row_number=take.row or None,
+        row_text=rows[0].text if rows else None,
+    )

@@ -153,6 +153,7 @@ class DesktopApp:
         self.job_actions = job_actions
         window.jobs_panel.action_requested.connect(job_actions.dispatch)
         window.restore_layout({key: self.prefs_store.layout(key) for key in LAYOUT_KEYS})
+        self._restore_jobs_view(window, self.prefs_store)
         window.closed.connect(self._closed.set)
         window.ask_before_closing = lambda: bool(self.running_renders())
         window.close_requested.connect(self._on_close_requested)
@@ -465,6 +466,13 @@ class DesktopApp:
             self.window.deleteLater()
             self.window = None
         self._garbage_collector.stop()
+
+    @staticmethod
+    def _restore_jobs_view(window: MainWindow, store: PreferenceStore) -> None:
+        """The Jobs queue's filter and row mode as last time; kept whenever they change."""
+        panel = window.jobs_panel
+        panel.restore_view_state(store.jobs_view())
+        panel.view_state_changed.connect(lambda: store.remember_jobs_view(panel.view_state()))
 
     def _remember_view(self, window: MainWindow, store: PreferenceStore) -> None:
         """Keep the engine, the grid's position and the selected job for the next start."""

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QAbstractItemView
 from genpro_desktop.core.api import AuthenticationError, GenError
 from genpro_desktop.core.browse import list_engines
 from genpro_desktop.core.engine_reference import parse_engine_reference
-from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
+from genpro_desktop.core.jobs import JobKind, JobState, LocalJob, RenderOrigin
 from genpro_desktop.core.render_cost import CostEstimate, render_again_question
 from genpro_desktop.core.renders import decimal_text
 from genpro_desktop.core.services import AppServices
@@ -252,9 +252,19 @@ class BrowserPresenter:
         title = grid.title or f"Engine {grid.engine_id}"
         agent_id = self._services.client.agent_id
         tracker = self._services.tracker
+        batch_id = uuid.uuid4().hex if len(targets) > 1 else None
         submissions = [
             tracker.submit_render(
-                grid.engine_id, cell_id, agent_id=agent_id, title=f"{title} · row {row + 1}"
+                grid.engine_id,
+                cell_id,
+                agent_id=agent_id,
+                title=f"{title} · row {row + 1}",
+                origin=RenderOrigin(
+                    engine_title=grid.title or None,
+                    row_number=row + 1,
+                    row_text=model.grid_row(row).text,
+                    batch_id=batch_id,
+                ),
             )
             for row, cell_id in targets
         ]
@@ -262,7 +272,7 @@ class BrowserPresenter:
         jobs = [job for job in results if isinstance(job, LocalJob)]
         errors = [exc for exc in results if isinstance(exc, BaseException)]
         if len(jobs) > 1:
-            self._on_batch_started(uuid.uuid4().hex, [job.id for job in jobs])
+            self._on_batch_started(batch_id or uuid.uuid4().hex, [job.id for job in jobs])
         for job in jobs:
             model.show_job(job)
         if errors:

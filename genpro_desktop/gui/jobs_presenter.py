@@ -112,6 +112,7 @@ class JobsPresenter(QObject):
         self._panel.detail_label.linkActivated.connect(self._on_link)
         if self._undo_action is not None:
             self._undo_action.triggered.connect(self._on_undo_clear)
+        self._panel.link_activated.connect(self._on_link)  # a published platform's chip
 
     def detach(self) -> None:
         """Stop listening (the session is closing); the model keeps its rows until cleared."""
@@ -125,6 +126,7 @@ class JobsPresenter(QObject):
             if self._undo_action is not None:
                 self._undo_action.triggered.disconnect(self._on_undo_clear)
             self._set_undo([])
+            self._panel.link_activated.disconnect(self._on_link)
 
     async def load_history(self) -> None:
         """This run's jobs and the store's history, minus those the user removed."""

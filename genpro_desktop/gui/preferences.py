@@ -8,13 +8,14 @@ a hand-edited file can never make the app use an unsafe base URL or a non-existe
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from genpro_desktop.core.api import DEFAULT_BASE_URL, PathPrefix
+from genpro_desktop.core.jobs.view import JobFilter, KindFilter, StatusFilter
 from genpro_desktop.core.paths import AppPaths
 
 Theme = Literal["system", "light", "dark"]
@@ -54,6 +55,14 @@ class LastView:
 
 
 _VIEW_KEYS = ("agent_id", "engine_id", "top_row_id", "selected_row_id", "job_id")
+
+
+@dataclass(frozen=True)
+class JobsViewState:
+    """What the Jobs queue shows (its filter and search) and how (compact rows or not)."""
+
+    job_filter: JobFilter = field(default_factory=JobFilter)
+    compact: bool = False
 
 
 def check_base_url(text: str) -> str | None:
@@ -154,6 +163,30 @@ class PreferenceStore:
             return
         for key in _VIEW_KEYS:
             self._set(f"view/{key}", getattr(view, key) or "")
+
+    def jobs_view(self) -> JobsViewState:
+        """The Jobs queue's filter and row mode from last time (anything unreadable: all jobs)."""
+        s = self._settings
+        status = _text(s.value("jobs/status"))
+        kind = _text(s.value("jobs/kind"))
+        return JobsViewState(
+            JobFilter(
+                status=StatusFilter(status) if status in set(StatusFilter) else StatusFilter.ALL,
+                kind=KindFilter(kind) if kind in set(KindFilter) else KindFilter.ALL,
+                engine_id=_text(s.value("jobs/engine")) or None,
+                text=_text(s.value("jobs/search")),
+            ),
+            compact=_flag(s.value("jobs/compact")),
+        )
+
+    def remember_jobs_view(self, state: JobsViewState) -> None:
+        """Keep the Jobs queue's filter and row mode for the next start."""
+        f = state.job_filter
+        self._set("jobs/status", f.status.value)
+        self._set("jobs/kind", f.kind.value)
+        self._set("jobs/engine", f.engine_id or "")
+        self._set("jobs/search", f.text)
+        self._set("jobs/compact", state.compact)
 
     def layout(self, name: str) -> QByteArray | None:
         """A saved window geometry, window state or splitter state."""

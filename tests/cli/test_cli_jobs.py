@@ -405,3 +405,47 @@ def test_retry_past_the_window_follows_the_render_gen_already_started(
     assert "Found on GEN" in found.err
     assert found.only_json()["generation_id"]
     assert sim.journal.count("POST", r"/render$") == 1  # not charged a second time
+
+
+def test_jobs_names_a_render_by_its_engine_row_and_text(cli: Cli, monkeypatch: pytest.MonkeyPatch):
+    """A render started from the desktop grid keeps its engine, row and the row's text: the
+    CLI's list shows the same title as the Jobs panel, and --json adds the fields."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from genpro_desktop.core.jobs import JobKind, JobState, LocalJob, RenderOrigin
+    from genpro_desktop.core.store import Store
+
+    now = datetime.now(UTC)
+    origin = RenderOrigin("Spring launch", 5, "Summer sale on every sneaker", batch_id="b7")
+    job = LocalJob(
+        id="a1b2c3d4e5f6",
+        kind=JobKind.RENDER,
+        state=JobState.COMPLETED,
+        agent_id="4711",
+        created_at=now,
+        updated_at=now,
+        remote_id="880001",
+        engine_id=ENGINE,
+        cell_id=CELL,
+        title="Spring launch · row 5",
+        **origin.fields(),  # type: ignore[arg-type]
+    )
+
+    async def save() -> None:
+        async with Store.default(app_paths()) as store:
+            await store.save_job(job)
+
+    asyncio.run(save())
+    monkeypatch.setenv("COLUMNS", "200")  # the table on one line per job
+    human = cli("jobs")
+    assert human.code == 0, human.err
+    assert "Spring launch · row 5 · “Summer sale on every sneaker”" in human.out
+    listed = cli("jobs", "--json").only_json()
+    assert listed["title"] == "Spring launch · row 5"  # the stored field keeps its name
+    assert (listed["engine_title"], listed["row_number"], listed["batch_id"]) == (
+        "Spring launch",
+        5,
+        "b7",
+    )
+    assert listed["row_text"] == "Summer sale on every sneaker"

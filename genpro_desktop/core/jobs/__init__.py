@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         JobKind,
         JobState,
         LocalJob,
+        RenderOrigin,
         can_transition,
         new_job_id,
     )
@@ -58,6 +59,7 @@ __all__ = [
     "JobTracker",
     "LocalJob",
     "PollScheduler",
+    "RenderOrigin",
     "Subscriber",
     "TrackerClosedError",
     "UnknownJobError",
@@ -77,6 +79,7 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "JobKind",
         "JobState",
         "LocalJob",
+        "RenderOrigin",
         "can_transition",
         "new_job_id",
     ),

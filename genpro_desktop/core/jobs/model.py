@@ -21,6 +21,7 @@ __all__ = [
     "JobState",
     "LocalJob",
     "PostPlatform",
+    "RenderOrigin",
     "can_transition",
     "new_job_id",
 ]
@@ -126,6 +127,31 @@ class PostPlatform:
         return self.status in ("published", "failed", "skipped")
 
 
+ROW_TEXT_KEPT = 120
+"""How much of a row's text a render keeps for its title (lists show less)."""
+
+
+@dataclass(frozen=True)
+class RenderOrigin:
+    """What a render is of, as the grid showed it when it was started (for titles and
+    filters), and the batch it was started in (None for a single render)."""
+
+    engine_title: str | None = None
+    row_number: int | None = None
+    row_text: str | None = None
+    batch_id: str | None = None
+
+    def fields(self) -> dict[str, object]:
+        """The `LocalJob` fields this sets (the row's text collapsed and cut short)."""
+        text = " ".join((self.row_text or "").split())[:ROW_TEXT_KEPT] or None
+        return {
+            "engine_title": self.engine_title or None,
+            "row_number": self.row_number,
+            "row_text": text,
+            "batch_id": self.batch_id,
+        }
+
+
 @dataclass
 class LocalJob:
     """One render, download or publish as the app knows it (plain data; copy freely)."""
@@ -181,6 +207,14 @@ class LocalJob:
     # schedule-API post (kind POST): the request body as sent (JSON) and each platform's state
     post_request: str | None = None
     post_platforms: tuple[PostPlatform, ...] = ()
+    # What a render is of, kept when it starts so lists name it without asking GEN: the
+    # engine's title, the row as the grid numbers it (from 1) and the start of the row's text.
+    # A download copies its render's; a post finds them through its render (`parent_id`).
+    engine_title: str | None = None
+    row_number: int | None = None
+    row_text: str | None = None
+    # Renders started together (one "Render rows" of several rows) share a batch id.
+    batch_id: str | None = None
 
     @property
     def live_dedupe_keys(self) -> tuple[str, ...]:

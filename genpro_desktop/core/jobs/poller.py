@@ -42,7 +42,13 @@ from genpro_desktop.core.downloads import DownloadError, check_download_url
 from genpro_desktop.core.jobs.book import JobActionError, JobBook, consume_exception
 from genpro_desktop.core.jobs.connection import Connection
 from genpro_desktop.core.jobs.events import EventHub, JobEvent
-from genpro_desktop.core.jobs.model import TERMINAL_STATES, JobKind, JobState, LocalJob
+from genpro_desktop.core.jobs.model import (
+    TERMINAL_STATES,
+    JobKind,
+    JobState,
+    LocalJob,
+    RenderOrigin,
+)
 from genpro_desktop.core.jobs.ports import JobStore
 from genpro_desktop.core.jobs.scheduler import PollScheduler
 from genpro_desktop.core.jobs.view import is_overdue
@@ -356,9 +362,18 @@ class Poller:
         return replace(await self._book.job(job.id))
 
     async def adopt(
-        self, kind: JobKind, remote_id: str, agent_id: str | None, title: str | None
+        self,
+        kind: JobKind,
+        remote_id: str,
+        agent_id: str | None,
+        title: str | None,
+        *,
+        engine_id: str | None = None,
+        cell_id: str | None = None,
+        origin: RenderOrigin | None = None,
     ) -> LocalJob:
-        """Track an existing GEN job of `kind` (or return the job already tracking it)."""
+        """Track an existing GEN job of `kind` (or return the job already tracking it); a
+        render's engine, cell and row (`origin`) name it in lists when the caller knows them."""
         self._book.ensure_open()
         live = self._book.find_live(kind, remote_id)
         if live is not None:
@@ -372,6 +387,9 @@ class Poller:
             agent_id=agent_id if agent_id is not None else self._connection.client.agent_id,
             remote_id=remote_id,
             title=title,
+            engine_id=engine_id,
+            cell_id=cell_id,
+            **(origin.fields() if origin is not None else {}),
         )
         self._book.track(job)
         await self._book.save(job, added=True)

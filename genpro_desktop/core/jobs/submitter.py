@@ -38,6 +38,7 @@ from genpro_desktop.core.jobs.model import (
     JobKind,
     JobState,
     LocalJob,
+    RenderOrigin,
     new_job_id,
 )
 from genpro_desktop.core.jobs.poller import DEFAULT_RATE_LIMIT_S, Poller
@@ -112,8 +113,11 @@ class Submitter:
         *,
         agent_id: str | None = None,
         title: str | None = None,
+        origin: RenderOrigin | None = None,
     ) -> LocalJob:
         """Record the intent, POST the render once, then track it; returns the job as it stands.
+
+        `origin` names the engine and row (and batch) in lists; it is never sent to GEN.
 
         Raises `JobActionError` (nothing recorded, nothing sent) for an engine or cell id that
         cannot name anything on GEN.
@@ -129,6 +133,7 @@ class Submitter:
             cell_id=cell,
             title=title,
             idempotency_key=str(uuid.uuid4()),
+            **(origin.fields() if origin is not None else {}),
         )
         return await self._submit(job, added=True)
 

@@ -35,7 +35,7 @@ from genpro_desktop.core.jobs.book import (
 from genpro_desktop.core.jobs.connection import Connection
 from genpro_desktop.core.jobs.download_runner import AutoDownload, DownloadRunner
 from genpro_desktop.core.jobs.events import EventHub
-from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
+from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob, RenderOrigin
 from genpro_desktop.core.jobs.poller import Poller
 from genpro_desktop.core.jobs.ports import JobStore
 from genpro_desktop.core.jobs.posts import PostTracker
@@ -160,10 +160,11 @@ class JobTracker:
         *,
         agent_id: str | None = None,
         title: str | None = None,
+        origin: RenderOrigin | None = None,
     ) -> LocalJob:
         """Record the intent, POST the render once, then track it (see `Submitter`)."""
         return await self.submitter.submit_render(
-            engine_id, cell_id, agent_id=agent_id, title=title
+            engine_id, cell_id, agent_id=agent_id, title=title, origin=origin
         )
 
     async def publish_intent(self, job: LocalJob) -> LocalJob:
@@ -280,10 +281,26 @@ class JobTracker:
     # -- adopting existing GEN jobs ------------------------------------------------------
 
     async def adopt_generation(
-        self, generation_id: str, *, agent_id: str | None = None, title: str | None = None
+        self,
+        generation_id: str,
+        *,
+        agent_id: str | None = None,
+        title: str | None = None,
+        engine_id: str | None = None,
+        cell_id: str | None = None,
+        origin: RenderOrigin | None = None,
     ) -> LocalJob:
-        """Track an existing generation (or return the job already tracking it)."""
-        return await self.poller.adopt(JobKind.RENDER, str(generation_id), agent_id, title)
+        """Track an existing generation (or return the job already tracking it); the engine,
+        cell and row it is of name it in lists when known."""
+        return await self.poller.adopt(
+            JobKind.RENDER,
+            str(generation_id),
+            agent_id,
+            title,
+            engine_id=engine_id,
+            cell_id=cell_id,
+            origin=origin,
+        )
 
     async def adopt_user_job(
         self, user_job_id: str, *, agent_id: str | None = None, title: str | None = None

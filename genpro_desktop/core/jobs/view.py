@@ -11,7 +11,8 @@ GUI's job model is one; `JobIndex` builds one from any list of jobs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path, PurePath
 from typing import Protocol
@@ -103,6 +104,25 @@ def is_overdue(job: LocalJob, elapsed: float, typical: float | None) -> bool:
 # -- titles ----------------------------------------------------------------------------------
 
 
+PLATFORM_LABELS: dict[str, str] = {
+    "tiktok": "TikTok",
+    "instagram": "Instagram",
+    "facebook": "Facebook",
+    "youtube": "YouTube",
+    "x": "X",
+    "linkedin": "LinkedIn",
+}
+"""How each platform is written for people (GEN's names are lower case)."""
+
+ROW_TEXT_SHOWN = 40
+"""How many characters of a row's text a title shows."""
+
+
+def platform_label(name: str) -> str:
+    """TikTok for tiktok; a platform this app does not know keeps GEN's name."""
+    return PLATFORM_LABELS.get(name, name)
+
+
 def post_platforms(job: LocalJob) -> list[str]:
     """The platforms a post or publish job goes to ("tiktok" for a legacy publish)."""
     if job.post_platforms:
@@ -117,25 +137,78 @@ def post_summary(job: LocalJob) -> str:
     return " · ".join(f"{p.platform} {p.status}" for p in job.post_platforms)
 
 
-def job_title(job: LocalJob) -> str:
-    """What a job is called in a list: the tracker's title, else kind and ids; a post's title
-    names its platforms."""
-    if job.kind is JobKind.POST:
-        base = job.title or f"{KIND_NOUN[job.kind]} · {job.remote_id or job.id[:8]}"
-        platforms = ", ".join(post_platforms(job))
-        return f"{base} · {platforms}" if platforms else base
+def excerpt(text: str | None, limit: int = ROW_TEXT_SHOWN) -> str:
+    """`text` on one line, cut to `limit` characters with an ellipsis."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip(" ·,;:") + "…"
+
+
+def _has_origin(job: LocalJob) -> bool:
+    return job.engine_title is not None or job.row_number is not None
+
+
+def origin_of(job: LocalJob, jobs: JobLookup = NO_JOBS) -> LocalJob | None:
+    """The job that knows what `job` is of (engine, row): itself, or its render."""
+    if _has_origin(job):
+        return job
+    parent = jobs.find(job.parent_id) if job.parent_id else None
+    return parent if parent is not None and _has_origin(parent) else None
+
+
+def job_subject(job: LocalJob, jobs: JobLookup = NO_JOBS) -> str | None:
+    """What a job is of: `Engine title · row 5 · “the row's text…”` (None when unknown)."""
+    origin = origin_of(job, jobs)
+    if origin is None:
+        return None
+    parts = [origin.engine_title or f"engine {origin.engine_id or '?'}"]
+    if origin.row_number is not None:
+        parts.append(f"row {origin.row_number}")
+    text = excerpt(origin.row_text)
+    if text:
+        parts.append(f"“{text}”")
+    return " · ".join(parts)
+
+
+def job_engine(job: LocalJob, jobs: JobLookup = NO_JOBS) -> tuple[str | None, str | None]:
+    """(engine id, engine title) of a job, or of its render for a download or post."""
+    source: LocalJob | None = job
+    if job.engine_id is None and job.parent_id:
+        source = jobs.find(job.parent_id)
+    if source is None or source.engine_id is None:
+        return (None, None)
+    return (source.engine_id, source.engine_title)
+
+
+def job_title(job: LocalJob, jobs: JobLookup = NO_JOBS) -> str:
+    """What a job is called in a list: what it is of (engine, row number, the start of the
+    row's text) when known, led by the kind for a download and the platforms for a post; else
+    the tracker's title, else kind and ids. A render's download or post finds its subject
+    through `jobs` when it has none of its own."""
+    subject = job_subject(job, jobs)
+    if job.kind in (JobKind.POST, JobKind.PUBLISH):
+        platforms = ", ".join(platform_label(p) for p in post_platforms(job))
+        lead = f"{KIND_NOUN[job.kind]} to {platforms}" if platforms else KIND_NOUN[job.kind]
+        base = subject or job.title or (job.remote_id or job.id[:8])
+        return f"{lead} · {base}"
+    if job.kind is JobKind.DOWNLOAD:
+        if subject:
+            return f"Download · {subject}"
+        if job.title:
+            return job.title
+        if job.target_path:
+            return job.target_path.rsplit("/", 1)[-1]
+    if subject:
+        return subject
     if job.title:
         return job.title
-    if job.kind is JobKind.DOWNLOAD and job.target_path:
-        return job.target_path.rsplit("/", 1)[-1]
     detail = f"engine {job.engine_id}" if job.engine_id else (job.remote_id or job.id[:8])
     return f"{KIND_NOUN[job.kind]} · {detail}"
 
 
-def describe(job: LocalJob) -> str:
+def describe(job: LocalJob, jobs: JobLookup = NO_JOBS) -> str:
     """What the job is about, in a few words (the CLI's "What" column)."""
-    if job.kind is JobKind.POST:
-        return job_title(job)
+    if job.kind is JobKind.POST or job_subject(job, jobs) is not None:
+        return job_title(job, jobs)
     if job.title:
         return job.title
     if job.kind is JobKind.RENDER:
@@ -279,3 +352,171 @@ def cli_actions(job: LocalJob) -> list[str]:
     """The allowed actions the CLI has a command for, as its verbs, in a fixed order."""
     allowed = allowed_actions(job)
     return [action.value for action in CLI_ACTIONS if action in allowed]
+
+
+# -- the queue: batches, filters, search -----------------------------------------------------
+
+
+def needs_attention(job: LocalJob) -> bool:
+    """Waiting for the user (outcome unknown, needs attention), flagged with a status this app
+    does not know, failed, or a post with failed platforms."""
+    return (
+        job.is_parked
+        or job.status_unknown
+        or job.state is JobState.FAILED
+        or bool(failed_platforms(job))
+    )
+
+
+class StatusFilter(StrEnum):
+    """Which jobs the queue shows by state; "attention" comes before "active" and "finished"."""
+
+    ALL = "all"
+    ACTIVE = "active"
+    ATTENTION = "attention"
+    FINISHED = "finished"
+
+
+class KindFilter(StrEnum):
+    """Which jobs the queue shows by kind (a legacy TikTok publish counts as a post)."""
+
+    ALL = "all"
+    RENDER = "render"
+    DOWNLOAD = "download"
+    POST = "post"
+
+
+def status_group(job: LocalJob) -> StatusFilter:
+    """The one state filter a job is in: needs attention, active or finished."""
+    if needs_attention(job):
+        return StatusFilter.ATTENTION
+    return StatusFilter.ACTIVE if job.is_active else StatusFilter.FINISHED
+
+
+def kind_group(job: LocalJob) -> KindFilter:
+    """The kind filter a job is in."""
+    if job.kind in (JobKind.POST, JobKind.PUBLISH):
+        return KindFilter.POST
+    return KindFilter(job.kind.value)
+
+
+_ID_MARK = "\x1f"  # starts each id in a search text: ids match from their start only
+_IDS = "\x00"  # separates a search text's words from its ids
+
+
+def search_text(job: LocalJob, jobs: JobLookup = NO_JOBS) -> str:
+    """Everything the search box matches, lower case: title, engine, the row's text,
+    platforms, the file name and the caption (anywhere), then the local, GEN and post ids
+    (from their start: a digit typed must not match every hex id)."""
+    origin = origin_of(job, jobs)
+    engine_id, engine_title = job_engine(job, jobs)
+    platforms = post_platforms(job)
+    words = [
+        job_title(job, jobs),
+        engine_title or "",
+        (origin.row_text or "") if origin is not None else "",
+        *platforms,
+        *(platform_label(p) for p in platforms),
+        PurePath(job.target_path).name if job.target_path else "",
+        job.caption or "",
+    ]
+    ids = [job.id, job.remote_id, job.post_id, engine_id]
+    text = "\n".join(part for part in words if part)
+    marked = "".join(_ID_MARK + part for part in ids if part)
+    return f"{text}{_IDS}{marked}".casefold()
+
+
+def _found(word: str, haystack: str) -> bool:
+    text, _sep, ids = haystack.partition(_IDS)
+    return word in text or _ID_MARK + word in ids
+
+
+@dataclass(frozen=True)
+class JobFilter:
+    """What the queue shows: a state group, a kind, an engine id and search words."""
+
+    status: StatusFilter = StatusFilter.ALL
+    kind: KindFilter = KindFilter.ALL
+    engine_id: str | None = None
+    text: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        """True when every job passes."""
+        return (
+            self.status is StatusFilter.ALL
+            and self.kind is KindFilter.ALL
+            and self.engine_id is None
+            and not self.text.strip()
+        )
+
+    def matches(self, job: LocalJob, haystack: str, engine_id: str | None) -> bool:
+        """True when `job` passes; `haystack` is its `search_text`, `engine_id` its engine."""
+        if self.status is not StatusFilter.ALL and status_group(job) is not self.status:
+            return False
+        if self.kind is not KindFilter.ALL and kind_group(job) is not self.kind:
+            return False
+        if self.engine_id is not None and engine_id != self.engine_id:
+            return False
+        return all(_found(word, haystack) for word in self.text.casefold().split())
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """How far a batch of renders started together is, and how long it should still take."""
+
+    total: int
+    done: int  # finished, whatever the outcome
+    failed: int  # failed or stopped
+    waiting: int  # waiting for the user's decision
+    seconds_left: float | None  # expected time to the last render's end (None: unknown)
+    overdue: bool  # every running render has taken longer than the typical duration
+
+    @property
+    def finished(self) -> bool:
+        """True once every render of the batch is done."""
+        return self.done == self.total
+
+    def summary(self) -> str:
+        """E.g. "3 of 8 done · 1 failed · about 4 min left"."""
+        parts = [f"{self.done} of {self.total} done"]
+        if self.failed:
+            parts.append(f"{self.failed} failed")
+        if self.waiting:
+            parts.append(f"{self.waiting} need{'s' if self.waiting == 1 else ''} you")
+        if self.seconds_left is not None:
+            parts.append(f"{about(self.seconds_left)} left")
+        elif self.overdue:
+            parts.append("taking longer than usual")
+        return " · ".join(parts)
+
+
+def about(seconds: float) -> str:
+    """A rough duration for an estimate: "under a minute", "about 4 min", "about 1 h 5 min"."""
+    if seconds < 60:
+        return "under a minute"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"about {minutes} min"
+    return f"about {minutes // 60} h {minutes % 60} min"
+
+
+def batch_progress(
+    members: Sequence[LocalJob], elapsed: Callable[[LocalJob], float], typical: float | None
+) -> BatchProgress:
+    """Progress of a batch from its renders; the time left is that of the render expected to
+    finish last, from the typical render duration (the renders of a batch run side by side on
+    GEN), and unknown without a typical duration."""
+    done = sum(1 for job in members if job.is_terminal)
+    failed = sum(1 for job in members if job.state in (JobState.FAILED, JobState.STOPPED))
+    waiting = sum(1 for job in members if job.is_parked)
+    running = [job for job in members if job.is_active]
+    left: float | None = None
+    overdue = False
+    if running and typical is not None:
+        remaining = max(typical - elapsed(job) for job in running)
+        if remaining > 0:
+            left = remaining
+        else:
+            overdue = True
+    return BatchProgress(len(members), done, failed, waiting, left, overdue)

@@ -39,6 +39,7 @@ from genpro_desktop.core.api.schedule_types import (
     ThreadSegment,
     YouTubeOptions,
 )
+from genpro_desktop.core.jobs.view import PLATFORM_LABELS
 from genpro_desktop.core.publishing.media_probe import VideoInfo
 from genpro_desktop.core.publishing.schedule import format_utc
 from genpro_desktop.core.publishing.validation import (
@@ -49,14 +50,7 @@ from genpro_desktop.core.publishing.validation import (
     utf16_length,
 )
 
-LABELS: Mapping[str, str] = {
-    "tiktok": "TikTok",
-    "instagram": "Instagram",
-    "facebook": "Facebook",
-    "youtube": "YouTube",
-    "x": "X",
-    "linkedin": "LinkedIn",
-}
+LABELS: Mapping[str, str] = PLATFORM_LABELS
 TWEET_LIMIT = 280
 YOUTUBE_TAGS_TOTAL = 400
 _HASHTAG = re.compile(r"(?<!\w)#\w+")

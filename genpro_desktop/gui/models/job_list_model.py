@@ -1,9 +1,13 @@
 """Qt list model over the tracker's jobs: history from the store plus live `JobEvent`s.
 
 Order: jobs waiting for the user (outcome unknown, needs attention) pinned on top, then newest
-first. An update touches only its row (`dataChanged` for one index); a row moves only when a job
-enters or leaves the pinned group. Download progress is kept beside the job (it is not part of
-`LocalJob`) and repaints just the progress of that row.
+first, the renders of one batch together (at the time the batch started). An update touches only
+its row (`dataChanged` for one index, plus the rows of its batch, whose header shows the batch's
+progress); a row moves only when a job enters or leaves the pinned group. Download progress is
+kept beside the job (it is not part of `LocalJob`) and repaints just the progress of that row.
+
+`JobFilterProxy` shows the jobs a `JobFilter` lets through (state group, kind, engine, search
+words), from each job's search text computed once per change, never on paint.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSortFilterProxyModel,
     Qt,
     Signal,
 )
@@ -26,7 +31,16 @@ from PySide6.QtCore import (
 from genpro_desktop.core.downloads import DownloadProgress
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
 from genpro_desktop.core.jobs.events import JobEvent
-from genpro_desktop.core.jobs.view import is_overdue, job_explanation, job_title
+from genpro_desktop.core.jobs.view import (
+    BatchProgress,
+    JobFilter,
+    batch_progress,
+    is_overdue,
+    job_engine,
+    job_explanation,
+    job_title,
+    search_text,
+)
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -37,6 +51,7 @@ TypicalRole = Qt.ItemDataRole.UserRole + 4
 OverdueRole = Qt.ItemDataRole.UserRole + 5
 JobIdRole = Qt.ItemDataRole.UserRole + 6
 RowPaintRole = Qt.ItemDataRole.UserRole + 7
+BatchIdRole = Qt.ItemDataRole.UserRole + 8
 
 ElapsedClock = Callable[[LocalJob], float]
 
@@ -51,11 +66,23 @@ class RowPaint:
     elapsed: float
     typical: float | None
     overdue: bool
+    # The batch this render was started in, with its progress (None for a job on its own).
+    batch: BatchProgress | None = None
+    batch_title: str = ""
 
 
-def sort_key(job: LocalJob) -> tuple[int, float, str]:
-    """Pinned jobs first, then newest first; the id breaks ties so the order is total."""
-    return (0 if job.is_parked else 1, -job.created_at.timestamp(), job.id)
+SortKey = tuple[int, float, str, int, float, str]
+
+
+def sort_key(job: LocalJob, batch_started: float | None = None) -> SortKey:
+    """Pinned jobs first, then newest first, a batch's renders together at the time the batch
+    started (`batch_started`) in the grid's row order; the id breaks ties so the order is
+    total."""
+    created = job.created_at.timestamp()
+    pinned = job.is_parked
+    if batch_started is None or pinned or job.batch_id is None:
+        return (0 if pinned else 1, -created, job.id, 0, -created, job.id)
+    return (1, -batch_started, job.batch_id, job.row_number or 0, created, job.id)
 
 
 def wall_clock_elapsed(job: LocalJob) -> float:
@@ -75,12 +102,17 @@ class JobListModel(QAbstractListModel):
         super().__init__(parent)
         self._elapsed = elapsed
         self._jobs: list[LocalJob] = []
-        self._keys: list[tuple[int, float, str]] = []
-        self._key_of: dict[str, tuple[int, float, str]] = {}
+        self._keys: list[SortKey] = []
+        self._key_of: dict[str, SortKey] = {}
         self._active: set[str] = set()  # ids of running jobs, kept in step with every change
         self._progress: dict[str, DownloadProgress] = {}
         self._typical: dict[JobKind, float] = {}
         self._hidden: set[str] = set()
+        # Batches: when each started (fixed once known, so sort keys stay valid) and its jobs.
+        self._batch_started: dict[str, float] = {}
+        self._batch_members: dict[str, dict[str, LocalJob]] = {}
+        # What the search box matches per job, computed on first use after each change.
+        self._haystack: dict[str, str] = {}
 
     # -- feeding -------------------------------------------------------------------------
 
@@ -96,6 +128,9 @@ class JobListModel(QAbstractListModel):
         self._progress.clear()
         self._typical.clear()
         self._hidden.clear()
+        self._batch_started.clear()
+        self._batch_members.clear()
+        self._haystack.clear()
         self.endResetModel()
 
     def set_jobs(self, jobs: Iterable[LocalJob]) -> None:
@@ -103,9 +138,14 @@ class JobListModel(QAbstractListModel):
         self.beginResetModel()
         unique = {job.id: job for job in jobs if job.id not in self._hidden}
         unique.update({job.id: job for job in self._jobs})
-        self._jobs = sorted(unique.values(), key=sort_key)
-        self._keys = [sort_key(job) for job in self._jobs]
-        self._key_of = {job.id: key for job, key in zip(self._jobs, self._keys, strict=True)}
+        self._batch_members.clear()
+        self._haystack.clear()
+        for job in unique.values():
+            self._join_batch(job)
+        keyed = sorted((self._sort_key(job), job) for job in unique.values())
+        self._jobs = [job for _key, job in keyed]
+        self._keys = [key for key, _job in keyed]
+        self._key_of = {job.id: key for key, job in keyed}
         self._active = {job.id for job in self._jobs if job.is_active}
         self.endResetModel()
 
@@ -133,21 +173,28 @@ class JobListModel(QAbstractListModel):
         row = self.row_of(job.id)
         if row < 0:
             self._insert(job)
+            self._batch_changed(job)
             self.job_changed.emit(job.id)
             return
+        if not progress_only:
+            self._haystack.pop(job.id, None)
         if not progress_only or job.state != self._jobs[row].state:
-            new_key = sort_key(job)
+            new_key = self._sort_key(job)
             if new_key != self._keys[row]:
                 self._remove_row(row)
                 self._insert(job)
+                self._batch_changed(job)
                 self.job_changed.emit(job.id)
                 return
         self._jobs[row] = job
+        self._join_batch(job)
         self._track_activity(job)
         if job.is_terminal and job.state is not JobState.DOWNLOADED:
             self._progress.pop(job.id, None)
         index = self.index(row)
         self.dataChanged.emit(index, index)
+        if not progress_only:
+            self._batch_changed(job)
         self.job_changed.emit(job.id)
 
     def hide(self, job_id: str) -> None:
@@ -184,6 +231,46 @@ class JobListModel(QAbstractListModel):
     def typical_duration(self, kind: JobKind) -> float | None:
         """The median duration of this kind, if known."""
         return self._typical.get(kind)
+
+    # -- the queue -----------------------------------------------------------------------
+
+    def batch_progress(self, batch_id: str) -> BatchProgress | None:
+        """How far the listed renders of a batch are, with the expected time left."""
+        members = self._batch_members.get(batch_id)
+        if not members:
+            return None
+        return batch_progress(
+            list(members.values()), self._elapsed, self._typical.get(JobKind.RENDER)
+        )
+
+    def batch_title(self, batch_id: str) -> str:
+        """E.g. "Batch of 8 renders · Spring launch" (the engine when all share one)."""
+        members = list(self._batch_members.get(batch_id, {}).values())
+        engines = {job.engine_title or job.engine_id for job in members}
+        noun = "render" if len(members) == 1 else "renders"
+        head = f"Batch of {len(members)} {noun}"
+        engine = next(iter(engines)) if len(engines) == 1 else None
+        return f"{head} · {engine}" if engine else head
+
+    def search_text(self, job: LocalJob) -> str:
+        """What the search box matches for `job` (cached until the job changes)."""
+        text = self._haystack.get(job.id)
+        if text is None:
+            text = self._haystack[job.id] = search_text(job, self)
+        return text
+
+    def engine_of(self, job: LocalJob) -> tuple[str | None, str | None]:
+        """(engine id, title) of a job, or of its render for a download or post."""
+        return job_engine(job, self)
+
+    def engines(self) -> list[tuple[str, str]]:
+        """(engine id, title) of every engine a listed job belongs to, by title."""
+        found: dict[str, str] = {}
+        for job in self._jobs:
+            engine_id, title = self.engine_of(job)
+            if engine_id is not None and (engine_id not in found or title):
+                found[engine_id] = title or found.get(engine_id) or f"Engine {engine_id}"
+        return sorted(found.items(), key=lambda item: (item[1].casefold(), item[0]))
 
     # -- lookups -------------------------------------------------------------------------
 
@@ -235,18 +322,23 @@ class JobListModel(QAbstractListModel):
             return None
         job = self._jobs[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return job_title(job)
+            return job_title(job, self)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return job_explanation(job) or job_title(job)
+            return job_explanation(job) or job_title(job, self)
         if role == RowPaintRole:
+            batch = self._batch_id(job)
             return RowPaint(
                 job=job,
-                title=job_title(job),
+                title=job_title(job, self),
                 progress=self._progress.get(job.id),
                 elapsed=self._elapsed(job),
                 typical=self._typical.get(job.kind),
                 overdue=self.is_overdue(job),
+                batch=self.batch_progress(batch) if batch else None,
+                batch_title=self.batch_title(batch) if batch else "",
             )
+        if role == BatchIdRole:
+            return self._batch_id(job)
         if role == JobRole:
             return job
         if role == JobIdRole:
@@ -263,8 +355,43 @@ class JobListModel(QAbstractListModel):
 
     # -- internals -----------------------------------------------------------------------
 
+    def _batch_id(self, job: LocalJob) -> str | None:
+        """The batch a listed job is grouped in (not while it waits for the user on top)."""
+        if job.batch_id is None or job.is_parked:
+            return None
+        return job.batch_id if len(self._batch_members.get(job.batch_id, ())) > 1 else None
+
+    def _join_batch(self, job: LocalJob) -> None:
+        if job.batch_id is None:
+            return
+        self._batch_members.setdefault(job.batch_id, {})[job.id] = job
+        started = self._batch_started.get(job.batch_id)
+        if started is None:
+            self._batch_started[job.batch_id] = job.created_at.timestamp()
+
+    def _leave_batch(self, job: LocalJob) -> None:
+        if job.batch_id is not None:
+            members = self._batch_members.get(job.batch_id)
+            if members is not None:
+                members.pop(job.id, None)
+
+    def _batch_changed(self, job: LocalJob) -> None:
+        """Repaint the other rows of `job`'s batch (the header shows the batch's progress)."""
+        if job.batch_id is None:
+            return
+        for member_id in self._batch_members.get(job.batch_id, {}):
+            row = self.row_of(member_id) if member_id != job.id else -1
+            if row >= 0:
+                index = self.index(row)
+                self.dataChanged.emit(index, index)
+
+    def _sort_key(self, job: LocalJob) -> SortKey:
+        started = self._batch_started.get(job.batch_id) if job.batch_id else None
+        return sort_key(job, started)
+
     def _insert(self, job: LocalJob) -> None:
-        key = sort_key(job)
+        self._join_batch(job)
+        key = self._sort_key(job)
         row = bisect.bisect_left(self._keys, key)
         self.beginInsertRows(QModelIndex(), row, row)
         self._jobs.insert(row, job)
@@ -283,6 +410,47 @@ class JobListModel(QAbstractListModel):
         self.beginRemoveRows(QModelIndex(), row, row)
         self._key_of.pop(self._jobs[row].id, None)
         self._active.discard(self._jobs[row].id)
+        self._leave_batch(self._jobs[row])
         del self._jobs[row]
         del self._keys[row]
         self.endRemoveRows()
+
+
+class JobFilterProxy(QSortFilterProxyModel):
+    """The jobs a `JobFilter` lets through, in the job model's order."""
+
+    def __init__(self, jobs: JobListModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._jobs = jobs
+        self._filter = JobFilter()
+        self.setSourceModel(jobs)
+        self.setDynamicSortFilter(True)  # a job that changes group leaves or joins at once
+
+    @property
+    def job_filter(self) -> JobFilter:
+        """The filter in force."""
+        return self._filter
+
+    def set_filter(self, job_filter: JobFilter) -> None:
+        """Show only the jobs `job_filter` lets through."""
+        if job_filter != self._filter:
+            self.beginFilterChange()
+            self._filter = job_filter
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
+        if self._filter.is_empty:
+            return True
+        job = self._jobs.job(source_row)
+        engine_id, _title = self._jobs.engine_of(job)
+        return self._filter.matches(job, self._jobs.search_text(job), engine_id)
+
+    def job_at(self, index: _Index) -> LocalJob | None:
+        """The job shown at a proxy index."""
+        job = index.data(JobRole) if index.isValid() else None
+        return job if isinstance(job, LocalJob) else None
+
+    def index_of(self, job_id: str) -> QModelIndex:
+        """The proxy index showing `job_id` (invalid when filtered out or not listed)."""
+        row = self._jobs.row_of(job_id)
+        return self.mapFromSource(self._jobs.index(row)) if row >= 0 else QModelIndex()

@@ -3,39 +3,132 @@
 The bar is honest about what GEN tells us: while a render is pending or processing GEN gives no
 percentage, so the bar is indeterminate and the line shows elapsed time against the typical
 duration from our own history (with an overdue mark); a download's bar is determinate, with
-bytes, speed and time left.
+bytes, speed and time left. A post shows one chip per platform (publishing, published: click to
+open it, failed: hover for GEN's reason and the failed step), or when it is scheduled for later.
+
+The first row of a batch (renders started together) carries the batch's header: its size, the
+engine, how many are done and the expected time left. `compact` paints one line per job.
 
 Painting is on the GUI thread 16 times a second while any bar animates, so a row's static part
 (background, icon, title, chip, status line, cost) is drawn once into a pixmap and reused until
-something it shows changes; only the bar is drawn on every frame.
+something it shows changes; only the bar (and a batch's header) is drawn on every frame.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from decimal import Decimal
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtCore import (
+    QDate,
+    QDateTime,
+    QEvent,
+    QLocale,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QTime,
+    Signal,
+)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QHelpEvent,
+    QMouseEvent,
+    QPainter,
+    QPalette,
+    QPixmap,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolTip,
+)
 
 from genpro_desktop.core.downloads import DownloadProgress, format_bytes
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
-from genpro_desktop.gui.models.job_list_model import RowPaint, RowPaintRole
+from genpro_desktop.core.jobs.model import PostPlatform
+from genpro_desktop.core.jobs.view import BatchProgress, platform_label
+from genpro_desktop.gui.models.job_list_model import BatchIdRole, RowPaint, RowPaintRole
 from genpro_desktop.gui.theme import STATE_COLOURS, STATE_LABELS, kind_icon
 
 _Index = QModelIndex | QPersistentModelIndex
 
 ROW_HEIGHT = 60
+COMPACT_ROW_HEIGHT = 28
+BATCH_HEADER_HEIGHT = 26
 ICON_SIZE = 28
+COMPACT_ICON_SIZE = 16
 PAD = 8
 BAR_HEIGHT = 4
+CHIP_HEIGHT = 17
+COMPACT_STATUS_WIDTH = 300
 # Rows whose static part stays cached (one pixmap each): a screenful or two of rows.
 ROW_CACHE_SIZE = 48
 OVERDUE_COLOUR = QColor("#d64545")
 ATTENTION_COLOUR = QColor("#e08e0b")
 UNKNOWN_STATUS_LABEL = "unknown status"
+
+
+# A post's platforms: GEN's status -> (chip word, colour).
+PLATFORM_CHIPS: dict[str, tuple[str, QColor]] = {
+    "published": ("published", QColor("#27ae60")),
+    "failed": ("failed", QColor("#d64545")),
+    "skipped": ("skipped", QColor("#7d7d84")),
+}
+PUBLISHING_CHIP = ("publishing", QColor("#2f80ed"))
+SCHEDULED_CHIP = ("scheduled", QColor("#7b61ff"))
+
+
+def local_time_text(when: datetime, zone: tzinfo | None = None) -> str:
+    """A moment in the user's zone and their locale's short format, with the zone's name."""
+    local = when.astimezone(zone)
+    shown = QLocale.system().toString(
+        QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute)),
+        QLocale.FormatType.ShortFormat,
+    )
+    return f"{shown} {local.tzname() or ''}".strip()
+
+
+def is_scheduled(job: LocalJob) -> bool:
+    """True for a post that waits for its scheduled time (no platform has gone out yet)."""
+    return (
+        job.kind in (JobKind.POST, JobKind.PUBLISH)
+        and job.scheduled_utc is not None
+        and job.is_active
+        and not any(p.is_terminal for p in job.post_platforms)
+    )
+
+
+def platform_chip(job: LocalJob, platform: PostPlatform) -> tuple[str, QColor]:
+    """The word and colour of one platform's chip."""
+    if platform.status in PLATFORM_CHIPS:
+        return PLATFORM_CHIPS[platform.status]
+    return SCHEDULED_CHIP if is_scheduled(job) else PUBLISHING_CHIP
+
+
+def platform_tooltip(platform: PostPlatform) -> str:
+    """What hovering a platform's chip says: the link, or GEN's reason and failed step."""
+    label = platform_label(platform.platform)
+    if platform.status == "failed":
+        reason = platform.error or platform.error_code or "GEN gave no reason"
+        step = f" (failed at {platform.failed_step})" if platform.failed_step else ""
+        return f"{label} failed: {reason}{step}"
+    if platform.status == "published" and platform.post_url:
+        return f"Published on {label}: click to open {platform.post_url}"
+    if platform.status == "skipped":
+        return f"GEN left {label} out of this post"
+    return f"{label}: {platform.status}"
 
 
 def format_duration(seconds: float) -> str:
@@ -61,6 +154,8 @@ def status_line(
     progress: DownloadProgress | None,
 ) -> str:
     """The text after the state chip."""
+    if is_scheduled(job) and job.scheduled_utc is not None:
+        return f"Scheduled for {local_time_text(job.scheduled_utc)}"
     if job.is_parked:
         return job.attention_reason or "GEN's answer was lost: check GEN, then retry or dismiss"
     if job.state is JobState.DOWNLOADING:
@@ -128,25 +223,60 @@ class _Fonts:
     small_metrics: QFontMetrics
 
 
+def starts_batch(index: _Index) -> bool:
+    """True when `index` is the first row of its batch as the view shows it (filtered)."""
+    batch = index.data(BatchIdRole)
+    if not batch:
+        return False
+    return index.row() == 0 or index.sibling(index.row() - 1, 0).data(BatchIdRole) != batch
+
+
 class JobDelegate(QStyledItemDelegate):
     """Draws job rows; `phase` (0..1) animates the indeterminate bars."""
+
+    link_activated = Signal(str)  # a published platform's chip was clicked: its post link
 
     def __init__(self, parent: object = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
         self.phase = 0.0
+        self.compact = False
         self._font_cache: dict[str, _Fonts] = {}
         # job id -> (what the pixmap shows, the row's static part); least recently used first.
         self._row_cache: OrderedDict[str, tuple[tuple[object, ...], QPixmap]] = OrderedDict()
 
+    def set_compact(self, compact: bool) -> None:
+        """One line per job (True) or two with the status bar (False)."""
+        if compact != self.compact:
+            self.compact = compact
+            self._row_cache.clear()
+            self.sizeHintChanged.emit(QModelIndex())
+
+    def row_height(self) -> int:
+        """A job's height without a batch header."""
+        return COMPACT_ROW_HEIGHT if self.compact else ROW_HEIGHT
+
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
-        return QSize(320, ROW_HEIGHT)
+        extra = BATCH_HEADER_HEIGHT if starts_batch(index) else 0
+        return QSize(320, self.row_height() + extra)
+
+    def body_rect(self, rect: QRect, index: _Index) -> QRect:
+        """The part of a row's rectangle that shows the job (below a batch header)."""
+        if starts_batch(index):
+            return rect.adjusted(0, BATCH_HEADER_HEIGHT, 0, 0)
+        return QRect(rect)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
         row = index.data(RowPaintRole)
         if not isinstance(row, RowPaint):
             super().paint(painter, option, index)
             return
-        rect: QRect = option.rect
+        full: QRect = option.rect
+        rect = self.body_rect(full, index)
+        if rect.top() != full.top() and row.batch is not None:
+            header = QRect(full.left(), full.top(), full.width(), BATCH_HEADER_HEIGHT)
+            painter.save()
+            self._paint_header(painter, header, row.batch_title, row.batch, option)
+            painter.restore()
         line = status_line(
             row.job,
             elapsed=row.elapsed,
@@ -154,15 +284,139 @@ class JobDelegate(QStyledItemDelegate):
             overdue=row.overdue,
             progress=row.progress,
         )
-        static = self._static_part(row, line, option)
+        body = QStyleOptionViewItem(option)
+        body.rect = rect
+        static = self._static_part(row, line, body)
         painter.drawPixmap(rect.topLeft(), static)
-        left = rect.left() + 2 * PAD + ICON_SIZE
-        bar = QRect(
-            left, rect.bottom() - PAD - BAR_HEIGHT + 2, rect.right() - PAD - left, BAR_HEIGHT
-        )
+        if self.compact:
+            left = rect.left() + PAD
+            bar = QRect(left, rect.bottom() - 2, rect.right() - PAD - left, 2)
+        else:
+            left = rect.left() + 2 * PAD + ICON_SIZE
+            bar = QRect(
+                left, rect.bottom() - PAD - BAR_HEIGHT + 2, rect.right() - PAD - left, BAR_HEIGHT
+            )
         painter.save()
         self._paint_bar(painter, row.job, row.progress, bar, option.palette, row.overdue)
         painter.restore()
+
+    # -- post chips: geometry shared by painting, clicks and tooltips -----------------------
+
+    def chip_rects(
+        self, job: LocalJob, rect: QRect, font: QFont
+    ) -> list[tuple[PostPlatform, QRectF]]:
+        """Where each platform chip of a post is drawn inside the job's `rect`: under the
+        title, or in a compact row right-aligned before the status text."""
+        if job.kind is not JobKind.POST or not job.post_platforms:
+            return []
+        fonts = self._fonts(font)
+        widths: list[int] = []
+        for platform in job.post_platforms:
+            word, _colour = platform_chip(job, platform)
+            text = f"{platform_label(platform.platform)} · {word}"
+            widths.append(fonts.small_metrics.horizontalAdvance(text) + 14)
+        gap = 4
+        if self.compact:
+            total = sum(widths) + gap * (len(widths) - 1)
+            x = self.compact_status_left(rect) - PAD - total
+            top = rect.top() + (rect.height() - CHIP_HEIGHT) // 2
+        else:
+            x, top = rect.left() + 2 * PAD + ICON_SIZE, rect.top() + 28
+        placed: list[tuple[PostPlatform, QRectF]] = []
+        for platform, width in zip(job.post_platforms, widths, strict=True):
+            placed.append((platform, QRectF(x, top, width, CHIP_HEIGHT)))
+            x += width + gap
+        return placed
+
+    @staticmethod
+    def compact_status_left(rect: QRect) -> int:
+        """Where a compact row's status text starts (it takes the right part of the row)."""
+        width = min(COMPACT_STATUS_WIDTH, rect.width() * 3 // 10)
+        return rect.right() - PAD - width
+
+    def _chip_at(
+        self, view_rect: QRect, index: _Index, font: QFont, pos: QPoint
+    ) -> PostPlatform | None:
+        row = index.data(RowPaintRole)
+        if not isinstance(row, RowPaint):
+            return None
+        body = self.body_rect(view_rect, index)
+        for platform, chip in self.chip_rects(row.job, body, font):
+            if chip.contains(pos.toPointF()):
+                return platform
+        return None
+
+    def editorEvent(
+        self, event: QEvent, model: object, option: QStyleOptionViewItem, index: _Index
+    ) -> bool:
+        if (
+            event.type() == QEvent.Type.MouseButtonRelease
+            and isinstance(event, QMouseEvent)
+            and event.button() == Qt.MouseButton.LeftButton
+        ):
+            chip = self._chip_at(option.rect, index, option.font, event.position().toPoint())
+            if chip is not None and chip.status == "published" and chip.post_url:
+                self.link_activated.emit(chip.post_url)
+                return True
+        return super().editorEvent(event, model, option, index)  # type: ignore[arg-type]
+
+    def helpEvent(
+        self,
+        event: QHelpEvent,
+        view: QAbstractItemView,
+        option: QStyleOptionViewItem,
+        index: _Index,
+    ) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            chip = self._chip_at(option.rect, index, option.font, event.pos())
+            if chip is not None:
+                QToolTip.showText(event.globalPos(), platform_tooltip(chip), view)
+                return True
+        return super().helpEvent(event, view, option, index)
+
+    # -- painting ------------------------------------------------------------------------
+
+    def _paint_header(
+        self,
+        painter: QPainter,
+        rect: QRect,
+        title: str,
+        progress: BatchProgress,
+        option: QStyleOptionViewItem,
+    ) -> None:
+        palette: QPalette = option.palette
+        band = QColor(palette.color(QPalette.ColorRole.Highlight))
+        band.setAlphaF(0.12)
+        painter.fillRect(rect.adjusted(0, 2, 0, 0), band)
+        fonts = self._fonts(option.font)
+        inner = rect.adjusted(PAD, 2, -PAD, -4)
+        summary = progress.summary()
+        painter.setFont(fonts.small)
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        summary_width = fonts.small_metrics.horizontalAdvance(summary)
+        painter.drawText(
+            inner, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, summary
+        )
+        painter.setFont(fonts.title)
+        title_rect = QRect(inner)
+        title_rect.setRight(inner.right() - summary_width - PAD)
+        painter.drawText(
+            title_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            fonts.title_metrics.elidedText(title, Qt.TextElideMode.ElideRight, title_rect.width()),
+        )
+        # How much of the batch is done, as a thin determinate bar under the header.
+        track = QRectF(rect.left() + PAD, rect.bottom() - 2, rect.width() - 2 * PAD, 3)
+        colour = QColor(palette.color(QPalette.ColorRole.Mid))
+        colour.setAlphaF(0.35)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawRect(track)
+        if progress.total:
+            done = QRectF(track)
+            done.setWidth(track.width() * progress.done / progress.total)
+            painter.setBrush(STATE_COLOURS[JobState.COMPLETED])
+            painter.drawRect(done)
 
     def _static_part(self, row: RowPaint, line: str, option: QStyleOptionViewItem) -> QPixmap:
         """The row without its bar, from the cache when nothing it shows has changed."""
@@ -176,9 +430,11 @@ class JobDelegate(QStyledItemDelegate):
             job.is_parked,
             job.status_unknown,
             job.execution_cost,
+            job.post_platforms,
             row.title,
             line,
             row.overdue,
+            self.compact,
             int(option.state.value),
             size.width(),
             size.height(),
@@ -197,7 +453,10 @@ class JobDelegate(QStyledItemDelegate):
         local.rect = QRect(QPoint(0, 0), size)
         painter = QPainter(pixmap)
         try:
-            self._paint_static(painter, local, row, line)
+            if self.compact:
+                self._paint_compact(painter, local, row, line)
+            else:
+                self._paint_static(painter, local, row, line)
         finally:
             painter.end()
         self._row_cache[job.id] = (key, pixmap)
@@ -206,15 +465,7 @@ class JobDelegate(QStyledItemDelegate):
             self._row_cache.popitem(last=False)
         return pixmap
 
-    def _paint_static(
-        self, painter: QPainter, option: QStyleOptionViewItem, row: RowPaint, line: str
-    ) -> None:
-        job = row.job
-        widget = option.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        # The view's own option carries the selection/hover state: enough for the background.
-        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
-        rect: QRect = option.rect
+    def _colours(self, option: QStyleOptionViewItem) -> tuple[QColor, QColor, bool]:
         palette: QPalette = option.palette
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         text_colour = palette.color(
@@ -222,6 +473,28 @@ class JobDelegate(QStyledItemDelegate):
         )
         muted = QColor(text_colour)
         muted.setAlphaF(0.7)
+        return text_colour, muted, selected
+
+    def _line_pen(self, job: LocalJob, row: RowPaint, muted: QColor, selected: bool) -> QColor:
+        if not selected and (job.state is JobState.FAILED or row.overdue):
+            return OVERDUE_COLOUR
+        if not selected and (job.is_parked or job.status_unknown):
+            return ATTENTION_COLOUR
+        return muted
+
+    def _paint_background(self, painter: QPainter, option: QStyleOptionViewItem) -> None:
+        widget = option.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        # The view's own option carries the selection/hover state: enough for the background.
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
+
+    def _paint_static(
+        self, painter: QPainter, option: QStyleOptionViewItem, row: RowPaint, line: str
+    ) -> None:
+        job = row.job
+        self._paint_background(painter, option)
+        rect: QRect = option.rect
+        text_colour, muted, selected = self._colours(option)
         fonts = self._fonts(option.font)
 
         if job.is_parked or job.status_unknown:
@@ -252,15 +525,64 @@ class JobDelegate(QStyledItemDelegate):
             ),
         )
 
-        chip_right = self._paint_chip(painter, job, fonts, left, rect.top() + 28)
+        chips = self.chip_rects(job, rect, option.font)
+        if chips:
+            chip_right = self._paint_platform_chips(painter, job, chips, fonts)
+        else:
+            chip_right = self._paint_chip(painter, job, fonts, left, rect.top() + 28)
         line_rect = QRect(chip_right + PAD, rect.top() + 27, right - chip_right - PAD, 18)
         painter.setFont(fonts.small)
-        if not selected and (job.state is JobState.FAILED or row.overdue):
-            painter.setPen(OVERDUE_COLOUR)
-        elif not selected and (job.is_parked or job.status_unknown):
-            painter.setPen(ATTENTION_COLOUR)
+        painter.setPen(self._line_pen(job, row, muted, selected))
+        painter.drawText(
+            line_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            fonts.small_metrics.elidedText(line, Qt.TextElideMode.ElideRight, line_rect.width()),
+        )
+
+    def _paint_compact(
+        self, painter: QPainter, option: QStyleOptionViewItem, row: RowPaint, line: str
+    ) -> None:
+        """One line: icon, title, state chip (or a post's platform chips), status text."""
+        job = row.job
+        self._paint_background(painter, option)
+        rect: QRect = option.rect
+        text_colour, muted, selected = self._colours(option)
+        fonts = self._fonts(option.font)
+        if job.is_parked or job.status_unknown:
+            painter.fillRect(QRect(rect.left(), rect.top(), 3, rect.height()), ATTENTION_COLOUR)
+        top = rect.top() + (rect.height() - COMPACT_ICON_SIZE) // 2
+        kind_icon(job.kind, COMPACT_ICON_SIZE).paint(
+            painter, QRect(rect.left() + PAD, top, COMPACT_ICON_SIZE, COMPACT_ICON_SIZE)
+        )
+        left = rect.left() + 2 * PAD + COMPACT_ICON_SIZE
+        right = rect.right() - PAD
+        status_left = self.compact_status_left(rect)
+        chips = self.chip_rects(job, rect, option.font)
+        if chips:
+            chip_left = int(chips[0][1].left())
         else:
-            painter.setPen(muted)
+            chip_width = fonts.small_metrics.horizontalAdvance(chip_label(job)) + 14
+            chip_left = status_left - PAD - chip_width
+        title_rect = QRect(left, rect.top(), chip_left - left - PAD, rect.height())
+        painter.setFont(fonts.title)
+        painter.setPen(text_colour)
+        painter.drawText(
+            title_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            fonts.title_metrics.elidedText(
+                row.title, Qt.TextElideMode.ElideRight, title_rect.width()
+            ),
+        )
+        chip_top = rect.top() + (rect.height() - CHIP_HEIGHT) // 2
+        if chips:
+            self._paint_platform_chips(painter, job, chips, fonts)
+        else:
+            self._paint_chip(painter, job, fonts, chip_left, chip_top)
+        if job.execution_cost is not None:
+            line = f"{line} · {format_cost(job.execution_cost)}" if line else ""
+        line_rect = QRect(status_left, rect.top(), right - status_left, rect.height())
+        painter.setFont(fonts.small)
+        painter.setPen(self._line_pen(job, row, muted, selected))
         painter.drawText(
             line_rect,
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -279,17 +601,41 @@ class JobDelegate(QStyledItemDelegate):
             self._font_cache[key] = fonts
         return fonts
 
+    def _paint_platform_chips(
+        self,
+        painter: QPainter,
+        job: LocalJob,
+        chips: list[tuple[PostPlatform, QRectF]],
+        fonts: _Fonts,
+    ) -> int:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setFont(fonts.small)
+        for platform, chip in chips:
+            word, colour = platform_chip(job, platform)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(colour)
+            painter.drawRoundedRect(chip, CHIP_HEIGHT / 2, CHIP_HEIGHT / 2)
+            painter.setPen(QColor("white"))
+            text = f"{platform_label(platform.platform)} · {word}"
+            if platform.status == "published" and platform.post_url:
+                font = QFont(fonts.small)
+                font.setUnderline(True)  # a link: click opens the post
+                painter.setFont(font)
+            painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, text)
+            painter.setFont(fonts.small)
+        return int(chips[-1][1].right())
+
     def _paint_chip(
         self, painter: QPainter, job: LocalJob, fonts: _Fonts, left: int, top: int
     ) -> int:
         label = chip_label(job)
         width = fonts.small_metrics.horizontalAdvance(label) + 14
-        chip = QRectF(left, top, width, 17)
+        chip = QRectF(left, top, width, CHIP_HEIGHT)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         colour = STATE_COLOURS.get(job.state, QColor("#8e8e93"))
         painter.setBrush(ATTENTION_COLOUR if job.status_unknown and job.is_active else colour)
-        painter.drawRoundedRect(chip, 8.5, 8.5)
+        painter.drawRoundedRect(chip, CHIP_HEIGHT / 2, CHIP_HEIGHT / 2)
         painter.setPen(QColor("white"))
         painter.setFont(fonts.small)
         painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, label)
@@ -304,7 +650,7 @@ class JobDelegate(QStyledItemDelegate):
         palette: QPalette,
         overdue: bool,
     ) -> None:
-        if not job.is_active:
+        if not job.is_active or is_scheduled(job):
             return
         track = QColor(palette.color(QPalette.ColorRole.Mid))
         track.setAlphaF(0.35)

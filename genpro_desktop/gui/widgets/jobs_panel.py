@@ -1,9 +1,11 @@
-"""The Jobs dock: every render, download and publish, live, with the actions each one allows.
+"""The Jobs dock: a queue of every render, download and post, live, with the actions each
+one allows.
 
-The panel shows what the job model holds and turns clicks and shortcuts into
+The panel shows what the job model holds, through a filter (state group, kind, engine, search
+words) and in full or compact rows, and turns clicks and shortcuts into
 `action_requested(action, job_id)`, which the app hands to its `JobActionDispatcher`. Which
 actions are enabled comes from the job's own `can_*` predicates, re-checked whenever the current
-job changes.
+job changes. `view_state_changed` tells the app to remember the filter and the row mode.
 """
 
 from __future__ import annotations
@@ -13,22 +15,21 @@ from collections.abc import Callable
 from datetime import tzinfo
 
 from PySide6.QtCore import (
-    QDate,
-    QDateTime,
     QItemSelection,
-    QLocale,
+    QModelIndex,
     QPoint,
     Qt,
-    QTime,
     QTimer,
     Signal,
 )
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDockWidget,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListView,
     QMenu,
     QPushButton,
@@ -40,36 +41,44 @@ from PySide6.QtWidgets import (
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
 from genpro_desktop.core.jobs.view import (
     JobAction,
+    JobFilter,
+    KindFilter,
+    StatusFilter,
     allowed_actions,
     job_explanation,
     job_title,
     local_file,
+    post_links,
 )
-from genpro_desktop.gui.models.job_list_model import JobListModel
+from genpro_desktop.core.jobs.view import failed_platforms as failed_platforms
+from genpro_desktop.core.jobs.view import platform_label as platform_label
+from genpro_desktop.gui.models.job_list_model import JobFilterProxy, JobListModel
+from genpro_desktop.gui.preferences import JobsViewState
 from genpro_desktop.gui.theme import STATE_LABELS
-from genpro_desktop.gui.widgets.job_delegate import JobDelegate, format_cost
+from genpro_desktop.gui.widgets.job_delegate import (
+    JobDelegate,
+    format_cost,
+    local_time_text,
+)
 
 ANIMATION_INTERVAL_MS = 60
 SWEEP_SECONDS = 1.6
+SEARCH_DELAY_MS = 200
+NO_JOBS_TEXT = "No jobs yet. Render a row and it shows up here."
+NO_MATCH_TEXT = "No job matches the filters. <a href='#clear'>Show all jobs</a>"
 
-
-def platform_label(name: str) -> str:
-    """TikTok for tiktok (the publishing core is imported on first use, not at start-up)."""
-    from genpro_desktop.core.publishing.platforms import LABELS
-
-    return LABELS.get(name, name)
-
-
-def post_links(job: LocalJob) -> list[tuple[str, str]]:
-    """(platform, link) of each platform a post is published on, in the post's order."""
-    return [(p.platform, p.post_url) for p in job.post_platforms if p.post_url]
-
-
-def failed_platforms(job: LocalJob) -> list[str]:
-    """The platforms of a settled post that failed (they can be posted again on their own)."""
-    if job.kind is not JobKind.POST or not all(p.is_terminal for p in job.post_platforms):
-        return []
-    return [p.platform for p in job.post_platforms if p.status == "failed"]
+STATUS_CHOICES: tuple[tuple[StatusFilter, str], ...] = (
+    (StatusFilter.ALL, "All jobs"),
+    (StatusFilter.ACTIVE, "Active"),
+    (StatusFilter.ATTENTION, "Needs attention"),
+    (StatusFilter.FINISHED, "Finished"),
+)
+KIND_CHOICES: tuple[tuple[KindFilter, str], ...] = (
+    (KindFilter.ALL, "All kinds"),
+    (KindFilter.RENDER, "Renders"),
+    (KindFilter.DOWNLOAD, "Downloads"),
+    (KindFilter.POST, "Posts"),
+)
 
 
 def post_lines(job: LocalJob, zone: tzinfo | None = None) -> list[str]:
@@ -77,12 +86,7 @@ def post_lines(job: LocalJob, zone: tzinfo | None = None) -> list[str]:
     lines: list[str] = []
     when = job.scheduled_utc
     if when is not None and not any(p.is_terminal for p in job.post_platforms):
-        local = when.astimezone(zone)
-        shown = QLocale.system().toString(
-            QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute)),
-            QLocale.FormatType.ShortFormat,
-        )
-        lines.append(f"Scheduled for {html.escape(shown)} {html.escape(local.tzname() or '')}")
+        lines.append(f"Scheduled for {html.escape(local_time_text(when, zone))}")
     for p in job.post_platforms:
         label = html.escape(platform_label(p.platform))
         if p.status == "published" and p.post_url:
@@ -130,26 +134,36 @@ class JobsPanel(QDockWidget):
     action_requested = Signal(str, str)  # JobAction value, job id
     clear_finished_requested = Signal()
     older_requested = Signal()  # show jobs older than the history loaded so far
+    link_activated = Signal(str)  # a published platform's chip was clicked: its post link
+    view_state_changed = Signal()  # the filter or the row mode changed: remember `view_state()`
 
     def __init__(self, model: JobListModel, parent: QWidget | None = None) -> None:
         super().__init__("Jobs", parent)
         self.setObjectName("jobsDock")
         self.model = model
+        self.proxy = JobFilterProxy(model, self)
         self.list_view = QListView()
         self.list_view.setObjectName("jobList")
-        self.list_view.setModel(model)
-        self.list_view.setUniformItemSizes(True)
+        self.list_view.setModel(self.proxy)
+        # Rows differ in height (a batch's first row carries its header); each size is O(1).
+        self.list_view.setUniformItemSizes(False)
         self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list_view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list_view.setMouseTracking(True)
         self.delegate = JobDelegate(self.list_view)
+        self.delegate.link_activated.connect(self.link_activated)
         self.list_view.setItemDelegate(self.delegate)
         self.list_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list_view.customContextMenuRequested.connect(self._on_context_menu)
         model.job_changed.connect(self._on_model_job_changed)
-        model.rowsInserted.connect(self._on_rows_changed)
-        model.rowsRemoved.connect(self._on_rows_changed)
-        model.modelReset.connect(self._on_rows_changed)
+        self.proxy.rowsInserted.connect(self._on_rows_changed)
+        self.proxy.rowsRemoved.connect(self._on_rows_changed)
+        self.proxy.modelReset.connect(self._on_rows_changed)
+        self.proxy.layoutChanged.connect(self._on_rows_changed)
+        self._engines_dirty = True
+        model.rowsInserted.connect(self._engines_changed)
+        model.modelReset.connect(self._engines_changed)
 
         self.actions_by_name: dict[JobAction, QAction] = {}
         toolbar = QToolBar()
@@ -171,6 +185,14 @@ class JobsPanel(QDockWidget):
         toolbar.addSeparator()
         toolbar.addAction("Clear finished", self.clear_finished_requested.emit)
         self.older_action = toolbar.addAction("Show older", self.older_requested.emit)
+
+        self.compact_action = QAction("Compact job rows", self)
+        self.compact_action.setObjectName("jobsCompact")
+        self.compact_action.setCheckable(True)
+        self.compact_action.setToolTip("One line per job, so many more fit")
+        self.compact_action.toggled.connect(self._on_compact_toggled)
+
+        filters = self._build_filter_bar()
 
         self.status_label = QLabel()
         self.status_label.setObjectName("jobsStatus")
@@ -197,16 +219,19 @@ class JobsPanel(QDockWidget):
             choices.addWidget(button)
         choices.addStretch(1)
 
-        self.empty_label = QLabel("No jobs yet. Render a row and it shows up here.")
+        self.empty_label = QLabel(NO_JOBS_TEXT)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setObjectName("jobsEmpty")
+        self.empty_label.setTextFormat(Qt.TextFormat.RichText)
+        self.empty_label.linkActivated.connect(lambda _link: self.clear_filters())
 
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(toolbar)
+        layout.addLayout(filters)
         layout.addWidget(self.status_label)
-        layout.addWidget(self.empty_label)
+        layout.addWidget(self.empty_label, 1)
         layout.addWidget(self.list_view, 1)
         layout.addWidget(self.detail_label)
         layout.addLayout(choices)
@@ -218,16 +243,144 @@ class JobsPanel(QDockWidget):
         self._ticks = 0
         self._on_rows_changed()
 
+    # -- the filter bar and row mode --------------------------------------------------------
+
+    def _build_filter_bar(self) -> QHBoxLayout:
+        self.search_edit = QLineEdit()
+        self.search_edit.setObjectName("jobsSearch")
+        self.search_edit.setPlaceholderText("Search engine, row text, platform, id")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setAccessibleName("Search jobs")
+        self.status_combo = QComboBox()
+        self.status_combo.setObjectName("jobsStatusFilter")
+        self.status_combo.setAccessibleName("Show jobs in state")
+        for value, text in STATUS_CHOICES:
+            self.status_combo.addItem(text, value.value)
+        self.kind_combo = QComboBox()
+        self.kind_combo.setObjectName("jobsKindFilter")
+        self.kind_combo.setAccessibleName("Show jobs of kind")
+        for value, text in KIND_CHOICES:
+            self.kind_combo.addItem(text, value.value)
+        self.engine_combo = QComboBox()
+        self.engine_combo.setObjectName("jobsEngineFilter")
+        self.engine_combo.setAccessibleName("Show jobs of engine")
+        self.engine_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.engine_combo.addItem("All engines", None)
+        self.shown_label = QLabel()
+        self.shown_label.setObjectName("jobsShown")
+        self.shown_label.setTextFormat(Qt.TextFormat.RichText)
+        self.shown_label.linkActivated.connect(lambda _link: self.clear_filters())
+        # Typing filters after a short pause, so a long history is not re-filtered per key.
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._apply_filter)
+        self.search_edit.textChanged.connect(lambda _text: self._search_timer.start())
+        for combo in (self.status_combo, self.kind_combo, self.engine_combo):
+            combo.currentIndexChanged.connect(self._apply_filter)
+        self._engine_timer = QTimer(self)
+        self._engine_timer.setSingleShot(True)
+        self._engine_timer.setInterval(0)
+        self._engine_timer.timeout.connect(self._refresh_engines)
+        bar = QHBoxLayout()
+        bar.addWidget(self.search_edit, 2)
+        bar.addWidget(self.status_combo)
+        bar.addWidget(self.kind_combo)
+        bar.addWidget(self.engine_combo)
+        bar.addWidget(self.shown_label, 1)
+        return bar
+
+    def job_filter(self) -> JobFilter:
+        """The filter the controls show."""
+        engine = self.engine_combo.currentData()
+        return JobFilter(
+            status=StatusFilter(self.status_combo.currentData() or StatusFilter.ALL.value),
+            kind=KindFilter(self.kind_combo.currentData() or KindFilter.ALL.value),
+            engine_id=engine if isinstance(engine, str) else None,
+            text=self.search_edit.text().strip(),
+        )
+
+    def view_state(self) -> JobsViewState:
+        """The filter and row mode, to remember."""
+        return JobsViewState(self.job_filter(), self.compact_action.isChecked())
+
+    def restore_view_state(self, state: JobsViewState) -> None:
+        """Show the queue as it was last time (filter, row mode)."""
+        f = state.job_filter
+        self._set_combo(self.status_combo, f.status.value)
+        self._set_combo(self.kind_combo, f.kind.value)
+        if f.engine_id is not None and self.engine_combo.findData(f.engine_id) < 0:
+            self.engine_combo.addItem(f"Engine {f.engine_id}", f.engine_id)
+        self._set_combo(self.engine_combo, f.engine_id)
+        self.search_edit.setText(f.text)
+        self.compact_action.setChecked(state.compact)
+        self._apply_filter()
+
+    def clear_filters(self) -> None:
+        """Show every job again."""
+        self.search_edit.clear()
+        for combo in (self.status_combo, self.kind_combo, self.engine_combo):
+            combo.setCurrentIndex(0)
+        self._apply_filter()
+
+    @staticmethod
+    def _set_combo(combo: QComboBox, data: object) -> None:
+        found = combo.findData(data)
+        combo.setCurrentIndex(max(0, found))
+
+    def _apply_filter(self) -> None:
+        self._search_timer.stop()
+        new = self.job_filter()
+        if new != self.proxy.job_filter:
+            self.proxy.set_filter(new)
+            self.view_state_changed.emit()
+        self._on_rows_changed()
+
+    def _on_compact_toggled(self, compact: bool) -> None:
+        self.delegate.set_compact(compact)
+        self.list_view.doItemsLayout()
+        self.list_view.viewport().update()
+        self.view_state_changed.emit()
+
+    def _engines_changed(self, *_args: object) -> None:
+        self._engine_timer.start()  # once per burst of new rows
+
+    def _refresh_engines(self) -> None:
+        current = self.engine_combo.currentData()
+        engines = self.model.engines()
+        known = [self.engine_combo.itemData(i) for i in range(1, self.engine_combo.count())]
+        if known == [engine_id for engine_id, _title in engines]:
+            return
+        self.engine_combo.blockSignals(True)
+        try:
+            while self.engine_combo.count() > 1:
+                self.engine_combo.removeItem(1)
+            for engine_id, title in engines:
+                self.engine_combo.addItem(title, engine_id)
+            if isinstance(current, str) and self.engine_combo.findData(current) < 0:
+                self.engine_combo.addItem(f"Engine {current}", current)
+            self._set_combo(self.engine_combo, current)
+        finally:
+            self.engine_combo.blockSignals(False)
+
+    # -- the current job ---------------------------------------------------------------------
+
     def current_job(self) -> LocalJob | None:
         """The selected job, if any."""
-        index = self.list_view.currentIndex()
-        return self.model.job(index.row()) if index.isValid() else None
+        return self.proxy.job_at(self.list_view.currentIndex())
+
+    def job_at(self, index: QModelIndex) -> LocalJob | None:
+        """The job shown at a list view index (e.g. under the mouse)."""
+        return self.proxy.job_at(index)
 
     def select_job(self, job_id: str) -> None:
-        """Make `job_id` the current row."""
-        row = self.model.row_of(job_id)
-        if row >= 0:
-            self.list_view.setCurrentIndex(self.model.index(row))
+        """Make `job_id` the current row (the filter is cleared when it hides that job)."""
+        index = self.proxy.index_of(job_id)
+        if not index.isValid() and self.model.row_of(job_id) >= 0:
+            self.clear_filters()
+            index = self.proxy.index_of(job_id)
+        if index.isValid():
+            self.list_view.setCurrentIndex(index)
 
     def show_tracking_status(self, text: str | None) -> None:
         """A line above the list while tracking is paused (signed out, offline, rate-limited)."""
@@ -256,7 +409,7 @@ class JobsPanel(QDockWidget):
         self.detail_label.setVisible(job is not None)
 
     def _details(self, job: LocalJob) -> str:
-        lines = [f"<b>{html.escape(job_title(job))}</b>"]
+        lines = [f"<b>{html.escape(job_title(job, self.model))}</b>"]
         state = STATE_LABELS.get(job.state, job.state.value)
         facts = [state]
         if job.execution_cost is not None:
@@ -320,9 +473,15 @@ class JobsPanel(QDockWidget):
         return job.parent_id if job is not None else None
 
     def _on_rows_changed(self, *_args: object) -> None:
-        has_jobs = self.model.rowCount() > 0
-        self.empty_label.setVisible(not has_jobs)
-        self.list_view.setVisible(has_jobs)
+        total = self.model.rowCount()
+        shown = self.proxy.rowCount()
+        self.empty_label.setText(NO_JOBS_TEXT if total == 0 else NO_MATCH_TEXT)
+        self.empty_label.setVisible(shown == 0)
+        self.list_view.setVisible(shown > 0)
+        filtered = not self.proxy.job_filter.is_empty
+        self.shown_label.setText(
+            f"{shown} of {total} shown · <a href='#clear'>Show all</a>" if filtered else ""
+        )
         if not self.list_view.currentIndex().isValid():
             self.refresh_actions()
         self._sync_animation()

@@ -123,6 +123,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.preview_dock)
         self.preview_dock.setVisible(False)
         self.toasts = ToastArea(self)
+        self.toasts.avoid(self.jobs_panel)  # toasts never cover the queue
         self._build_menus()
         self._build_queue_menus()
         self.set_demo(demo)
@@ -244,6 +245,7 @@ class MainWindow(QMainWindow):
         jobs_toggle.setText("Jobs panel")
         jobs_toggle.setShortcut(QKeySequence("Ctrl+J"))
         view_menu.addAction(jobs_toggle)
+        view_menu.addAction(self.jobs_panel.compact_action)
         preview_toggle = self.preview_dock.toggleViewAction()
         preview_toggle.setText("Preview")
         preview_toggle.setShortcut(QKeySequence("Ctrl+Shift+P"))

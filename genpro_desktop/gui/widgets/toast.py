@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 Severity = Literal["info", "warning", "error"]
@@ -17,6 +17,9 @@ ToastAction = tuple[str, Callable[[], None]]  # a button's text and what it does
 INFO_TIMEOUT_MS = 6000
 MAX_TOASTS = 4
 _COLOURS: dict[Severity, str] = {"info": "#2f80ed", "warning": "#e08e0b", "error": "#d64545"}
+_LAYOUT_EVENTS = frozenset(
+    {QEvent.Type.Resize, QEvent.Type.Move, QEvent.Type.Show, QEvent.Type.Hide}
+)
 
 
 class Toast(QFrame):
@@ -98,13 +101,41 @@ class Toast(QFrame):
 
 
 class ToastArea(QObject):
-    """Stacks toasts in the bottom-right corner of a window and keeps them there on resize."""
+    """Stacks toasts in the bottom-right corner of a window and keeps them there on resize,
+    beside the widgets they must never cover (`avoid`: the Jobs dock)."""
 
     def __init__(self, host: QWidget) -> None:
         super().__init__(host)
         self._host = host
         self._toasts: list[Toast] = []
+        self._avoid: list[QWidget] = []
         host.installEventFilter(self)
+
+    def avoid(self, widget: QWidget) -> None:
+        """Never place toasts over `widget` while it is shown inside the window."""
+        self._avoid.append(widget)
+        widget.installEventFilter(self)
+        self._restack()
+
+    def area(self) -> QRect:
+        """The part of the window toasts go in: the window less the side each avoided widget
+        takes (a dock at the bottom lifts them above it; one at the right moves them left)."""
+        area = self._host.rect()
+        for widget in self._avoid:
+            if not widget.isVisible() or widget.isWindow():
+                continue  # hidden, or a floating dock: a window of its own
+            geo = QRect(widget.mapTo(self._host, QPoint(0, 0)), widget.size())
+            if not geo.intersects(area):
+                continue
+            if geo.top() > area.center().y():
+                area.setBottom(geo.top() - 1)
+            elif geo.left() > area.center().x():
+                area.setRight(geo.left() - 1)
+            elif geo.right() < area.center().x():
+                area.setLeft(geo.right() + 1)
+            else:
+                area.setTop(geo.bottom() + 1)
+        return area
 
     @property
     def toasts(self) -> list[Toast]:
@@ -134,7 +165,8 @@ class ToastArea(QObject):
         return toast
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._host and event.type() == QEvent.Type.Resize:
+        resized = watched is self._host and event.type() == QEvent.Type.Resize
+        if resized or (watched in self._avoid and event.type() in _LAYOUT_EVENTS):
             self._restack()
         return False
 
@@ -144,9 +176,10 @@ class ToastArea(QObject):
         self._restack()
 
     def _restack(self) -> None:
-        bottom = self._host.height() - 16
+        area = self.area()
+        bottom = area.bottom() + 1 - 16
         for toast in reversed(self._toasts):
             toast.adjustSize()
             bottom -= toast.height()
-            toast.move(self._host.width() - toast.width() - 16, bottom)
+            toast.move(max(area.left(), area.right() + 1 - toast.width() - 16), max(0, bottom))
             bottom -= 8

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jobs_harness import Harness, LinkedClock
 
-from genpro_desktop.core.jobs import JobEvent, JobKind, JobState, LocalJob
+from genpro_desktop.core.jobs import JobEvent, JobKind, JobState, LocalJob, RenderOrigin
 from genpro_desktop.core.resources import resource_path
 from genpro_desktop.core.store import Store
 from genpro_desktop.simulator import Simulator, faults
@@ -186,3 +186,26 @@ async def test_stopping_a_download_keeps_the_part_for_a_later_resume(harness: Ha
     done = await harness.settle(resumed.id)
     assert done.state is JobState.DOWNLOADED
     assert done.sha256 == SAMPLE_SHA256
+
+
+async def test_a_render_keeps_its_row_and_batch_and_its_download_the_row(harness: Harness):
+    """What a render is of is stored with it (never sent to GEN) and survives the store;
+    its download carries the engine and row so both are named alike in every list."""
+    origin = RenderOrigin("Launch clips", 3, " Spring\n  drop:  new colours ", batch_id="b1")
+    job = await harness.submit(0, title="Launch clips · row 3", origin=origin)
+    render = await harness.settle(job.id)
+    stored = await harness.store.get_job(render.id)
+    assert stored is not None
+    assert (stored.engine_title, stored.row_number, stored.row_text, stored.batch_id) == (
+        "Launch clips",
+        3,
+        "Spring drop: new colours",
+        "b1",
+    )
+    download = await harness.settle((await harness.tracker.download(render.id)).id)
+    assert (download.engine_title, download.row_number, download.row_text) == (
+        "Launch clips",
+        3,
+        "Spring drop: new colours",
+    )
+    assert download.batch_id is None  # the batch is the renders started together

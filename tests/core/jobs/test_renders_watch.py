@@ -8,6 +8,7 @@ import pytest
 from jobs_harness import Harness
 
 from genpro_desktop.core.jobs import JobKind, JobState
+from genpro_desktop.core.jobs.view import job_title
 from genpro_desktop.core.render_watch import RenderWatcher
 from genpro_desktop.simulator import RENDER_COST, RENDER_PRECHARGE, faults
 
@@ -43,6 +44,10 @@ async def test_first_scan_adopts_running_renders_only_and_charges_nothing(harnes
     assert [job.remote_id for job in result.adopted] == [elsewhere]
     job = result.adopted[0]
     assert job.title == "TikTok Talking Avatar, row 4 render"
+    # Named like a render started here: engine, row and the start of the row's text.
+    assert (job.engine_id, job.engine_title, job.row_number) == ("9101", "TikTok Talking Avatar", 4)
+    assert job.row_text
+    assert job_title(job).startswith(f"TikTok Talking Avatar · row 4 · “{job.row_text[:10]}")
     done = await harness.settle(job.id)
     assert done.state is JobState.COMPLETED
     assert done.output_url

@@ -25,7 +25,7 @@ def test_a_post_shows_its_platforms_in_the_title_and_each_state_in_the_details(
         ),
     )
     model.set_jobs([post])
-    assert model.data(model.index(0)) == "Spring launch · tiktok, youtube"
+    assert model.data(model.index(0)) == "Post to TikTok, YouTube · Spring launch"
     panel.select_job(post.id)
     details = panel.detail_label.text()  # one line per platform, with its state (issue 17)
     assert "TikTok: published" in details

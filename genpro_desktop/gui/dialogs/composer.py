@@ -1,24 +1,29 @@
 """The post composer: one render to several platforms through GEN's schedule API.
 
 Platforms are checkable chips that say whether the agent has an account there; the caption is
-shared and counted against every chosen platform's limit (the strictest one shown under it);
-each platform with options of its own has a section (`composer_sections`). Checks come from the
+shared and counted against the limit of every chosen platform that takes it (the strictest one
+shown under it); each platform has a section (`composer_sections`) that starts with its caption
+override ("Customize for YouTube") and holds its options. GEN takes one description and title per
+post, so platforms whose text differs go out as separate posts (`group_posts`), each validated,
+recorded and tracked on its own; the summary says how the post splits. Checks come from the
 Qt-free core: `validate_post` for the text and options, `check_video` on the downloaded file
 (probed off the GUI thread), `resolve_schedule` for the time. Errors block Post, warnings
 inform. On open the composer loads GEN's live rules and the connected accounts, probes the file,
 and looks for earlier posts of the same video (by render or media URL, whatever the caption),
 naming each platform it is already on; such platforms start unchecked.
 
-Submit asks once with a summary, uploads the chosen cover frame, then hands the post to
-`PostService.publish` (single-flight; the caption-level duplicate guard is a second question).
-The dialog is opened with `run_dialog`; `job` holds the post job once sent.
+Submit asks once with a summary, uploads the chosen cover frame once, then hands each post to
+`PostService.publish` in turn (single-flight; the caption-level duplicate guard is a second
+question, asked once for all posts). A post that fails to go out stops the rest: those already
+sent stay sent and are unchecked, nothing is re-sent on its own, and Post sends only what is
+left. The dialog is opened with `run_dialog`; `jobs` holds the post jobs sent.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -65,11 +70,18 @@ from genpro_desktop.core.publishing import (
     validate_post,
 )
 from genpro_desktop.core.publishing.captions import fill_template
+from genpro_desktop.core.publishing.overrides import (
+    Override,
+    PostGroup,
+    describe_groups,
+    group_posts,
+)
 from genpro_desktop.core.publishing.platforms import LABELS
 from genpro_desktop.core.services import AppServices
 from genpro_desktop.core.store import StoreError
 from genpro_desktop.gui.asyncqt import TaskRegistry
 from genpro_desktop.gui.dialogs.composer_sections import (
+    OVER_LIMIT_STYLE,
     PROCESSING_NOTICE,
     PlatformSection,
     TikTokSection,
@@ -178,7 +190,7 @@ class PostComposer(QDialog):
         self.setObjectName("postComposer")
         self.setWindowTitle("Post video")
         self.draft = draft
-        self.job: LocalJob | None = None
+        self.jobs: list[LocalJob] = []
         self.rules = RuleBook.builtin()
         self.connected: dict[str, tuple[bool | None, str | None]] = {}
         self.existing: dict[str, ExistingPost] = {}
@@ -276,6 +288,7 @@ class PostComposer(QDialog):
         sections_layout.setContentsMargins(0, 0, 0, 0)
         for section in self.sections.values():
             section.changed.connect(self.refresh)
+            section.override.start_from = self._shared_text
             sections_layout.addWidget(section)
         sections_layout.addStretch(1)
 
@@ -586,23 +599,44 @@ class PostComposer(QDialog):
 
     # -- validation ------------------------------------------------------------------------
 
-    def post_draft(self) -> PostDraft:
-        """The post as the composer stands."""
-        chosen = self.chosen()
+    def _shared_text(self) -> tuple[str, str | None]:
+        return self.caption_edit.toPlainText(), self.title_edit.text().strip() or None
+
+    def overrides(self) -> dict[str, Override]:
+        """The chosen platforms' own texts (customized ones only)."""
+        found: dict[str, Override] = {}
+        for name in self.chosen():
+            own = self.sections[name].override.override()
+            if own is not None:
+                found[name] = own
+        return found
+
+    def groups(self) -> list[PostGroup]:
+        """The schedule posts this composer sends: one per distinct caption and title."""
+        caption, title = self._shared_text()
+        return group_posts(self.chosen(), caption, title, self.overrides(), self.rules)
+
+    def post_draft(self, group: PostGroup | None = None) -> PostDraft:
+        """One post as the composer stands (`group`: its platforms and text; None: every chosen
+        platform with the shared text)."""
+        if group is None:
+            caption, title = self._shared_text()
+            group = PostGroup(tuple(self.chosen()), caption, title)
+        platforms = list(group.platforms)
         tiktok = self.sections["tiktok"]
         youtube = self.sections["youtube"]
         assert isinstance(tiktok, TikTokSection)
         assert isinstance(youtube, YouTubeSection)
         thumbnail = None if self.uses_cover_frame() else self.thumbnail_edit.text().strip() or None
         return PostDraft(
-            platforms=chosen,
-            description=self.caption_edit.toPlainText(),
-            title=self.title_edit.text().strip() or None,
+            platforms=platforms,
+            description=group.caption,
+            title=group.title,
             media_url=self.draft.media_url,
             thumbnail_url=thumbnail,
             scheduled_time=self.resolved.utc if self.resolved is not None else None,
             tiktok=tiktok.settings(),
-            youtube=youtube.options() if "youtube" in chosen else None,
+            youtube=youtube.options() if "youtube" in platforms else None,
         )
 
     def refresh(self) -> None:
@@ -615,7 +649,8 @@ class PostComposer(QDialog):
             schedule_error = exc
         self._show_alternatives(schedule_error.alternatives if schedule_error else ())
         chosen = self.chosen()
-        self.report = validate_post(self.post_draft(), now, self.rules)
+        groups = self.groups()
+        self.report = self._validate(now)
         info = self.media_info
         self.media_report = check_video(info, chosen, self.rules) if info else ValidationReport()
         self._show_counters(chosen)
@@ -635,6 +670,8 @@ class PostComposer(QDialog):
             lines.append(_line(self.media_note, False))
         elif info is not None and chosen and self.media_report.ok:
             lines.append(_ok(_fits(info, chosen)))
+        if len(groups) > 1:
+            lines.append(_note(describe_groups(groups) + "."))
         self.issues_label.setText("<br>".join(lines) or _ok("Ready to post."))
         self.instant_label.setText(self._instant_text())
         self.submit_button.setEnabled(self.can_submit(schedule_error is None))
@@ -650,23 +687,78 @@ class PostComposer(QDialog):
             and not disconnected
         )
 
+    def _checked_texts(self) -> list[PostGroup]:
+        """What `_validate` checks: the platforms on the shared text together, and each
+        customized platform on its own text (every rule is per platform, so this covers the
+        posts that are sent, and names a platform's own text as its own)."""
+        caption, title = self._shared_text()
+        own = self.overrides()
+        shared = tuple(n for n in self.chosen() if n not in own)
+        checks = [PostGroup(shared, caption, title)] if shared or not own else []
+        for name, text in own.items():
+            uses_title = self.sections[name].override.uses_title
+            own_title = (text.title or "").strip() or None if uses_title else title
+            checks.append(
+                PostGroup(
+                    (name,),
+                    text.caption if text.caption is not None else caption,
+                    own_title,
+                    own_caption=True,
+                    own_title=uses_title,
+                )
+            )
+        return checks
+
+    def _validate(self, now: datetime) -> ValidationReport:
+        """Every platform's checks on its text, each issue once; own text is named so."""
+        report = ValidationReport()
+        seen: set[tuple[str, str, str, str | None]] = set()
+        for group in self._checked_texts():
+            checked = validate_post(self.post_draft(group), now, self.rules)
+            for issues, into in (
+                (checked.errors, report.errors),
+                (checked.warnings, report.warnings),
+            ):
+                for issue in issues:
+                    own = (issue.field == "description" and group.own_caption) or (
+                        issue.field == "title" and group.own_title
+                    )
+                    if own and issue.platform:
+                        what = "caption" if issue.field == "description" else "title"
+                        label = LABELS.get(issue.platform, issue.platform)
+                        issue = replace(issue, message=f"{label}'s own {what}: {issue.message}")
+                    key = (issue.field, issue.code, issue.message, issue.platform)
+                    if key not in seen:
+                        seen.add(key)
+                        into.append(issue)
+        return report
+
     def _show_counters(self, chosen: list[str]) -> None:
+        """The shared caption against the strictest platform that takes it; each override
+        against its own platform's limit."""
         length = utf16_length(self.caption_edit.toPlainText())
-        strict = strictest(chosen, self.rules)
+        own = {n for n in chosen if self.sections[n].override.active}
+        for name in chosen:
+            if name in own:
+                self.sections[name].override.show_count(self.rules.get(name))
+        shared = [n for n in chosen if n not in own]
+        strict = strictest(shared, self.rules)
+        tail = [f"{LABELS[n]}: own caption" for n in chosen if n in own]
         if strict is None:
-            self.counter_label.setText(f"{length:,} characters")
+            self.counter_label.setText(" · ".join([f"{length:,} characters", *tail]))
+            self.counter_label.setStyleSheet("")
             return
         over = length > strict.caption_limit
         parts = [
             f"{LABELS[n]} {length:,}/{rule.caption_limit:,}"
-            for n in chosen
+            for n in shared
             if (rule := self.rules.get(n)) is not None
         ]
         self.counter_label.setText(
             f"{length:,} / {strict.caption_limit:,} ({strict.label} is the strictest; emoji "
-            f"count as 2) · " + " · ".join(parts)
+            f"count as 2) · " + " · ".join([*parts, *tail])
         )
-        self.counter_label.setStyleSheet("color: #d64545; font-weight: bold;" if over else "")
+        self.counter_label.setStyleSheet(OVER_LIMIT_STYLE if over else "")
 
     def _instant_text(self) -> str:
         if self.now_radio.isChecked():
@@ -683,32 +775,48 @@ class PostComposer(QDialog):
 
     # -- submit ----------------------------------------------------------------------------
 
-    def request(self) -> SchedulePostRequest:
-        """The schedule-API request as the composer stands (before the cover upload)."""
-        chosen = self.chosen()
-        request = self.post_draft().to_request(
+    def request(self, group: PostGroup | None = None) -> SchedulePostRequest:
+        """One post's schedule-API request as the composer stands (before the cover upload);
+        `group` None: every chosen platform with the shared text."""
+        draft = self.post_draft(group)
+        request = draft.to_request(
             agent_id=self.draft.agent_id, next_available=self.slot_radio.isChecked()
         )
         extra: dict[str, Any] = {}
-        for name in chosen:
+        for name in draft.platforms:
             section = self.sections.get(name)
             if section is not None:
                 extra.update(section.request_fields())
         return request.model_copy(update=extra) if extra else request
 
     def summary(self) -> str:
-        """The final question: where, when, with which caption, and what is posted again."""
-        caption = " ".join(self.caption_edit.toPlainText().split())
-        if len(caption) > SUMMARY_CAPTION_CHARS:
-            caption = caption[: SUMMARY_CAPTION_CHARS - 1] + "…"
-        where = ", ".join(LABELS[n] for n in self.chosen())
-        text = f"Post this video to {where} {self._when_text()} as “{caption}”?"
+        """The final question: where, when, with which caption (each post's when the platforms
+        split into several), and what is posted again."""
+        groups = self.groups()
+        if len(groups) > 1:
+            posts = "; ".join(
+                f"{' + '.join(LABELS[n] for n in g.platforms)}: “{_short(g.caption)}”"
+                for g in groups
+            )
+            text = (
+                f"Post this video {self._when_text()} as {describe_groups(groups)}? "
+                f"Captions: {posts}."
+            )
+        else:
+            where = ", ".join(LABELS[n] for n in self.chosen())
+            caption = _short(self.caption_edit.toPlainText())
+            text = f"Post this video to {where} {self._when_text()} as “{caption}”?"
         again = [LABELS[n] for n in self.chosen() if n in self.existing]
         if again:
             text += f" It is already on {', '.join(again)}: this posts it there again."
         if self.uses_cover_frame():
             text += " The chosen cover frame is uploaded to GEN first."
         return text
+
+    @property
+    def job(self) -> LocalJob | None:
+        """The first post job sent (see `jobs` for all of them)."""
+        return self.jobs[0] if self.jobs else None
 
     def submit(self) -> None:
         """Post once: clicks while a submit is running are ignored."""
@@ -721,23 +829,32 @@ class PostComposer(QDialog):
 
     async def _submit(self) -> None:
         services = self._services
+        sent: list[LocalJob] = []
+        failure: str | None = None
+        done = False
         try:
-            request = self.request()
+            groups = self.groups()
+            requests = [self.request(group) for group in groups]
             if not await self._prompts.confirm(
                 "Post", self.summary(), accept="Post", details="GEN posts it with your accounts."
             ):
                 return
             local = self.scheduled_local()
-            job = services.poster.build_job(
-                request,
-                agent_id=self.draft.agent_id,
-                media_identity=self.draft.media_url,
-                scheduled_utc=self.resolved.utc if self.resolved is not None else None,
-                schedule_tz=self._zone if local is not None else None,
-                source_job_id=self.draft.source_job_id,
-            )
+            jobs = [
+                services.poster.build_job(
+                    request,
+                    agent_id=self.draft.agent_id,
+                    media_identity=self.draft.media_url,
+                    scheduled_utc=self.resolved.utc if self.resolved is not None else None,
+                    schedule_tz=self._zone if local is not None else None,
+                    source_job_id=self.draft.source_job_id,
+                )
+                for request in requests
+            ]
+            existing: list[LocalJob] = []
+            for job in jobs:
+                existing += await services.poster.duplicates(job)
             allow = False
-            existing = await services.poster.duplicates(job)
             if existing:
                 allow = await self._prompts.confirm(
                     "Already posted",
@@ -751,17 +868,45 @@ class PostComposer(QDialog):
                 asset = await services.client.schedule.upload_asset(
                     Path(self.draft.cover_path), agent_id=self.draft.agent_id
                 )
-                request = request.model_copy(update={"thumbnail_url": asset.public_url})
-            self.job = await services.poster.publish(job, request, allow_duplicate=allow)
+                requests = [
+                    r.model_copy(update={"thumbnail_url": asset.public_url}) for r in requests
+                ]
+            for group, job, request in zip(groups, jobs, requests, strict=True):
+                try:
+                    sent.append(await services.poster.publish(job, request, allow_duplicate=allow))
+                except (PublishError, GenError, StoreError, ValueError, OSError) as exc:
+                    if not sent:
+                        raise
+                    failure = await self._partly_sent(sent, group, exc)
+                    return
+            self.jobs.extend(sent)
+            done = True
             self.accept()
-        except DuplicatePublishError as exc:
-            self._fail(f"Not posted: {exc}")
         except (PublishError, GenError, StoreError, ValueError, OSError) as exc:
-            self._fail(f"Not posted: {exc}")
+            failure = f"Not posted: {exc}"
         finally:
             self._submitting = False
-            if self.job is None:
+            if failure is not None:
+                self._fail(failure)
+            elif not done:
                 self.refresh()
+
+    async def _partly_sent(self, sent: list[LocalJob], failed: PostGroup, exc: Exception) -> str:
+        """Some posts went out, one did not: keep what went out (unchecked and named as
+        already there, never re-sent); returns what to tell the user."""
+        self.jobs.extend(sent)
+        went = [p.platform for job in sent for p in job.post_platforms]
+        left = [n for n in self.chosen() if n not in went]
+        for name in went:
+            self.chips[name].setChecked(False)
+        await self._load_existing()
+        names = " + ".join(LABELS.get(n, n) for n in went)
+        failed_names = " + ".join(LABELS.get(n, n) for n in failed.platforms)
+        waiting = " + ".join(LABELS.get(n, n) for n in left)
+        return (
+            f"Sent to {names} (follow it in the Jobs panel). The post to {failed_names} was "
+            f"not sent: {exc} Nothing is re-sent on its own: Post sends {waiting} only."
+        )
 
     def _fail(self, text: str) -> None:
         self.refresh()
@@ -778,6 +923,13 @@ class PostComposer(QDialog):
         """What to tell the user after posting (TikTok processes videos for a while)."""
         names = [p.platform for p in job.post_platforms]
         return PROCESSING_NOTICE if "tiktok" in names else None
+
+
+def _short(text: str) -> str:
+    caption = " ".join(text.split())
+    if len(caption) > SUMMARY_CAPTION_CHARS:
+        caption = caption[: SUMMARY_CAPTION_CHARS - 1] + "…"
+    return caption
 
 
 def _prefixed(platform: str | None, message: str) -> str:
@@ -803,6 +955,12 @@ def _ok(text: str) -> str:
     import html
 
     return f'<span style="color:#2e8b57">✔ {html.escape(text)}</span>'
+
+
+def _note(text: str) -> str:
+    import html
+
+    return f"<span>ℹ {html.escape(text)}</span>"
 
 
 def _line(text: str, error: bool) -> str:

@@ -275,20 +275,22 @@ class PreviewPresenter(QObject):
         try:
             composer.start()
             await run_dialog(composer)
-            job = composer.job
+            jobs = list(composer.jobs)
             template = composer.template_edit.text()
         finally:
             self.dialog = None
             composer.deleteLater()
-        if job is not None and draft.template is not None and render.engine_id:
+        if not jobs:
+            return None
+        if draft.template is not None and render.engine_id:
             session.prefs_store.save_caption_template(render.engine_id, template)
-        if job is not None:
-            self._panel.select_job(job.id)
-            notice = PostComposer.processing_notice(job) or ""
-            self._status.show_status(
-                f"Sent to GEN for posting; follow it in the Jobs panel. {notice}"
-            )
-        return job
+        self._panel.select_job(jobs[0].id)
+        notices = {n for job in jobs if (n := PostComposer.processing_notice(job))}
+        posts = f"{len(jobs)} posts" if len(jobs) > 1 else "the post"
+        self._status.show_status(
+            f"Sent to GEN for posting; follow {posts} in the Jobs panel. {' '.join(notices)}"
+        )
+        return jobs[0]
 
     async def _publish_legacy(self, render: LocalJob, session: Session) -> LocalJob | None:
         services = session.services

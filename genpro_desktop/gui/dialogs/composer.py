@@ -7,10 +7,11 @@ override ("Customize for YouTube") and holds its options. GEN takes one descript
 post, so platforms whose text differs go out as separate posts (`group_posts`), each validated,
 recorded and tracked on its own; the summary says how the post splits. Checks come from the
 Qt-free core: `validate_post` for the text and options, `check_video` on the downloaded file
-(probed off the GUI thread), `resolve_schedule` for the time. Errors block Post, warnings
-inform. On open the composer loads GEN's live rules and the connected accounts, probes the file,
-and looks for earlier posts of the same video (by render or media URL, whatever the caption),
-naming each platform it is already on; such platforms start unchecked.
+(probed off the GUI thread), `resolve_schedule` for the time (through `WhenPicker`). Errors
+block Post, warnings inform. On open the composer loads GEN's live rules and the connected
+accounts, probes the file, and looks for earlier posts of the same video (by render or media
+URL, whatever the caption), naming each platform it is already on; such platforms start
+unchecked.
 
 Submit asks once with a summary, uploads the chosen cover frame once, then hands each post to
 `PostService.publish` in turn (single-flight; the caption-level duplicate guard is a second
@@ -24,26 +25,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, QTimeZone
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QCheckBox,
-    QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
-    QRadioButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -59,12 +54,10 @@ from genpro_desktop.core.publishing import (
     PublishError,
     ResolvedSchedule,
     RuleBook,
-    ScheduleError,
     ValidationReport,
     VideoInfo,
     check_video,
     probe_video_async,
-    resolve_schedule,
     strictest,
     utf16_length,
     validate_post,
@@ -77,9 +70,8 @@ from genpro_desktop.core.publishing.overrides import (
     group_posts,
 )
 from genpro_desktop.core.publishing.platforms import LABELS
-from genpro_desktop.core.services import AppServices
 from genpro_desktop.core.store import StoreError
-from genpro_desktop.gui.asyncqt import TaskRegistry
+from genpro_desktop.gui.dialogs.caption_widgets import HashtagRow, add_hashtag, caption_editor
 from genpro_desktop.gui.dialogs.composer_sections import (
     OVER_LIMIT_STYLE,
     PROCESSING_NOTICE,
@@ -88,7 +80,9 @@ from genpro_desktop.gui.dialogs.composer_sections import (
     YouTubeSection,
     make_sections,
 )
-from genpro_desktop.gui.prompts import Prompts
+from genpro_desktop.gui.dialogs.posting_dialog import PostingContext, PostingDialog
+from genpro_desktop.gui.dialogs.publish_dialog import PublishDraft
+from genpro_desktop.gui.dialogs.when_picker import WhenPicker, local_text
 
 PLATFORM_ORDER: tuple[str, ...] = tuple(LABELS)
 CONNECT_HINT = (
@@ -100,22 +94,15 @@ CHIP_STYLE = (
     "QPushButton:checked { background: #2f6fde; color: white; border-color: #2f6fde; }"
 )
 SUMMARY_CAPTION_CHARS = 80
-DEFAULT_LEAD = timedelta(hours=1)
 _ENDED = frozenset({"failed", "skipped"})
 
 
 @dataclass(frozen=True)
-class ComposerDraft:
-    """What the composer starts from: a completed render and what the app knows about it."""
+class ComposerDraft(PublishDraft):
+    """What the composer starts from: the render as the TikTok-only dialog has it, plus its
+    file, its row's text and the engine's caption template."""
 
-    agent_id: str
-    media_url: str
-    thumbnail_url: str | None = None
-    source_job_id: str | None = None
     caption: str = ""
-    hashtags: list[str] = field(default_factory=lambda: list[str]())
-    cover_path: str | None = None
-    cover_ms: int | None = None
     local_file: Path | None = None  # the downloaded render, for the media checks
     row_cells: dict[str, str] = field(default_factory=lambda: dict[str, str]())  # title: text
     template: str | None = None  # the engine's caption template (None: no row to fill from)
@@ -130,19 +117,6 @@ class ExistingPost:
     since: datetime
     url: str | None
     scheduled: bool
-
-
-def local_text(instant: datetime, zone: str, *, with_date: bool = True) -> str:
-    """`instant` in `zone`, written in the user's own (locale) format, never ISO."""
-    local = instant.astimezone(ZoneInfo(zone))
-    value = QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
-    locale = QLocale.system()
-    time = locale.toString(value.time(), QLocale.FormatType.ShortFormat)
-    if not with_date:
-        return time
-    day = locale.toString(value.date(), "ddd")
-    date = locale.toString(value.date(), QLocale.FormatType.ShortFormat)
-    return f"{day} {date} {time}"
 
 
 def existing_posts(
@@ -173,24 +147,13 @@ def existing_posts(
     return found
 
 
-class PostComposer(QDialog):
+class PostComposer(PostingDialog):
     """Post a completed render to several platforms; `job` is the post job once sent."""
 
-    def __init__(
-        self,
-        draft: ComposerDraft,
-        services: AppServices,
-        *,
-        zone: str,
-        prompts: Prompts,
-        tasks: TaskRegistry,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setObjectName("postComposer")
-        self.setWindowTitle("Post video")
-        self.draft = draft
+    def __init__(self, draft: ComposerDraft, context: PostingContext) -> None:
+        super().__init__("postComposer", "Post video", context)
         self.jobs: list[LocalJob] = []
+        self.draft = draft
         self.rules = RuleBook.builtin()
         self.connected: dict[str, tuple[bool | None, str | None]] = {}
         self.existing: dict[str, ExistingPost] = {}
@@ -198,14 +161,8 @@ class PostComposer(QDialog):
         self.media_note = ""
         self.media_info: VideoInfo | None = None
         self.report = ValidationReport()
-        self.resolved: ResolvedSchedule | None = None
         self.loaded = asyncio.Event()
-        self._services = services
-        self._zone = zone
-        self._prompts = prompts
-        self._tasks = tasks
-        self._submitting = False
-        self._chosen: datetime | None = None
+        self._failure: str | None = None  # why the last submit did not (fully) go out
 
         # -- platforms
         self.chips: dict[str, QPushButton] = {}
@@ -230,26 +187,12 @@ class PostComposer(QDialog):
         self.existing_label.setVisible(False)
 
         # -- shared text
-        self.caption_edit = QPlainTextEdit(draft.caption)
-        self.caption_edit.setObjectName("captionEdit")
-        self.caption_edit.setPlaceholderText("What is this video about? #hashtags help")
-        self.caption_edit.setTabChangesFocus(True)
+        self.caption_edit = caption_editor(draft.caption)
         self.caption_edit.setFixedHeight(90)
         self.counter_label = QLabel()
         self.counter_label.setObjectName("captionCounter")
         self.counter_label.setWordWrap(True)
-        self.hashtag_buttons: list[QPushButton] = []
-        tags_row = QHBoxLayout()
-        tags_row.setContentsMargins(0, 0, 0, 0)
-        for tag in draft.hashtags:
-            button = QPushButton(tag)
-            button.setObjectName("hashtagButton")
-            button.setFlat(True)
-            button.setToolTip(f"Add {tag} to the caption")
-            button.clicked.connect(lambda _=False, t=tag: self.add_hashtag(t))
-            self.hashtag_buttons.append(button)
-            tags_row.addWidget(button)
-        tags_row.addStretch(1)
+        self.hashtags = HashtagRow(draft.hashtags, self.caption_edit)
         self.template_edit = QLineEdit(draft.template or "")
         self.template_edit.setObjectName("captionTemplate")
         self.template_edit.setToolTip(
@@ -293,42 +236,8 @@ class PostComposer(QDialog):
         sections_layout.addStretch(1)
 
         # -- when
-        self.now_radio = QRadioButton("Now")
-        self.now_radio.setObjectName("postNow")
-        self.later_radio = QRadioButton("At")
-        self.later_radio.setObjectName("postLater")
-        self.slot_radio = QRadioButton("GEN's next free slot")
-        self.slot_radio.setObjectName("postNextSlot")
-        group = QButtonGroup(self)
-        for radio in (self.now_radio, self.later_radio, self.slot_radio):
-            group.addButton(radio)
-        self.now_radio.setChecked(True)
-        self.when_edit = QDateTimeEdit()
-        self.when_edit.setObjectName("whenEdit")
-        self.when_edit.setCalendarPopup(True)
-        self.when_edit.setDisplayFormat(
-            QLocale.system().dateTimeFormat(QLocale.FormatType.ShortFormat)
-        )
-        # Wall-clock fields only (UTC has no gaps); the core decides what they mean in `zone`.
-        self.when_edit.setTimeZone(QTimeZone(QTimeZone.Initialization.UTC))
-        self.set_local_time(self._default_time())
-        when_row = QHBoxLayout()
-        when_row.addWidget(self.now_radio)
-        when_row.addWidget(self.later_radio)
-        when_row.addWidget(self.when_edit)
-        when_row.addWidget(QLabel(f"({zone})"))
-        when_row.addWidget(self.slot_radio)
-        when_row.addStretch(1)
-        self.instant_label = QLabel()
-        self.instant_label.setObjectName("instantLabel")
-        self.alternatives_row = QHBoxLayout()
-        self.alternative_buttons: list[QPushButton] = []
-        for signal in (
-            self.now_radio.toggled,
-            self.slot_radio.toggled,
-            self.when_edit.dateTimeChanged,
-        ):
-            signal.connect(self._on_schedule_edited)
+        self.when = WhenPicker(self._services.clock, self._zone, next_slot=True)
+        self.when.setObjectName("whenPicker")
 
         # -- messages: a fixed-height area, so the dialog keeps its size as they come and go
         self.issues_label = QLabel()
@@ -341,13 +250,7 @@ class PostComposer(QDialog):
         issues_area.setWidgetResizable(True)
         issues_area.setFixedHeight(96)
 
-        self.buttons = QDialogButtonBox()
-        self.submit_button = self.buttons.addButton("Post…", QDialogButtonBox.ButtonRole.ApplyRole)
-        self.submit_button.setObjectName("submitPost")
-        self.submit_button.setDefault(True)
-        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.rejected.connect(self.reject)
-        self.submit_button.clicked.connect(self.submit)
+        self.make_buttons("Post…", "submitPost")
 
         form = QFormLayout()
         form.addRow("Post to", chips_row)
@@ -358,13 +261,11 @@ class PostComposer(QDialog):
         form.addRow("Caption", self.caption_edit)
         form.addRow("", self.counter_label)
         if draft.hashtags:
-            form.addRow("Suggested", tags_row)
+            form.addRow("Suggested", self.hashtags)
         form.addRow("Title", self.title_edit)
         form.addRow("Cover", cover_row)
         form.addRow("Cover image URL", self.thumbnail_edit)
-        form.addRow("When", when_row)
-        form.addRow("", self.instant_label)
-        form.addRow("", self.alternatives_row)
+        form.addRow("When", self.when)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -390,6 +291,7 @@ class PostComposer(QDialog):
         self.title_edit.textChanged.connect(self.refresh)
         self.thumbnail_edit.textChanged.connect(self.refresh)
         self.cover_box.toggled.connect(self.refresh)
+        self.when.changed.connect(self.refresh)
         self._on_platforms_changed()
 
     # -- loading ---------------------------------------------------------------------------
@@ -506,11 +408,7 @@ class PostComposer(QDialog):
 
     def add_hashtag(self, tag: str) -> None:
         """Append `tag` to the caption unless it is already there."""
-        text = self.caption_edit.toPlainText()
-        if tag.lower() in text.lower().split():
-            return
-        separator = "" if not text or text.endswith((" ", "\n")) else " "
-        self.caption_edit.setPlainText(f"{text}{separator}{tag}")
+        add_hashtag(self.caption_edit, tag)
 
     def _on_platforms_changed(self, *_args: object) -> None:
         chosen = set(self.chosen())
@@ -539,63 +437,10 @@ class PostComposer(QDialog):
 
     # -- schedule --------------------------------------------------------------------------
 
-    def _default_time(self) -> datetime:
-        local = (self._services.clock.wall() + DEFAULT_LEAD).astimezone(ZoneInfo(self._zone))
-        return local.replace(minute=0, second=0, microsecond=0, tzinfo=None)
-
-    def set_local_time(self, wall: datetime) -> None:
-        """Put a wall-clock time (in the composer's zone) in the picker."""
-        date, time = QDate(wall.year, wall.month, wall.day), QTime(wall.hour, wall.minute)
-        self.when_edit.setDateTime(QDateTime(date, time, QTimeZone(QTimeZone.Initialization.UTC)))
-
-    def scheduled_local(self) -> datetime | None:
-        """None for now / next slot; else the picked DST alternative or the wall time."""
-        if not self.later_radio.isChecked():
-            return None
-        if self._chosen is not None:
-            return self._chosen
-        value = self.when_edit.dateTime()
-        date, time = value.date(), value.time()
-        return datetime(date.year(), date.month(), date.day(), time.hour(), time.minute())
-
-    def _on_schedule_edited(self, *_args: object) -> None:
-        self._chosen = None
-        self.when_edit.setEnabled(self.later_radio.isChecked())
-        self.refresh()
-
-    def choose_alternative(self, instant: datetime) -> None:
-        """Use one of the instants a DST gap or overlap offered."""
-        self._chosen = instant.astimezone(ZoneInfo(self._zone))
-        self.refresh()
-
-    def _show_alternatives(self, alternatives: tuple[datetime, ...]) -> None:
-        for button in self.alternative_buttons:
-            self.alternatives_row.removeWidget(button)
-            button.deleteLater()
-        self.alternative_buttons = []
-        for instant in alternatives:
-            local = instant.astimezone(ZoneInfo(self._zone))
-            utc = local_text(instant, "UTC", with_date=False)
-            button = QPushButton(
-                f"Use {local_text(instant, self._zone)} {local.tzname()} ({utc} UTC)"
-            )
-            button.setObjectName("dstAlternative")
-            button.clicked.connect(lambda _=False, i=instant: self.choose_alternative(i))
-            self.alternatives_row.addWidget(button)
-            self.alternative_buttons.append(button)
-
-    def _when_text(self) -> str:
-        if self.now_radio.isChecked():
-            return "now"
-        if self.slot_radio.isChecked():
-            return "in GEN's next free slot"
-        if self.resolved is None:
-            return "at the chosen time"
-        local = self.resolved.local()
-        return (
-            f"on {local_text(self.resolved.utc, self._zone)} {local.tzname()} "
-            f"({local_text(self.resolved.utc, 'UTC')} UTC)"
-        )
+    @property
+    def resolved(self) -> ResolvedSchedule | None:
+        """The chosen time as GEN receives it (None: now or GEN's next free slot)."""
+        return self.when.resolved
 
     # -- validation ------------------------------------------------------------------------
 
@@ -642,12 +487,7 @@ class PostComposer(QDialog):
     def refresh(self) -> None:
         """Re-run every check, show it, enable Post only when nothing blocks."""
         now = self._services.clock.wall()
-        self.resolved, schedule_error = None, None
-        try:
-            self.resolved = resolve_schedule(self.scheduled_local(), self._zone, now)
-        except ScheduleError as exc:
-            schedule_error = exc
-        self._show_alternatives(schedule_error.alternatives if schedule_error else ())
+        schedule_error = self.when.resolve(now)
         chosen = self.chosen()
         groups = self.groups()
         self.report = self._validate(now)
@@ -673,14 +513,13 @@ class PostComposer(QDialog):
         if len(groups) > 1:
             lines.append(_note(describe_groups(groups) + "."))
         self.issues_label.setText("<br>".join(lines) or _ok("Ready to post."))
-        self.instant_label.setText(self._instant_text())
         self.submit_button.setEnabled(self.can_submit(schedule_error is None))
 
     def can_submit(self, schedule_ok: bool = True) -> bool:
         """Nothing blocks: no error, a schedule that resolves, every platform connected."""
         disconnected = any(self.connected.get(n, (None, None))[0] is False for n in self.chosen())
         return (
-            not self._submitting
+            not self.submitting
             and schedule_ok
             and self.report.ok
             and self.media_report.ok
@@ -760,19 +599,6 @@ class PostComposer(QDialog):
         )
         self.counter_label.setStyleSheet(OVER_LIMIT_STYLE if over else "")
 
-    def _instant_text(self) -> str:
-        if self.now_radio.isChecked():
-            return "Posts as soon as GEN receives it."
-        if self.slot_radio.isChecked():
-            return "GEN picks the first free time in this agent's posting calendar."
-        if self.resolved is None:
-            return ""
-        local = self.resolved.local()
-        return (
-            f"{local_text(self.resolved.utc, self._zone)} {local.tzname()} in {self._zone} "
-            f"= {local_text(self.resolved.utc, 'UTC')} UTC (what GEN receives)."
-        )
-
     # -- submit ----------------------------------------------------------------------------
 
     def request(self, group: PostGroup | None = None) -> SchedulePostRequest:
@@ -780,7 +606,7 @@ class PostComposer(QDialog):
         `group` None: every chosen platform with the shared text."""
         draft = self.post_draft(group)
         request = draft.to_request(
-            agent_id=self.draft.agent_id, next_available=self.slot_radio.isChecked()
+            agent_id=self.draft.agent_id, next_available=self.when.next_available()
         )
         extra: dict[str, Any] = {}
         for name in draft.platforms:
@@ -799,13 +625,13 @@ class PostComposer(QDialog):
                 for g in groups
             )
             text = (
-                f"Post this video {self._when_text()} as {describe_groups(groups)}? "
+                f"Post this video {self.when.when_text()} as {describe_groups(groups)}? "
                 f"Captions: {posts}."
             )
         else:
             where = ", ".join(LABELS[n] for n in self.chosen())
             caption = _short(self.caption_edit.toPlainText())
-            text = f"Post this video to {where} {self._when_text()} as “{caption}”?"
+            text = f"Post this video to {where} {self.when.when_text()} as “{caption}”?"
         again = [LABELS[n] for n in self.chosen() if n in self.existing]
         if again:
             text += f" It is already on {', '.join(again)}: this posts it there again."
@@ -818,20 +644,10 @@ class PostComposer(QDialog):
         """The first post job sent (see `jobs` for all of them)."""
         return self.jobs[0] if self.jobs else None
 
-    def submit(self) -> None:
-        """Post once: clicks while a submit is running are ignored."""
-        self.refresh()
-        if self._submitting or not self.submit_button.isEnabled():
-            return
-        self._submitting = True
-        self.submit_button.setEnabled(False)
-        self._tasks.spawn(self._submit(), name="post")
-
     async def _submit(self) -> None:
         services = self._services
         sent: list[LocalJob] = []
-        failure: str | None = None
-        done = False
+        self._failure = None
         try:
             groups = self.groups()
             requests = [self.request(group) for group in groups]
@@ -839,7 +655,7 @@ class PostComposer(QDialog):
                 "Post", self.summary(), accept="Post", details="GEN posts it with your accounts."
             ):
                 return
-            local = self.scheduled_local()
+            local = self.when.scheduled_local()
             jobs = [
                 services.poster.build_job(
                     request,
@@ -877,19 +693,22 @@ class PostComposer(QDialog):
                 except (PublishError, GenError, StoreError, ValueError, OSError) as exc:
                     if not sent:
                         raise
-                    failure = await self._partly_sent(sent, group, exc)
+                    self._failure = await self._partly_sent(sent, group, exc)
                     return
             self.jobs.extend(sent)
-            done = True
             self.accept()
         except (PublishError, GenError, StoreError, ValueError, OSError) as exc:
-            failure = f"Not posted: {exc}"
-        finally:
-            self._submitting = False
-            if failure is not None:
-                self._fail(failure)
-            elif not done:
-                self.refresh()
+            self._failure = f"Not posted: {exc}"
+
+    def _settle(self) -> None:
+        """After a submit: the checks again, and why it did not (fully) go out."""
+        if self.result() == QDialog.DialogCode.Accepted.value:
+            return
+        self.refresh()
+        if self._failure is not None:
+            self.issues_label.setText(
+                _line(self._failure, True) + "<br>" + self.issues_label.text()
+            )
 
     async def _partly_sent(self, sent: list[LocalJob], failed: PostGroup, exc: Exception) -> str:
         """Some posts went out, one did not: keep what went out (unchecked and named as
@@ -907,16 +726,6 @@ class PostComposer(QDialog):
             f"Sent to {names} (follow it in the Jobs panel). The post to {failed_names} was "
             f"not sent: {exc} Nothing is re-sent on its own: Post sends {waiting} only."
         )
-
-    def _fail(self, text: str) -> None:
-        self.refresh()
-        current = self.issues_label.text()
-        self.issues_label.setText(_line(text, True) + "<br>" + current)
-
-    @property
-    def submitting(self) -> bool:
-        """True while a submit is running."""
-        return self._submitting
 
     @staticmethod
     def processing_notice(job: LocalJob) -> str | None:

@@ -23,6 +23,7 @@ from genpro_desktop.core.publishing.captions import default_template
 from genpro_desktop.core.publishing.hashtags import suggest_hashtags
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
 from genpro_desktop.gui.dialogs.composer import ComposerDraft, PostComposer
+from genpro_desktop.gui.dialogs.posting_dialog import PostingContext
 from genpro_desktop.gui.dialogs.publish_dialog import PublishDialog, PublishDraft
 from genpro_desktop.gui.job_actions import JobAction, JobActionDispatcher
 from genpro_desktop.gui.models.engine_table_model import EngineTableModel
@@ -249,6 +250,11 @@ class PreviewPresenter(QObject):
                 found.append(job.caption)
         return found
 
+    def _context(self, session: Session) -> PostingContext:
+        return PostingContext(
+            session.services, self._zone(), self._prompts, session.tasks, self._dialog_parent
+        )
+
     async def publish(self, render: LocalJob) -> LocalJob | None:
         """Run the composer (the legacy TikTok dialog when GEN has no schedule API); returns
         the post or publish job when one was sent."""
@@ -263,14 +269,7 @@ class PreviewPresenter(QObject):
         if not schedule_api:
             return await self._publish_legacy(render, session)
         draft = self.composer_draft_for(render, session)
-        composer = PostComposer(
-            draft,
-            services,
-            zone=self._zone(),
-            prompts=self._prompts,
-            tasks=session.tasks,
-            parent=self._dialog_parent,
-        )
+        composer = PostComposer(draft, self._context(session))
         self.dialog = composer
         try:
             composer.start()
@@ -293,16 +292,7 @@ class PreviewPresenter(QObject):
         return jobs[0]
 
     async def _publish_legacy(self, render: LocalJob, session: Session) -> LocalJob | None:
-        services = session.services
-        dialog = PublishDialog(
-            self.draft_for(render),
-            services.publisher,
-            clock=services.clock,
-            zone=self._zone(),
-            prompts=self._prompts,
-            tasks=session.tasks,
-            parent=self._dialog_parent,
-        )
+        dialog = PublishDialog(self.draft_for(render), self._context(session))
         self.dialog = dialog
         try:
             await run_dialog(dialog)

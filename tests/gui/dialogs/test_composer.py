@@ -305,12 +305,12 @@ async def test_a_post_scheduled_for_tomorrow_stays_scheduled_with_its_local_time
     composer = await _open(app, render)
     _tiktok(composer).privacy_combo.setCurrentIndex(0)
     composer.caption_edit.setPlainText("Tomorrow")
-    composer.later_radio.setChecked(True)
-    tomorrow = composer.scheduled_local()
+    composer.when.later_radio.setChecked(True)
+    tomorrow = composer.when.scheduled_local()
     assert tomorrow is not None
-    composer.set_local_time(tomorrow.replace(tzinfo=None) + timedelta(days=1))
+    composer.when.set_local_time(tomorrow.replace(tzinfo=None) + timedelta(days=1))
     assert composer.resolved is not None
-    shown = composer.instant_label.text()
+    shown = composer.when.instant_label.text()
     assert "UTC" in shown
     assert "T" not in shown.replace("UTC", ""), f"no raw ISO time: {shown}"
     job = await _post(app, composer)

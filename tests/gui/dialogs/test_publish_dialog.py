@@ -7,12 +7,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from guikit import FakePrompts
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from genpro_desktop.core.publishing import TIKTOK_CAPTION_LIMIT
 from genpro_desktop.core.publishing.hashtags import suggest_hashtags
+from genpro_desktop.core.store import StoreError
 from genpro_desktop.gui.app import DesktopApp
 from genpro_desktop.gui.dialogs.posting_dialog import PostingContext
 from genpro_desktop.gui.dialogs.publish_dialog import PublishDialog, PublishDraft
@@ -219,3 +221,29 @@ def test_jobs_panel_explains_publish_outcomes(qapp: object) -> None:
     assert panel.actions_by_name[JobAction.COPY_POST_ID].isEnabled()
     panel.deleteLater()
     model.deleteLater()
+
+
+async def test_a_publish_that_cannot_be_recorded_says_why_and_sends_nothing(
+    make_app: MakeApp,
+    signed_in: object,
+    prompts: FakePrompts,
+    sim: Simulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = await make_app()
+    store = _session(app).services.store
+
+    async def disk_full(job: object) -> None:
+        raise StoreError("database or disk is full")
+
+    monkeypatch.setattr(store, "record_intent", disk_full)
+    dialog = _dialog(app, prompts)
+    _fields(dialog).caption_edit.setPlainText("Not today")
+    dialog.submit()
+    await _session(app).tasks.wait_idle()
+    assert dialog.job is None
+    assert sim.journal.count("POST", r"/user_jobs") == 0
+    # The reason stays on screen after the checks ran again (they used to wipe it).
+    assert "Not published: database or disk is full" in dialog.general_issue.text()
+    assert dialog.submit_button.isEnabled()
+    dialog.reject()

@@ -271,7 +271,7 @@ class PostComposer(PostingDialog):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(form)
         left_layout.addStretch(1)
-        scroll = QScrollArea()
+        self.sections_scroll = scroll = QScrollArea()
         scroll.setWidget(sections_box)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

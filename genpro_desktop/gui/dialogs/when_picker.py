@@ -10,7 +10,7 @@ instant GEN receives is shown, with the zone's offset; every time is written in 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, QDateTime, QLocale, QTime, QTimeZone, Signal
@@ -165,16 +165,42 @@ class WhenPicker(QWidget):
     # -- what it means ---------------------------------------------------------------------
 
     def resolve(self, now: datetime) -> ScheduleError | None:
-        """Read the choice at `now` into `resolved`; the error when the time cannot be used
-        (its DST alternatives are offered as buttons)."""
+        """Read the choice at `now` into `resolved`; the error when the time cannot be used,
+        in the user's words and format (its DST alternatives are offered as buttons)."""
         self.resolved, error = None, None
+        wall = self.scheduled_local()
         try:
-            self.resolved = resolve_schedule(self.scheduled_local(), self.zone, now)
+            self.resolved = resolve_schedule(wall, self.zone, now)
         except ScheduleError as exc:
             error = exc
+            if wall is not None and wall.tzinfo is None:
+                error = ScheduleError(self._explain(exc, wall, now), alternatives=exc.alternatives)
         self._show_alternatives(error.alternatives if error else ())
         self.instant_label.setText(self.instant_text())
         return error
+
+    def _explain(self, error: ScheduleError, wall: datetime, now: datetime) -> str:
+        """The core's reason without its ISO spellings (those are for typing into the CLI)."""
+        zone = ZoneInfo(self.zone)
+        moment = wall.replace(tzinfo=zone)
+        shown = local_text(moment, self.zone)
+        if error.alternatives:
+            skipped = moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall
+            if skipped:
+                return (
+                    f"{shown} does not exist in {self.zone}: the clocks jump forward then "
+                    "(daylight saving time). Choose one of the times below."
+                )
+            return (
+                f"{shown} happens twice in {self.zone}: the clocks go back then. Choose which "
+                "one you mean below."
+            )
+        if moment <= now:
+            return (
+                f"{shown} ({self.zone}) is in the past; it is now {local_text(now, self.zone)}. "
+                "Choose a later time, or post now."
+            )
+        return str(error)
 
     def _show_alternatives(self, alternatives: tuple[datetime, ...]) -> None:
         for button in self.alternative_buttons:

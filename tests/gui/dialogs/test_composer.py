@@ -346,6 +346,8 @@ async def test_overrides_change_the_counters_and_the_blocking_per_platform(
 ) -> None:
     app: DesktopApp = await make_app()
     composer = await _open(app, await _render(app, tracker_clock))
+    assert composer.isVisible()
+    size = composer.size()
     _choose(composer, "tiktok", "youtube", "x")
     _tiktok(composer).privacy_combo.setCurrentIndex(0)
     composer.title_edit.setText("Launch day")
@@ -396,6 +398,12 @@ async def test_overrides_change_the_counters_and_the_blocking_per_platform(
     x.toggle.setChecked(False)
     assert "X allows 280" in _issues(composer)
     assert not composer.submit_button.isEnabled()
+    # Overrides and messages came and went; the dialog kept its size.
+    layout = composer.layout()
+    assert layout is not None
+    x.toggle.setChecked(True)
+    layout.activate()
+    assert composer.size() == size
     composer.reject()
 
 

@@ -105,6 +105,7 @@ async def test_schedule_shows_utc_and_offset_and_refuses_the_past(
     dialog.when.set_local_time(datetime(2026, 11, 27, 12, 30))  # 11:30 UTC, before "now"
     assert not dialog.submit_button.isEnabled()
     assert "in the past" in dialog.schedule_issue.text()
+    assert "2026-11-27" not in dialog.schedule_issue.text()
     assert dialog.schedule_issue.isVisible()
     dialog.when.now_radio.setChecked(True)
     assert dialog.submit_button.isEnabled()
@@ -122,6 +123,13 @@ async def test_dst_gap_and_overlap_are_explained_with_choices(
     assert "does not exist" in dialog.schedule_issue.text()
     assert not dialog.submit_button.isEnabled()
     assert len(dialog.when.alternative_buttons) == 2
+    # Said in the user's own format, never as ISO strings (those are the CLI's).
+    shown = [dialog.schedule_issue.text(), *(b.text() for b in dialog.when.alternative_buttons)]
+    assert not [text for text in shown if "2027-03-28" in text], shown
+    gap = datetime(2027, 3, 28, 0, 30, tzinfo=UTC)  # 01:30 CET, before the jump
+    assert dialog.when.alternative_buttons[0].text() == (
+        f"Use {local_text(gap, ZONE)} CET ({local_text(gap, 'UTC', with_date=False)} UTC)"
+    )
     dialog.when.alternative_buttons[0].click()
     assert dialog.submit_button.isEnabled()
     assert dialog.resolved is not None

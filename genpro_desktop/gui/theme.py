@@ -110,6 +110,9 @@ def _light_palette() -> QPalette:
     }
     for role, colour in roles.items():
         palette.setColor(role, QColor(colour))
+    # Without this a disabled button or field reads like an enabled one (setColor sets every group).
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#8e8e93"))
     return palette
 
 

@@ -73,3 +73,14 @@ def test_text_links_problems_and_the_final_video_tint_reach_aa(qapp: object, dar
         if contrast(fg, bg) < AA
     }
     assert not too_low, f"below {AA}:1 in the {'dark' if dark else 'light'} theme: {too_low}"
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_disabled_text_looks_disabled(qapp: object, dark: bool) -> None:
+    # A disabled Post button or time field must not read like an enabled one (the composer
+    # under Xvfb in the light theme: it did).
+    palette = theme._dark_palette() if dark else theme._light_palette()  # pyright: ignore[reportPrivateUsage]
+    for role in (Role.Text, Role.ButtonText):
+        enabled = palette.color(QPalette.ColorGroup.Active, role)
+        disabled = palette.color(QPalette.ColorGroup.Disabled, role)
+        assert contrast(enabled, disabled) > 2, role

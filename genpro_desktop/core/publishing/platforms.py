@@ -332,12 +332,13 @@ def _check_text(draft: PostDraft, rule: PlatformRule, report: ValidationReport) 
             Issue("description", "required", f"{label} needs text for a post without media.", name)
         )
     if length > rule.caption_limit and not (name == "x" and draft.thread):
+        shared = len(set(draft.platforms)) > 1
         report.errors.append(
             Issue(
                 "description",
                 "too_long",
-                f"The caption is {length:,} characters; {label} allows {rule.caption_limit:,}. "
-                "Shared text must fit the strictest platform you chose.",
+                f"The caption is {length:,} characters; {label} allows {rule.caption_limit:,}."
+                + (" Shared text must fit the strictest platform you chose." if shared else ""),
                 name,
             )
         )

@@ -1,44 +1,44 @@
 """The post composer: one render to several platforms through GEN's schedule API.
 
 Platforms are checkable chips that say whether the agent has an account there; the caption is
-shared and counted against every chosen platform's limit (the strictest one shown under it);
-each platform with options of its own has a section (`composer_sections`). Checks come from the
+shared and counted against the limit of every chosen platform that takes it (the strictest one
+shown under it); each platform has a section (`composer_sections`) that starts with its caption
+override ("Customize for YouTube") and holds its options. GEN takes one description and title per
+post, so platforms whose text differs go out as separate posts (`group_posts`), each validated,
+recorded and tracked on its own; the summary says how the post splits. Checks come from the
 Qt-free core: `validate_post` for the text and options, `check_video` on the downloaded file
-(probed off the GUI thread), `resolve_schedule` for the time. Errors block Post, warnings
-inform. On open the composer loads GEN's live rules and the connected accounts, probes the file,
-and looks for earlier posts of the same video (by render or media URL, whatever the caption),
-naming each platform it is already on; such platforms start unchecked.
+(probed off the GUI thread), `resolve_schedule` for the time (through `WhenPicker`). Errors
+block Post, warnings inform. On open the composer loads GEN's live rules and the connected
+accounts, probes the file, and looks for earlier posts of the same video (by render or media
+URL, whatever the caption), naming each platform it is already on; such platforms start
+unchecked.
 
-Submit asks once with a summary, uploads the chosen cover frame, then hands the post to
-`PostService.publish` (single-flight; the caption-level duplicate guard is a second question).
-The dialog is opened with `run_dialog`; `job` holds the post job once sent.
+Submit asks once with a summary, uploads the chosen cover frame once, then hands each post to
+`PostService.publish` in turn (single-flight; the caption-level duplicate guard is a second
+question, asked once for all posts). A post that fails to go out stops the rest: those already
+sent stay sent and are unchecked, nothing is re-sent on its own, and Post sends only what is
+left. The dialog is opened with `run_dialog`; `jobs` holds the post jobs sent.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, QTimeZone
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QCheckBox,
-    QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
-    QRadioButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -54,29 +54,35 @@ from genpro_desktop.core.publishing import (
     PublishError,
     ResolvedSchedule,
     RuleBook,
-    ScheduleError,
     ValidationReport,
     VideoInfo,
     check_video,
     probe_video_async,
-    resolve_schedule,
     strictest,
     utf16_length,
     validate_post,
 )
 from genpro_desktop.core.publishing.captions import fill_template
+from genpro_desktop.core.publishing.overrides import (
+    Override,
+    PostGroup,
+    describe_groups,
+    group_posts,
+)
 from genpro_desktop.core.publishing.platforms import LABELS
-from genpro_desktop.core.services import AppServices
 from genpro_desktop.core.store import StoreError
-from genpro_desktop.gui.asyncqt import TaskRegistry
+from genpro_desktop.gui.dialogs.caption_widgets import HashtagRow, add_hashtag, caption_editor
 from genpro_desktop.gui.dialogs.composer_sections import (
+    OVER_LIMIT_STYLE,
     PROCESSING_NOTICE,
     PlatformSection,
     TikTokSection,
     YouTubeSection,
     make_sections,
 )
-from genpro_desktop.gui.prompts import Prompts
+from genpro_desktop.gui.dialogs.posting_dialog import PostingContext, PostingDialog
+from genpro_desktop.gui.dialogs.publish_dialog import PublishDraft
+from genpro_desktop.gui.dialogs.when_picker import WhenPicker, local_text
 
 PLATFORM_ORDER: tuple[str, ...] = tuple(LABELS)
 CONNECT_HINT = (
@@ -88,22 +94,15 @@ CHIP_STYLE = (
     "QPushButton:checked { background: #2f6fde; color: white; border-color: #2f6fde; }"
 )
 SUMMARY_CAPTION_CHARS = 80
-DEFAULT_LEAD = timedelta(hours=1)
 _ENDED = frozenset({"failed", "skipped"})
 
 
 @dataclass(frozen=True)
-class ComposerDraft:
-    """What the composer starts from: a completed render and what the app knows about it."""
+class ComposerDraft(PublishDraft):
+    """What the composer starts from: the render as the TikTok-only dialog has it, plus its
+    file, its row's text and the engine's caption template."""
 
-    agent_id: str
-    media_url: str
-    thumbnail_url: str | None = None
-    source_job_id: str | None = None
     caption: str = ""
-    hashtags: list[str] = field(default_factory=lambda: list[str]())
-    cover_path: str | None = None
-    cover_ms: int | None = None
     local_file: Path | None = None  # the downloaded render, for the media checks
     row_cells: dict[str, str] = field(default_factory=lambda: dict[str, str]())  # title: text
     template: str | None = None  # the engine's caption template (None: no row to fill from)
@@ -118,19 +117,6 @@ class ExistingPost:
     since: datetime
     url: str | None
     scheduled: bool
-
-
-def local_text(instant: datetime, zone: str, *, with_date: bool = True) -> str:
-    """`instant` in `zone`, written in the user's own (locale) format, never ISO."""
-    local = instant.astimezone(ZoneInfo(zone))
-    value = QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
-    locale = QLocale.system()
-    time = locale.toString(value.time(), QLocale.FormatType.ShortFormat)
-    if not with_date:
-        return time
-    day = locale.toString(value.date(), "ddd")
-    date = locale.toString(value.date(), QLocale.FormatType.ShortFormat)
-    return f"{day} {date} {time}"
 
 
 def existing_posts(
@@ -161,24 +147,13 @@ def existing_posts(
     return found
 
 
-class PostComposer(QDialog):
+class PostComposer(PostingDialog):
     """Post a completed render to several platforms; `job` is the post job once sent."""
 
-    def __init__(
-        self,
-        draft: ComposerDraft,
-        services: AppServices,
-        *,
-        zone: str,
-        prompts: Prompts,
-        tasks: TaskRegistry,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setObjectName("postComposer")
-        self.setWindowTitle("Post video")
+    def __init__(self, draft: ComposerDraft, context: PostingContext) -> None:
+        super().__init__("postComposer", "Post video", context)
+        self.jobs: list[LocalJob] = []
         self.draft = draft
-        self.job: LocalJob | None = None
         self.rules = RuleBook.builtin()
         self.connected: dict[str, tuple[bool | None, str | None]] = {}
         self.existing: dict[str, ExistingPost] = {}
@@ -186,14 +161,8 @@ class PostComposer(QDialog):
         self.media_note = ""
         self.media_info: VideoInfo | None = None
         self.report = ValidationReport()
-        self.resolved: ResolvedSchedule | None = None
         self.loaded = asyncio.Event()
-        self._services = services
-        self._zone = zone
-        self._prompts = prompts
-        self._tasks = tasks
-        self._submitting = False
-        self._chosen: datetime | None = None
+        self._failure: str | None = None  # why the last submit did not (fully) go out
 
         # -- platforms
         self.chips: dict[str, QPushButton] = {}
@@ -218,26 +187,12 @@ class PostComposer(QDialog):
         self.existing_label.setVisible(False)
 
         # -- shared text
-        self.caption_edit = QPlainTextEdit(draft.caption)
-        self.caption_edit.setObjectName("captionEdit")
-        self.caption_edit.setPlaceholderText("What is this video about? #hashtags help")
-        self.caption_edit.setTabChangesFocus(True)
+        self.caption_edit = caption_editor(draft.caption)
         self.caption_edit.setFixedHeight(90)
         self.counter_label = QLabel()
         self.counter_label.setObjectName("captionCounter")
         self.counter_label.setWordWrap(True)
-        self.hashtag_buttons: list[QPushButton] = []
-        tags_row = QHBoxLayout()
-        tags_row.setContentsMargins(0, 0, 0, 0)
-        for tag in draft.hashtags:
-            button = QPushButton(tag)
-            button.setObjectName("hashtagButton")
-            button.setFlat(True)
-            button.setToolTip(f"Add {tag} to the caption")
-            button.clicked.connect(lambda _=False, t=tag: self.add_hashtag(t))
-            self.hashtag_buttons.append(button)
-            tags_row.addWidget(button)
-        tags_row.addStretch(1)
+        self.hashtags = HashtagRow(draft.hashtags, self.caption_edit)
         self.template_edit = QLineEdit(draft.template or "")
         self.template_edit.setObjectName("captionTemplate")
         self.template_edit.setToolTip(
@@ -276,46 +231,13 @@ class PostComposer(QDialog):
         sections_layout.setContentsMargins(0, 0, 0, 0)
         for section in self.sections.values():
             section.changed.connect(self.refresh)
+            section.override.start_from = self._shared_text
             sections_layout.addWidget(section)
         sections_layout.addStretch(1)
 
         # -- when
-        self.now_radio = QRadioButton("Now")
-        self.now_radio.setObjectName("postNow")
-        self.later_radio = QRadioButton("At")
-        self.later_radio.setObjectName("postLater")
-        self.slot_radio = QRadioButton("GEN's next free slot")
-        self.slot_radio.setObjectName("postNextSlot")
-        group = QButtonGroup(self)
-        for radio in (self.now_radio, self.later_radio, self.slot_radio):
-            group.addButton(radio)
-        self.now_radio.setChecked(True)
-        self.when_edit = QDateTimeEdit()
-        self.when_edit.setObjectName("whenEdit")
-        self.when_edit.setCalendarPopup(True)
-        self.when_edit.setDisplayFormat(
-            QLocale.system().dateTimeFormat(QLocale.FormatType.ShortFormat)
-        )
-        # Wall-clock fields only (UTC has no gaps); the core decides what they mean in `zone`.
-        self.when_edit.setTimeZone(QTimeZone(QTimeZone.Initialization.UTC))
-        self.set_local_time(self._default_time())
-        when_row = QHBoxLayout()
-        when_row.addWidget(self.now_radio)
-        when_row.addWidget(self.later_radio)
-        when_row.addWidget(self.when_edit)
-        when_row.addWidget(QLabel(f"({zone})"))
-        when_row.addWidget(self.slot_radio)
-        when_row.addStretch(1)
-        self.instant_label = QLabel()
-        self.instant_label.setObjectName("instantLabel")
-        self.alternatives_row = QHBoxLayout()
-        self.alternative_buttons: list[QPushButton] = []
-        for signal in (
-            self.now_radio.toggled,
-            self.slot_radio.toggled,
-            self.when_edit.dateTimeChanged,
-        ):
-            signal.connect(self._on_schedule_edited)
+        self.when = WhenPicker(self._services.clock, self._zone, next_slot=True)
+        self.when.setObjectName("whenPicker")
 
         # -- messages: a fixed-height area, so the dialog keeps its size as they come and go
         self.issues_label = QLabel()
@@ -328,13 +250,7 @@ class PostComposer(QDialog):
         issues_area.setWidgetResizable(True)
         issues_area.setFixedHeight(96)
 
-        self.buttons = QDialogButtonBox()
-        self.submit_button = self.buttons.addButton("Post…", QDialogButtonBox.ButtonRole.ApplyRole)
-        self.submit_button.setObjectName("submitPost")
-        self.submit_button.setDefault(True)
-        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.rejected.connect(self.reject)
-        self.submit_button.clicked.connect(self.submit)
+        self.make_buttons("Post…", "submitPost")
 
         form = QFormLayout()
         form.addRow("Post to", chips_row)
@@ -345,19 +261,17 @@ class PostComposer(QDialog):
         form.addRow("Caption", self.caption_edit)
         form.addRow("", self.counter_label)
         if draft.hashtags:
-            form.addRow("Suggested", tags_row)
+            form.addRow("Suggested", self.hashtags)
         form.addRow("Title", self.title_edit)
         form.addRow("Cover", cover_row)
         form.addRow("Cover image URL", self.thumbnail_edit)
-        form.addRow("When", when_row)
-        form.addRow("", self.instant_label)
-        form.addRow("", self.alternatives_row)
+        form.addRow("When", self.when)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(form)
         left_layout.addStretch(1)
-        scroll = QScrollArea()
+        self.sections_scroll = scroll = QScrollArea()
         scroll.setWidget(sections_box)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -377,6 +291,7 @@ class PostComposer(QDialog):
         self.title_edit.textChanged.connect(self.refresh)
         self.thumbnail_edit.textChanged.connect(self.refresh)
         self.cover_box.toggled.connect(self.refresh)
+        self.when.changed.connect(self.refresh)
         self._on_platforms_changed()
 
     # -- loading ---------------------------------------------------------------------------
@@ -493,11 +408,7 @@ class PostComposer(QDialog):
 
     def add_hashtag(self, tag: str) -> None:
         """Append `tag` to the caption unless it is already there."""
-        text = self.caption_edit.toPlainText()
-        if tag.lower() in text.lower().split():
-            return
-        separator = "" if not text or text.endswith((" ", "\n")) else " "
-        self.caption_edit.setPlainText(f"{text}{separator}{tag}")
+        add_hashtag(self.caption_edit, tag)
 
     def _on_platforms_changed(self, *_args: object) -> None:
         chosen = set(self.chosen())
@@ -526,96 +437,60 @@ class PostComposer(QDialog):
 
     # -- schedule --------------------------------------------------------------------------
 
-    def _default_time(self) -> datetime:
-        local = (self._services.clock.wall() + DEFAULT_LEAD).astimezone(ZoneInfo(self._zone))
-        return local.replace(minute=0, second=0, microsecond=0, tzinfo=None)
-
-    def set_local_time(self, wall: datetime) -> None:
-        """Put a wall-clock time (in the composer's zone) in the picker."""
-        date, time = QDate(wall.year, wall.month, wall.day), QTime(wall.hour, wall.minute)
-        self.when_edit.setDateTime(QDateTime(date, time, QTimeZone(QTimeZone.Initialization.UTC)))
-
-    def scheduled_local(self) -> datetime | None:
-        """None for now / next slot; else the picked DST alternative or the wall time."""
-        if not self.later_radio.isChecked():
-            return None
-        if self._chosen is not None:
-            return self._chosen
-        value = self.when_edit.dateTime()
-        date, time = value.date(), value.time()
-        return datetime(date.year(), date.month(), date.day(), time.hour(), time.minute())
-
-    def _on_schedule_edited(self, *_args: object) -> None:
-        self._chosen = None
-        self.when_edit.setEnabled(self.later_radio.isChecked())
-        self.refresh()
-
-    def choose_alternative(self, instant: datetime) -> None:
-        """Use one of the instants a DST gap or overlap offered."""
-        self._chosen = instant.astimezone(ZoneInfo(self._zone))
-        self.refresh()
-
-    def _show_alternatives(self, alternatives: tuple[datetime, ...]) -> None:
-        for button in self.alternative_buttons:
-            self.alternatives_row.removeWidget(button)
-            button.deleteLater()
-        self.alternative_buttons = []
-        for instant in alternatives:
-            local = instant.astimezone(ZoneInfo(self._zone))
-            utc = local_text(instant, "UTC", with_date=False)
-            button = QPushButton(
-                f"Use {local_text(instant, self._zone)} {local.tzname()} ({utc} UTC)"
-            )
-            button.setObjectName("dstAlternative")
-            button.clicked.connect(lambda _=False, i=instant: self.choose_alternative(i))
-            self.alternatives_row.addWidget(button)
-            self.alternative_buttons.append(button)
-
-    def _when_text(self) -> str:
-        if self.now_radio.isChecked():
-            return "now"
-        if self.slot_radio.isChecked():
-            return "in GEN's next free slot"
-        if self.resolved is None:
-            return "at the chosen time"
-        local = self.resolved.local()
-        return (
-            f"on {local_text(self.resolved.utc, self._zone)} {local.tzname()} "
-            f"({local_text(self.resolved.utc, 'UTC')} UTC)"
-        )
+    @property
+    def resolved(self) -> ResolvedSchedule | None:
+        """The chosen time as GEN receives it (None: now or GEN's next free slot)."""
+        return self.when.resolved
 
     # -- validation ------------------------------------------------------------------------
 
-    def post_draft(self) -> PostDraft:
-        """The post as the composer stands."""
-        chosen = self.chosen()
+    def _shared_text(self) -> tuple[str, str | None]:
+        return self.caption_edit.toPlainText(), self.title_edit.text().strip() or None
+
+    def overrides(self) -> dict[str, Override]:
+        """The chosen platforms' own texts (customized ones only)."""
+        found: dict[str, Override] = {}
+        for name in self.chosen():
+            own = self.sections[name].override.override()
+            if own is not None:
+                found[name] = own
+        return found
+
+    def groups(self) -> list[PostGroup]:
+        """The schedule posts this composer sends: one per distinct caption and title."""
+        caption, title = self._shared_text()
+        return group_posts(self.chosen(), caption, title, self.overrides(), self.rules)
+
+    def post_draft(self, group: PostGroup | None = None) -> PostDraft:
+        """One post as the composer stands (`group`: its platforms and text; None: every chosen
+        platform with the shared text)."""
+        if group is None:
+            caption, title = self._shared_text()
+            group = PostGroup(tuple(self.chosen()), caption, title)
+        platforms = list(group.platforms)
         tiktok = self.sections["tiktok"]
         youtube = self.sections["youtube"]
         assert isinstance(tiktok, TikTokSection)
         assert isinstance(youtube, YouTubeSection)
         thumbnail = None if self.uses_cover_frame() else self.thumbnail_edit.text().strip() or None
         return PostDraft(
-            platforms=chosen,
-            description=self.caption_edit.toPlainText(),
-            title=self.title_edit.text().strip() or None,
+            platforms=platforms,
+            description=group.caption,
+            title=group.title,
             media_url=self.draft.media_url,
             thumbnail_url=thumbnail,
             scheduled_time=self.resolved.utc if self.resolved is not None else None,
             tiktok=tiktok.settings(),
-            youtube=youtube.options() if "youtube" in chosen else None,
+            youtube=youtube.options() if "youtube" in platforms else None,
         )
 
     def refresh(self) -> None:
         """Re-run every check, show it, enable Post only when nothing blocks."""
         now = self._services.clock.wall()
-        self.resolved, schedule_error = None, None
-        try:
-            self.resolved = resolve_schedule(self.scheduled_local(), self._zone, now)
-        except ScheduleError as exc:
-            schedule_error = exc
-        self._show_alternatives(schedule_error.alternatives if schedule_error else ())
+        schedule_error = self.when.resolve(now)
         chosen = self.chosen()
-        self.report = validate_post(self.post_draft(), now, self.rules)
+        groups = self.groups()
+        self.report = self._validate(now)
         info = self.media_info
         self.media_report = check_video(info, chosen, self.rules) if info else ValidationReport()
         self._show_counters(chosen)
@@ -635,74 +510,128 @@ class PostComposer(QDialog):
             lines.append(_line(self.media_note, False))
         elif info is not None and chosen and self.media_report.ok:
             lines.append(_ok(_fits(info, chosen)))
+        if len(groups) > 1:
+            lines.append(_note(describe_groups(groups) + "."))
         self.issues_label.setText("<br>".join(lines) or _ok("Ready to post."))
-        self.instant_label.setText(self._instant_text())
         self.submit_button.setEnabled(self.can_submit(schedule_error is None))
 
     def can_submit(self, schedule_ok: bool = True) -> bool:
         """Nothing blocks: no error, a schedule that resolves, every platform connected."""
         disconnected = any(self.connected.get(n, (None, None))[0] is False for n in self.chosen())
         return (
-            not self._submitting
+            not self.submitting
             and schedule_ok
             and self.report.ok
             and self.media_report.ok
             and not disconnected
         )
 
+    def _checked_texts(self) -> list[PostGroup]:
+        """What `_validate` checks: the platforms on the shared text together, and each
+        customized platform on its own text (every rule is per platform, so this covers the
+        posts that are sent, and names a platform's own text as its own)."""
+        caption, title = self._shared_text()
+        own = self.overrides()
+        shared = tuple(n for n in self.chosen() if n not in own)
+        checks = [PostGroup(shared, caption, title)] if shared or not own else []
+        for name, text in own.items():
+            uses_title = self.sections[name].override.uses_title
+            own_title = (text.title or "").strip() or None if uses_title else title
+            checks.append(
+                PostGroup(
+                    (name,),
+                    text.caption if text.caption is not None else caption,
+                    own_title,
+                    own_caption=True,
+                    own_title=uses_title,
+                )
+            )
+        return checks
+
+    def _validate(self, now: datetime) -> ValidationReport:
+        """Every platform's checks on its text, each issue once; own text is named so."""
+        report = ValidationReport()
+        seen: set[tuple[str, str, str, str | None]] = set()
+        for group in self._checked_texts():
+            checked = validate_post(self.post_draft(group), now, self.rules)
+            for issues, into in (
+                (checked.errors, report.errors),
+                (checked.warnings, report.warnings),
+            ):
+                for issue in issues:
+                    own = (issue.field == "description" and group.own_caption) or (
+                        issue.field == "title" and group.own_title
+                    )
+                    if own and issue.platform:
+                        what = "caption" if issue.field == "description" else "title"
+                        label = LABELS.get(issue.platform, issue.platform)
+                        issue = replace(issue, message=f"{label}'s own {what}: {issue.message}")
+                    key = (issue.field, issue.code, issue.message, issue.platform)
+                    if key not in seen:
+                        seen.add(key)
+                        into.append(issue)
+        return report
+
     def _show_counters(self, chosen: list[str]) -> None:
+        """The shared caption against the strictest platform that takes it; each override
+        against its own platform's limit."""
         length = utf16_length(self.caption_edit.toPlainText())
-        strict = strictest(chosen, self.rules)
+        own = {n for n in chosen if self.sections[n].override.active}
+        for name in chosen:
+            if name in own:
+                self.sections[name].override.show_count(self.rules.get(name))
+        shared = [n for n in chosen if n not in own]
+        strict = strictest(shared, self.rules)
+        tail = [f"{LABELS[n]}: own caption" for n in chosen if n in own]
         if strict is None:
-            self.counter_label.setText(f"{length:,} characters")
+            self.counter_label.setText(" · ".join([f"{length:,} characters", *tail]))
+            self.counter_label.setStyleSheet("")
             return
         over = length > strict.caption_limit
         parts = [
             f"{LABELS[n]} {length:,}/{rule.caption_limit:,}"
-            for n in chosen
+            for n in shared
             if (rule := self.rules.get(n)) is not None
         ]
         self.counter_label.setText(
             f"{length:,} / {strict.caption_limit:,} ({strict.label} is the strictest; emoji "
-            f"count as 2) · " + " · ".join(parts)
+            f"count as 2) · " + " · ".join([*parts, *tail])
         )
-        self.counter_label.setStyleSheet("color: #d64545; font-weight: bold;" if over else "")
-
-    def _instant_text(self) -> str:
-        if self.now_radio.isChecked():
-            return "Posts as soon as GEN receives it."
-        if self.slot_radio.isChecked():
-            return "GEN picks the first free time in this agent's posting calendar."
-        if self.resolved is None:
-            return ""
-        local = self.resolved.local()
-        return (
-            f"{local_text(self.resolved.utc, self._zone)} {local.tzname()} in {self._zone} "
-            f"= {local_text(self.resolved.utc, 'UTC')} UTC (what GEN receives)."
-        )
+        self.counter_label.setStyleSheet(OVER_LIMIT_STYLE if over else "")
 
     # -- submit ----------------------------------------------------------------------------
 
-    def request(self) -> SchedulePostRequest:
-        """The schedule-API request as the composer stands (before the cover upload)."""
-        chosen = self.chosen()
-        request = self.post_draft().to_request(
-            agent_id=self.draft.agent_id, next_available=self.slot_radio.isChecked()
+    def request(self, group: PostGroup | None = None) -> SchedulePostRequest:
+        """One post's schedule-API request as the composer stands (before the cover upload);
+        `group` None: every chosen platform with the shared text."""
+        draft = self.post_draft(group)
+        request = draft.to_request(
+            agent_id=self.draft.agent_id, next_available=self.when.next_available()
         )
         extra: dict[str, Any] = {}
-        for name in chosen:
+        for name in draft.platforms:
             section = self.sections.get(name)
             if section is not None:
                 extra.update(section.request_fields())
         return request.model_copy(update=extra) if extra else request
 
     def summary(self) -> str:
-        """The final question: where, when, with which caption, and what is posted again."""
-        caption = " ".join(self.caption_edit.toPlainText().split())
-        if len(caption) > SUMMARY_CAPTION_CHARS:
-            caption = caption[: SUMMARY_CAPTION_CHARS - 1] + "…"
-        where = ", ".join(LABELS[n] for n in self.chosen())
-        text = f"Post this video to {where} {self._when_text()} as “{caption}”?"
+        """The final question: where, when, with which caption (each post's when the platforms
+        split into several), and what is posted again."""
+        groups = self.groups()
+        if len(groups) > 1:
+            posts = "; ".join(
+                f"{' + '.join(LABELS[n] for n in g.platforms)}: “{_short(g.caption)}”"
+                for g in groups
+            )
+            text = (
+                f"Post this video {self.when.when_text()} as {describe_groups(groups)}? "
+                f"Captions: {posts}."
+            )
+        else:
+            where = ", ".join(LABELS[n] for n in self.chosen())
+            caption = _short(self.caption_edit.toPlainText())
+            text = f"Post this video to {where} {self.when.when_text()} as “{caption}”?"
         again = [LABELS[n] for n in self.chosen() if n in self.existing]
         if again:
             text += f" It is already on {', '.join(again)}: this posts it there again."
@@ -710,34 +639,38 @@ class PostComposer(QDialog):
             text += " The chosen cover frame is uploaded to GEN first."
         return text
 
-    def submit(self) -> None:
-        """Post once: clicks while a submit is running are ignored."""
-        self.refresh()
-        if self._submitting or not self.submit_button.isEnabled():
-            return
-        self._submitting = True
-        self.submit_button.setEnabled(False)
-        self._tasks.spawn(self._submit(), name="post")
+    @property
+    def job(self) -> LocalJob | None:
+        """The first post job sent (see `jobs` for all of them)."""
+        return self.jobs[0] if self.jobs else None
 
     async def _submit(self) -> None:
         services = self._services
+        sent: list[LocalJob] = []
+        self._failure = None
         try:
-            request = self.request()
+            groups = self.groups()
+            requests = [self.request(group) for group in groups]
             if not await self._prompts.confirm(
                 "Post", self.summary(), accept="Post", details="GEN posts it with your accounts."
             ):
                 return
-            local = self.scheduled_local()
-            job = services.poster.build_job(
-                request,
-                agent_id=self.draft.agent_id,
-                media_identity=self.draft.media_url,
-                scheduled_utc=self.resolved.utc if self.resolved is not None else None,
-                schedule_tz=self._zone if local is not None else None,
-                source_job_id=self.draft.source_job_id,
-            )
+            local = self.when.scheduled_local()
+            jobs = [
+                services.poster.build_job(
+                    request,
+                    agent_id=self.draft.agent_id,
+                    media_identity=self.draft.media_url,
+                    scheduled_utc=self.resolved.utc if self.resolved is not None else None,
+                    schedule_tz=self._zone if local is not None else None,
+                    source_job_id=self.draft.source_job_id,
+                )
+                for request in requests
+            ]
+            existing: list[LocalJob] = []
+            for job in jobs:
+                existing += await services.poster.duplicates(job)
             allow = False
-            existing = await services.poster.duplicates(job)
             if existing:
                 allow = await self._prompts.confirm(
                     "Already posted",
@@ -751,33 +684,61 @@ class PostComposer(QDialog):
                 asset = await services.client.schedule.upload_asset(
                     Path(self.draft.cover_path), agent_id=self.draft.agent_id
                 )
-                request = request.model_copy(update={"thumbnail_url": asset.public_url})
-            self.job = await services.poster.publish(job, request, allow_duplicate=allow)
+                requests = [
+                    r.model_copy(update={"thumbnail_url": asset.public_url}) for r in requests
+                ]
+            for group, job, request in zip(groups, jobs, requests, strict=True):
+                try:
+                    sent.append(await services.poster.publish(job, request, allow_duplicate=allow))
+                except (PublishError, GenError, StoreError, ValueError, OSError) as exc:
+                    if not sent:
+                        raise
+                    self._failure = await self._partly_sent(sent, group, exc)
+                    return
+            self.jobs.extend(sent)
             self.accept()
-        except DuplicatePublishError as exc:
-            self._fail(f"Not posted: {exc}")
         except (PublishError, GenError, StoreError, ValueError, OSError) as exc:
-            self._fail(f"Not posted: {exc}")
-        finally:
-            self._submitting = False
-            if self.job is None:
-                self.refresh()
+            self._failure = f"Not posted: {exc}"
 
-    def _fail(self, text: str) -> None:
+    def _settle(self) -> None:
+        """After a submit: the checks again, and why it did not (fully) go out."""
+        if self.result() == QDialog.DialogCode.Accepted.value:
+            return
         self.refresh()
-        current = self.issues_label.text()
-        self.issues_label.setText(_line(text, True) + "<br>" + current)
+        if self._failure is not None:
+            self.issues_label.setText(
+                _line(self._failure, True) + "<br>" + self.issues_label.text()
+            )
 
-    @property
-    def submitting(self) -> bool:
-        """True while a submit is running."""
-        return self._submitting
+    async def _partly_sent(self, sent: list[LocalJob], failed: PostGroup, exc: Exception) -> str:
+        """Some posts went out, one did not: keep what went out (unchecked and named as
+        already there, never re-sent); returns what to tell the user."""
+        self.jobs.extend(sent)
+        went = [p.platform for job in sent for p in job.post_platforms]
+        left = [n for n in self.chosen() if n not in went]
+        for name in went:
+            self.chips[name].setChecked(False)
+        await self._load_existing()
+        names = " + ".join(LABELS.get(n, n) for n in went)
+        failed_names = " + ".join(LABELS.get(n, n) for n in failed.platforms)
+        waiting = " + ".join(LABELS.get(n, n) for n in left)
+        return (
+            f"Sent to {names} (follow it in the Jobs panel). The post to {failed_names} was "
+            f"not sent: {exc} Nothing is re-sent on its own: Post sends {waiting} only."
+        )
 
     @staticmethod
     def processing_notice(job: LocalJob) -> str | None:
         """What to tell the user after posting (TikTok processes videos for a while)."""
         names = [p.platform for p in job.post_platforms]
         return PROCESSING_NOTICE if "tiktok" in names else None
+
+
+def _short(text: str) -> str:
+    caption = " ".join(text.split())
+    if len(caption) > SUMMARY_CAPTION_CHARS:
+        caption = caption[: SUMMARY_CAPTION_CHARS - 1] + "…"
+    return caption
 
 
 def _prefixed(platform: str | None, message: str) -> str:
@@ -803,6 +764,12 @@ def _ok(text: str) -> str:
     import html
 
     return f'<span style="color:#2e8b57">✔ {html.escape(text)}</span>'
+
+
+def _note(text: str) -> str:
+    import html
+
+    return f"<span>ℹ {html.escape(text)}</span>"
 
 
 def _line(text: str, error: bool) -> str:

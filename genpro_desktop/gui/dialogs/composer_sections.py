@@ -1,6 +1,9 @@
 """The composer's per-platform sections: what the schedule API takes for each platform.
 
-Each section is shown while its platform's chip is checked. The TikTok section follows TikTok's
+Each section is shown while its platform's chip is checked and starts with the platform's caption
+override ("Customize for YouTube"): off, the platform takes the shared caption and title; on, it
+gets its own, starting from the shared text, with a live counter against its own limit. The
+TikTok section follows TikTok's
 Direct Post rules for posting apps (publishing-research.md 2.1): the account is named, the
 privacy level has no default, comments/duets/stitches are off until the user turns them on, the
 commercial content disclosure uses TikTok's wording (branded content cannot be "Only me"), and
@@ -9,9 +12,10 @@ the Music Usage Confirmation sentence is always visible.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,12 +24,15 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from genpro_desktop.core.api.schedule_types import LinkedInOptions, YouTubeOptions
-from genpro_desktop.core.publishing import TikTokSettings
+from genpro_desktop.core.publishing import PlatformRule, TikTokSettings, utf16_length
+from genpro_desktop.core.publishing.overrides import Override
+from genpro_desktop.core.publishing.platforms import BUILTIN_RULES, LABELS
 
 TIKTOK_PRIVACY: tuple[tuple[str, str], ...] = (
     ("PUBLIC_TO_EVERYONE", "Everyone"),
@@ -44,15 +51,120 @@ PROCESSING_NOTICE = (
 )
 
 
+OVER_LIMIT_STYLE = "color: #d64545; font-weight: bold;"
+
+
+class CaptionOverride(QWidget):
+    """A platform's own caption (and title, where it uses one); `changed` fires on every edit."""
+
+    changed = Signal()
+
+    def __init__(self, platform: str, *, uses_title: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        label = LABELS.get(platform, platform)
+        self.platform = platform
+        self.uses_title = uses_title
+        # Where a new override starts: the shared caption and title (set by the composer).
+        self.start_from: Callable[[], tuple[str, str | None]] | None = None
+        self.toggle = QCheckBox(f"Customize for {label}")
+        self.toggle.setObjectName(f"override_{platform}")
+        what = "caption and title" if uses_title else "caption"
+        self.toggle.setToolTip(
+            f"Give {label} its own {what}, starting from the shared one. A platform with its "
+            "own text goes to GEN as a separate post."
+        )
+        self.caption_edit = QPlainTextEdit()
+        self.caption_edit.setObjectName("overrideCaption")
+        self.caption_edit.setTabChangesFocus(True)
+        self.caption_edit.setFixedHeight(70)
+        self.counter_label = QLabel()
+        self.counter_label.setObjectName("overrideCounter")
+        self.counter_label.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.title_edit = QLineEdit()
+        self.title_edit.setObjectName("overrideTitle")
+        self.title_edit.setPlaceholderText(f"{label}'s own title")
+        self.body = QWidget()
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.caption_edit)
+        body.addWidget(self.counter_label)
+        if uses_title:
+            body.addWidget(self.title_edit)
+        self.body.setVisible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.toggle)
+        layout.addWidget(self.body)
+        self.toggle.toggled.connect(self._on_toggled)
+        self.caption_edit.textChanged.connect(self.changed)
+        self.title_edit.textChanged.connect(self.changed)
+
+    @property
+    def active(self) -> bool:
+        """Whether the platform has its own text."""
+        return self.toggle.isChecked()
+
+    def override(self) -> Override | None:
+        """The platform's own text, or None when it takes the shared text."""
+        if not self.active:
+            return None
+        title = self.title_edit.text() if self.uses_title else None
+        return Override(caption=self.caption_edit.toPlainText(), title=title)
+
+    def show_count(self, rule: PlatformRule | None) -> None:
+        """The override's length against the platform's caption limit."""
+        length = utf16_length(self.caption_edit.toPlainText())
+        if rule is None:
+            self.counter_label.setText(f"{length:,} characters")
+            return
+        over = length > rule.caption_limit
+        self.counter_label.setText(f"{rule.label} {length:,} / {rule.caption_limit:,}")
+        self.counter_label.setStyleSheet(OVER_LIMIT_STYLE if over else "")
+
+    def _on_toggled(self, on: bool) -> None:
+        if on and self.start_from is not None:
+            caption, title = self.start_from()
+            self.caption_edit.setPlainText(caption)
+            self.title_edit.setText(title or "")
+        self.body.setVisible(on)
+        self.changed.emit()
+
+
 class PlatformSection(QGroupBox):
-    """Base of a platform's options; `changed` fires on every edit."""
+    """Base of a platform's options, under its caption override; `changed` fires on every
+    edit. Subclasses add their options to `form`."""
 
     platform = ""
     changed = Signal()
 
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(LABELS.get(self.platform, self.platform), parent)
+        self.setObjectName(f"{self.platform}Section")
+        rule = BUILTIN_RULES.get(self.platform)
+        self.override = CaptionOverride(
+            self.platform, uses_title=rule is not None and rule.title_limit is not None
+        )
+        self.override.changed.connect(self.changed)
+        self.form = QFormLayout()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.override)
+        layout.addLayout(self.form)
+
     def request_fields(self) -> dict[str, Any]:
         """Extra request fields this section adds to the post."""
         return {}
+
+
+class FacebookSection(PlatformSection):
+    """Facebook takes the caption, the title and the video (no options of its own)."""
+
+    platform = "facebook"
+
+
+class XSection(PlatformSection):
+    """X takes the caption and the video (280 characters per post)."""
+
+    platform = "x"
 
 
 class TikTokSection(PlatformSection):
@@ -61,8 +173,7 @@ class TikTokSection(PlatformSection):
     platform = "tiktok"
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("TikTok", parent)
-        self.setObjectName("tiktokSection")
+        super().__init__(parent)
         self.account_label = QLabel("Account: checking…")
         self.account_label.setObjectName("tiktokAccount")
         self.privacy_combo = QComboBox()
@@ -102,7 +213,7 @@ class TikTokSection(PlatformSection):
         disclosure.addWidget(self.brand_box)
         disclosure.addWidget(self.branded_box)
         disclosure.addWidget(self.label_note)
-        form = QFormLayout(self)
+        form = self.form
         form.addRow(self.account_label)
         form.addRow("Who can see it", self.privacy_combo)
         form.addRow("Interactions", toggles)
@@ -186,8 +297,7 @@ class YouTubeSection(PlatformSection):
     platform = "youtube"
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("YouTube", parent)
-        self.setObjectName("youtubeSection")
+        super().__init__(parent)
         self.visibility_combo = QComboBox()
         self.visibility_combo.setObjectName("youtubeVisibility")
         for value, label in (
@@ -202,8 +312,8 @@ class YouTubeSection(PlatformSection):
         self.tags_edit = QLineEdit()
         self.tags_edit.setObjectName("youtubeTags")
         self.tags_edit.setPlaceholderText("comma, separated, tags")
-        form = QFormLayout(self)
-        form.addRow(QLabel("YouTube needs a title (the Title field above)."))
+        form = self.form
+        form.addRow(QLabel("YouTube needs a title (the Title field, or its own above)."))
         form.addRow("Visibility", self.visibility_combo)
         form.addRow("", self.shorts_box)
         form.addRow("Tags", self.tags_edit)
@@ -227,15 +337,13 @@ class InstagramSection(PlatformSection):
     platform = "instagram"
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Instagram", parent)
-        self.setObjectName("instagramSection")
+        super().__init__(parent)
         self.music_combo = QComboBox()
         self.music_combo.setObjectName("instagramMusic")
         self.music_combo.addItem("Keep the video's own sound", None)
         self.music_combo.addItem("Let GEN add trending music", "auto")
         self.music_combo.addItem("No added music", "none")
-        form = QFormLayout(self)
-        form.addRow("Music", self.music_combo)
+        self.form.addRow("Music", self.music_combo)
         self.music_combo.currentIndexChanged.connect(self.changed)
 
     def request_fields(self) -> dict[str, Any]:
@@ -249,8 +357,7 @@ class LinkedInSection(PlatformSection):
     platform = "linkedin"
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("LinkedIn", parent)
-        self.setObjectName("linkedinSection")
+        super().__init__(parent)
         self.visibility_combo = QComboBox()
         self.visibility_combo.setObjectName("linkedinVisibility")
         for value, label in (
@@ -259,8 +366,7 @@ class LinkedInSection(PlatformSection):
             ("loggedin", "Signed-in LinkedIn members"),
         ):
             self.visibility_combo.addItem(label, value)
-        form = QFormLayout(self)
-        form.addRow("Visibility", self.visibility_combo)
+        self.form.addRow("Visibility", self.visibility_combo)
         self.visibility_combo.currentIndexChanged.connect(self.changed)
 
     def request_fields(self) -> dict[str, Any]:
@@ -268,12 +374,13 @@ class LinkedInSection(PlatformSection):
 
 
 def make_sections() -> dict[str, PlatformSection]:
-    """One section per platform that has options of its own (Facebook and X take only the
-    shared caption, title and media)."""
+    """One section per platform, in GEN's order (Facebook's and X's hold only the override)."""
     sections: list[PlatformSection] = [
         TikTokSection(),
-        YouTubeSection(),
         InstagramSection(),
+        FacebookSection(),
+        YouTubeSection(),
+        XSection(),
         LinkedInSection(),
     ]
     return {s.platform: s for s in sections}

@@ -13,15 +13,13 @@ from dataclasses import dataclass
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
-    QPushButton,
     QWidget,
 )
 
 from genpro_desktop.core.publishing import TIKTOK_CAPTION_LIMIT, utf16_length
+from genpro_desktop.gui.dialogs.caption_widgets import HashtagRow, add_hashtag, caption_editor
 
 
 @dataclass(frozen=True)
@@ -62,28 +60,11 @@ class TikTokFields(PlatformFields):
         self, *, thumbnail_url: str | None, hashtags: list[str], parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.caption_edit = QPlainTextEdit()
-        self.caption_edit.setObjectName("captionEdit")
-        self.caption_edit.setPlaceholderText(
-            "What is this video about? #hashtags help people find it"
-        )
-        self.caption_edit.setTabChangesFocus(True)
-        self.caption_edit.setMinimumHeight(90)
+        self.caption_edit = caption_editor()
         self.counter_label = QLabel()
         self.counter_label.setObjectName("captionCounter")
         self.caption_issue = _issue_label("captionIssue")
-        self.hashtag_buttons: list[QPushButton] = []
-        tags = QHBoxLayout()
-        tags.setContentsMargins(0, 0, 0, 0)
-        for tag in hashtags:
-            button = QPushButton(tag)
-            button.setObjectName("hashtagButton")
-            button.setFlat(True)
-            button.setToolTip(f"Add {tag} to the caption")
-            button.clicked.connect(lambda _=False, t=tag: self.add_hashtag(t))
-            self.hashtag_buttons.append(button)
-            tags.addWidget(button)
-        tags.addStretch(1)
+        self.hashtags = HashtagRow(hashtags, self.caption_edit)
         self.title_edit = QLineEdit()
         self.title_edit.setObjectName("titleEdit")
         self.title_edit.setPlaceholderText("Optional")
@@ -99,7 +80,7 @@ class TikTokFields(PlatformFields):
         form.addRow("", self.counter_label)
         form.addRow("", self.caption_issue)
         if hashtags:
-            form.addRow("Suggested", tags)
+            form.addRow("Suggested", self.hashtags)
         form.addRow("Title", self.title_edit)
         form.addRow("", self.title_issue)
         form.addRow("Cover image URL", self.thumbnail_edit)
@@ -111,11 +92,7 @@ class TikTokFields(PlatformFields):
 
     def add_hashtag(self, tag: str) -> None:
         """Append `tag` to the caption unless it is already there."""
-        text = self.caption_edit.toPlainText()
-        if tag.lower() in text.lower().split():
-            return
-        separator = "" if not text or text.endswith((" ", "\n")) else " "
-        self.caption_edit.setPlainText(f"{text}{separator}{tag}")
+        add_hashtag(self.caption_edit, tag)
 
     def caption_length(self) -> int:
         """The caption's length as TikTok counts it (UTF-16 code units)."""

@@ -24,6 +24,7 @@ from genpro_desktop.core.publishing.captions import default_template
 from genpro_desktop.core.publishing.hashtags import suggest_hashtags
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
 from genpro_desktop.gui.dialogs.composer import ComposerDraft, PostComposer
+from genpro_desktop.gui.dialogs.posting_dialog import PostingContext
 from genpro_desktop.gui.dialogs.publish_dialog import PublishDialog, PublishDraft
 from genpro_desktop.gui.job_actions import JobAction, JobActionDispatcher
 from genpro_desktop.gui.models.engine_table_model import EngineTableModel
@@ -263,6 +264,11 @@ class PreviewPresenter(QObject):
                 found.append(job.caption)
         return found
 
+    def _context(self, session: Session) -> PostingContext:
+        return PostingContext(
+            session.services, self._zone(), self._prompts, session.tasks, self._dialog_parent
+        )
+
     async def publish(self, render: LocalJob) -> LocalJob | None:
         """Run the composer (the legacy TikTok dialog when GEN has no schedule API); returns
         the post or publish job when one was sent."""
@@ -277,44 +283,30 @@ class PreviewPresenter(QObject):
         if not schedule_api:
             return await self._publish_legacy(render, session)
         draft = self.composer_draft_for(render, session)
-        composer = PostComposer(
-            draft,
-            services,
-            zone=self._zone(),
-            prompts=self._prompts,
-            tasks=session.tasks,
-            parent=self._dialog_parent,
-        )
+        composer = PostComposer(draft, self._context(session))
         self.dialog = composer
         try:
             composer.start()
             await run_dialog(composer)
-            job = composer.job
+            jobs = list(composer.jobs)
             template = composer.template_edit.text()
         finally:
             self.dialog = None
             composer.deleteLater()
-        if job is not None and draft.template is not None and render.engine_id:
+        if not jobs:
+            return None
+        if draft.template is not None and render.engine_id:
             session.prefs_store.save_caption_template(render.engine_id, template)
-        if job is not None:
-            self._panel.select_job(job.id)
-            notice = PostComposer.processing_notice(job) or ""
-            self._status.show_status(
-                f"Sent to GEN for posting; follow it in the Jobs panel. {notice}"
-            )
-        return job
+        self._panel.select_job(jobs[0].id)
+        notices = {n for job in jobs if (n := PostComposer.processing_notice(job))}
+        posts = f"{len(jobs)} posts" if len(jobs) > 1 else "the post"
+        self._status.show_status(
+            f"Sent to GEN for posting; follow {posts} in the Jobs panel. {' '.join(notices)}"
+        )
+        return jobs[0]
 
     async def _publish_legacy(self, render: LocalJob, session: Session) -> LocalJob | None:
-        services = session.services
-        dialog = PublishDialog(
-            self.draft_for(render),
-            services.publisher,
-            clock=services.clock,
-            zone=self._zone(),
-            prompts=self._prompts,
-            tasks=session.tasks,
-            parent=self._dialog_parent,
-        )
+        dialog = PublishDialog(self.draft_for(render), self._context(session))
         self.dialog = dialog
         try:
             await run_dialog(dialog)

@@ -1,20 +1,30 @@
 """The post composer over the simulator: per-platform checks, TikTok's Direct Post rules, the
-cover frame upload, a three-platform post to its links, and a failed platform posted again."""
+cover frame upload, a three-platform post to its links, a failed platform posted again, and
+per-platform caption overrides (their counters, their blocking, one schedule post per text)."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from guikit import FakePrompts, OpenedUrls, SimDrivenClock, until
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage
+from PySide6.QtTest import QTest
 
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
+from genpro_desktop.core.store import StoreError
 from genpro_desktop.gui.app import DesktopApp
 from genpro_desktop.gui.dialogs.composer import PostComposer
-from genpro_desktop.gui.dialogs.composer_sections import TikTokSection, YouTubeSection
+from genpro_desktop.gui.dialogs.composer_sections import (
+    CaptionOverride,
+    TikTokSection,
+    YouTubeSection,
+)
 from genpro_desktop.gui.job_actions import JobAction
 from genpro_desktop.simulator import Simulator
 from genpro_desktop.simulator.seed import AGENT_ID
@@ -295,12 +305,12 @@ async def test_a_post_scheduled_for_tomorrow_stays_scheduled_with_its_local_time
     composer = await _open(app, render)
     _tiktok(composer).privacy_combo.setCurrentIndex(0)
     composer.caption_edit.setPlainText("Tomorrow")
-    composer.later_radio.setChecked(True)
-    tomorrow = composer.scheduled_local()
+    composer.when.later_radio.setChecked(True)
+    tomorrow = composer.when.scheduled_local()
     assert tomorrow is not None
-    composer.set_local_time(tomorrow.replace(tzinfo=None) + timedelta(days=1))
+    composer.when.set_local_time(tomorrow.replace(tzinfo=None) + timedelta(days=1))
     assert composer.resolved is not None
-    shown = composer.instant_label.text()
+    shown = composer.when.instant_label.text()
     assert "UTC" in shown
     assert "T" not in shown.replace("UTC", ""), f"no raw ISO time: {shown}"
     job = await _post(app, composer)
@@ -321,3 +331,211 @@ async def test_a_post_scheduled_for_tomorrow_stays_scheduled_with_its_local_time
     assert "Scheduled for" in panel.detail_label.text()
     assert app.notifier is not None
     assert not [n for n in app.notifier.history if n.title.startswith("Post")]
+
+
+def _override(composer: PostComposer, platform: str) -> CaptionOverride:
+    return composer.sections[platform].override
+
+
+def _issues(composer: PostComposer) -> str:
+    return html.unescape(composer.issues_label.text())
+
+
+async def test_overrides_change_the_counters_and_the_blocking_per_platform(
+    make_app: MakeApp, signed_in: object, tracker_clock: SimDrivenClock
+) -> None:
+    app: DesktopApp = await make_app()
+    composer = await _open(app, await _render(app, tracker_clock))
+    assert composer.isVisible()
+    size = composer.size()
+    _choose(composer, "tiktok", "youtube", "x")
+    _tiktok(composer).privacy_combo.setCurrentIndex(0)
+    composer.title_edit.setText("Launch day")
+    long_caption = "Launch day " + "x" * 280
+    composer.caption_edit.setPlainText(long_caption)
+    # Shared: X's 280 is the strictest and blocks.
+    assert "X is the strictest" in composer.counter_label.text()
+    assert "X allows 280" in _issues(composer)
+    assert not composer.submit_button.isEnabled()
+
+    # X gets its own caption, starting from the shared one: still too long, now as X's own.
+    x = _override(composer, "x")
+    assert not x.body.isVisibleTo(composer)
+    x.toggle.setChecked(True)
+    assert x.body.isVisibleTo(composer)
+    assert x.caption_edit.toPlainText() == long_caption
+    assert x.counter_label.text() == "X 291 / 280"
+    assert "X's own caption: The caption is 291 characters; X allows 280." in (_issues(composer))
+    assert not composer.submit_button.isEnabled()
+    # The shared text no longer counts against X: TikTok is the strictest that takes it.
+    assert "TikTok is the strictest" in composer.counter_label.text()
+    assert "X: own caption" in composer.counter_label.text()
+
+    # A short X caption unblocks; the split into two posts is said under the checks.
+    x.caption_edit.setPlainText("Launch day #demo")
+    assert x.counter_label.text() == "X 16 / 280"
+    assert "X allows" not in _issues(composer)
+    assert composer.submit_button.isEnabled(), _issues(composer)
+    assert "2 posts: TikTok + YouTube with the shared caption; X with its own caption" in _issues(
+        composer
+    )
+
+    # YouTube's own title: empty blocks YouTube only, named as its own.
+    youtube = _override(composer, "youtube")
+    assert youtube.uses_title
+    assert not x.uses_title
+    youtube.toggle.setChecked(True)
+    assert youtube.title_edit.text() == "Launch day", "starts from the shared title"
+    assert composer.submit_button.isEnabled(), "the same text is still one post"
+    assert "2 posts" in _issues(composer)
+    youtube.title_edit.setText("")
+    assert "YouTube's own title: YouTube requires a title." in _issues(composer)
+    assert not composer.submit_button.isEnabled()
+    youtube.toggle.setChecked(False)
+    assert composer.submit_button.isEnabled()
+
+    # Back to the shared caption: X blocks again.
+    x.toggle.setChecked(False)
+    assert "X allows 280" in _issues(composer)
+    assert not composer.submit_button.isEnabled()
+    # Overrides and messages came and went; the dialog kept its size.
+    layout = composer.layout()
+    assert layout is not None
+    x.toggle.setChecked(True)
+    layout.activate()
+    assert composer.size() == size
+    composer.reject()
+
+
+async def test_a_youtube_override_sends_two_tracked_posts_once(
+    make_app: MakeApp,
+    signed_in: object,
+    tracker_clock: SimDrivenClock,
+    prompts: FakePrompts,
+    sim: Simulator,
+) -> None:
+    app: DesktopApp = await make_app()
+    assert app.window is not None
+    render = await _render(app, tracker_clock)
+    composer = await _open(app, render)
+    _choose(composer, "tiktok", "instagram", "youtube")
+    _tiktok(composer).privacy_combo.setCurrentIndex(0)
+    composer.caption_edit.setPlainText("Launch day #demo")
+    composer.title_edit.setText("Launch day")
+    youtube = _override(composer, "youtube")
+    youtube.toggle.setChecked(True)
+    youtube.caption_edit.setPlainText("Launch day: the whole story, with chapters #demo")
+    assert composer.submit_button.isEnabled(), _issues(composer)
+
+    # Single flight: a double click, another click and Enter make one submit of both posts.
+    presenter = app.preview
+    assert presenter is not None
+    asked = len(prompts.asked)
+    QTest.mouseDClick(composer.submit_button, Qt.MouseButton.LeftButton)
+    composer.submit_button.click()
+    composer.submit()
+    await until(lambda: presenter.dialog is None, what="the composer to close")
+    assert len(prompts.asked) == asked + 1, "one question, one submit"
+    summary = prompts.asked[-1][1]
+    assert (
+        "2 posts: TikTok + Instagram with the shared caption; YouTube with its own caption"
+        in summary
+    )
+    assert "TikTok + Instagram: “Launch day #demo”" in summary
+    assert "YouTube: “Launch day: the whole story, with chapters #demo”" in summary
+    assert sim.journal.count("POST", r"/schedule/with-post") == 2
+    bodies = {tuple(r.body["platform"]): r.body for r in sim.schedule.posts.values()}
+    assert set(bodies) == {("tiktok", "instagram"), ("youtube",)}
+    assert bodies[("tiktok", "instagram")]["description"] == "Launch day #demo"
+    assert bodies[("youtube",)]["description"] == (
+        "Launch day: the whole story, with chapters #demo"
+    )
+    assert bodies[("youtube",)]["title"] == "Launch day"
+    assert "tiktok_privacy_level" not in bodies[("youtube",)]
+    assert bodies[("tiktok", "instagram")]["tiktok_privacy_level"] == "PUBLIC_TO_EVERYONE"
+
+    # Each post is its own tracked job, both from the render; both reach their links.
+    first, second = composer.jobs
+    assert [p.platform for p in first.post_platforms] == ["tiktok", "instagram"]
+    assert [p.platform for p in second.post_platforms] == ["youtube"]
+    assert first.parent_id == second.parent_id == render.id
+    for job in composer.jobs:
+        settled = await _settled(app, tracker_clock, job.id)
+        assert settled.remote_id is not None
+        assert all(p.status == "published" and p.post_url for p in settled.post_platforms)
+
+    # The duplicate warning is still per platform, whatever the caption.
+    again = await _open(app, render)
+    note = again.existing_label.text()
+    for label in ("TikTok", "Instagram", "YouTube"):
+        assert f"Already on {label}" in note
+    assert again.chosen() == []
+    _choose(again, "youtube")
+    again.title_edit.setText("Launch day")
+    again.caption_edit.setPlainText("Something else entirely")
+    prompts.answer = False
+    again.submit_button.click()
+    await until(lambda: not again.submitting, what="the refused submit")
+    assert "It is already on YouTube" in prompts.asked[-1][1]
+    assert "TikTok" not in prompts.asked[-1][1]
+    assert sim.journal.count("POST", r"/schedule/with-post") == 2
+    again.reject()
+
+
+async def test_a_post_that_cannot_be_recorded_stops_there_and_keeps_the_sent_one(
+    make_app: MakeApp,
+    signed_in: object,
+    tracker_clock: SimDrivenClock,
+    sim: Simulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app: DesktopApp = await make_app()
+    assert app.flow is not None
+    assert app.flow.session is not None
+    store = app.flow.session.services.store
+    render = await _render(app, tracker_clock)
+    composer = await _open(app, render)
+    _choose(composer, "tiktok", "x")
+    _tiktok(composer).privacy_combo.setCurrentIndex(0)
+    composer.caption_edit.setPlainText("Launch day #demo")
+    x = _override(composer, "x")
+    x.toggle.setChecked(True)
+    x.caption_edit.setPlainText("Launch #demo")
+    recorded = store.record_intent
+    calls: list[str] = []
+
+    async def disk_full_the_second_time(job: LocalJob) -> None:
+        calls.append(job.id)
+        if len(calls) == 2:
+            raise StoreError("database or disk is full")
+        await recorded(job)
+
+    monkeypatch.setattr(store, "record_intent", disk_full_the_second_time)
+    composer.submit_button.click()
+    await until(lambda: len(calls) == 2 and not composer.submitting, what="the stopped submit")
+    # TikTok went out and is tracked; X was not sent (no intent, no POST) and is not retried.
+    assert sim.journal.count("POST", r"/schedule/with-post") == 1
+    (sent,) = composer.jobs
+    assert [p.platform for p in sent.post_platforms] == ["tiktok"]
+    assert composer.isVisible()
+    text = _issues(composer)
+    assert "Sent to TikTok" in text
+    assert "The post to X was not sent: database or disk is full" in text
+    assert "Post sends X only" in text
+    assert composer.chosen() == ["x"], "the sent platform is unchecked"
+    assert "Already on TikTok" in composer.existing_label.text()
+    assert composer.submit_button.isEnabled()
+
+    # The user decides: Post again sends X alone, once.
+    monkeypatch.setattr(store, "record_intent", recorded)
+    presenter = app.preview
+    assert presenter is not None
+    composer.submit_button.click()
+    await until(lambda: presenter.dialog is None, what="the composer to close")
+    assert sim.journal.count("POST", r"/schedule/with-post") == 2
+    assert sim.schedule.posts[max(sim.schedule.posts)].body["platform"] == ["x"]
+    assert sim.schedule.posts[max(sim.schedule.posts)].body["description"] == "Launch #demo"
+    assert [[p.platform for p in j.post_platforms] for j in composer.jobs] == [["tiktok"], ["x"]]
+    current = app.window.jobs_panel.current_job() if app.window else None
+    assert current is not None
+    assert current.id == sent.id

@@ -7,15 +7,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from guikit import FakePrompts
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from genpro_desktop.core.publishing import TIKTOK_CAPTION_LIMIT
 from genpro_desktop.core.publishing.hashtags import suggest_hashtags
+from genpro_desktop.core.store import StoreError
 from genpro_desktop.gui.app import DesktopApp
+from genpro_desktop.gui.dialogs.posting_dialog import PostingContext
 from genpro_desktop.gui.dialogs.publish_dialog import PublishDialog, PublishDraft
 from genpro_desktop.gui.dialogs.publish_fields import TikTokFields
+from genpro_desktop.gui.dialogs.when_picker import local_text
 from genpro_desktop.gui.session import Session
 from genpro_desktop.simulator import Simulator
 
@@ -47,15 +51,8 @@ def _dialog(app: DesktopApp, prompts: FakePrompts, **draft: Any) -> PublishDialo
     session = _session(app)
     values: dict[str, Any] = {"agent_id": "4711", "media_url": MEDIA, "thumbnail_url": THUMB}
     values.update(draft)
-    dialog = PublishDialog(
-        PublishDraft(**values),
-        session.services.publisher,
-        clock=session.services.clock,
-        zone=ZONE,
-        prompts=prompts,
-        tasks=session.tasks,
-        parent=app.window,
-    )
+    context = PostingContext(session.services, ZONE, prompts, session.tasks, app.window)
+    dialog = PublishDialog(PublishDraft(**values), context)
     dialog.show()
     return dialog
 
@@ -91,22 +88,26 @@ async def test_schedule_shows_utc_and_offset_and_refuses_the_past(
 ) -> None:
     dialog = _dialog(await make_app(), prompts)
     _fields(dialog).caption_edit.setPlainText("later")
-    dialog.later_radio.setChecked(True)
-    dialog.set_local_time(datetime(2026, 12, 1, 9, 30))
+    dialog.when.later_radio.setChecked(True)
+    dialog.when.set_local_time(datetime(2026, 12, 1, 9, 30))
     assert dialog.resolved is not None
     assert dialog.resolved.utc == datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
-    text = dialog.instant_label.text()
-    assert "2026-12-01T08:30:00Z" in text
-    assert "UTC+01:00" in text
-    assert ZONE in text
+    text = dialog.when.instant_label.text()
+    utc = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
+    # The composer's "When": the user's own format (never ISO), the zone's offset, the UTC time.
+    assert f"{local_text(utc, ZONE)} CET in {ZONE} (UTC+01:00)" in text
+    assert f"= {local_text(utc, 'UTC')} UTC" in text
+    assert "2026-12-01T" not in text
+    assert not dialog.when.slot_radio.isVisible(), "no next free slot without the schedule API"
     assert dialog.submit_button.isEnabled()
-    assert "on 2026-12-01 09:30 CET" in dialog.summary()
+    assert f"on {local_text(utc, ZONE)} CET ({local_text(utc, 'UTC')} UTC)" in dialog.summary()
 
-    dialog.set_local_time(datetime(2026, 11, 27, 12, 30))  # 11:30 UTC, before "now"
+    dialog.when.set_local_time(datetime(2026, 11, 27, 12, 30))  # 11:30 UTC, before "now"
     assert not dialog.submit_button.isEnabled()
     assert "in the past" in dialog.schedule_issue.text()
+    assert "2026-11-27" not in dialog.schedule_issue.text()
     assert dialog.schedule_issue.isVisible()
-    dialog.now_radio.setChecked(True)
+    dialog.when.now_radio.setChecked(True)
     assert dialog.submit_button.isEnabled()
     assert "now" in dialog.summary()
     dialog.reject()
@@ -117,24 +118,31 @@ async def test_dst_gap_and_overlap_are_explained_with_choices(
 ) -> None:
     dialog = _dialog(await make_app(), prompts)
     _fields(dialog).caption_edit.setPlainText("spring")
-    dialog.later_radio.setChecked(True)
-    dialog.set_local_time(datetime(2027, 3, 28, 2, 30))
+    dialog.when.later_radio.setChecked(True)
+    dialog.when.set_local_time(datetime(2027, 3, 28, 2, 30))
     assert "does not exist" in dialog.schedule_issue.text()
     assert not dialog.submit_button.isEnabled()
-    assert len(dialog.alternative_buttons) == 2
-    dialog.alternative_buttons[0].click()
+    assert len(dialog.when.alternative_buttons) == 2
+    # Said in the user's own format, never as ISO strings (those are the CLI's).
+    shown = [dialog.schedule_issue.text(), *(b.text() for b in dialog.when.alternative_buttons)]
+    assert not [text for text in shown if "2027-03-28" in text], shown
+    gap = datetime(2027, 3, 28, 0, 30, tzinfo=UTC)  # 01:30 CET, before the jump
+    assert dialog.when.alternative_buttons[0].text() == (
+        f"Use {local_text(gap, ZONE)} CET ({local_text(gap, 'UTC', with_date=False)} UTC)"
+    )
+    dialog.when.alternative_buttons[0].click()
     assert dialog.submit_button.isEnabled()
     assert dialog.resolved is not None
     assert dialog.resolved.utc.tzinfo is not None
 
-    dialog.set_local_time(datetime(2027, 10, 31, 2, 30))
+    dialog.when.set_local_time(datetime(2027, 10, 31, 2, 30))
     assert "happens twice" in dialog.schedule_issue.text()
     assert not dialog.submit_button.isEnabled()
-    dialog.alternative_buttons[1].click()
+    dialog.when.alternative_buttons[1].click()
     assert dialog.resolved is not None
     assert dialog.resolved.utc == datetime(2027, 10, 31, 1, 30, tzinfo=UTC)
     assert dialog.resolved.offset_minutes == 60
-    assert "UTC+01:00" in dialog.instant_label.text()
+    assert "UTC+01:00" in dialog.when.instant_label.text()
     dialog.reject()
 
 
@@ -221,3 +229,29 @@ def test_jobs_panel_explains_publish_outcomes(qapp: object) -> None:
     assert panel.actions_by_name[JobAction.COPY_POST_ID].isEnabled()
     panel.deleteLater()
     model.deleteLater()
+
+
+async def test_a_publish_that_cannot_be_recorded_says_why_and_sends_nothing(
+    make_app: MakeApp,
+    signed_in: object,
+    prompts: FakePrompts,
+    sim: Simulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = await make_app()
+    store = _session(app).services.store
+
+    async def disk_full(job: object) -> None:
+        raise StoreError("database or disk is full")
+
+    monkeypatch.setattr(store, "record_intent", disk_full)
+    dialog = _dialog(app, prompts)
+    _fields(dialog).caption_edit.setPlainText("Not today")
+    dialog.submit()
+    await _session(app).tasks.wait_idle()
+    assert dialog.job is None
+    assert sim.journal.count("POST", r"/user_jobs") == 0
+    # The reason stays on screen after the checks ran again (they used to wipe it).
+    assert "Not published: database or disk is full" in dialog.general_issue.text()
+    assert dialog.submit_button.isEnabled()
+    dialog.reject()

@@ -66,7 +66,7 @@ def panel(qapp: object) -> JobsPanel:
 
 
 def _menu_of(panel: JobsPanel, job: LocalJob) -> list[JobAction]:
-    index = panel.model.index(panel.model.row_of(job.id))
+    index = panel.proxy.index_of(job.id)
     menu = panel.context_menu_at(panel.list_view.visualRect(index).center())
     assert menu is not None
     current = panel.current_job()

@@ -233,7 +233,10 @@ class ScheduleSim:
     # -- time --------------------------------------------------------------------------
 
     def _wall(self, sim_time: float) -> datetime:
-        return self.clock.wall() + timedelta(seconds=sim_time - self.clock.now())
+        # To the second: on the demo's real clock, wall() and now() are read a moment apart, and
+        # 09:00:00 must not come back as 08:59:59.9997 (shown as 08:59).
+        moment = self.clock.wall() + timedelta(seconds=sim_time - self.clock.now())
+        return (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
 
     def _sim_time(self, wall: datetime) -> float:
         return self.clock.now() + (wall - self.clock.wall()).total_seconds()

@@ -190,6 +190,13 @@ class ScheduleSim:
             }
             if title is not None:
                 body["title"] = title
+            if "tiktok" in platforms:  # GEN's web app always asks for these
+                body.update(
+                    tiktok_privacy_level="PUBLIC_TO_EVERYONE",
+                    tiktok_disable_comment=False,
+                    tiktok_disable_duet=False,
+                    tiktok_disable_stitch=False,
+                )
             if "youtube" in platforms:
                 body.setdefault("title", description[:100])
             post = PostRec(

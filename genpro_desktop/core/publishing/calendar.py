@@ -88,6 +88,9 @@ DUE_REFRESH_S = 20.0
 DUE_AHEAD = timedelta(minutes=2)
 # A publishing post keeps the fast cadence this long after its time, at most.
 DUE_AFTER = timedelta(minutes=30)
+# While active, the task looks at least this often whether anything is due (no request).
+CHECK_S = 15.0
+MIN_SLEEP_S = 1.0
 # Windows kept in memory (about a year around the visible range).
 MAX_WINDOWS = 8
 # Local post jobs read from the store for the merge (newest first).
@@ -299,12 +302,17 @@ class PostsCalendar:
         self._range: tuple[date, date] | None = None
         self._active = False
         self._windows: dict[date, _Window] = {}
+        self._windows_agent: str | None = None  # whose posts the windows hold
         self._listeners: list[Listener] = []
-        self._posts: list[CalendarPost] = []
+        self._merged: list[CalendarPost] = []  # every post of the windows read, any date
+        self._posts: list[CalendarPost] = []  # those in the visible range
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self.last_error: str | None = None
+        # When the refresh task went to sleep (None while it works): tests wait for it.
+        self.sleeping_since: float | None = None
+        self.next_wake: float | None = None  # while asleep: when its timer ends (None: none)
 
     # -- what the view asks ----------------------------------------------------------------
 
@@ -323,8 +331,14 @@ class PostsCalendar:
         return list(self._posts)
 
     def post(self, key: str) -> CalendarPost | None:
-        """The post with this key, if it is in the visible range."""
-        return next((p for p in self._posts if p.key == key), None)
+        """The post with this key, if it is in what was read."""
+        return next((p for p in self._merged if p.key == key), None)
+
+    def _in_range(self, posts: Sequence[CalendarPost]) -> list[CalendarPost]:
+        if self._range is None:
+            return []
+        first, last = self._range
+        return [p for p in posts if first <= p.local_time(self.zone).date() <= last]
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener()` whenever the posts change; returns the unsubscribe function."""
@@ -338,7 +352,7 @@ class PostsCalendar:
         if self._range == (first, last):
             return
         self._range = (first, last)
-        self._posts = []
+        self._posts = self._in_range(self._merged)  # at once; the next tick reads what is new
         self._wake.set()
 
     def set_active(self, active: bool) -> None:
@@ -388,7 +402,17 @@ class PostsCalendar:
             except Exception:  # a bug must not end the calendar for the session
                 logger.exception("Refreshing the posts calendar failed")
                 delay = RETRY_AFTER_ERROR_S
-            await self._sleep_or_wake(delay)
+            if self._active:
+                # A cheap local look now and then (another agent chosen, a new day): no request
+                # is made unless a window is due.
+                delay = CHECK_S if delay is None else min(delay, CHECK_S)
+            if delay is not None:
+                delay = max(delay, MIN_SLEEP_S)  # never a busy loop
+            try:
+                await self._sleep_or_wake(delay)
+            finally:
+                self.sleeping_since = None
+                self.next_wake = None
 
     async def _sleep_or_wake(self, delay: float | None) -> None:
         waiter = asyncio.ensure_future(self._wake.wait())
@@ -397,7 +421,12 @@ class PostsCalendar:
         if delay is not None:
             sleeper = asyncio.ensure_future(self._clock.sleep(delay))
             tasks.add(sleeper)
+        asleep_at = self._clock.now()
         try:
+            await asyncio.sleep(0)  # both have started: the sleep is registered with the clock
+            if not any(task.done() for task in tasks):
+                self.sleeping_since = asleep_at
+                self.next_wake = None if delay is None else asleep_at + delay
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for task in tasks:
@@ -412,25 +441,35 @@ class PostsCalendar:
         read is due (None: nothing to do until the range or activity changes)."""
         if not self._active or self._range is None:
             return None
+        if self._agent_id() is None:
+            return None  # no agent chosen yet: nothing to list (set_range/active wake us)
         windows = self._visible_windows()
         due = [w for w in windows if self._due_in(w) <= 0]
         if due:
             await asyncio.gather(*(self._read(w) for w in due))
             await self._merge()
-        elif not self._posts:
+        elif not self._merged:
             await self._merge()
         waits = [self._due_in(w) for w in self._visible_windows()]
         return max(0.0, min(waits)) if waits else None
 
     async def refresh(self) -> None:
         """Read every visible window now (the user's "refresh"), then merge."""
-        if self._range is None:
+        if self._range is None or self._agent_id() is None:
             return
         await asyncio.gather(*(self._read(w, again=True) for w in self._visible_windows()))
         await self._merge()
 
     def _visible_windows(self) -> list[_Window]:
         assert self._range is not None
+        agent = self._agent_id()
+        if agent != self._windows_agent:
+            # Another agent: what was read belongs to the old one (a read in flight finishes
+            # into a window nobody keeps).
+            self._windows.clear()
+            self._windows_agent = agent
+            self._merged = []
+            self._posts = []
         now = self._clock.now()
         found: list[_Window] = []
         for first, last in windows_for(*self._range):
@@ -493,7 +532,6 @@ class PostsCalendar:
         await asyncio.shield(task)
 
     async def _fetch(self, window: _Window) -> None:
-        started = self._clock.now()
         try:
             async with self._slots.request_slot():
                 found = await self._client().schedule.list(
@@ -503,7 +541,7 @@ class PostsCalendar:
             self._read_failed(window, exc)
             return
         window.posts = {post.id: post for post in found}
-        window.read_at = started
+        window.read_at = self._clock.now()  # when the answer came: the cadence counts from it
         window.failed_at = None
         window.error = None
         self.last_error = None
@@ -522,7 +560,6 @@ class PostsCalendar:
     async def _merge(self) -> None:
         if self._range is None:
             return
-        first, last = self._range
         gen: dict[str, ScheduledPost] = {}
         for window in sorted(self._windows.values(), key=lambda w: w.read_at or 0.0):
             gen.update(window.posts)  # a post in two windows: the later read wins
@@ -532,9 +569,10 @@ class PostsCalendar:
         except Exception as exc:  # the store is local: say so, keep GEN's posts
             logger.error("Could not read the local post jobs: %s", exc)
             stored = []
-        jobs: dict[str, LocalJob] = {job.id: job for job in stored}
+        agent = self._windows_agent
+        jobs: dict[str, LocalJob] = {job.id: job for job in stored if job.agent_id in (None, agent)}
         for live in self._jobs.live_jobs():
-            if live.kind is JobKind.POST:
+            if live.kind is JobKind.POST and live.agent_id in (None, agent):
                 jobs[live.id] = live
         by_remote = {job.remote_id: job for job in jobs.values() if job.remote_id}
         merged: list[CalendarPost] = []
@@ -554,10 +592,9 @@ class PostsCalendar:
             if job.remote_id is not None and not _covered(built.when, read):
                 continue  # not read from GEN yet: wait for GEN's word
             merged.append(built)
-        zone = self.zone
-        shown = [p for p in merged if first <= p.local_time(zone).date() <= last]
-        shown.sort(key=lambda p: (p.when, p.key))
-        self._posts = shown
+        merged.sort(key=lambda p: (p.when, p.key))
+        self._merged = merged
+        self._posts = self._in_range(merged)
         for listener in list(self._listeners):
             try:
                 listener()
@@ -693,9 +730,9 @@ class PostsCalendar:
 
 
 def _refusal_text(exc: UnprocessableError, verb: str) -> str:
-    message = str(exc)
+    said = (exc.error or str(exc)).strip().rstrip(".")
     field_name = exc.field if isinstance(exc, PlatformValidationError) else None
-    lowered = message.lower()
+    lowered = said.lower()
     if field_name == "schedule_type" or "schedule_type now" in lowered or "created with" in lowered:
         return (
             f"GEN does not allow this post to be {verb}: it was sent to publish at once "
@@ -706,7 +743,7 @@ def _refusal_text(exc: UnprocessableError, verb: str) -> str:
             f"GEN has already sent this post to its platforms, so it can no longer be {verb}. "
             "Nothing was changed; a published post is removed on the platform itself."
         )
-    return f"GEN refused: {message} Nothing was changed."
+    return f"GEN did not accept the change ({said}). Nothing was changed."
 
 
 def _read_problem(exc: GenError) -> str:

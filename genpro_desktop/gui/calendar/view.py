@@ -123,9 +123,10 @@ class PlatformChip(QLabel):
         self.state = state
         colour = STATE_CHIP.get(state, "#5b5b66")
         self.setObjectName("platformChip")
+        pad, size = (2, 10) if short else (4, 11)
         self.setStyleSheet(
             f"QLabel#platformChip {{ background: {colour}; color: white; border-radius: 6px;"
-            " padding: 0px 4px; font-size: 11px; }"
+            f" padding: 0px {pad}px; font-size: {size}px; }}"
         )
         tip = f"{LABELS.get(platform, platform)}: {STATE_WORDS.get(state, state)}"
         if error:
@@ -224,7 +225,7 @@ class PostCard(QFrame):
         if not compact:
             layout.addWidget(self.caption_label)
         chips = QHBoxLayout()
-        chips.setSpacing(3)
+        chips.setSpacing(2 if compact else 3)
         self.chips = [
             PlatformChip(p.platform, p.state, p.error, short=not wide) for p in post.platforms
         ]

@@ -7,6 +7,7 @@ runs time ahead), and every advance moves the simulator's clock too.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -292,3 +293,19 @@ async def test_refusals_are_explained_and_change_nothing(
     with pytest.raises(CalendarActionError, match="publish at once"):
         await calendar.edit(f"gen:{now_post}", caption="x")
     assert sim.journal.count("PATCH", r".") == patches
+
+
+async def test_another_agent_gets_its_own_posts_not_the_last_ones(
+    services: AppServices, sim: Simulator, clock: SteppedClock
+) -> None:
+    calendar = services.calendar
+    sim.schedule.add_post_elsewhere(["tiktok"], clock.wall() + timedelta(days=1))
+    first = sim.state.agent_records[4711]
+    sim.state.agent_records[4712] = dataclasses.replace(first, id=4712, name="Second")
+    month_view(calendar, clock)
+    await calendar.tick()
+    assert len(calendar.posts()) == 1
+    services.client.agent_id = "4712"  # chosen in the account bar
+    await calendar.tick()  # nothing was due: the windows are another agent's, so read again
+    assert calendar.posts() == []
+    assert sim.journal.last("GET", LIST).query["agent_id"] == "4712"

@@ -23,7 +23,7 @@ from genpro_desktop.core.publishing.calendar import CalendarPost
 from genpro_desktop.core.publishing.platforms import LABELS
 from genpro_desktop.core.publishing.schedule import ScheduleError, parse_schedule
 from genpro_desktop.gui.asyncqt import TaskRegistry
-from genpro_desktop.gui.dialogs.composer import local_text
+from genpro_desktop.gui.dialogs.when_picker import local_text
 from genpro_desktop.gui.theme import error_style
 
 __all__ = ["PostEditDialog", "SaveEdit"]

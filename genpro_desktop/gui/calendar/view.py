@@ -785,7 +785,7 @@ class PostsCalendarView(QWidget):
 
     def describe(self, post: CalendarPost) -> str:
         """The selected post in one or two lines (locale time, platforms and states)."""
-        from genpro_desktop.gui.dialogs.composer import local_text
+        from genpro_desktop.gui.dialogs.when_picker import local_text
 
         zone_key = getattr(self.zone, "key", None)
         when = (

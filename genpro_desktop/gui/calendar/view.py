@@ -306,8 +306,9 @@ class DayCell(QFrame):
         font = self.header.font()
         font.setBold(today)
         self.header.setFont(font)
-        if not in_month:
-            self.header.setEnabled(False)
+        if not in_month:  # another month's day: muted (readable, not a disabled control)
+            muted = self.palette().color(QPalette.ColorRole.PlaceholderText).name()
+            self.header.setStyleSheet(f"color: {muted};")
         self._layout.addWidget(self.header)
         self._today = today
         self._hover = False

@@ -80,6 +80,7 @@ class AppServices:
             self.tracker.posts,
             self.poster,
             agent_id=lambda: self.client.agent_id,
+            subscribe=self.events.subscribe,
         )
 
     async def aclose(self) -> None:

@@ -54,6 +54,7 @@ from genpro_desktop.core.api.errors import (
     UnprocessableError,
 )
 from genpro_desktop.core.api.schedule_types import PostUpdate, ScheduledPost
+from genpro_desktop.core.jobs.events import JobEvent
 from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
 from genpro_desktop.core.publishing.platforms import LABELS
 from genpro_desktop.core.publishing.schedule import ScheduleError, format_utc, parse_schedule
@@ -266,6 +267,7 @@ class _Window:
     last: date
     posts: dict[str, ScheduledPost] = field(default_factory=lambda: dict[str, ScheduledPost]())
     read_at: float | None = None  # monotonic time of the last good read
+    read_wall: datetime | None = None  # the same instant on the wall clock
     failed_at: float | None = None
     error: str | None = None
     flight: asyncio.Task[None] | None = None
@@ -285,6 +287,7 @@ class PostsCalendar:
         editor: EditRecorder,
         *,
         agent_id: Callable[[], str | None],
+        subscribe: Callable[[Callable[[JobEvent], None]], Callable[[], None]] | None = None,
         zone: tzinfo = UTC,
         refresh_s: float = REFRESH_S,
         due_refresh_s: float = DUE_REFRESH_S,
@@ -310,6 +313,9 @@ class PostsCalendar:
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self.last_error: str | None = None
+        # Our post jobs changed (the tracker's events): merge again, without asking GEN.
+        self._local_dirty = False
+        self._unsubscribe = subscribe(self._job_event) if subscribe is not None else None
         # When the refresh task went to sleep (None while it works): tests wait for it.
         self.sleeping_since: float | None = None
         self.next_wake: float | None = None  # while asleep: when its timer ends (None: none)
@@ -380,9 +386,17 @@ class PostsCalendar:
         if not self.running:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="posts-calendar")
 
+    def _job_event(self, event: JobEvent) -> None:
+        if event.job is not None and event.job.kind is JobKind.POST:
+            self._local_dirty = True
+            self._wake.set()
+
     async def aclose(self) -> None:
         """Stop the refresh task and any read in flight."""
         self._closed = True
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
         tasks = [t for t in (self._task, *(w.flight for w in self._windows.values())) if t]
         self._task = None
         for task in tasks:
@@ -448,7 +462,7 @@ class PostsCalendar:
         if due:
             await asyncio.gather(*(self._read(w) for w in due))
             await self._merge()
-        elif not self._merged:
+        elif not self._merged or self._local_dirty:
             await self._merge()
         waits = [self._due_in(w) for w in self._visible_windows()]
         return max(0.0, min(waits)) if waits else None
@@ -542,6 +556,7 @@ class PostsCalendar:
             return
         window.posts = {post.id: post for post in found}
         window.read_at = self._clock.now()  # when the answer came: the cadence counts from it
+        window.read_wall = self._clock.wall()
         window.failed_at = None
         window.error = None
         self.last_error = None
@@ -560,9 +575,12 @@ class PostsCalendar:
     async def _merge(self) -> None:
         if self._range is None:
             return
+        self._local_dirty = False
         gen: dict[str, ScheduledPost] = {}
+        read_when: dict[str, datetime | None] = {}
         for window in sorted(self._windows.values(), key=lambda w: w.read_at or 0.0):
             gen.update(window.posts)  # a post in two windows: the later read wins
+            read_when.update(dict.fromkeys(window.posts, window.read_wall))
         read = [w for w in self._windows.values() if w.read_at is not None]
         try:
             stored = await self._store.list_jobs(kinds=[JobKind.POST], limit=LOCAL_JOBS_LIMIT)
@@ -577,7 +595,9 @@ class PostsCalendar:
         by_remote = {job.remote_id: job for job in jobs.values() if job.remote_id}
         merged: list[CalendarPost] = []
         for post in gen.values():
-            built = _from_gen(post, by_remote.get(post.id), self._clock.wall())
+            built = _from_gen(
+                post, by_remote.get(post.id), self._clock.wall(), read_when.get(post.id)
+            )
             if built is not None:
                 merged.append(built)
         listed = set(gen)
@@ -767,22 +787,32 @@ def _platform_state(normalized: str, when: datetime | None, now: datetime) -> st
     return normalized
 
 
-def _from_gen(post: ScheduledPost, job: LocalJob | None, now: datetime) -> CalendarPost | None:
+def _from_gen(
+    post: ScheduledPost, job: LocalJob | None, now: datetime, read_at: datetime | None
+) -> CalendarPost | None:
     when = _parse_time(post.scheduled_time)
     if when is None and job is not None:
         when = job.scheduled_utc or job.created_at
     if when is None:
         return None
-    platforms = tuple(
-        CalendarPlatform(
-            p.platform,
-            _platform_state(p.normalized_status.value, when, now),
-            post_url=p.post_url,
-            error=p.error,
+    if job is not None and job.post_platforms and (read_at is None or job.updated_at > read_at):
+        # The tracker read this post after the list did: its platforms are fresher.
+        platforms = tuple(
+            _job_platform(p.platform, p.status, p.post_url, p.error, when, now, job)
+            for p in job.post_platforms
+            if p.status != "skipped"
         )
-        for p in post.platforms_status
-        if p.platform
-    )
+    else:
+        platforms = tuple(
+            CalendarPlatform(
+                p.platform,
+                _platform_state(p.normalized_status.value, when, now),
+                post_url=p.post_url,
+                error=p.error,
+            )
+            for p in post.platforms_status
+            if p.platform
+        )
     return CalendarPost(
         key=f"gen:{post.id}",
         when=when,

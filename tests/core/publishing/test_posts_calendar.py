@@ -309,3 +309,18 @@ async def test_another_agent_gets_its_own_posts_not_the_last_ones(
     await calendar.tick()  # nothing was due: the windows are another agent's, so read again
     assert calendar.posts() == []
     assert sim.journal.last("GET", LIST).query["agent_id"] == "4712"
+
+
+async def test_a_post_we_make_while_it_is_open_appears_without_asking_gen(
+    services: AppServices, sim: Simulator, clock: SteppedClock
+) -> None:
+    calendar = services.calendar
+    sim.schedule.add_post_elsewhere(["x"], clock.wall() + timedelta(days=1))
+    month_view(calendar, clock)
+    await calendar.tick()
+    assert [p.made_here for p in calendar.posts()] == [False]
+    reads = len(list_reads(sim))
+    job_id = await our_post(services, sim, clock.wall() + timedelta(days=2), "Made just now")
+    await calendar.tick()  # the tracker's job event asked for a merge; no window is due
+    assert [p.job_id for p in calendar.posts()] == [None, job_id]
+    assert len(list_reads(sim)) == reads

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     # app's key check) needs none of them, nor aiohttp, which the downloader brings.
     from genpro_desktop.core.downloads import Downloader
     from genpro_desktop.core.jobs import EventHub, JobTracker, PollScheduler
+    from genpro_desktop.core.publishing.calendar import PostsCalendar
     from genpro_desktop.core.publishing.posts import PostService
     from genpro_desktop.core.publishing.service import PublishService
     from genpro_desktop.core.render_cost import RenderCostEstimator
@@ -65,12 +66,31 @@ class AppServices:
 
         return PostService(self.tracker.posts, self.store, self.clock)
 
+    @functools.cached_property
+    def calendar(self) -> PostsCalendar:
+        """GEN's scheduled and recent posts merged with ours (issue 17's posts calendar); its
+        owner calls `start()` and `set_active()`; closed with the services."""
+        from genpro_desktop.core.publishing.calendar import PostsCalendar
+
+        return PostsCalendar(
+            lambda: self.client,
+            self.scheduler,
+            self.clock,
+            self.store,
+            self.tracker.posts,
+            self.poster,
+            agent_id=lambda: self.client.agent_id,
+            subscribe=self.events.subscribe,
+        )
+
     async def aclose(self) -> None:
         """Close tracker -> downloader -> client -> store, then release the lock; safe twice."""
         if self._closed:
             return
         self._closed = True
+        calendar = self.__dict__.get("calendar")  # only when something asked for it
         steps = (
+            *((calendar.aclose,) if calendar is not None else ()),
             self.render_watcher.aclose,
             self.tracker.aclose,
             self.downloader.aclose,

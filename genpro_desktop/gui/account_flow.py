@@ -182,6 +182,7 @@ class AccountFlow:
             speed=DEMO_CLOCK_SPEED,
             large_engine=setup.large_engine,
             renders_elsewhere=True,
+            scheduled_posts=True,
         )
         self._demo = demo
         if setup.data_dir is None:

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from genpro_desktop.core.credentials import CredentialStore
     from genpro_desktop.core.jobs import LocalJob
     from genpro_desktop.gui.account_flow import AccountFlow
+    from genpro_desktop.gui.calendar.presenter import CalendarPresenter
     from genpro_desktop.gui.history import HistoryPresenter
     from genpro_desktop.gui.jobs_presenter import UrlOpener
     from genpro_desktop.gui.preview.presenter import PreviewPresenter, PreviewViews
@@ -95,6 +96,7 @@ class DesktopApp:
         self.preferences: Preferences | None = None
         self.notifier: Notifier | None = None
         self.preview: PreviewPresenter | None = None
+        self.calendar: CalendarPresenter | None = None
         self.job_actions: JobActionDispatcher | None = None
         self.history: HistoryPresenter | None = None  # Jobs > History…, while open
         self.started = asyncio.Event()
@@ -192,6 +194,7 @@ class DesktopApp:
             ),
             prompts,
         )
+        self._build_calendar(window, prompts)
         if self.credentials is None:
             self.credentials = KeyringCredentialStore()
         ctx = SessionContext(
@@ -282,6 +285,22 @@ class DesktopApp:
             self.tasks,
             prompts,
             session=lambda: self.flow.session if self.flow is not None else None,
+        )
+
+    def _build_calendar(self, window: MainWindow, prompts: Prompts) -> None:
+        """The posts calendar tab (issue 17) and its presenter (bound to each session)."""
+        from genpro_desktop.gui.calendar.presenter import CalendarPresenter, CalendarViews
+        from genpro_desktop.gui.calendar.view import PostsCalendarView
+        from genpro_desktop.gui.preview.presenter import system_zone
+
+        view = PostsCalendarView()
+        window.set_calendar(view)
+        self.calendar = CalendarPresenter(
+            CalendarViews(view, window, window),
+            prompts,
+            session=lambda: self.flow.session if self.flow is not None else None,
+            zone=system_zone,
+            open_url=self._open_url,
         )
 
     def _current_preferences(self) -> Preferences:

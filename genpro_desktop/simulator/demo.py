@@ -40,11 +40,13 @@ def start_demo(
     speed: float = 1.0,
     large_engine: tuple[int, int] | None = None,
     renders_elsewhere: bool = False,
+    scheduled_posts: bool = False,
 ) -> RunningDemo:
     """Start a simulator whose clock runs at `speed` x real time.
 
     `large_engine` (rows, columns) adds an engine of that size, listed first (bench/startup.py);
-    `renders_elsewhere` schedules the demo's renders started in GEN's own app (issue 18).
+    `renders_elsewhere` schedules the demo's renders started in GEN's own app (issue 18);
+    `scheduled_posts` fills the posts calendar with posts made in GEN's web app (issue 17).
     """
     simulator = Simulator(clock=RealClock(speed=speed))
     if large_engine is not None:
@@ -52,4 +54,6 @@ def start_demo(
     if renders_elsewhere:
         simulator.state.schedule_demo_renders_elsewhere()
     base_url = simulator.start()
+    if scheduled_posts:
+        simulator.schedule.seed_demo_posts()
     return RunningDemo(simulator, base_url)

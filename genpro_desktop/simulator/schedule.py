@@ -162,6 +162,75 @@ class ScheduleSim:
         with self._lock:
             self.connected.get(agent_id, {}).pop(platform, None)
 
+    def add_post_elsewhere(
+        self,
+        platforms: list[str],
+        at: datetime,
+        *,
+        description: str = "Posted from GEN's web app",
+        agent_id: int = AGENT_ID,
+        schedule_type: str = "specific_time",
+        media_url: str | None = None,
+        title: str | None = None,
+        created_before: float = 3600.0,
+    ) -> int:
+        """A post made outside this client (GEN's web app): straight into the state, no request
+        in the journal. `at` is its time (past: it went out then); returns its id."""
+        with self._lock:
+            now = self.clock.now()
+            send_at = self._sim_time(at)
+            body: dict[str, Any] = {
+                "agent_id": agent_id,
+                "platform": list(platforms),
+                "schedule_type": schedule_type,
+                "scheduled_time": iso(at.astimezone(UTC)),
+                "media_type": "VIDEO",
+                "media_url": media_url or f"{self.state.cdn_base_url}/outputs/render_880001.mp4",
+                "description": description,
+            }
+            if title is not None:
+                body["title"] = title
+            if "tiktok" in platforms:  # GEN's web app always asks for these
+                body.update(
+                    tiktok_privacy_level="PUBLIC_TO_EVERYONE",
+                    tiktok_disable_comment=False,
+                    tiktok_disable_duet=False,
+                    tiktok_disable_stitch=False,
+                )
+            if "youtube" in platforms:
+                body.setdefault("title", description[:100])
+            post = PostRec(
+                next(self._ids),
+                agent_id,
+                body,
+                list(dict.fromkeys(platforms)),
+                min(now, send_at) - created_before,
+                send_at,
+                {p: self._take_script(p) for p in platforms},
+            )
+            self.posts[post.id] = post
+            return post.id
+
+    def seed_demo_posts(self) -> list[int]:
+        """The demo's calendar: a few posts made in GEN's web app, two already out and four
+        scheduled over the coming days (the demo agent's)."""
+        wall = self.clock.wall().replace(minute=0, second=0, microsecond=0)
+        plan = (
+            (-2, 17, ["tiktok", "instagram"], "Behind the scenes of our spring shoot #bts"),
+            (-1, 9, ["youtube", "tiktok"], "Three tips for better hooks #creators"),
+            (1, 10, ["tiktok", "instagram", "youtube"], "Spring launch teaser #launch"),
+            (2, 18, ["linkedin"], "What we learned shipping 100 videos in a month"),
+            (4, 13, ["tiktok", "x"], "Poll: which colour should we ship next?"),
+            (6, 9, ["instagram", "facebook"], "Weekend recap #weekend"),
+        )
+        self.script_platform("instagram", "failed", error="Instagram rejected the video's ratio.")
+        return [
+            self.add_post_elsewhere(
+                names, wall + timedelta(days=days, hours=hour - wall.hour), description=text
+            )
+            for days, hour, names, text in plan
+        ]
+
     def post_status(self, post_id: int, platform: str) -> str:
         """A platform's normalized status now (for tests)."""
         with self._lock:
@@ -171,7 +240,10 @@ class ScheduleSim:
     # -- time --------------------------------------------------------------------------
 
     def _wall(self, sim_time: float) -> datetime:
-        return self.clock.wall() + timedelta(seconds=sim_time - self.clock.now())
+        # To the second: on the demo's real clock, wall() and now() are read a moment apart, and
+        # 09:00:00 must not come back as 08:59:59.9997 (shown as 08:59).
+        moment = self.clock.wall() + timedelta(seconds=sim_time - self.clock.now())
+        return (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
 
     def _sim_time(self, wall: datetime) -> float:
         return self.clock.now() + (wall - self.clock.wall()).total_seconds()

@@ -434,3 +434,33 @@ def test_fault_plans_apply_to_schedule_routes(api: httpx.Client, sim: Simulator)
     assert create(api, body(["tiktok"])).status_code == 503
     assert sim.schedule.posts == {}
     assert create(api, body(["tiktok"])).status_code == 200
+
+
+def test_a_post_made_elsewhere_is_listed_editable_and_leaves_no_request(
+    api: httpx.Client, sim: Simulator, sim_clock: ManualClock
+) -> None:
+    at = sim_clock.wall() + timedelta(days=2)
+    post_id = sim.schedule.add_post_elsewhere(["instagram", "x"], at, description="Web app post")
+    assert len(sim.journal) == 0  # made in GEN's web app, not through the API
+    day = at.date().isoformat()
+    listed = api.get("/schedule/posts", params={**AGENT, "start_date": day, "end_date": day})
+    (post,) = listed.json()
+    assert (post["id"], post["description"], post["status"]) == (
+        post_id,
+        "Web app post",
+        "scheduled",
+    )
+    assert [s["platform"] for s in post["platforms_status"]] == ["instagram", "x"]
+    moved = api.patch(f"/schedule/post/{post_id}", json={"description": "Edited here"})
+    assert moved.status_code == 200, moved.text
+    assert api.delete(f"/schedule/post/{post_id}").status_code == 200
+
+
+def test_the_demo_calendar_has_posts_out_and_scheduled(sim: Simulator, sim_clock: ManualClock):
+    ids = sim.schedule.seed_demo_posts()
+    now = sim_clock.now()
+    sent = [i for i in ids if sim.schedule.posts[i].send_at <= now]
+    assert len(sent) == 2
+    assert len(ids) - len(sent) == 4
+    assert sim.schedule.post_status(sent[0], "instagram") == "failed"  # a partial post
+    assert sim.schedule.post_status(sent[1], "youtube") == "published"

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -99,7 +100,13 @@ class MainWindow(QMainWindow):
         browser_layout = QVBoxLayout(browser_page)
         browser_layout.addWidget(self.account_bar)
         browser_layout.addWidget(self.banner)
-        browser_layout.addWidget(self.browser, 1)
+        # Engines and, once the app adds it, the posts calendar (`set_calendar`).
+        self.browser_tabs = QTabWidget()
+        self.browser_tabs.setObjectName("browserTabs")
+        self.browser_tabs.setDocumentMode(True)
+        self.browser_tabs.addTab(self.browser, "Engines")
+        self.calendar_view: QWidget | None = None
+        browser_layout.addWidget(self.browser_tabs, 1)
 
         self.pages = QStackedWidget()
         self.pages.addWidget(self.welcome_page)
@@ -136,6 +143,16 @@ class MainWindow(QMainWindow):
         if not self._layout_restored:  # first run: leave the grid room for its final column
             self.resizeDocks([self.preview_dock], [PREVIEW_DOCK_WIDTH], Qt.Orientation.Horizontal)
         self.preview_dock.setVisible(not self.on_welcome_page)
+
+    def set_calendar(self, calendar: QWidget) -> None:
+        """Add the posts calendar as the browser page's second tab (View > Posts calendar)."""
+        self.calendar_view = calendar
+        self.browser_tabs.addTab(calendar, "Posts calendar")
+
+    def show_calendar(self) -> None:
+        """Bring the posts calendar to the front (signed in only)."""
+        if self.calendar_view is not None and not self.on_welcome_page:
+            self.browser_tabs.setCurrentWidget(self.calendar_view)
 
     # -- pages ---------------------------------------------------------------------------
 
@@ -250,6 +267,11 @@ class MainWindow(QMainWindow):
         preview_toggle.setText("Preview")
         preview_toggle.setShortcut(QKeySequence("Ctrl+Shift+P"))
         view_menu.addAction(preview_toggle)
+        self.calendar_action = QAction("Posts calendar", self)
+        self.calendar_action.setObjectName("calendarAction")
+        self.calendar_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.calendar_action.triggered.connect(self.show_calendar)
+        view_menu.addAction(self.calendar_action)
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = QAction("About GEN Desktop", self)
         self.about_action.setObjectName("aboutAction")

@@ -21,7 +21,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -222,6 +221,8 @@ class GridSnapshotStore:
 
     def save(self, snapshot: GridSnapshot) -> Path:
         """Write the copy atomically (user-only permissions); returns its path."""
+        import tempfile  # not needed to read a copy at start-up
+
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         target = self.path_for(snapshot.account, snapshot.agent_id)
         data = json.dumps(snapshot.to_json(), ensure_ascii=False, separators=(",", ":"))

@@ -56,6 +56,7 @@ from genpro_desktop.gui.widgets.main_window import MainWindow
 if TYPE_CHECKING:
     from genpro_desktop.core.clock import Clock
     from genpro_desktop.core.credentials import CredentialStore
+    from genpro_desktop.core.grid_snapshot import GridSnapshot
     from genpro_desktop.core.jobs import LocalJob
     from genpro_desktop.gui.account_flow import AccountFlow
     from genpro_desktop.gui.calendar.presenter import CalendarPresenter
@@ -167,8 +168,10 @@ class DesktopApp:
         first_paint = FirstPaint(window)
         window.show()
         self.notifier = Notifier(window.toasts, window)
+        # The last grid's saved copy is read while the window paints (a worker thread).
+        saved_grid = self._read_saved_grid(paths)
         await first_paint.wait(FIRST_PAINT_WAIT_S)
-        await self._show_saved_grid(window, paths)
+        await self._show_saved_grid(window, saved_grid)
         # Everything below may import slow modules: the window is on screen by now.
         if isinstance(app, QApplication):
             app.setApplicationVersion(genpro_desktop.__version__)
@@ -249,10 +252,9 @@ class DesktopApp:
             self._report_smoke(window, opened)
             self._closed.set()
 
-    async def _show_saved_grid(self, window: MainWindow, paths: AppPaths) -> None:
-        """The last engine's grid from its saved copy (marked as one), painted before the slow
-        imports and the session; the session replaces it with GEN's answer."""
-        from genpro_desktop.gui.grid_snapshot_view import load_start_snapshot, show_saved_grid
+    def _read_saved_grid(self, paths: AppPaths) -> asyncio.Future[GridSnapshot | None]:
+        """Start reading the saved copy of the grid the session is about to open."""
+        from genpro_desktop.gui.grid_snapshot_view import load_start_snapshot
 
         assert self.prefs_store is not None
         demo = self.options.demo
@@ -261,17 +263,33 @@ class DesktopApp:
             target = self._session_target()
             base_url = target.base_url.value
             agent_id = target.agent_id.value or self.prefs_store.last_agent()[1]
-        snapshot = await asyncio.to_thread(
-            load_start_snapshot,
-            paths.cache_dir,
-            self._environ,
-            demo=demo,
-            base_url=base_url,
-            agent_id=agent_id,
+        return asyncio.ensure_future(
+            asyncio.to_thread(
+                load_start_snapshot,
+                paths.cache_dir,
+                self._environ,
+                demo=demo,
+                base_url=base_url,
+                agent_id=agent_id,
+            )
         )
+
+    async def _show_saved_grid(
+        self, window: MainWindow, reading: asyncio.Future[GridSnapshot | None]
+    ) -> None:
+        """The last engine's grid from its saved copy (marked as one), painted before the slow
+        imports and the session; the session replaces it with GEN's answer."""
+        from genpro_desktop.gui.grid_snapshot_view import show_saved_grid
+
+        assert self.prefs_store is not None
+        try:
+            snapshot = await reading
+        except Exception:  # a cache: the app starts as if there were none
+            log.warning("could not read the saved grid", exc_info=True)
+            return
         if snapshot is None:
             return
-        view = LastView() if demo else self.prefs_store.last_view()
+        view = LastView() if self.options.demo else self.prefs_store.last_view()
         show_saved_grid(window.browser, snapshot, view)
         window.show_browser()
         grid_view = window.browser.engine_table_view.viewport()

@@ -31,6 +31,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import BinaryIO, Protocol
 
+from genpro_desktop.core.downloads.priority import lower_this_thread
+
 DEFAULT_MAX_PENDING = 8 * 1024 * 1024
 # While the socket has data, httpx's body iterator never suspends: ``room`` gives the event
 # loop a turn after this many bytes (a few ms of receiving), so other tasks (the GUI) run.
@@ -152,6 +154,7 @@ class BackgroundWriter:
         self._changed.notify_all()
 
     def _run(self) -> None:
+        lower_this_thread()  # the GUI thread comes first when both want the CPU
         while True:
             with self._changed:
                 while self.error is None and not self._closing and not self._pieces:
@@ -195,6 +198,7 @@ class BackgroundWriter:
 
     def _hash(self) -> None:
         """The second worker: feed every written piece to the digest, in order."""
+        lower_this_thread()
         while True:
             with self._changed:
                 while not self._unhashed and not self._written_all:

@@ -246,11 +246,11 @@ class BrowserPresenter:
         agent_id = self._services.client.agent_id
         if store is None or account is None or agent_id is None:
             return
-        snapshot = self._grid.snapshot_of(account, agent_id)
-        if snapshot is None:
+        build = self._grid.snapshot_builder(account, agent_id)
+        if build is None:
             return
         try:
-            await asyncio.to_thread(store.save, snapshot)
+            await asyncio.to_thread(lambda: store.save(build()))
         except OSError as exc:  # a cache: the app works without it
             log.warning("could not save the grid for the next start: %s", exc)
 

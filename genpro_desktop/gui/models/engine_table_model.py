@@ -92,6 +92,13 @@ class EngineTableModel(QAbstractTableModel):
 
     def snapshot_of(self, account: str, agent_id: str) -> GridSnapshot | None:
         """A copy of what the grid shows now, to draw at the next start (None: nothing live)."""
+        build = self.snapshot_builder(account, agent_id)
+        return build() if build is not None else None
+
+    def snapshot_builder(self, account: str, agent_id: str) -> Callable[[], GridSnapshot] | None:
+        """What `snapshot_of` returns, as a function safe to run on a worker thread: it works
+        on this moment's grid, takes and jobs (immutable values, dicts copied here), never on
+        the model (texts of 500 x 8 cells take tens of ms: not on the GUI thread)."""
         from genpro_desktop.core.grid_snapshot import (
             GridSnapshot,
             SnapshotCell,
@@ -100,26 +107,37 @@ class EngineTableModel(QAbstractTableModel):
         )
 
         grid = self._grid
-        if self._snapshot is not None or grid.engine_id is None:
+        engine_id = grid.engine_id
+        if self._snapshot is not None or engine_id is None:
             return None
-        display, tooltip = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole
-        rows: list[SnapshotRow] = []
-        for r, row in enumerate(grid.rows):
-            cells: list[SnapshotCell] = []
-            for c, cell in enumerate(row.cells):
-                index = self.index(r, c)
-                text, tip = self.data(index, display), self.data(index, tooltip)
-                cells.append(SnapshotCell(cell.cell_id, str(text or ""), str(tip or "")))
-            rows.append(SnapshotRow(row.row_id, row.final_video_cell_id, cells))
-        return GridSnapshot(
-            account=account,
-            agent_id=agent_id,
-            engine_id=grid.engine_id,
-            title=grid.title,
-            saved_at=datetime.now(UTC),  # the real time, whatever clock labels the takes
-            columns=[SnapshotColumn(c.column_id, c.title, c.type, c.role) for c in grid.columns],
-            rows=rows,
-        )
+        renders, live_jobs, layers = dict(self._renders), dict(self._live_jobs), dict(self._layers)
+        now = self._now()
+
+        def build() -> GridSnapshot:
+            rows: list[SnapshotRow] = []
+            for row in grid.rows:
+                takes = renders.get(row.row_id)
+                cells: list[SnapshotCell] = []
+                for cell, column in zip(row.cells, grid.columns, strict=True):
+                    live = live_jobs.get(cell.cell_id) if cell.cell_id else None
+                    shown = takes if column.is_final_video else None
+                    text = _display_text(cell, column, shown, live, layers, now)
+                    tip = _tooltip_text(cell, column, shown, live, layers, now)
+                    cells.append(SnapshotCell(cell.cell_id, text, tip))
+                rows.append(SnapshotRow(row.row_id, row.final_video_cell_id, cells))
+            return GridSnapshot(
+                account=account,
+                agent_id=agent_id,
+                engine_id=engine_id,
+                title=grid.title,
+                saved_at=datetime.now(UTC),  # the real time, whatever clock labels the takes
+                columns=[
+                    SnapshotColumn(c.column_id, c.title, c.type, c.role) for c in grid.columns
+                ],
+                rows=rows,
+            )
+
+        return build
 
     @property
     def grid(self) -> EngineGrid:
@@ -297,19 +315,9 @@ class EngineTableModel(QAbstractTableModel):
         live = self._live_jobs.get(cell.cell_id) if cell.cell_id else None
         renders = self._renders.get(grid_row.row_id) if column.is_final_video else None
         if role == Qt.ItemDataRole.DisplayRole:
-            if column.is_final_video:
-                return final_video_label(renders, live, self._now())
-            layers = self._layers.get(cell.cell_id or "")
-            if layers:
-                return f"{_count(len(layers), 'layer')}: {', '.join(layers)}"
-            return _cell_text(cell.value, cell.media_type)
+            return _display_text(cell, column, renders, live, self._layers, self._now())
         if role == Qt.ItemDataRole.ToolTipRole:
-            if column.is_final_video:
-                return final_video_tooltip(renders, live, self._now())
-            layers = self._layers.get(cell.cell_id or "")
-            if layers:
-                return "Layers:\n" + "\n".join(f"• {name}" for name in layers)
-            return _cell_tooltip(cell.value, cell.media_type)
+            return _tooltip_text(cell, column, renders, live, self._layers, self._now())
         if role == Qt.ItemDataRole.BackgroundRole and column.is_final_video:
             return QBrush(FINAL_VIDEO_TINT)
         if role == Qt.ItemDataRole.DecorationRole:
@@ -330,6 +338,40 @@ class EngineTableModel(QAbstractTableModel):
         if role == ChosenTakeRole:
             return self.chosen_take(index.row()) if column.is_final_video else None
         return None
+
+
+def _display_text(
+    cell: GridCell,
+    column: GridColumn,
+    renders: RowRenders | None,
+    live: LocalJob | None,
+    layers: dict[str, list[str]],
+    now: datetime,
+) -> str:
+    """A cell's shown text (`data`'s DisplayRole; the saved copy keeps it too)."""
+    if column.is_final_video:
+        return final_video_label(renders, live, now)
+    names = layers.get(cell.cell_id or "")
+    if names:
+        return f"{_count(len(names), 'layer')}: {', '.join(names)}"
+    return _cell_text(cell.value, cell.media_type)
+
+
+def _tooltip_text(
+    cell: GridCell,
+    column: GridColumn,
+    renders: RowRenders | None,
+    live: LocalJob | None,
+    layers: dict[str, list[str]],
+    now: datetime,
+) -> str:
+    """A cell's tooltip (`data`'s ToolTipRole; the saved copy keeps it too)."""
+    if column.is_final_video:
+        return final_video_tooltip(renders, live, now)
+    names = layers.get(cell.cell_id or "")
+    if names:
+        return "Layers:\n" + "\n".join(f"• {name}" for name in names)
+    return _cell_tooltip(cell.value, cell.media_type)
 
 
 def ago(moment: datetime | None, now: datetime) -> str:

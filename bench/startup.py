@@ -48,6 +48,7 @@ from genpro_desktop.core.paths import DATA_DIR_ENV, app_paths
 from genpro_desktop.core.store import Store
 
 GOAL_RATIO = 1.3  # issue #20 (was 1.5 in #6)
+GOAL_GRID_MS = 800  # issue #20: the last engine's grid on screen after the process starts
 APP_CODE = "from genpro_desktop.gui.app import main; raise SystemExit(main())"
 # The bare window: same Qt modules, same size, same paint detection; nothing else imported.
 BARE_CODE = """
@@ -180,6 +181,8 @@ def app_record(started: float, report: dict[str, Any]) -> dict[str, Any]:
         "engine_asked_ms": since.get("engine_asked"),
         "engine_populated_ms": since.get("engine_populated"),
         "engine_painted_ms": since.get("engine_painted"),
+        # The last engine's grid drawn from its saved copy (written by the warm-up run).
+        "snapshot_painted_ms": since.get("snapshot_painted"),
     }
     if "engine_populated" in marks and "engine_painted" in marks:
         asked = marks["engine_asked"]
@@ -286,6 +289,8 @@ def main() -> None:
         "goal_met": ratio is not None and ratio <= GOAL_RATIO,
         "session_started_ms": median_of(app_runs, "session_started_ms"),
         "engine_painted_ms": median_of(app_runs, "engine_painted_ms"),
+        "snapshot_painted_ms": median_of(app_runs, "snapshot_painted_ms"),
+        "goal_grid_ms": GOAL_GRID_MS,
         "engine_population_ms": median_of(app_runs, "engine_population_ms"),
         "engine_to_painted_ms": median_of(app_runs, "engine_to_painted_ms"),
         "rss_mib": median_of(app_runs, "rss_mib"),
@@ -296,7 +301,13 @@ def main() -> None:
     }
     if len(args.jobs) > 1:
         # Goal 4 of issue #20: a long history costs the start-up nothing (<= 1.2 x).
-        keys = ("first_paint_ms", "session_started_ms", "engine_painted_ms", "rss_mib")
+        keys = (
+            "first_paint_ms",
+            "snapshot_painted_ms",
+            "session_started_ms",
+            "engine_painted_ms",
+            "rss_mib",
+        )
         summary["by_history"] = {
             size: {key: median_of(runs, key) for key in keys} for size, runs in by_size.items()
         }
@@ -307,12 +318,17 @@ def main() -> None:
         }
     emit(summary)
     verdict = "met" if summary["goal_met"] else "missed"
+    saved, live = summary["snapshot_painted_ms"], summary["engine_painted_ms"]
+    grid_verdict = "met" if saved is not None and saved <= GOAL_GRID_MS else "missed"
     print(
         f"start-up (median of {args.runs}, bytecode {args.bytecode}): app first paint "
         f"{app_ms:.0f} ms vs bare window {bare_ms:.0f} ms = {ratio}x "
         f"(goal <= {GOAL_RATIO}x: {verdict}); "
         f"{args.rows}x{args.columns} engine grid populated {summary['engine_population_ms']} ms "
-        f"(painted {summary['engine_to_painted_ms']} ms) after it was asked for"
+        f"(painted {summary['engine_to_painted_ms']} ms) after it was asked for; "
+        f"grid on screen from the saved copy {saved} ms, from GEN {live} ms after the start "
+        f"(goal <= {GOAL_GRID_MS} ms: {grid_verdict}); RSS {summary['rss_mib']} MiB; "
+        f"load {summary['load_average']}"
     )
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Literal
 
 from genpro_desktop.core.api import GenError, Secret
 from genpro_desktop.core.credentials import CredentialError, CredentialStore, KeyringLockedError
+from genpro_desktop.core.grid_snapshot import GridSnapshotStore
 from genpro_desktop.core.paths import DATA_DIR_ENV, AppPaths, app_paths
 from genpro_desktop.core.session_config import DemoTarget, SessionTarget, Source
 from genpro_desktop.core.sign_in import (
@@ -38,6 +39,7 @@ from genpro_desktop.core.sign_in import (
 from genpro_desktop.core.store import InstanceLockedError, StoreError
 from genpro_desktop.gui.asyncqt import TaskRegistry, run_dialog
 from genpro_desktop.gui.dialogs.sign_in_dialog import SignInDialog
+from genpro_desktop.gui.grid_snapshot_view import DEMO_DATA_DIR_ENV
 from genpro_desktop.gui.models.engine_list_model import EngineListModel
 from genpro_desktop.gui.models.engine_table_model import EngineTableModel
 from genpro_desktop.gui.models.job_list_model import JobListModel
@@ -57,7 +59,6 @@ KeyKept = Literal["store", "env", "this_run"]
 # Renders take ~8 s of simulator time; the demo runs that clock at real speed so the status bars
 # show pending and processing long enough to be seen.
 DEMO_CLOCK_SPEED = 1.0
-DEMO_DATA_DIR_ENV = "GENPRO_DEMO_DATA_DIR"
 DEMO_LARGE_ENGINE_ENV = "GENPRO_DEMO_LARGE_ENGINE"
 SIGN_OUT_KEEP = "Keep the key and switch account"
 SIGN_OUT_REMOVE = "Remove the key"
@@ -293,6 +294,8 @@ class AccountFlow:
         welcome page."""
         was_demo = self.demo
         await self._close_session()
+        if not was_demo:  # the saved grids are the account's: not for whoever starts the app next
+            await asyncio.to_thread(GridSnapshotStore(self._paths.cache_dir).clear)
         self._views.jobs.clear()
         self._views.engines.set_entries([])
         self._views.grid.set_engine(None)

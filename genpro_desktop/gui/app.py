@@ -56,6 +56,7 @@ from genpro_desktop.gui.widgets.main_window import MainWindow
 if TYPE_CHECKING:
     from genpro_desktop.core.clock import Clock
     from genpro_desktop.core.credentials import CredentialStore
+    from genpro_desktop.core.grid_snapshot import GridSnapshot
     from genpro_desktop.core.jobs import LocalJob
     from genpro_desktop.gui.account_flow import AccountFlow
     from genpro_desktop.gui.calendar.presenter import CalendarPresenter
@@ -167,7 +168,10 @@ class DesktopApp:
         first_paint = FirstPaint(window)
         window.show()
         self.notifier = Notifier(window.toasts, window)
+        # The last grid's saved copy is read while the window paints (a worker thread).
+        saved_grid = self._read_saved_grid(paths)
         await first_paint.wait(FIRST_PAINT_WAIT_S)
+        await self._show_saved_grid(window, saved_grid)
         # Everything below may import slow modules: the window is on screen by now.
         if isinstance(app, QApplication):
             app.setApplicationVersion(genpro_desktop.__version__)
@@ -236,6 +240,9 @@ class DesktopApp:
         opened = await (
             self.flow.start_demo() if self.options.demo else self.flow.start_with_saved_key()
         )
+        if not opened and grid.snapshot is not None:
+            grid.set_engine(None)  # no session: the saved copy goes with the browser page
+            window.browser.show_engine_title("", 0)
         # What start-up built lives as long as the app: full collections need not walk it.
         self._garbage_collector.freeze_survivors()
         self.started.set()
@@ -244,6 +251,49 @@ class DesktopApp:
         if self.options.smoke:
             self._report_smoke(window, opened)
             self._closed.set()
+
+    def _read_saved_grid(self, paths: AppPaths) -> asyncio.Future[GridSnapshot | None]:
+        """Start reading the saved copy of the grid the session is about to open."""
+        from genpro_desktop.gui.grid_snapshot_view import load_start_snapshot
+
+        assert self.prefs_store is not None
+        demo = self.options.demo
+        base_url, agent_id = "", None
+        if not demo:
+            target = self._session_target()
+            base_url = target.base_url.value
+            agent_id = target.agent_id.value or self.prefs_store.last_agent()[1]
+        return asyncio.ensure_future(
+            asyncio.to_thread(
+                load_start_snapshot,
+                paths.cache_dir,
+                self._environ,
+                demo=demo,
+                base_url=base_url,
+                agent_id=agent_id,
+            )
+        )
+
+    async def _show_saved_grid(
+        self, window: MainWindow, reading: asyncio.Future[GridSnapshot | None]
+    ) -> None:
+        """The last engine's grid from its saved copy (marked as one), painted before the slow
+        imports and the session; the session replaces it with GEN's answer."""
+        from genpro_desktop.gui.grid_snapshot_view import show_saved_grid
+
+        assert self.prefs_store is not None
+        try:
+            snapshot = await reading
+        except Exception:  # a cache: the app starts as if there were none
+            log.warning("could not read the saved grid", exc_info=True)
+            return
+        if snapshot is None:
+            return
+        view = LastView() if self.options.demo else self.prefs_store.last_view()
+        show_saved_grid(window.browser, snapshot, view)
+        window.show_browser()
+        grid_view = window.browser.engine_table_view.viewport()
+        await FirstPaint(window, only=grid_view).wait(FIRST_PAINT_WAIT_S)
 
     def _report_smoke(self, window: MainWindow, opened: bool) -> None:
         """`--smoke`: the engine count, and when it failed, why (on stderr), exit 1."""
@@ -515,11 +565,13 @@ class DesktopApp:
 
 
 class FirstPaint(QObject):
-    """Awaits the first paint of a window (of the window itself or any widget in it)."""
+    """Awaits the first paint of a window (of the window itself or any widget in it), or of
+    `only` that widget in it."""
 
-    def __init__(self, window: QWidget) -> None:
+    def __init__(self, window: QWidget, *, only: QWidget | None = None) -> None:
         super().__init__(window)
         self._window = window
+        self._only = only
         self._painted = asyncio.get_running_loop().create_future()
         self._app = QApplication.instance()
         if self._app is not None:
@@ -540,8 +592,8 @@ class FirstPaint(QObject):
         if (
             event.type() == QEvent.Type.Paint
             and isinstance(watched, QWidget)
-            and watched.window() is self._window
             and not self._painted.done()
+            and (watched.window() is self._window if self._only is None else watched is self._only)
         ):
             self._painted.set_result(None)
             self._stop()

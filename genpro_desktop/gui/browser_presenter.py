@@ -8,6 +8,7 @@ wins over an older, slower one (the engine the user clicked last is the one show
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import QAbstractItemView
 from genpro_desktop.core.api import AuthenticationError, GenError
 from genpro_desktop.core.browse import list_engines
 from genpro_desktop.core.engine_reference import parse_engine_reference
+from genpro_desktop.core.grid_snapshot import GridSnapshotStore
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob, RenderOrigin
 from genpro_desktop.core.render_cost import CostEstimate, render_again_question
 from genpro_desktop.core.renders import decimal_text
@@ -25,6 +27,7 @@ from genpro_desktop.core.services import AppServices
 from genpro_desktop.core.sign_in import display_name
 from genpro_desktop.core.store import StoreError
 from genpro_desktop.gui.asyncqt import TaskRegistry
+from genpro_desktop.gui.grid_snapshot_view import snapshot_note
 from genpro_desktop.gui.job_actions import JobAction, JobActionDispatcher
 from genpro_desktop.gui.models.engine_list_model import EngineListModel
 from genpro_desktop.gui.models.engine_table_model import EngineTableModel
@@ -34,6 +37,9 @@ from genpro_desktop.gui.status import StatusLine
 from genpro_desktop.gui.widgets.account_bar import AccountBar
 from genpro_desktop.gui.widgets.engine_browser import EngineBrowser
 from genpro_desktop.gui.widgets.jobs_panel import JobsPanel
+
+STILL_LOADING = "The engine is still loading from GEN; try again in a moment."
+log = logging.getLogger(__name__)
 
 NO_LIST_NOTE = (
     "GEN has no engine list for this server; showing the agent's setup engine and the engines "
@@ -69,7 +75,11 @@ class BrowserPresenter:
         *,
         on_auth_lost: Callable[[str], None],
         on_batch_started: Callable[[str, list[str]], None],
+        snapshots: GridSnapshotStore | None = None,
+        account: str | None = None,
     ) -> None:
+        """`snapshots`: where the grid is saved at each engine's opening, for the next start,
+        as `account`'s ("demo" or the API base URL); None: not saved."""
         self._status = views.status
         self._bar = views.account_bar
         self._browser = views.browser
@@ -77,6 +87,8 @@ class BrowserPresenter:
         self._grid = views.grid
         self._panel = views.panel
         self._actions = views.actions
+        self._snapshots = snapshots
+        self._account = account
         self._services = services
         self._tasks = tasks
         self._prefs = prefs
@@ -142,6 +154,9 @@ class BrowserPresenter:
 
     async def choose_agent(self, agent_id: str) -> None:
         """Make `agent_id` the client's agent; reload its credits and engines."""
+        saved = self._grid.snapshot
+        if saved is not None and saved.agent_id != agent_id:
+            self._drop_snapshot()  # another agent's saved grid is never shown as this one's
         self._services.client.agent_id = agent_id
         self._prefs.remember_agent(self._bar.current_workspace_id(), agent_id)
         await asyncio.gather(self.refresh_credits(), self.load_engines())
@@ -180,6 +195,13 @@ class BrowserPresenter:
         restore = self._restore
         if select is None and restore is not None and restore.agent_id == agent_id:
             select = restore.engine_id
+        saved = self._grid.snapshot
+        if saved is not None:
+            listed = any(entry.engine_id == saved.engine_id for entry in listing.entries)
+            if listed and select is None:
+                select = saved.engine_id  # the engine already drawn from the saved copy
+            elif not listed or select != saved.engine_id:
+                self._drop_snapshot()
         self._browser.select_engine(select)
 
     async def open_engine(self, engine_id: str, *, keep_view: bool = False) -> None:
@@ -199,19 +221,44 @@ class BrowserPresenter:
         model = self._grid
         selected_ids = [model.grid_row(r).row_id for r in self._browser.selected_rows()]
         scroll = (view.verticalScrollBar().value(), view.horizontalScrollBar().value())
+        from_saved_copy = model.snapshot is not None
         kept = model.set_engine(engine)
         if not kept and keep_view:
             rows = [model.row_for_id(row_id) for row_id in selected_ids]
             self._browser.select_rows([r for r in rows if r >= 0])
             view.verticalScrollBar().setValue(scroll[0])
             view.horizontalScrollBar().setValue(scroll[1])
-        if not keep_view:
+        if from_saved_copy and kept:
+            self._restore = None  # restored with the saved copy; the user may have moved since
+        elif not keep_view:
             self._restore_position(engine_id)
         grid = model.grid
         self._browser.show_engine_title(grid.title or f"Engine {engine_id}", len(grid.rows))
+        if not keep_view:
+            await self.save_snapshot()
         await self._watch(engine_id)
         if not keep_view:
             self._status.show_status(f"Engine {grid.title or engine_id} loaded")
+
+    async def save_snapshot(self) -> None:
+        """Save the grid as shown now, to draw at the next start before GEN answers."""
+        store, account = self._snapshots, self._account
+        agent_id = self._services.client.agent_id
+        if store is None or account is None or agent_id is None:
+            return
+        build = self._grid.snapshot_builder(account, agent_id)
+        if build is None:
+            return
+        try:
+            await asyncio.to_thread(lambda: store.save(build()))
+        except OSError as exc:  # a cache: the app works without it
+            log.warning("could not save the grid for the next start: %s", exc)
+
+    def _drop_snapshot(self) -> None:
+        """Stop showing a saved grid that GEN's answer will not replace."""
+        if self._grid.snapshot is not None:
+            self._grid.set_engine(None)
+            self._browser.show_engine_title("", 0)
 
     def _restore_position(self, engine_id: str) -> None:
         """Once, on the engine open at the last close: scroll and select as then."""
@@ -232,6 +279,9 @@ class BrowserPresenter:
         """Submit a render of each row's final video; a batch is confirmed first."""
         model = self._grid
         grid = model.grid
+        if model.snapshot is not None:
+            self._status.show_error(STILL_LOADING)  # a saved copy: takes and videos unknown
+            return []
         if grid.engine_id is None:
             return []
         targets = [
@@ -367,6 +417,9 @@ class BrowserPresenter:
         The take is adopted (`adopt_generation` only reads GEN, and returns the job that already
         tracks it), so it shows in the Jobs panel; the download and the publish dialog are the
         same ones a render of ours gets."""
+        if self._grid.snapshot is not None:
+            self._status.show_error(STILL_LOADING)
+            return None
         take = self._grid.chosen_take(row)
         grid = self._grid.grid
         if take is None or grid.engine_id is None:
@@ -493,6 +546,10 @@ class BrowserPresenter:
         self._tasks.spawn(self.choose_agent(agent_id), name="choose-agent")
 
     def _report(self, exc: Exception, *, prefix: str | None = None) -> None:
+        saved = self._grid.snapshot
+        if saved is not None:  # the saved copy stays, said to be one that could not be refreshed
+            note = snapshot_note(saved, refreshing=False)
+            self._browser.show_engine_title(saved.title, len(saved.rows), note=note)
         if isinstance(exc, AuthenticationError):
             self._on_auth_lost(str(exc))
         message = f"{prefix}: {exc}" if prefix else str(exc)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from genpro_desktop.core.api import Secret
 from genpro_desktop.core.clock import Clock
+from genpro_desktop.core.grid_snapshot import GridSnapshotStore, snapshot_account
 from genpro_desktop.core.paths import AppPaths
 from genpro_desktop.core.services import AppServices, open_services
 from genpro_desktop.gui.asyncqt import TaskRegistry
@@ -80,6 +81,8 @@ class Session:
             ctx.prompts,
             on_auth_lost=ctx.on_auth_lost,
             on_batch_started=ctx.notifier.track_batch,
+            snapshots=GridSnapshotStore(config.paths.cache_dir),
+            account=snapshot_account(config.base_url, demo=config.demo),
         )
         self.jobs = JobsPresenter(
             ctx.jobs_views,

@@ -4,8 +4,11 @@ When the variable is set the app notes `time.perf_counter()` at these moments (o
 and Windows that clock is system-wide, so the benchmark compares it with its own readings):
 
 - `first_paint`: the first paint event of the main window or of any widget in it;
+- `snapshot_populated` / `snapshot_painted`: the grid filled from the last engine's saved copy
+  (`gui.grid_snapshot_view`), and its first paint after that (absent without a saved copy);
 - `engine_asked`: the first engine selected in the engine list;
-- `engine_populated`: the grid model reset with that engine's rows;
+- `engine_populated`: the grid model showing that engine's rows from GEN (reset, or the saved
+  copy's rows updated in place);
 - `engine_painted`: the grid's first paint after that;
 - `session_started`: the session is open (history loaded, engines listed).
 
@@ -47,6 +50,7 @@ class StartupProbe(QObject):
         self._finished = False
         window.browser.engine_selected.connect(self._on_engine_selected)
         window.browser.engine_table_model.modelReset.connect(self._on_grid_reset)
+        window.browser.engine_table_model.dataChanged.connect(self._on_grid_reset)
         app = QCoreApplication.instance()
         if app is not None:
             app.installEventFilter(self)
@@ -79,6 +83,12 @@ class StartupProbe(QObject):
             self.facts["window_size"] = [self._window.width(), self._window.height()]
         elif (
             watched is self._grid_viewport
+            and "snapshot_populated" in self.marks
+            and "snapshot_painted" not in self.marks
+        ):
+            self.marks["snapshot_painted"] = now
+        elif (
+            watched is self._grid_viewport
             and "engine_populated" in self.marks
             and "engine_painted" not in self.marks
         ):
@@ -91,8 +101,11 @@ class StartupProbe(QObject):
             self._engine_id = engine_id
             self.marks["engine_asked"] = time.perf_counter()
 
-    def _on_grid_reset(self) -> None:
+    def _on_grid_reset(self, *_changed: object) -> None:
         model = self._window.browser.engine_table_model
+        if model.snapshot is not None:
+            self.marks.setdefault("snapshot_populated", time.perf_counter())
+            return
         if (
             "engine_populated" not in self.marks
             and self._engine_id is not None

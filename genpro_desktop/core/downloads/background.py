@@ -31,6 +31,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import BinaryIO, Protocol
 
+from genpro_desktop.core.downloads.priority import lower_this_thread
+
 DEFAULT_MAX_PENDING = 8 * 1024 * 1024
 # While the socket has data, httpx's body iterator never suspends: ``room`` gives the event
 # loop a turn after this many bytes (a few ms of receiving), so other tasks (the GUI) run.
@@ -68,7 +70,14 @@ class BackgroundWriter:
         self._busy = False
         self._closing = False
         self._idle_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
-        self._changed = threading.Condition()
+        # One lock, two conditions: the writer (and `wait_written`) wait on `_changed`, the
+        # hasher on `_hash_ready`, so a piece handed over does not wake the hasher and a piece
+        # hashed does not wake the writer (each needless wake-up is a context switch that can
+        # preempt the GUI thread, thousands per GiB).
+        lock = threading.Lock()
+        self._changed = threading.Condition(lock)
+        self._hash_ready = threading.Condition(lock)
+        self._writer_throttled = False  # the writer waits for the hasher to catch up
         # Bytes of the pieces written and flushed to the OS (a failed piece is not counted).
         self.stored = 0
         self.error: Exception | None = None
@@ -122,6 +131,7 @@ class BackgroundWriter:
         with self._changed:
             self._closing = True
             self._changed.notify_all()
+            self._hash_ready.notify_all()
         self._thread.join()
         self._hasher.join()
 
@@ -152,6 +162,7 @@ class BackgroundWriter:
         self._changed.notify_all()
 
     def _run(self) -> None:
+        lower_this_thread()  # the GUI thread comes first when both want the CPU
         while True:
             with self._changed:
                 while self.error is None and not self._closing and not self._pieces:
@@ -165,6 +176,7 @@ class BackgroundWriter:
                         self._changed.wait()
                     self._written_all = True
                     self._changed.notify_all()
+                    self._hash_ready.notify_all()
                     return
                 piece = self._pieces.popleft()
                 self._busy = True
@@ -183,22 +195,25 @@ class BackgroundWriter:
                     self.stored += len(piece)
                     self._unhashed.append(piece)
                     self._unhashed_bytes += len(piece)
+                    self._hash_ready.notify()
                 else:
                     self.error = failure
                 if self.error is not None or not self._pieces:
                     self._became_idle()
-                self._changed.notify_all()
                 # The hasher is behind by more than the bound: wait for it (a slow CPU slows
                 # the download, as a slow disk does, instead of filling memory).
                 while self._unhashed_bytes > self._max_pending and self.error is None:
+                    self._writer_throttled = True
                     self._changed.wait()
+                self._writer_throttled = False
 
     def _hash(self) -> None:
         """The second worker: feed every written piece to the digest, in order."""
+        lower_this_thread()
         while True:
             with self._changed:
                 while not self._unhashed and not self._written_all:
-                    self._changed.wait()
+                    self._hash_ready.wait()
                 if not self._unhashed:
                     return  # the writer has ended and everything written is hashed
                 piece = self._unhashed.popleft()
@@ -207,7 +222,8 @@ class BackgroundWriter:
             with self._changed:
                 self._hashing = False
                 self._unhashed_bytes -= len(piece)
-                self._changed.notify_all()
+                if self._writer_throttled:
+                    self._changed.notify_all()
 
 
 def _resolve(done: asyncio.Future[None]) -> None:

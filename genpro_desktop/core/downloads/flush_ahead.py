@@ -17,6 +17,8 @@ import os
 import threading
 from collections.abc import Callable
 
+from genpro_desktop.core.downloads.priority import lower_this_thread
+
 __all__ = ["FLUSH_AHEAD_BYTES", "FlushAhead"]
 
 FLUSH_AHEAD_BYTES = 64 * 1024 * 1024
@@ -68,6 +70,7 @@ class FlushAhead:
         return self._error
 
     def _run(self) -> None:
+        lower_this_thread()
         while True:
             self._wake.wait()
             self._wake.clear()

@@ -21,13 +21,14 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QPixmap
 
-from genpro_desktop.core.browse import EngineGrid, GridRow, build_grid
+from genpro_desktop.core.browse import EngineGrid, GridCell, GridColumn, GridRow, build_grid
 from genpro_desktop.core.jobs import LocalJob
 from genpro_desktop.core.renders import RenderTake, RowRenders, decimal_text, engine_renders
 from genpro_desktop.gui.theme import STATE_LABELS
 
 if TYPE_CHECKING:
     from genpro_desktop.core.api import Engine  # pydantic: not needed before the first paint
+    from genpro_desktop.core.grid_snapshot import GridSnapshot
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -40,6 +41,8 @@ IsFinalVideoRole = Qt.ItemDataRole.UserRole + 3
 LiveJobRole = Qt.ItemDataRole.UserRole + 4
 ThumbnailUrlRole = Qt.ItemDataRole.UserRole + 5
 ChosenTakeRole = Qt.ItemDataRole.UserRole + 6
+
+_SNAPSHOT_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
 
 ThumbnailLookup = Callable[[str], QPixmap | None]
 """Returns a cached thumbnail for a URL, or None (and starts loading it in the background)."""
@@ -61,6 +64,80 @@ class EngineTableModel(QAbstractTableModel):
         self._final_column = -1
         self._thumbnails = thumbnails
         self._now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self._snapshot: GridSnapshot | None = None  # a saved copy shown until GEN answers
+
+    @property
+    def snapshot(self) -> GridSnapshot | None:
+        """The saved copy shown while the engine loads from GEN (None: live data, or empty)."""
+        return self._snapshot
+
+    def show_snapshot(self, snapshot: GridSnapshot) -> None:
+        """Show a saved copy's texts until `set_engine` brings GEN's answer. That answer keeps
+        the view's selection and scroll position when the rows and columns are the same."""
+        columns = [GridColumn(c.column_id, c.title, c.type, c.role) for c in snapshot.columns]
+        rows = [
+            GridRow(
+                row.row_id,
+                [GridCell(cell.cell_id, None, None, None, None) for cell in row.cells],
+                row.final_video_cell_id,
+            )
+            for row in snapshot.rows
+        ]
+        self.beginResetModel()
+        self._snapshot = snapshot
+        self._grid = EngineGrid(snapshot.engine_id, snapshot.title, columns, rows)
+        self._thumbnail_urls, self._renders, self._layers = {}, {}, {}
+        self._final_column = next((i for i, c in enumerate(columns) if c.is_final_video), -1)
+        self.endResetModel()
+
+    def snapshot_of(self, account: str, agent_id: str) -> GridSnapshot | None:
+        """A copy of what the grid shows now, to draw at the next start (None: nothing live)."""
+        build = self.snapshot_builder(account, agent_id)
+        return build() if build is not None else None
+
+    def snapshot_builder(self, account: str, agent_id: str) -> Callable[[], GridSnapshot] | None:
+        """What `snapshot_of` returns, as a function safe to run on a worker thread: it works
+        on this moment's grid, takes and jobs (immutable values, dicts copied here), never on
+        the model (texts of 500 x 8 cells take tens of ms: not on the GUI thread)."""
+        from genpro_desktop.core.grid_snapshot import (
+            GridSnapshot,
+            SnapshotCell,
+            SnapshotColumn,
+            SnapshotRow,
+        )
+
+        grid = self._grid
+        engine_id = grid.engine_id
+        if self._snapshot is not None or engine_id is None:
+            return None
+        renders, live_jobs, layers = dict(self._renders), dict(self._live_jobs), dict(self._layers)
+        now = self._now()
+
+        def build() -> GridSnapshot:
+            rows: list[SnapshotRow] = []
+            for row in grid.rows:
+                takes = renders.get(row.row_id)
+                cells: list[SnapshotCell] = []
+                for cell, column in zip(row.cells, grid.columns, strict=True):
+                    live = live_jobs.get(cell.cell_id) if cell.cell_id else None
+                    shown = takes if column.is_final_video else None
+                    text = _display_text(cell, column, shown, live, layers, now)
+                    tip = _tooltip_text(cell, column, shown, live, layers, now)
+                    cells.append(SnapshotCell(cell.cell_id, text, tip))
+                rows.append(SnapshotRow(row.row_id, row.final_video_cell_id, cells))
+            return GridSnapshot(
+                account=account,
+                agent_id=agent_id,
+                engine_id=engine_id,
+                title=grid.title,
+                saved_at=datetime.now(UTC),  # the real time, whatever clock labels the takes
+                columns=[
+                    SnapshotColumn(c.column_id, c.title, c.type, c.role) for c in grid.columns
+                ],
+                rows=rows,
+            )
+
+        return build
 
     @property
     def grid(self) -> EngineGrid:
@@ -135,6 +212,7 @@ class EngineTableModel(QAbstractTableModel):
         A refresh of the same engine with the same rows and columns only emits `dataChanged`,
         so the view keeps its selection, current cell and scroll position by itself.
         """
+        self._snapshot = None
         grid = build_grid(engine) if engine is not None else EngineGrid.empty()
         urls = _thumbnail_urls(engine) if engine is not None else {}
         renders = {r.row_id: r for r in engine_renders(engine)} if engine is not None else {}
@@ -231,22 +309,15 @@ class EngineTableModel(QAbstractTableModel):
         except IndexError:
             return None
         column = self._grid.columns[index.column()]
+        if self._snapshot is not None and role in _SNAPSHOT_ROLES:
+            saved = self._snapshot.rows[index.row()].cells[index.column()]
+            return saved.text if role == Qt.ItemDataRole.DisplayRole else saved.tooltip
         live = self._live_jobs.get(cell.cell_id) if cell.cell_id else None
         renders = self._renders.get(grid_row.row_id) if column.is_final_video else None
         if role == Qt.ItemDataRole.DisplayRole:
-            if column.is_final_video:
-                return final_video_label(renders, live, self._now())
-            layers = self._layers.get(cell.cell_id or "")
-            if layers:
-                return f"{_count(len(layers), 'layer')}: {', '.join(layers)}"
-            return _cell_text(cell.value, cell.media_type)
+            return _display_text(cell, column, renders, live, self._layers, self._now())
         if role == Qt.ItemDataRole.ToolTipRole:
-            if column.is_final_video:
-                return final_video_tooltip(renders, live, self._now())
-            layers = self._layers.get(cell.cell_id or "")
-            if layers:
-                return "Layers:\n" + "\n".join(f"• {name}" for name in layers)
-            return _cell_tooltip(cell.value, cell.media_type)
+            return _tooltip_text(cell, column, renders, live, self._layers, self._now())
         if role == Qt.ItemDataRole.BackgroundRole and column.is_final_video:
             return QBrush(FINAL_VIDEO_TINT)
         if role == Qt.ItemDataRole.DecorationRole:
@@ -267,6 +338,40 @@ class EngineTableModel(QAbstractTableModel):
         if role == ChosenTakeRole:
             return self.chosen_take(index.row()) if column.is_final_video else None
         return None
+
+
+def _display_text(
+    cell: GridCell,
+    column: GridColumn,
+    renders: RowRenders | None,
+    live: LocalJob | None,
+    layers: dict[str, list[str]],
+    now: datetime,
+) -> str:
+    """A cell's shown text (`data`'s DisplayRole; the saved copy keeps it too)."""
+    if column.is_final_video:
+        return final_video_label(renders, live, now)
+    names = layers.get(cell.cell_id or "")
+    if names:
+        return f"{_count(len(names), 'layer')}: {', '.join(names)}"
+    return _cell_text(cell.value, cell.media_type)
+
+
+def _tooltip_text(
+    cell: GridCell,
+    column: GridColumn,
+    renders: RowRenders | None,
+    live: LocalJob | None,
+    layers: dict[str, list[str]],
+    now: datetime,
+) -> str:
+    """A cell's tooltip (`data`'s ToolTipRole; the saved copy keeps it too)."""
+    if column.is_final_video:
+        return final_video_tooltip(renders, live, now)
+    names = layers.get(cell.cell_id or "")
+    if names:
+        return "Layers:\n" + "\n".join(f"• {name}" for name in names)
+    return _cell_tooltip(cell.value, cell.media_type)
 
 
 def ago(moment: datetime | None, now: datetime) -> str:

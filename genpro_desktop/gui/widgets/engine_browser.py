@@ -245,9 +245,10 @@ class EngineBrowser(QWidget):
         self.engines_note.setText(text or "")
         self.engines_note.setVisible(bool(text))
 
-    def show_engine_title(self, title: str, rows: int) -> None:
-        """The heading above the grid."""
-        self.engine_title.setText(f"<b>{title}</b> — {rows} rows")
+    def show_engine_title(self, title: str, rows: int, *, note: str | None = None) -> None:
+        """The heading above the grid, with a note in italics (e.g. "saved copy…") if given."""
+        text = f"<b>{html.escape(title)}</b> — {rows} rows" if title else ""
+        self.engine_title.setText(text + (f" <i>({html.escape(note)})</i>" if note else ""))
 
     def select_engine(self, engine_id: str | None) -> None:
         """Select `engine_id` in the list (the first engine when it is not listed)."""

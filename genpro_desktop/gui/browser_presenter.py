@@ -236,7 +236,7 @@ class BrowserPresenter:
         self._browser.show_engine_title(grid.title or f"Engine {engine_id}", len(grid.rows))
         if not keep_view:
             await self.save_snapshot()
-        await self._watch(engine_id)
+        self._watch(engine_id)
         if not keep_view:
             self._status.show_status(f"Engine {grid.title or engine_id} loaded")
 
@@ -429,7 +429,11 @@ class BrowserPresenter:
         title = f"{grid.title or f'Engine {grid.engine_id}'} · row {row + 1}"
         try:
             job = await tracker.adopt_generation(
-                take.generation_id, agent_id=self._services.client.agent_id, title=title
+                take.generation_id,
+                agent_id=self._services.client.agent_id,
+                title=title,
+                engine_id=grid.engine_id,
+                cell_id=take.cell_id or None,
             )
             if not job.is_terminal and not job.is_parked:
                 self._status.show_status(f"Reading row {row + 1}'s video from GEN…")
@@ -453,15 +457,14 @@ class BrowserPresenter:
         if self._actions is None or not self._actions.dispatch(action, job.id):
             self._status.show_error(f"Could not {action.value} this video right now; try again.")
 
-    async def _watch(self, engine_id: str) -> None:
+    def _watch(self, engine_id: str) -> None:
         """Renders of the open engine started elsewhere (GEN's web app, MCP) join the panel."""
         watcher = self._services.render_watcher
         watcher.set_engines([engine_id])
-        if not watcher.running and not self._tasks.closed:
+        # Only with the loop running: Qt can step this coroutine from a bare processEvents
+        # (no running loop), where starting a task is impossible.
+        if not watcher.running and self._tasks.can_spawn:
             watcher.start()
-            # Let the new task take its first step now: a task cancelled or dropped before it
-            # ever ran leaves its coroutine "never awaited" (Python warns at shutdown).
-            await asyncio.sleep(0)
 
     # -- job feedback --------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ from genpro_desktop.gui.app import DesktopApp
 from genpro_desktop.gui.launch import LaunchOptions
 
 ENGINE_ROW_HISTORY = (2, 3, 4)  # rows rendered first (0-based), ~70 s each
-HISTORY_SECONDS = (66.0, 68.0, 70.0)  # plus GEN's 2 s pending and the polls: ~1:10
+HISTORY_SECONDS = (64.0, 66.0, 68.0)  # plus GEN's 2 s pending and the polls: ~1:07-1:10
 
 
 class Yes:

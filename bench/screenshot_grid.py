@@ -106,7 +106,7 @@ async def stage(hold: float, grab: str | None) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Stage the README's grid screenshot.")
     parser.add_argument("--hold", type=float, default=6.0, help="seconds to stay for the grab")
     parser.add_argument("--grab", default=None, help="grab the screen into this PNG when ready")
     args = parser.parse_args()

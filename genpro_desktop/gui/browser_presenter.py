@@ -508,7 +508,7 @@ class BrowserPresenter:
             # from GEN's start (the take's), not from when this app noticed it.
             self._reloaded_for.add(job.id)
             self._tasks.spawn(self.open_engine(job.engine_id or "", keep_view=True), name="reload")
-        if job.is_terminal and job.state is not JobState.DISMISSED and not self._tasks.closed:
+        if job.is_terminal and job.state is not JobState.DISMISSED and self._tasks.can_spawn:
             self._settling = [j for j in self._settling if j.id != job.id] + [job]
             if self._settle_task is None:
                 self._settle_task = self._tasks.spawn(self._settle_credits(), name="settle")
@@ -524,7 +524,7 @@ class BrowserPresenter:
             or job.engine_id is None
             or job.engine_id != self._wanted_engine
             or job.id in self._reloaded_for
-            or self._tasks.closed
+            or not self._tasks.can_spawn
         ):
             return False
         row = next(

@@ -15,7 +15,13 @@ from rich.text import Text
 from genpro_desktop.cli.output import decimal_text
 from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
 from genpro_desktop.core.jobs.view import KIND_NOUN as KIND_NOUN
-from genpro_desktop.core.jobs.view import JobIndex, is_overdue, post_summary
+from genpro_desktop.core.jobs.view import (
+    CreditFacts,
+    JobIndex,
+    credit_facts,
+    is_overdue,
+    post_summary,
+)
 from genpro_desktop.core.jobs.view import cli_actions as actions
 from genpro_desktop.core.jobs.view import describe as describe
 
@@ -70,7 +76,31 @@ def job_json(job: LocalJob) -> dict[str, Any]:
     obj = {f.name: _plain(getattr(job, f.name)) for f in dataclasses.fields(job)}
     obj["status_unknown"] = job.status_unknown
     obj["actions"] = actions(job)
+    obj["credits"] = credits_json(job)
     return obj
+
+
+def credits_json(job: LocalJob) -> dict[str, Any] | None:
+    """A render's credits in --json: GEN's reservation (its documented estimate: GEN does not
+    report it per render), what it charged (`execution_cost`), what came back, whether it was
+    refunded in full (failed or stopped) and settled; None for other jobs and for a render GEN
+    never started."""
+    return credits_object(credit_facts(job))
+
+
+def credits_object(facts: CreditFacts | None) -> dict[str, Any] | None:
+    """The --json `credits` object of `credits_json` from the facts (None stays None)."""
+    if facts is None:
+        return None
+    return {
+        "reserved": decimal_text(facts.reserved),
+        "reserved_is_estimate": True,
+        "charged": decimal_text(facts.charged),
+        "returned": decimal_text(facts.returned),
+        "refunded": facts.refunded,
+        "settled": facts.settled,
+        "summary": facts.summary,
+    }
 
 
 def state_text(job: LocalJob) -> str:
@@ -108,6 +138,9 @@ def note(job: LocalJob) -> str:
         return post_summary(job)
     if job.kind is JobKind.DOWNLOAD and job.state is JobState.DOWNLOADED:
         return job.target_path or ""
+    facts = credit_facts(job)
+    if facts is not None and job.is_terminal:
+        return facts.summary  # "reserved ~50, charged 47.5", "stopped: reserved ~50, refunded"
     return ""
 
 

@@ -15,7 +15,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
 from genpro_desktop.core.api import GenError
-from genpro_desktop.core.jobs.model import JobKind
+from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
+from genpro_desktop.core.jobs.view import credit_facts, job_title
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -25,9 +26,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DOCUMENTED_RENDER_CREDITS",
+    "BatchQuestion",
     "CostEstimate",
     "RenderCostEstimator",
+    "batch_question",
     "render_again_question",
+    "settled_message",
 ]
 
 logger = logging.getLogger("genpro_desktop.core.render_cost")
@@ -128,6 +132,102 @@ def render_again_question(
         f"This row already has a final video from {since}. "
         f"Render again for about {_text(estimate.credits)} credits?"
     )
+
+
+ROWS_NAMED = 12
+"""A batch question names this many rows, then says how many more."""
+
+
+@dataclass(frozen=True)
+class BatchQuestion:
+    """The confirmation of a batch render: the question and what it will do to the balance."""
+
+    text: str
+    details: str
+    balance_after: Decimal | None
+    over_balance: bool  # the expected cost is more than the balance
+
+
+def _rows_text(rows: list[int]) -> str:
+    """ "rows 2, 3 and 5"; past `ROWS_NAMED`, "rows 1, 2, ... 12 and 8 more" (1-based)."""
+    numbers = [str(row) for row in rows]
+    if len(numbers) == 1:
+        return f"row {numbers[0]}"
+    if len(numbers) > ROWS_NAMED:
+        return f"rows {', '.join(numbers[:ROWS_NAMED])} and {len(numbers) - ROWS_NAMED} more"
+    return f"rows {', '.join(numbers[:-1])} and {numbers[-1]}"
+
+
+def batch_question(
+    engine: str,
+    rows: list[int],
+    with_video: list[int],
+    estimate: CostEstimate,
+    balance: Decimal | None,
+) -> BatchQuestion:
+    """What the batch confirmation says: which rows (1-based), the expected cost, the balance
+    after, and how many of the rows already have a final video (a new render makes a new take
+    and costs again)."""
+    count = len(rows)
+    expected = estimate.total(count)
+    text = f"Render {count} videos of {engine}: {_rows_text(rows)}?"
+    lines = [f"Expected cost: {estimate.describe(count)}."]
+    after: Decimal | None = None
+    over = False
+    if balance is None:
+        lines.append("Balance after: unknown (GEN did not say what the balance is).")
+    else:
+        after = balance - expected
+        over = after < 0
+        if over:
+            lines.append(
+                f"Your balance is {_text(balance)} credits, less than that: GEN starts renders "
+                "while credits last and refuses the rest (insufficient credits)."
+            )
+        else:
+            lines.append(f"Balance after: about {_text(after)} credits (now {_text(balance)}).")
+    if with_video:
+        some = "it" if len(with_video) == 1 else "them"
+        lines.append(
+            f"Warning: {len(with_video)} of these rows already "
+            f"{'has' if len(with_video) == 1 else 'have'} a final video "
+            f"({_rows_text(with_video)}); rendering {some} again makes a new take and costs "
+            "again."
+        )
+    lines.append(
+        "GEN reserves each render's estimate when it starts and charges the real cost when it "
+        "finishes; a failed or stopped render is refunded in full."
+    )
+    return BatchQuestion(text, "\n".join(lines), after, over)
+
+
+def settled_message(jobs: list[LocalJob], balance: Decimal | None) -> str:
+    """The status line once renders finished and the balance was read again:
+    "Engine · row 3: charged 47.5 credits (reserved ~50) · balance 952.5 credits"."""
+    shown = "unknown" if balance is None else f"{_text(balance)} credits"
+    facts = [(job, credit_facts(job)) for job in jobs]
+    if len(jobs) == 1:
+        job, fact = facts[0]
+        title = job_title(job)
+        if fact is None:
+            return f"{title}: {job.state.value} · balance {shown}"
+        if fact.refunded:
+            return f"{title} {job.state.value}: its reserved credits are refunded · balance {shown}"
+        if fact.charged is None:
+            return f"{title}: GEN did not report the cost · balance {shown}"
+        held = f" (reserved ~{_text(fact.reserved)})" if fact.reserved is not None else ""
+        return f"{title}: charged {_text(fact.charged)} credits{held} · balance {shown}"
+    charged = sum((f.charged for _j, f in facts if f is not None and f.charged), Decimal(0))
+    refunded = sum(1 for _j, f in facts if f is not None and f.refunded)
+    unreported = sum(
+        1 for j, f in facts if f is not None and f.charged is None and j.state is JobState.COMPLETED
+    )
+    parts = [f"{len(jobs)} renders finished: charged {_text(charged)} credits"]
+    if refunded:
+        parts.append(f"{refunded} refunded")
+    if unreported:
+        parts.append(f"{unreported} without a reported cost")
+    return f"{', '.join(parts)} · balance {shown}"
 
 
 def _text(value: Decimal) -> str:

@@ -146,12 +146,19 @@ class RenderWatcher:
         self._engines = wanted
 
     def start(self) -> None:
-        """Start scanning every `interval` seconds (first scan at once); idempotent."""
+        """Start scanning every `interval` seconds (first scan at once); idempotent.
+
+        Raises RuntimeError when closed or called without a running event loop. The loop is
+        looked up before `_run()` is called: `asyncio.create_task(self._run())` builds the
+        coroutine first and, with no running loop (a qasync task step run by a bare
+        `processEvents`, e.g. pytest-qt's between a test and its teardown), leaves it never
+        awaited."""
         if self._closed:
             raise RuntimeError("the render watcher was closed")
         if self.running:
             return
-        self._task = asyncio.create_task(self._run(), name="render-watcher")
+        loop = asyncio.get_running_loop()
+        self._task = loop.create_task(self._run(), name="render-watcher")
 
     async def aclose(self) -> None:
         """Stop the background task and wait for it."""
@@ -203,7 +210,7 @@ class RenderWatcher:
                         agent_id=self._agent_id,
                         title=title,
                         engine_id=take.engine_id,
-                        cell_id=take.cell_id,
+                        cell_id=take.cell_id or None,  # on its row of the grid
                         origin=_origin(engine, take),
                     )
                     adopted.append(job)

@@ -21,7 +21,13 @@ from genpro_desktop.core.browse import list_engines
 from genpro_desktop.core.engine_reference import parse_engine_reference
 from genpro_desktop.core.grid_snapshot import GridSnapshotStore
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob, RenderOrigin
-from genpro_desktop.core.render_cost import CostEstimate, render_again_question
+from genpro_desktop.core.jobs.view import credit_facts
+from genpro_desktop.core.render_cost import (
+    CostEstimate,
+    batch_question,
+    render_again_question,
+    settled_message,
+)
 from genpro_desktop.core.renders import decimal_text
 from genpro_desktop.core.services import AppServices
 from genpro_desktop.core.sign_in import display_name
@@ -99,6 +105,11 @@ class BrowserPresenter:
         self._restore: LastView | None = prefs.last_view()  # until the first engine opens
         self._expected_cost = ""  # what the last render asked about was expected to cost
         self._credits_request = 0
+        # Renders that finished and whose charge the status line has not reported yet: one
+        # balance request covers all that finish meanwhile (a batch ends in one or two reads).
+        self._settling: list[LocalJob] = []
+        self._settle_task: asyncio.Task[None] | None = None
+        self._reloaded_for: set[str] = set()  # adopted renders the engine was read again for
         self._connections = [
             (self._browser.engine_selected, self._on_engine_selected),
             (self._browser.add_engine_requested, self._on_add_engine_requested),
@@ -159,10 +170,13 @@ class BrowserPresenter:
             self._drop_snapshot()  # another agent's saved grid is never shown as this one's
         self._services.client.agent_id = agent_id
         self._prefs.remember_agent(self._bar.current_workspace_id(), agent_id)
-        await asyncio.gather(self.refresh_credits(), self.load_engines())
+        await asyncio.gather(
+            self.refresh_credits(), self.load_engines(), self.refresh_typical_render()
+        )
 
-    async def refresh_credits(self) -> None:
-        """Ask GEN for the workspace's balance (a newer answer always wins)."""
+    async def refresh_credits(self) -> Decimal | None:
+        """Ask GEN for the workspace's balance (a newer answer always wins); the generic
+        credits, or None when GEN could not say."""
         self._credits_request += 1
         request = self._credits_request
         try:
@@ -172,9 +186,18 @@ class BrowserPresenter:
                 self._bar.show_credits(None, problem=str(exc))
             if isinstance(exc, AuthenticationError):
                 self._on_auth_lost(str(exc))
-            return
+            return None
         if request == self._credits_request:
             self._bar.show_credits(balance)
+        return balance.generic
+
+    async def refresh_typical_render(self) -> None:
+        """How long renders typically take here (history), for the grid's running renders."""
+        try:
+            typical = await self._services.tracker.typical_duration(JobKind.RENDER)
+        except StoreError:
+            typical = None
+        self._grid.set_typical_render(typical)
 
     async def load_engines(self, *, select: str | None = None) -> None:
         """The agent's engines: GEN's list, or its setup engine plus the saved ones."""
@@ -236,7 +259,7 @@ class BrowserPresenter:
         self._browser.show_engine_title(grid.title or f"Engine {engine_id}", len(grid.rows))
         if not keep_view:
             await self.save_snapshot()
-        await self._watch(engine_id)
+        self._watch(engine_id)
         if not keep_view:
             self._status.show_status(f"Engine {grid.title or engine_id} loaded")
 
@@ -372,19 +395,25 @@ class BrowserPresenter:
                 accept="Render again" if again else "Render",
                 details=_cost_details(estimate, 1),
             )
-        with_video = sum(
-            1
+        with_video = [
+            row + 1
             for row in rows
             if (renders := self._grid.row_renders(row)) is not None and renders.latest_video
+        ]
+        balance = await self.refresh_credits()  # free (a GET): the balance after, as of now
+        grid = self._grid.grid
+        question = batch_question(
+            grid.title or f"engine {grid.engine_id}",
+            [row + 1 for row in rows],
+            with_video,
+            estimate,
+            balance,
         )
-        details = _cost_details(estimate, len(rows))
-        if with_video:
-            details += f"\n{_count(with_video, 'row')} already had a final video."
         return await self._prompts.confirm(
             "Render selected rows",
-            f"Render {len(rows)} videos?",
+            question.text,
             accept=f"Render {len(rows)}",
-            details=details,
+            details=question.details,
         )
 
     async def _spent_today(self, estimate: CostEstimate) -> Decimal:
@@ -429,7 +458,11 @@ class BrowserPresenter:
         title = f"{grid.title or f'Engine {grid.engine_id}'} · row {row + 1}"
         try:
             job = await tracker.adopt_generation(
-                take.generation_id, agent_id=self._services.client.agent_id, title=title
+                take.generation_id,
+                agent_id=self._services.client.agent_id,
+                title=title,
+                engine_id=grid.engine_id,
+                cell_id=take.cell_id or None,
             )
             if not job.is_terminal and not job.is_parked:
                 self._status.show_status(f"Reading row {row + 1}'s video from GEN…")
@@ -453,27 +486,77 @@ class BrowserPresenter:
         if self._actions is None or not self._actions.dispatch(action, job.id):
             self._status.show_error(f"Could not {action.value} this video right now; try again.")
 
-    async def _watch(self, engine_id: str) -> None:
+    def _watch(self, engine_id: str) -> None:
         """Renders of the open engine started elsewhere (GEN's web app, MCP) join the panel."""
         watcher = self._services.render_watcher
         watcher.set_engines([engine_id])
-        if not watcher.running and not self._tasks.closed:
+        # Only with the loop running: Qt can step this coroutine from a bare processEvents
+        # (no running loop), where starting a task is impossible.
+        if not watcher.running and self._tasks.can_spawn:
             watcher.start()
-            # Let the new task take its first step now: a task cancelled or dropped before it
-            # ever ran leaves its coroutine "never awaited" (Python warns at shutdown).
-            await asyncio.sleep(0)
 
     # -- job feedback --------------------------------------------------------------------
 
     def job_changed(self, job: LocalJob) -> None:
-        """A render moved on: show it on its row; when it finished, refresh credits and grid."""
+        """A render moved on: show it on its row; when it finished, say what it cost with the
+        refreshed balance (one read for renders finishing together) and reload the grid."""
         if job.kind is not JobKind.RENDER:
             return
         self._grid.show_job(job)
-        if job.is_terminal and job.state is not JobState.DISMISSED and not self._tasks.closed:
-            self._tasks.spawn(self.refresh_credits(), name="refresh-credits")
+        if self._unlisted_adoption(job):
+            # A render started elsewhere: read the engine again so its cell counts the time
+            # from GEN's start (the take's), not from when this app noticed it.
+            self._reloaded_for.add(job.id)
+            self._tasks.spawn(self.open_engine(job.engine_id or "", keep_view=True), name="reload")
+        if job.is_terminal and job.state is not JobState.DISMISSED and self._tasks.can_spawn:
+            self._settling = [j for j in self._settling if j.id != job.id] + [job]
+            if self._settle_task is None:
+                self._settle_task = self._tasks.spawn(self._settle_credits(), name="settle")
             if job.engine_id is not None and job.engine_id == self._wanted_engine:
                 self._tasks.spawn(self.open_engine(job.engine_id, keep_view=True), name="reload")
+
+    def _unlisted_adoption(self, job: LocalJob) -> bool:
+        """An adopted render (no idempotency key: not sent by us) running on the open engine
+        whose take the grid does not list yet (looked at once per job)."""
+        if (
+            job.idempotency_key is not None
+            or not job.is_active
+            or job.engine_id is None
+            or job.engine_id != self._wanted_engine
+            or job.id in self._reloaded_for
+            or not self._tasks.can_spawn
+        ):
+            return False
+        row = next(
+            (
+                r
+                for r in range(len(self._grid.grid.rows))
+                if self._grid.grid_row(r).final_video_cell_id == job.cell_id
+            ),
+            -1,
+        )
+        renders = self._grid.row_renders(row) if row >= 0 else None
+        takes = renders.takes if renders is not None else []
+        return row >= 0 and all(take.generation_id != job.remote_id for take in takes)
+
+    async def _settle_credits(self) -> None:
+        """Read the balance once for the renders that finished, show what they cost; renders
+        finishing during the read are covered by one more read."""
+        try:
+            while self._settling:
+                await asyncio.sleep(0)  # renders finished by the same poll round join in
+                done, self._settling = self._settling, []
+                balance = await self.refresh_credits()
+                message = settled_message(done, balance)
+                self._status.show_status(message)
+                last = credit_facts(done[-1])
+                if last is not None:
+                    self._bar.credits_label.setToolTip(
+                        f"The workspace's available credits\nLast render: {last.note}"
+                    )
+                await self.refresh_typical_render()
+        finally:
+            self._settle_task = None
 
     # -- add engine ----------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ GEN_KEYS = {
     "thumbnail_url",
     "execution_cost",
     "job_id",
+    "credits",  # GEN's reservation and its settlement (issue 19); see test_cli_credits.py
 }
 
 

@@ -131,7 +131,7 @@ async def test_render_a_row_watch_it_complete_download_it_and_see_the_credits(
         window.browser.engine_table_model.index(
             0, window.browser.engine_table_model.final_video_column
         )
-    ).startswith("Render pending")
+    ).startswith("Rendering 0:00")  # its clock (issue 18): GEN's 30-120 s, no history yet
 
     tracker_clock.advance(15)
     await _wait_state(app, job.id, JobState.PROCESSING)
@@ -179,10 +179,10 @@ async def test_render_selected_asks_first_with_the_count_and_typical_cost(
     prompts.answer = False
     window.browser.render_selected_button.click()
     await session.tasks.wait_idle()
-    assert prompts.asked[-1][1] == "Render 3 videos?"
+    assert prompts.asked[-1][1] == "Render 3 videos of TikTok Montage: rows 1, 2 and 3?"
     # No history yet and no price from GEN: GEN's documented figure, said as such.
     assert (
-        "About 150 credits for 3 renders (50 each, GEN's documented price)"
+        "about 150 credits for 3 renders (50 each, GEN's documented price)"
         in (prompts.asked[-1][2])
     )
     assert window.jobs_panel.model.rowCount() == 0
@@ -202,9 +202,9 @@ async def test_render_selected_asks_first_with_the_count_and_typical_cost(
     window.browser.select_rows([3, 0])
     window.browser.render_selected_button.click()
     await session.tasks.wait_idle()
-    assert prompts.asked[-1][1] == "Render 2 videos?"
+    assert prompts.asked[-1][1] == "Render 2 videos of TikTok Montage: rows 1 and 4?"
     assert (
-        "About 95 credits for 2 renders (47.5 each, your last 3 renders)" in (prompts.asked[-1][2])
+        "about 95 credits for 2 renders (47.5 each, your last 3 renders)" in (prompts.asked[-1][2])
     )
 
 
@@ -356,7 +356,7 @@ async def test_after_a_restart_the_unfinished_job_resumes_in_the_panel(
     await _open_engine(second)
     grid = window.browser.engine_table_model
     assert grid.live_job(0) is not None
-    assert grid.index(0, grid.final_video_column).data().startswith("Render pending")
+    assert grid.index(0, grid.final_video_column).data().startswith("Rendering 0:00")
     tracker_clock.advance(15)
     done = await _wait_state(second, job.id, JobState.COMPLETED)
     assert done.remote_id == job.remote_id

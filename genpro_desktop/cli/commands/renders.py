@@ -19,7 +19,13 @@ from genpro_desktop.cli.context import Context
 from genpro_desktop.cli.downloading import destination, download_render
 from genpro_desktop.cli.exit_codes import CliError, ExitCode, usage_error
 from genpro_desktop.cli.ids import engine_id, gen_id
-from genpro_desktop.cli.jobview import STATE_STYLES, short_id, state_text
+from genpro_desktop.cli.jobview import (
+    STATE_STYLES,
+    credits_json,
+    credits_object,
+    short_id,
+    state_text,
+)
 from genpro_desktop.cli.output import decimal_text, remote_status_exit
 from genpro_desktop.cli.submission import note_new_job, raise_if_not_started
 from genpro_desktop.cli.waiting import WaitSpec, needs_attention, status_text, wait_for_job
@@ -32,6 +38,7 @@ from genpro_desktop.core.api import (
 )
 from genpro_desktop.core.downloads import format_bytes
 from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
+from genpro_desktop.core.jobs.view import CreditFacts, credit_facts, render_credit_facts
 
 if TYPE_CHECKING:
     from genpro_desktop.core.services import AppServices
@@ -289,6 +296,7 @@ def generation_json(job: LocalJob, saved: LocalJob | None = None) -> dict[str, A
         "thumbnail_url": job.thumbnail_url,
         "execution_cost": decimal_text(job.execution_cost),
     }
+    obj["credits"] = credits_json(job)
     if (job.state is JobState.NEEDS_ATTENTION or job.status_unknown) and job.raw_status:
         obj["raw_status"] = job.raw_status
     obj["job_id"] = job.id
@@ -308,6 +316,9 @@ def _report(ctx: Context, job: LocalJob, saved: LocalJob | None) -> None:
         thumbnail=job.thumbnail_url,
         cost=job.execution_cost,
     )
+    facts = credit_facts(job)
+    if facts is not None:
+        grid.add_row("Credits", Text(facts.note))
     if saved is not None:
         grid.add_row("Saved to", Text(saved.target_path or ""))
         grid.add_row("Size", format_bytes(saved.bytes_done))
@@ -359,9 +370,17 @@ def api_generation_json(gen: Generation) -> dict[str, Any]:
         "thumbnail_url": gen.thumbnail_url,
         "execution_cost": decimal_text(gen.execution_cost),
     }
+    obj["credits"] = credits_object(_gen_credits(gen))
     if gen.status is JobStatus.UNKNOWN:
         obj["raw_status"] = gen.raw_status
     return obj
+
+
+def _gen_credits(gen: Generation) -> CreditFacts | None:
+    """GEN's reservation and settlement of a generation read straight from GEN."""
+    if gen.status is JobStatus.UNKNOWN:
+        return None
+    return render_credit_facts(JobState(gen.status.value), gen.execution_cost)
 
 
 def _show_generation(ctx: Context, gen: Generation) -> int:
@@ -381,5 +400,8 @@ def _report_generation(ctx: Context, gen: Generation) -> None:
         thumbnail=gen.thumbnail_url,
         cost=gen.execution_cost,
     )
+    facts = _gen_credits(gen)
+    if facts is not None:
+        grid.add_row("Credits", Text(facts.note))
     if grid.row_count:
         ctx.out.show(grid)

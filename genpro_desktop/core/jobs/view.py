@@ -13,11 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path, PurePath
 from typing import Protocol
 
-from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
+from genpro_desktop.core.jobs.model import (
+    ACTIVE_STATES,
+    PARKED_STATES,
+    JobKind,
+    JobState,
+    LocalJob,
+)
 
 OVERDUE_FACTOR = 1.5
 """A running job is overdue past this many times the typical duration of its kind."""
@@ -251,6 +258,124 @@ def job_explanation(job: LocalJob) -> str | None:
         )
     if job.failed_reason and job.state in (JobState.FAILED, JobState.STOPPED):
         return job.failure_note
+    return None
+
+
+# -- credits ---------------------------------------------------------------------------------
+
+RENDER_RESERVATION = Decimal("50")
+"""What GEN reserves (pre-charges) when a render starts: its estimate, documented as about 50
+credits for a 30 s video (gen-api.md 12.3-12.4). GEN does not report the figure per render."""
+
+
+@dataclass(frozen=True)
+class CreditFacts:
+    """A render's credits as GEN handles them: a reservation when it starts, settled at the end
+    (the difference given back or charged extra; a failed or stopped render refunded in full).
+
+    `reserved` is GEN's documented estimate, not a figure GEN reported for this render;
+    `charged` is GEN's `execution_cost` once it said (None until then)."""
+
+    reserved: Decimal | None
+    charged: Decimal | None
+    returned: Decimal | None  # reserved - charged once settled (negative: charged extra)
+    refunded: bool  # failed or stopped on GEN: the whole reservation comes back
+    settled: bool
+    summary: str  # short: "reserved ~50, charged 47.5"
+    note: str  # the explanation in full
+
+
+def _credits(value: Decimal) -> str:
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def credit_facts(
+    job: LocalJob, reserved: Decimal | None = RENDER_RESERVATION
+) -> CreditFacts | None:
+    """The credits of a render GEN started (None for other jobs, for a render GEN never started,
+    and while it is unknown whether GEN started it)."""
+    if job.kind is not JobKind.RENDER or job.remote_id is None:
+        return None
+    return render_credit_facts(job.state, job.execution_cost, reserved)
+
+
+def render_credit_facts(
+    state: JobState, execution_cost: Decimal | None, reserved: Decimal | None = RENDER_RESERVATION
+) -> CreditFacts | None:
+    """The credits of a render GEN has, from its state and GEN's `execution_cost` (a local job's
+    or a generation read from GEN); None in a state that says nothing about them."""
+    held = f"~{_credits(reserved)}" if reserved is not None else "GEN's estimate"
+    if state in (JobState.FAILED, JobState.STOPPED):
+        what = "stopped" if state is JobState.STOPPED else "failed"
+        cost = execution_cost
+        if cost is not None and cost > 0:  # GEN says it charged something after all
+            return CreditFacts(
+                reserved,
+                cost,
+                reserved - cost if reserved is not None else None,
+                False,
+                True,
+                f"{what}, charged {_credits(cost)}",
+                f"The render {what}; GEN reports {_credits(cost)} credits charged for it "
+                f"(GEN normally refunds a {what} render's reservation in full).",
+            )
+        return CreditFacts(
+            reserved,
+            Decimal(0),
+            reserved,
+            True,
+            True,
+            f"{what}: reserved {held}, refunded",
+            f"The render {what}, so GEN refunds the credits it reserved ({held}) in full: "
+            "nothing is charged. `genpro credits` shows the balance once GEN has done so.",
+        )
+    if state is JobState.COMPLETED or state is JobState.DOWNLOADED:
+        cost = execution_cost
+        if cost is None:
+            return CreditFacts(
+                reserved,
+                None,
+                None,
+                False,
+                False,
+                f"reserved {held}, cost not reported",
+                f"GEN reserved {held} credits when the render started and has not reported "
+                "what it finally charged (execution_cost); the balance shows it.",
+            )
+        returned = reserved - cost if reserved is not None else None
+        if returned is None:
+            settle = ""
+        elif returned > 0:
+            settle = f" ({_credits(returned)} given back)"
+        elif returned < 0:
+            settle = f" ({_credits(-returned)} more than reserved)"
+        else:
+            settle = ""
+        return CreditFacts(
+            reserved,
+            cost,
+            returned,
+            False,
+            True,
+            f"reserved {held}, charged {_credits(cost)}",
+            f"GEN reserved {held} credits when the render started and charged "
+            f"{_credits(cost)} when it finished{settle}.",
+        )
+    if state in ACTIVE_STATES or state in PARKED_STATES:
+        return CreditFacts(
+            reserved,
+            None,
+            None,
+            False,
+            False,
+            f"reserved {held}",
+            f"GEN reserved {held} credits when the render started; they are settled when it "
+            "finishes (the difference given back or charged), or refunded in full if it "
+            "fails or is stopped.",
+        )
     return None
 
 

@@ -18,11 +18,13 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSize,
     Qt,
+    QTimer,
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QPixmap
 
 from genpro_desktop.core.browse import EngineGrid, GridCell, GridColumn, GridRow, build_grid
 from genpro_desktop.core.jobs import LocalJob
+from genpro_desktop.core.render_progress import rendering_label, shows_render_clock
 from genpro_desktop.core.renders import RenderTake, RowRenders, decimal_text, engine_renders
 from genpro_desktop.gui.theme import STATE_LABELS
 
@@ -43,6 +45,8 @@ ThumbnailUrlRole = Qt.ItemDataRole.UserRole + 5
 ChosenTakeRole = Qt.ItemDataRole.UserRole + 6
 
 _SNAPSHOT_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
+TICK_MS = 1000
+"""How often the running renders' "Rendering 0:42 of ~1:10" cells are repainted."""
 
 ThumbnailLookup = Callable[[str], QPixmap | None]
 """Returns a cached thumbnail for a URL, or None (and starts loading it in the background)."""
@@ -65,6 +69,12 @@ class EngineTableModel(QAbstractTableModel):
         self._thumbnails = thumbnails
         self._now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._snapshot: GridSnapshot | None = None  # a saved copy shown until GEN answers
+        self._typical_render: float | None = None  # seconds; None: GEN's documented range
+        # Ticks once a second while a final-video cell shows a running render's clock; only
+        # those cells are repainted, and the timer stops when none is running.
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(TICK_MS)
+        self._ticker.timeout.connect(self.tick)
 
     @property
     def snapshot(self) -> GridSnapshot | None:
@@ -111,7 +121,7 @@ class EngineTableModel(QAbstractTableModel):
         if self._snapshot is not None or engine_id is None:
             return None
         renders, live_jobs, layers = dict(self._renders), dict(self._live_jobs), dict(self._layers)
-        now = self._now()
+        now, typical = self._now(), self._typical_render
 
         def build() -> GridSnapshot:
             rows: list[SnapshotRow] = []
@@ -121,7 +131,7 @@ class EngineTableModel(QAbstractTableModel):
                 for cell, column in zip(row.cells, grid.columns, strict=True):
                     live = live_jobs.get(cell.cell_id) if cell.cell_id else None
                     shown = takes if column.is_final_video else None
-                    text = _display_text(cell, column, shown, live, layers, now)
+                    text = _display_text(cell, column, shown, live, layers, now, typical)
                     tip = _tooltip_text(cell, column, shown, live, layers, now)
                     cells.append(SnapshotCell(cell.cell_id, text, tip))
                 rows.append(SnapshotRow(row.row_id, row.final_video_cell_id, cells))
@@ -156,6 +166,42 @@ class EngineTableModel(QAbstractTableModel):
     def set_now(self, now: Callable[[], datetime]) -> None:
         """The clock "Rendered 2 h ago" is measured against (the simulator's in the demo)."""
         self._now = now
+
+    def set_typical_render(self, seconds: float | None) -> None:
+        """How long the user's renders typically take (from history; None: no history)."""
+        if seconds == self._typical_render:
+            return
+        self._typical_render = seconds
+        self.tick()
+
+    @property
+    def ticking(self) -> bool:
+        """True while the once-a-second repaint of running renders is on."""
+        return self._ticker.isActive()
+
+    def running_rows(self) -> list[int]:
+        """Rows whose final-video cell shows a running render's clock."""
+        return [
+            row
+            for row, grid_row in enumerate(self._grid.rows)
+            if grid_row.final_video_cell_id is not None
+            and (job := self._live_jobs.get(grid_row.final_video_cell_id)) is not None
+            and shows_render_clock(job)
+        ]
+
+    def tick(self) -> None:
+        """Repaint the final-video cells of the running renders (nothing else); start or stop
+        the timer to match whether any is running."""
+        rows = self.running_rows() if self._final_column >= 0 else []
+        for row in rows:
+            index = self.index(row, self._final_column)
+            self.dataChanged.emit(
+                index, index, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole]
+            )
+        if rows and not self._ticker.isActive():
+            self._ticker.start()
+        elif not rows and self._ticker.isActive():
+            self._ticker.stop()
 
     def row_renders(self, row: int) -> RowRenders | None:
         """GEN's takes of this row's final video, newest first (None when it has none)."""
@@ -227,6 +273,7 @@ class EngineTableModel(QAbstractTableModel):
             self.dataChanged.emit(
                 self.index(0, 0), self.index(len(grid.rows) - 1, len(grid.columns) - 1)
             )
+            self.tick()  # a saved copy replaced in place: running renders start the clock
             return True
         self.beginResetModel()
         self._grid, self._thumbnail_urls, self._renders = grid, urls, renders
@@ -234,6 +281,7 @@ class EngineTableModel(QAbstractTableModel):
             (i for i, column in enumerate(grid.columns) if column.is_final_video), -1
         )
         self.endResetModel()
+        self.tick()
         return False
 
     def row_for_id(self, row_id: str) -> int:
@@ -262,6 +310,7 @@ class EngineTableModel(QAbstractTableModel):
         if row >= 0 and self._final_column >= 0:
             index = self.index(row, self._final_column)
             self.dataChanged.emit(index, index)
+        self.tick()
 
     def live_job(self, row: int) -> LocalJob | None:
         """The latest local render of this row's final video, if any."""
@@ -315,7 +364,9 @@ class EngineTableModel(QAbstractTableModel):
         live = self._live_jobs.get(cell.cell_id) if cell.cell_id else None
         renders = self._renders.get(grid_row.row_id) if column.is_final_video else None
         if role == Qt.ItemDataRole.DisplayRole:
-            return _display_text(cell, column, renders, live, self._layers, self._now())
+            return _display_text(
+                cell, column, renders, live, self._layers, self._now(), self._typical_render
+            )
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip_text(cell, column, renders, live, self._layers, self._now())
         if role == Qt.ItemDataRole.BackgroundRole and column.is_final_video:
@@ -347,10 +398,11 @@ def _display_text(
     live: LocalJob | None,
     layers: dict[str, list[str]],
     now: datetime,
+    typical_render: float | None = None,
 ) -> str:
     """A cell's shown text (`data`'s DisplayRole; the saved copy keeps it too)."""
     if column.is_final_video:
-        return final_video_label(renders, live, now)
+        return final_video_label(renders, live, now, typical_render)
     names = layers.get(cell.cell_id or "")
     if names:
         return f"{_count(len(names), 'layer')}: {', '.join(names)}"
@@ -409,14 +461,24 @@ def _take_text(take: RenderTake, now: datetime) -> str:
     return f"Render {take.status_text} ({ago(take.created_at, now)})"
 
 
-def final_video_label(renders: RowRenders | None, live: LocalJob | None, now: datetime) -> str:
-    """The final-video cell's words: what a person needs, not GEN's raw tags."""
+def final_video_label(
+    renders: RowRenders | None,
+    live: LocalJob | None,
+    now: datetime,
+    typical_render: float | None = None,
+) -> str:
+    """The final-video cell's words: what a person needs, not GEN's raw tags. A running render
+    of ours (or one started elsewhere that we track) counts its time against the typical one
+    (`typical_render` seconds; None: GEN's documented range)."""
     takes = renders.takes if renders is not None else []
     # Our own render wins while GEN's engine does not list its take yet (or while it runs).
     if live is not None and (
         not live.is_terminal or all(t.generation_id != live.remote_id for t in takes)
     ):
-        line = f"Render {STATE_LABELS.get(live.state, live.state.value)}"
+        if shows_render_clock(live):
+            line = rendering_label(live, now, typical_render, takes)
+        else:
+            line = f"Render {STATE_LABELS.get(live.state, live.state.value)}"
         if live.failed_reason and not live.is_active:
             line += f": {live.failed_reason}"
     elif takes:

@@ -45,6 +45,7 @@ from genpro_desktop.core.jobs.view import (
     KindFilter,
     StatusFilter,
     allowed_actions,
+    credit_facts,
     job_explanation,
     job_title,
     local_file,
@@ -421,6 +422,9 @@ class JobsPanel(QDockWidget):
         if explanation:
             colour = "#e08e0b" if job.is_parked else "#d64545"
             lines.append(f"<span style='color:{colour}'>{html.escape(explanation)}</span>")
+        credits = credit_facts(job)
+        if credits is not None:  # GEN's reservation and how it was settled (or refunded)
+            lines.append(f"Credits: {html.escape(credits.note)}")
         if job.kind is JobKind.POST:
             lines.extend(post_lines(job))
         if job.post_id:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import warnings
 
 import pytest
 from jobs_harness import Harness
@@ -198,3 +200,27 @@ async def test_the_sheet_generations_route_adds_renders_once_and_only_renders(ha
     assert titles[str(in_cells)] == "TikTok Talking Avatar, row 4 render"
     assert sim.journal.count("GET", r"/generations/777001$") == 0
     assert sim.journal.count("POST", r".") == 0
+
+
+async def test_an_adopted_render_knows_its_engine_and_cell(harness: Harness):
+    elsewhere = str(harness.sim.state.start_render_elsewhere(9101, 4))
+    job = (await watcher(harness).scan()).adopted[0]
+    assert job.remote_id == elsewhere
+    assert job.engine_id == "9101"
+    assert job.cell_id  # so the grid shows it on row 4's final-video cell
+    stored = await harness.store.find_by_remote(JobKind.RENDER, elsewhere)
+    assert stored is not None
+    assert (stored.engine_id, stored.cell_id) == (job.engine_id, job.cell_id)
+
+
+def test_start_without_a_running_loop_leaves_no_coroutine_behind(harness: Harness):
+    # A Qt processEvents can step a GUI coroutine while the qasync loop is not running:
+    # start() then refuses before `_run()` exists (asyncio.create_task(self._run()) created the
+    # coroutine first and left it never awaited; Python warned at garbage collection).
+    watch = watcher(harness)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(RuntimeError, match="no running event loop"):
+            watch.start()
+        gc.collect()
+    assert not watch.running

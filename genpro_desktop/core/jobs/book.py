@@ -5,8 +5,8 @@ event loop and go through `set_state`, which refuses to move a job out of a term
 Saves run as tracked tasks, so a cancelled caller never loses a write and `drain` can wait for
 them at shutdown; the events and `wait()` futures fire once the write is on disk.
 
-The other parts of the tracker (submitter, poller, download runner) hold the book and work
-through these methods; none of them touches another part's state.
+The other parts of the tracker (submitter, sending, poller, download runner, post tracker) hold
+the book and work through these methods; none of them touches another part's state.
 """
 
 from __future__ import annotations
@@ -302,8 +302,15 @@ class JobBook:
     def has_task(self, job_id: str) -> bool:
         return self.task(job_id) is not None
 
-    def running_tasks(self) -> list[asyncio.Task[None]]:
-        return [task for task in self._tasks.values() if not task.done()]
+    async def cancel_tasks(self, within: float) -> None:
+        """Cancel every owned task and wait (up to `within` s of loop time) for them to end."""
+        tasks = [task for task in self._tasks.values() if not task.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            _, stuck = await asyncio.wait(tasks, timeout=within)
+            for task in stuck:
+                logger.error("Task %s did not stop within %.0f s", task.get_name(), within)
 
     async def drain(self, within: float) -> None:
         """Wait (up to `within` s of loop time) for the saves and bookkeeping still under way."""

@@ -250,6 +250,45 @@ class JobBook:
                 for listener in self._retire_listeners:
                     listener(snapshot.id)
 
+    # -- the user's checks and dismissal (any kind) ---------------------------------------
+
+    async def retryable(self, job_id: str) -> LocalJob:
+        """The job the user asks to retry; `JobActionError` when a retry does not apply."""
+        self.ensure_open()
+        job = await self.job(job_id)
+        if not job.can_retry():
+            raise JobActionError(
+                f"This {job.kind} job is {job.state}; only a job whose outcome is unknown, a "
+                "render, publish or post that was never started, or a failed download can be "
+                "retried."
+            )
+        return job
+
+    async def needing_attention(self, job_id: str) -> LocalJob:
+        """The job the user wants to keep waiting for: it needs attention and has a GEN id
+        (`JobActionError` otherwise)."""
+        self.ensure_open()
+        job = await self.job(job_id)
+        if job.state is not JobState.NEEDS_ATTENTION or job.remote_id is None:
+            raise JobActionError(
+                f"This {job.kind} job is {job.state}; only a job that needs "
+                "attention and has a GEN id can keep waiting."
+            )
+        return job
+
+    async def dismiss(self, job_id: str) -> LocalJob:
+        """The user gives up on a parked job (outcome unknown / needs attention), or on one
+        whose status GEN reports as one this app does not know (its polling ends)."""
+        job = await self.job(job_id)
+        if not job.can_dismiss():
+            raise JobActionError(
+                f"This {job.kind} job is {job.state}; only a job waiting for you "
+                "(outcome unknown, needs attention, or a status GEN reports that this app "
+                "does not know) can be dismissed."
+            )
+        await self.finish(job, JobState.DISMISSED)
+        return replace(job)
+
     async def park(self, job: LocalJob, state: JobState, reason: str) -> None:
         """Move a job to OUTCOME_UNKNOWN / NEEDS_ATTENTION with a reason and save it."""
         if self.set_state(job, state, attention_reason=reason):

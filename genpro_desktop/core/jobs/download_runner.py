@@ -40,6 +40,18 @@ __all__ = ["MAX_CONCURRENT_DOWNLOADS", "AutoDownload", "DownloadRunner"]
 logger = logging.getLogger("genpro_desktop.core.jobs")
 
 MAX_CONCURRENT_DOWNLOADS = 3
+# What a download job takes from the render (or the download) it fetches the video of.
+_INHERITED = (
+    "agent_id",
+    "engine_id",
+    "cell_id",
+    "title",
+    "engine_title",
+    "row_number",
+    "row_text",
+    "output_url",
+    "thumbnail_url",
+)
 
 
 class DownloadRunner:
@@ -83,20 +95,8 @@ class DownloadRunner:
 
     async def _start_download(self, source: LocalJob, **fields: Any) -> LocalJob:
         """A new download job of `source`'s video (a render, or a download to resume)."""
-        job = self._book.new_job(
-            JobKind.DOWNLOAD,
-            JobState.QUEUED,
-            agent_id=source.agent_id,
-            engine_id=source.engine_id,
-            cell_id=source.cell_id,
-            title=source.title,
-            engine_title=source.engine_title,
-            row_number=source.row_number,
-            row_text=source.row_text,
-            output_url=source.output_url,
-            thumbnail_url=source.thumbnail_url,
-            **fields,
-        )
+        inherited = {name: getattr(source, name) for name in _INHERITED}
+        job = self._book.new_job(JobKind.DOWNLOAD, JobState.QUEUED, **inherited, **fields)
         self._book.track(job)
         await self._book.save(job, added=True)
         self._book.spawn(job, lambda: self._run_download(job))

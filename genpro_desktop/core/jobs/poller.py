@@ -21,22 +21,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from enum import Enum
 
-from genpro_desktop.core.api import (
-    APIConnectionError,
-    APIStatusError,
-    AuthenticationError,
-    Generation,
-    InvalidResponseError,
-    JobCannotBeStoppedError,
-    JobStatus,
-    MissingAgentError,
-    NotFoundError,
-    OutcomeUnknownError,
-    PermissionDeniedError,
-    RateLimitedError,
-    ServerError,
-    UserJob,
-)
+from genpro_desktop.core import api
+from genpro_desktop.core.api import Generation, JobStatus, UserJob
 from genpro_desktop.core.downloads import DownloadError, check_download_url
 from genpro_desktop.core.jobs.book import JobActionError, consume_exception
 from genpro_desktop.core.jobs.context import JobContext
@@ -180,30 +166,30 @@ class Poller:
         try:
             async with self._ctx.scheduler.request_slot():
                 remote = await self._read_remote(job, remote_id)
-        except (AuthenticationError, PermissionDeniedError) as exc:
+        except (api.AuthenticationError, api.PermissionDeniedError) as exc:
             self._ctx.connection.pause_auth(exc)
             return PollStep.CONTINUE
-        except RateLimitedError as exc:
+        except api.RateLimitedError as exc:
             self._ctx.scheduler.rate_limit(exc.retry_after or DEFAULT_RATE_LIMIT_S)
             return PollStep.CONTINUE
-        except NotFoundError as exc:
+        except api.NotFoundError as exc:
             self._ctx.scheduler.note_online()
             reason = f"GEN no longer finds this job ({exc}); it was kept here"
             await self._book.park(job, JobState.NEEDS_ATTENTION, reason)
             return PollStep.STOP
-        except APIConnectionError as exc:
+        except api.APIConnectionError as exc:
             logger.info("Polling job %s: %s", job.id, exc)
             self._ctx.scheduler.note_offline()
             return PollStep.CONTINUE
-        except (ServerError, InvalidResponseError) as exc:
+        except (api.ServerError, api.InvalidResponseError) as exc:
             # Transient for reads: the job stays as it is and the next cadence step tries again.
             self._ctx.scheduler.note_online()
             logger.info("Polling job %s: %s", job.id, exc)
             return PollStep.CONTINUE
-        except MissingAgentError as exc:
+        except api.MissingAgentError as exc:
             await self._book.park(job, JobState.NEEDS_ATTENTION, str(exc))
             return PollStep.STOP
-        except APIStatusError as exc:
+        except api.APIStatusError as exc:
             # An unexpected refusal: shown like an unknown status; the deadline still ends it.
             self._ctx.scheduler.note_online()
             return await self._apply_unknown(job, f"HTTP {exc.status_code}")
@@ -323,9 +309,8 @@ class Poller:
         )
         return PollStep.STOP
 
-    async def refresh(self, job_id: str) -> LocalJob:
+    async def refresh(self, job: LocalJob) -> LocalJob:
         """Read a render/publish from GEN now and apply it (a user's "check now")."""
-        job = await self._book.job(job_id)
         if job.kind is JobKind.DOWNLOAD or job.remote_id is None:
             raise JobActionError(f"This {job.kind} job has no GEN job to check.")
         async with self._ctx.scheduler.request_slot():
@@ -410,7 +395,7 @@ class Poller:
         try:
             async with self._ctx.scheduler.request_slot():
                 await self._ctx.connection.client.generations.stop(remote_id)
-        except (JobCannotBeStoppedError, OutcomeUnknownError) as exc:
+        except (api.JobCannotBeStoppedError, api.OutcomeUnknownError) as exc:
             # Already finished, or unknown whether the stop landed: the re-read below tells.
             logger.info("Stopping generation %s: %s", remote_id, exc)
         async with self._ctx.scheduler.request_slot():
@@ -418,15 +403,8 @@ class Poller:
         await self.apply_remote(job, generation)
         return replace(job)
 
-    async def keep_waiting(self, job_id: str) -> LocalJob:
+    async def keep_waiting(self, job: LocalJob) -> LocalJob:
         """Resume polling a job that needed attention (e.g. it ran past its deadline)."""
-        self._book.ensure_open()
-        job = await self._book.job(job_id)
-        if job.state is not JobState.NEEDS_ATTENTION or job.remote_id is None:
-            raise JobActionError(
-                f"This {job.kind} job is {job.state}; only a job that needs "
-                "attention and has a GEN id can keep waiting."
-            )
         state = JobState.PENDING if job.raw_status == "pending" else JobState.PROCESSING
         self._book.set_state(job, state, attention_reason=None, unknown_count=0)
         self.start_deadline(job)

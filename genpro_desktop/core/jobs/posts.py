@@ -46,7 +46,7 @@ from genpro_desktop.core.jobs.book import JobActionError
 from genpro_desktop.core.jobs.context import JobContext
 from genpro_desktop.core.jobs.model import FailureKind, JobKind, JobState, LocalJob, PostPlatform
 from genpro_desktop.core.jobs.poller import DEFAULT_RATE_LIMIT_S
-from genpro_desktop.core.jobs.sending import DuplicateRiskError, Sending
+from genpro_desktop.core.jobs.sending import Sending
 
 __all__ = [
     "PostTracker",
@@ -323,9 +323,8 @@ class PostTracker:
             self.start_polling(job, None)
         return replace(job)
 
-    async def refresh(self, job_id: str) -> LocalJob:
+    async def refresh(self, job: LocalJob) -> LocalJob:
         """Read the post from GEN now and apply it (a user's "check now")."""
-        job = await self._book.job(job_id)
         if job.remote_id is None:
             raise JobActionError("This post has no GEN id to check.")
         async with self._ctx.scheduler.request_slot():
@@ -338,15 +337,8 @@ class PostTracker:
             self.start_polling(job, None)
         return replace(await self._book.job(job.id))
 
-    async def keep_waiting(self, job_id: str) -> LocalJob:
+    async def keep_waiting(self, job: LocalJob) -> LocalJob:
         """Resume tracking a post that needed attention."""
-        self._book.ensure_open()
-        job = await self._book.job(job_id)
-        if job.state is not JobState.NEEDS_ATTENTION or job.remote_id is None:
-            raise JobActionError(
-                f"This post is {job.state}; only a post that needs attention and has a GEN id "
-                "can keep waiting."
-            )
         self._book.set_state(job, JobState.PENDING, attention_reason=None)
         self._book.track(job)
         await self._book.save(job)
@@ -384,7 +376,6 @@ class PostTracker:
     async def _find_on_gen(self, job: LocalJob, force: bool) -> LocalJob | None:
         """Past the window: follow the post if GEN lists it; else refuse unless `force`."""
         self._found_on_gen.discard(job.id)
-        age = self._ctx.clock.wall() - job.created_at
         try:
             found = await self._post_on_gen(job)
         except api.GenError as exc:
@@ -402,18 +393,10 @@ class PostTracker:
                     self.start_polling(job, None)
                 return replace(job)
             looked = "GEN lists no post of this video and caption sent since then"
-        if force:
-            logger.warning("Retrying post %s past the idempotency window (confirmed)", job.id)
-            return None
-        hours = age.total_seconds() / 3600
-        raise DuplicateRiskError(
-            f"This post was first sent {hours:.0f} hours ago. GEN honours its idempotency key "
-            "for 24 hours only, so GEN no longer protects against a duplicate: sending it again "
-            f"may publish it a second time. {looked}. Check the accounts first; to send it "
-            "anyway, confirm the duplicate risk (--force in the CLI).",
-            job_id=job.id,
-            age=age,
+        self._sending.check_duplicate_risk(
+            job, force=force, cost="publish it a second time", looked=looked, where="the accounts"
         )
+        return None
 
     async def _post_on_gen(self, job: LocalJob) -> ScheduledPost | None:
         """The earliest post on GEN with this video, caption and platforms not tracked by

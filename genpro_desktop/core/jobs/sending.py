@@ -291,6 +291,26 @@ class Sending:
         """True when GEN no longer honours the job's idempotency key (first sent > 24 h ago)."""
         return self._ctx.clock.wall() - job.created_at > IDEMPOTENCY_WINDOW
 
+    def check_duplicate_risk(
+        self, job: LocalJob, *, force: bool, cost: str, looked: str, where: str
+    ) -> None:
+        """Past the window, with no sign of the job on GEN: go ahead only when the user
+        confirmed the risk (`force`), else `DuplicateRiskError` says what a re-send may `cost`,
+        what was `looked` at and `where` to check first."""
+        if force:
+            logger.warning("Retrying job %s past the idempotency window (confirmed)", job.id)
+            return
+        age = self._ctx.clock.wall() - job.created_at
+        hours = age.total_seconds() / 3600
+        raise DuplicateRiskError(
+            f"This {job.kind} was first sent {hours:.0f} hours ago. GEN honours its idempotency "
+            f"key for 24 hours only, so GEN no longer protects against a duplicate: sending it "
+            f"again may {cost}. {_sentence(looked)}. Check {where} first; to send it anyway, "
+            "confirm the duplicate risk (--force in the CLI).",
+            job_id=job.id,
+            age=age,
+        )
+
     async def retry(
         self, job: LocalJob, *, force: bool, find: FindOnGen, resubmit: Resubmit
     ) -> LocalJob:
@@ -333,6 +353,10 @@ class Sending:
             finished_at=None,
         )
         return await resubmit(fresh, True)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def refusal_fields(exc: GenError | None) -> dict[str, str | int | None]:

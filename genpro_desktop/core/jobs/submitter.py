@@ -20,7 +20,7 @@ from genpro_desktop.core.jobs.book import JobActionError
 from genpro_desktop.core.jobs.context import JobContext
 from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob, RenderOrigin
 from genpro_desktop.core.jobs.poller import Poller
-from genpro_desktop.core.jobs.sending import DuplicateRiskError, Sending
+from genpro_desktop.core.jobs.sending import Sending
 
 __all__ = ["Submitter", "check_gen_id", "publish_content_for"]
 
@@ -100,7 +100,6 @@ class Submitter:
 
     async def _find_on_gen(self, job: LocalJob, force: bool) -> LocalJob | None:
         """Past the window: follow the job if GEN has it; else refuse unless `force`."""
-        age = self._ctx.clock.wall() - job.created_at
         self._found_on_gen.discard(job.id)
         if job.kind is JobKind.RENDER:
             try:
@@ -119,18 +118,8 @@ class Submitter:
             looked = "this app cannot list the agent's posts on GEN to check for it"
             where = "the TikTok account and the GEN app"
             cost = "publish the post a second time"
-        if force:
-            logger.warning("Retrying job %s past the idempotency window (confirmed)", job.id)
-            return None
-        hours = age.total_seconds() / 3600
-        raise DuplicateRiskError(
-            f"This {job.kind} was first sent {hours:.0f} hours ago. GEN honours its idempotency "
-            f"key for 24 hours only, so GEN no longer protects against a duplicate: sending it "
-            f"again may {cost}. {looked[:1].upper()}{looked[1:]}. Check {where} first; to "
-            "send it anyway, confirm the duplicate risk (--force in the CLI).",
-            job_id=job.id,
-            age=age,
-        )
+        self._sending.check_duplicate_risk(job, force=force, cost=cost, looked=looked, where=where)
+        return None
 
     async def _render_on_gen(self, job: LocalJob) -> tuple[str, str] | None:
         """A render of the job's cell that GEN started at or after the job's intent, if any.

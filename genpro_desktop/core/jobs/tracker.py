@@ -26,35 +26,20 @@ from pathlib import Path
 from genpro_desktop.core.api import GenClient
 from genpro_desktop.core.clock import Clock
 from genpro_desktop.core.downloads import Downloader
-from genpro_desktop.core.jobs.book import (
-    JobActionError,
-    JobBook,
-    TrackerClosedError,
-    UnknownJobError,
-    WaitTimeout,
-)
+from genpro_desktop.core.jobs.book import JobActionError, JobBook
 from genpro_desktop.core.jobs.connection import Connection
 from genpro_desktop.core.jobs.context import JobContext
 from genpro_desktop.core.jobs.download_runner import AutoDownload, DownloadRunner
 from genpro_desktop.core.jobs.events import EventHub
-from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob, RenderOrigin
+from genpro_desktop.core.jobs.model import JobKind, LocalJob, RenderOrigin
 from genpro_desktop.core.jobs.poller import Poller
 from genpro_desktop.core.jobs.ports import JobStore
 from genpro_desktop.core.jobs.posts import PostTracker
 from genpro_desktop.core.jobs.scheduler import PollScheduler
-from genpro_desktop.core.jobs.sending import RESTART_REASON, DuplicateRiskError, Sending
+from genpro_desktop.core.jobs.sending import Sending
 from genpro_desktop.core.jobs.submitter import Submitter
 
-__all__ = [
-    "RESTART_REASON",
-    "SHUTDOWN_GRACE_S",
-    "DuplicateRiskError",
-    "JobActionError",
-    "JobTracker",
-    "TrackerClosedError",
-    "UnknownJobError",
-    "WaitTimeout",
-]
+__all__ = ["SHUTDOWN_GRACE_S", "JobTracker"]
 
 # How long aclose() lets cancelled tasks and queued saves finish. It bounds a real shutdown, so
 # it is loop time rather than the injected clock (a fake clock would make it end at once).
@@ -98,6 +83,7 @@ class JobTracker:
         self.publish_intent = self.submitter.publish_intent
         self.download = self.downloads.download
         self.set_client = self.connection.set_client
+        self.dismiss = self.book.dismiss
         self._started = False
         self._closed = False
 
@@ -205,9 +191,8 @@ class JobTracker:
 
     async def refresh(self, job_id: str) -> LocalJob:
         """Read a render/publish/post from GEN now and apply it (a user's "check now")."""
-        if await self._is_post(job_id):
-            return await self.posts.refresh(job_id)
-        return await self.poller.refresh(job_id)
+        job = await self.book.job(job_id)
+        return await (self.posts if job.kind is JobKind.POST else self.poller).refresh(job)
 
     async def retry(self, job_id: str, *, force: bool = False) -> LocalJob:
         """User-confirmed retry: re-send with the same idempotency key, or resume a download.
@@ -215,19 +200,12 @@ class JobTracker:
         Past GEN's 24-hour idempotency window, see `Sending.retry` (`DuplicateRiskError`
         unless `force`).
         """
-        self.book.ensure_open()
-        job = await self.book.job(job_id)
-        if not job.can_retry():
-            raise JobActionError(
-                f"This {job.kind} job is {job.state}; only a job whose outcome is unknown, a "
-                "render, publish or post that was never started, or a failed download can be "
-                "retried."
-            )
+        job = await self.book.retryable(job_id)
         if job.kind is JobKind.DOWNLOAD:
             return await self.downloads.retry(job)
-        if job.kind is JobKind.POST:
-            return await self.posts.retry(job, force=force)
-        return await self.submitter.retry(job, force=force)
+        return await (self.posts if job.kind is JobKind.POST else self.submitter).retry(
+            job, force=force
+        )
 
     async def stop(self, job_id: str) -> LocalJob:
         """Stop a running render on GEN (re-read to confirm) or cancel a download."""
@@ -239,25 +217,7 @@ class JobTracker:
             return await self.downloads.cancel(job)
         return await self.poller.stop_render(job)
 
-    async def dismiss(self, job_id: str) -> LocalJob:
-        """The user gives up on a parked job (outcome unknown / needs attention), or on one
-        whose status GEN reports as one this app does not know (its polling ends)."""
-        job = await self.book.job(job_id)
-        if not job.can_dismiss():
-            raise JobActionError(
-                f"This {job.kind} job is {job.state}; only a job waiting for you "
-                "(outcome unknown, needs attention, or a status GEN reports that this app "
-                "does not know) can be dismissed."
-            )
-        await self.book.finish(job, JobState.DISMISSED)
-        return replace(job)
-
     async def keep_waiting(self, job_id: str) -> LocalJob:
         """Resume polling a job that needed attention (e.g. it ran past its deadline)."""
-        if await self._is_post(job_id):
-            return await self.posts.keep_waiting(job_id)
-        return await self.poller.keep_waiting(job_id)
-
-    async def _is_post(self, job_id: str) -> bool:
-        """True for a schedule-API post (the `PostTracker`'s job); `UnknownJobError` else."""
-        return (await self.book.job(job_id)).kind is JobKind.POST
+        job = await self.book.needing_attention(job_id)
+        return await (self.posts if job.kind is JobKind.POST else self.poller).keep_waiting(job)

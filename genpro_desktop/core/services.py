@@ -14,7 +14,7 @@ import logging
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import httpx
 
@@ -112,33 +112,26 @@ class AppServices:
             raise first_error
 
 
-def make_client(
-    *,
-    api_key: str | Secret,
-    base_url: str = DEFAULT_BASE_URL,
-    publish_base_url: str | None = None,
-    agent_id: str | None = None,
-    path_prefix: PathPrefix = "auto",
-    transport: httpx.AsyncBaseTransport | None = None,
-    clock: Clock | None = None,
-    user_agent: str | None = None,
-) -> GenClient:
+class ClientOptions(TypedDict, total=False):
+    """The settings of a `GenClient` besides its key (`GenClient`'s defaults where left out)."""
+
+    base_url: str
+    publish_base_url: str | None
+    agent_id: str | None
+    path_prefix: PathPrefix
+    transport: httpx.AsyncBaseTransport | None
+    clock: Clock | None
+    user_agent: str | None
+
+
+def make_client(*, api_key: str | Secret, **options: Unpack[ClientOptions]) -> GenClient:
     """The one place a `GenClient` is built (the services, the CLI, the desktop app's key check).
 
     `transport=None` is httpx's own; `build_services` passes the shared aiohttp one. Raises what
     `GenClient` raises for an unusable key or an unsafe URL (it builds nothing that needs
     closing before it has checked them).
     """
-    return GenClient(
-        api_key=api_key,
-        base_url=base_url,
-        publish_base_url=publish_base_url,
-        agent_id=agent_id,
-        path_prefix=path_prefix,
-        transport=transport,
-        clock=clock,
-        user_agent=user_agent,
-    )
+    return GenClient(api_key=api_key, **options)
 
 
 def build_services(

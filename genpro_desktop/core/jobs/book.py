@@ -255,39 +255,42 @@ class JobBook:
     async def retryable(self, job_id: str) -> LocalJob:
         """The job the user asks to retry; `JobActionError` when a retry does not apply."""
         self.ensure_open()
-        job = await self.job(job_id)
-        if not job.can_retry():
-            raise JobActionError(
-                f"This {job.kind} job is {job.state}; only a job whose outcome is unknown, a "
-                "render, publish or post that was never started, or a failed download can be "
-                "retried."
-            )
-        return job
+        return await self._job_for(
+            job_id,
+            LocalJob.can_retry,
+            "a job whose outcome is unknown, a render, publish or post that was never started, "
+            "or a failed download can be retried",
+        )
 
     async def needing_attention(self, job_id: str) -> LocalJob:
         """The job the user wants to keep waiting for: it needs attention and has a GEN id
         (`JobActionError` otherwise)."""
         self.ensure_open()
-        job = await self.job(job_id)
-        if job.state is not JobState.NEEDS_ATTENTION or job.remote_id is None:
-            raise JobActionError(
-                f"This {job.kind} job is {job.state}; only a job that needs "
-                "attention and has a GEN id can keep waiting."
-            )
-        return job
+        return await self._job_for(
+            job_id,
+            lambda job: job.state is JobState.NEEDS_ATTENTION and job.remote_id is not None,
+            "a job that needs attention and has a GEN id can keep waiting",
+        )
 
     async def dismiss(self, job_id: str) -> LocalJob:
         """The user gives up on a parked job (outcome unknown / needs attention), or on one
         whose status GEN reports as one this app does not know (its polling ends)."""
-        job = await self.job(job_id)
-        if not job.can_dismiss():
-            raise JobActionError(
-                f"This {job.kind} job is {job.state}; only a job waiting for you "
-                "(outcome unknown, needs attention, or a status GEN reports that this app "
-                "does not know) can be dismissed."
-            )
+        job = await self._job_for(
+            job_id,
+            LocalJob.can_dismiss,
+            "a job waiting for you (outcome unknown, needs attention, or a status GEN reports "
+            "that this app does not know) can be dismissed",
+        )
         await self.finish(job, JobState.DISMISSED)
         return replace(job)
+
+    async def _job_for(
+        self, job_id: str, allowed: Callable[[LocalJob], bool], only: str
+    ) -> LocalJob:
+        job = await self.job(job_id)
+        if not allowed(job):
+            raise JobActionError(f"This {job.kind} job is {job.state}; only {only}.")
+        return job
 
     async def park(self, job: LocalJob, state: JobState, reason: str) -> None:
         """Move a job to OUTCOME_UNKNOWN / NEEDS_ATTENTION with a reason and save it."""

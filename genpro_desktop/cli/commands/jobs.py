@@ -419,6 +419,16 @@ def _ask(question: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
+_RETRYABLE = (
+    "a job whose outcome is unknown, a render or publish that never reached GEN, or a failed "
+    "download can be retried"
+)
+_DISMISSABLE = (
+    "a job that waits for you (outcome unknown or needs attention) or whose status GEN reports "
+    "as one this app does not know can be dismissed"
+)
+
+
 async def _job_that(
     services: AppServices, ref: str, allowed: Callable[[LocalJob], bool], only: str
 ) -> LocalJob:
@@ -437,13 +447,7 @@ async def run_retry(ctx: Context, args: argparse.Namespace) -> int:
     from genpro_desktop.core.jobs import DuplicateRiskError, JobActionError
 
     services = await ctx.services()
-    job = await _job_that(
-        services,
-        args.job,
-        LocalJob.can_retry,
-        "a job whose outcome is unknown, a render or publish that never reached GEN, or a "
-        "failed download can be retried",
-    )
+    job = await _job_that(services, args.job, LocalJob.can_retry, _RETRYABLE)
     expired = job.kind is not JobKind.DOWNLOAD and (
         job.state is JobState.OUTCOME_UNKNOWN and services.tracker.idempotency_expired(job)
     )
@@ -501,13 +505,7 @@ async def run_dismiss(ctx: Context, args: argparse.Namespace) -> int:
     from genpro_desktop.core.jobs import JobActionError
 
     services = await ctx.services()
-    job = await _job_that(
-        services,
-        args.job,
-        LocalJob.can_dismiss,
-        "a job that waits for you (outcome unknown or needs attention) or whose status GEN "
-        "reports as one this app does not know can be dismissed",
-    )
+    job = await _job_that(services, args.job, LocalJob.can_dismiss, _DISMISSABLE)
     try:
         job = await services.tracker.dismiss(job.id)
     except JobActionError as exc:

@@ -25,11 +25,7 @@ from genpro_desktop.core.downloads import (
     ResumeState,
     safe_filename,
 )
-from genpro_desktop.core.jobs.book import (
-    JobActionError,
-    TrackerClosedError,
-    UnknownJobError,
-)
+from genpro_desktop.core.jobs.book import JobActionError, TrackerClosedError, UnknownJobError
 from genpro_desktop.core.jobs.context import JobContext
 from genpro_desktop.core.jobs.events import EventHub, JobEvent
 from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob

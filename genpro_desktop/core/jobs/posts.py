@@ -100,6 +100,14 @@ class PostTracker:
         self._sending = sending
         self._found_on_gen: set[str] = set()
 
+    def live_jobs(self) -> list[LocalJob]:
+        """Copies of the posts being tracked or waiting for the user (the calendar's)."""
+        return [replace(job) for job in self._book.live() if job.kind is JobKind.POST]
+
+    async def get(self, job_id: str) -> LocalJob:
+        """A copy of the post's job (live, else from the store)."""
+        return replace(await self._book.job(job_id))
+
     def found_on_gen(self, job_id: str) -> bool:
         """True when the last retry of this post found it on GEN and followed it."""
         return job_id in self._found_on_gen

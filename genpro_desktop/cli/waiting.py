@@ -54,6 +54,15 @@ class WaitSpec:
     timeout: float | None = None
     id_field: str = "generation_id"
 
+    @classmethod
+    def of(
+        cls, job: LocalJob, noun: str, command: str, limit: float | None, id_field: str
+    ) -> WaitSpec:
+        """Waiting for `job`'s item on GEN (named by its GEN id, else the local one), which
+        `command ID` looks at again."""
+        item_id = job.remote_id or job.id
+        return cls(noun, item_id, f"{command} {item_id}", limit, id_field)
+
 
 async def wait_for_job(
     ctx: Context, services: AppServices, job: LocalJob, spec: WaitSpec

@@ -245,23 +245,11 @@ class RenderWatcher:
             if generation.id in have or (row is None and not is_render):
                 continue  # known already, or not a render (a layer's or another cell's job)
             have.add(generation.id)
-            extra.append(
-                RenderTake(
-                    engine_id=engine.id,
-                    row=row.row if row is not None else 0,
-                    row_id=row.row_id if row is not None else "",
-                    cell_id=cell_id or "",
-                    generation_id=generation.id,
-                    status=generation.status,
-                    raw_status=generation.raw_status,
-                    url=generation.video_url,
-                    thumbnail_url=generation.thumbnail_url,
-                    created_at=generation.created_at,
-                    execution_cost=generation.execution_cost,
-                    failed_reason=generation.failed_reason,
-                    is_current=False,
-                )
+            number, row_id = (row.row, row.row_id) if row is not None else (0, "")
+            take = RenderTake.of(
+                generation, engine.id, number, row_id, cell_id or "", is_current=False
             )
+            extra.append(take)
         return extra
 
     async def _run(self) -> None:

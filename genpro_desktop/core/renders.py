@@ -51,6 +51,34 @@ class RenderTake:
     failed_reason: str | None
     is_current: bool  # the take GEN shows in the cell (`default_user_job`)
 
+    @classmethod
+    def of(
+        cls,
+        gen: Generation,
+        engine_id: str,
+        row: int,
+        row_id: str,
+        cell_id: str,
+        *,
+        is_current: bool,
+    ) -> RenderTake:
+        """The take a generation GEN reported is, in that engine's row and cell."""
+        return cls(
+            engine_id=engine_id,
+            row=row,
+            row_id=row_id,
+            cell_id=cell_id,
+            generation_id=gen.id,
+            status=gen.status,
+            raw_status=gen.raw_status,
+            url=gen.video_url,
+            thumbnail_url=gen.thumbnail_url,
+            created_at=gen.created_at,
+            execution_cost=gen.execution_cost,
+            failed_reason=gen.failed_reason,
+            is_current=is_current,
+        )
+
     @property
     def status_text(self) -> str:
         """The status, with GEN's own word when it sent one we don't know."""
@@ -158,29 +186,10 @@ def _row_renders(engine: Engine, row: Row, number: int) -> RowRenders:
     ordered.sort(key=lambda item: (item[0], item[1]), reverse=True)
     current_id = current.id if current is not None else None
     takes = [
-        _take(engine.id, number, row.id, cell.id, g, g.id == current_id) for _, _, g in ordered
+        RenderTake.of(g, engine.id, number, row.id, cell.id, is_current=g.id == current_id)
+        for _, _, g in ordered
     ]
     return RowRenders(engine.id, number, row.id, cell.id, takes)
-
-
-def _take(
-    engine_id: str, number: int, row_id: str, cell_id: str, gen: Generation, current: bool
-) -> RenderTake:
-    return RenderTake(
-        engine_id=engine_id,
-        row=number,
-        row_id=row_id,
-        cell_id=cell_id,
-        generation_id=gen.id,
-        status=gen.status,
-        raw_status=gen.raw_status,
-        url=gen.video_url,
-        thumbnail_url=gen.thumbnail_url,
-        created_at=gen.created_at,
-        execution_cost=gen.execution_cost,
-        failed_reason=gen.failed_reason,
-        is_current=current,
-    )
 
 
 def _newest_first(takes: list[RenderTake]) -> list[RenderTake]:

@@ -14,11 +14,11 @@ import logging
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import httpx
 
-from genpro_desktop.core.api import DEFAULT_BASE_URL, GenClient, PathPrefix, Secret
+from genpro_desktop.core.api import GenClient, PathPrefix, Secret
 from genpro_desktop.core.clock import Clock, SystemClock
 from genpro_desktop.core.paths import AppPaths
 
@@ -112,53 +112,41 @@ class AppServices:
             raise first_error
 
 
-def make_client(
-    *,
-    api_key: str | Secret,
-    base_url: str = DEFAULT_BASE_URL,
-    publish_base_url: str | None = None,
-    agent_id: str | None = None,
-    path_prefix: PathPrefix = "auto",
-    transport: httpx.AsyncBaseTransport | None = None,
-    clock: Clock | None = None,
-    user_agent: str | None = None,
-) -> GenClient:
+class ClientOptions(TypedDict, total=False):
+    """The settings of a `GenClient` besides its key (`GenClient`'s defaults where left out)."""
+
+    base_url: str
+    publish_base_url: str | None
+    agent_id: str | None
+    path_prefix: PathPrefix
+    transport: httpx.AsyncBaseTransport | None
+    clock: Clock | None
+    user_agent: str | None
+
+
+def make_client(*, api_key: str | Secret, **options: Unpack[ClientOptions]) -> GenClient:
     """The one place a `GenClient` is built (the services, the CLI, the desktop app's key check).
 
     `transport=None` is httpx's own; `build_services` passes the shared aiohttp one. Raises what
     `GenClient` raises for an unusable key or an unsafe URL (it builds nothing that needs
     closing before it has checked them).
     """
-    return GenClient(
-        api_key=api_key,
-        base_url=base_url,
-        publish_base_url=publish_base_url,
-        agent_id=agent_id,
-        path_prefix=path_prefix,
-        transport=transport,
-        clock=clock,
-        user_agent=user_agent,
-    )
+    return GenClient(api_key=api_key, **options)
 
 
 def build_services(
     *,
     api_key: str | Secret,
-    base_url: str = DEFAULT_BASE_URL,
-    agent_id: str | None = None,
-    path_prefix: PathPrefix = "auto",
-    transport: httpx.AsyncBaseTransport | None = None,
     store: Store | None = None,
-    clock: Clock | None = None,
     download_dir: Path | None = None,
     auto_download: bool = False,
-    user_agent: str | None = None,
     max_concurrent: int | None = None,
-    publish_base_url: str | None = None,
+    **client_options: Unpack[ClientOptions],
 ) -> AppServices:
     """Build the service graph around `store` (without one: a throwaway session store).
 
-    `max_concurrent`: the poll scheduler's limit (None: its default)."""
+    `max_concurrent`: the poll scheduler's limit (None: its default); `client_options` are the
+    API client's, except that its clock and transport are the services' own by default."""
     from genpro_desktop.core.downloads import Downloader, Reconnects
     from genpro_desktop.core.http.aiohttp_transport import preferred_transport
     from genpro_desktop.core.jobs import EventHub, JobTracker, PollScheduler
@@ -170,22 +158,14 @@ def build_services(
 
     if max_concurrent is None:
         max_concurrent = DEFAULT_MAX_CONCURRENT
-    clock = clock or SystemClock()
-    if transport is None:
+    clock = client_options.get("clock") or SystemClock()
+    client_options["clock"] = clock
+    if client_options.get("transport") is None:
         # Half the event-loop CPU per request of httpx's own transport (bench/responsiveness.py:
         # 500 polling renders); same errors. With a proxy configured, httpx's own.
-        transport = preferred_transport()
+        client_options["transport"] = preferred_transport()
     # The client first: it validates the key and URL, and builds nothing that needs closing.
-    client = make_client(
-        api_key=api_key,
-        base_url=base_url,
-        publish_base_url=publish_base_url,
-        agent_id=agent_id,
-        path_prefix=path_prefix,
-        transport=transport,
-        clock=clock,
-        user_agent=user_agent,
-    )
+    client = make_client(api_key=api_key, **client_options)
     scratch: tempfile.TemporaryDirectory[str] | None = None
     if store is None:
         scratch = tempfile.TemporaryDirectory(prefix="genpro-session-")
@@ -226,21 +206,16 @@ async def open_services(
     paths: AppPaths,
     *,
     api_key: str | Secret,
-    base_url: str = DEFAULT_BASE_URL,
-    agent_id: str | None = None,
-    path_prefix: PathPrefix = "auto",
-    clock: Clock | None = None,
     lock: bool = True,
     program: str | None = None,
-    user_agent: str | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
     auto_download: bool = False,
     download_dir: Path | None = None,
-    publish_base_url: str | None = None,
+    **client_options: Unpack[ClientOptions],
 ) -> AppServices:
     """Take the instance lock, open the store, build everything and resume unfinished jobs.
 
-    `program`: the name written into the lock's note (None: the desktop app's)."""
+    `program`: the name written into the lock's note (None: the desktop app's);
+    `client_options` as for `build_services`."""
     from genpro_desktop.core.store import InstanceLock, InstanceLockedError, Store
     from genpro_desktop.core.store.instance_lock import DESKTOP_PROGRAM
 
@@ -259,16 +234,10 @@ async def open_services(
     try:
         services = build_services(
             api_key=api_key,
-            base_url=base_url,
-            publish_base_url=publish_base_url,
-            agent_id=agent_id,
-            path_prefix=path_prefix,
-            transport=transport,
             store=store,
-            clock=clock,
             download_dir=download_dir or paths.downloads_dir,
             auto_download=auto_download,
-            user_agent=user_agent,
+            **client_options,
         )
     except BaseException:
         await store.aclose()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
@@ -419,6 +419,26 @@ def _ask(question: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
+_RETRYABLE = (
+    "a job whose outcome is unknown, a render or publish that never reached GEN, or a failed "
+    "download can be retried"
+)
+_DISMISSABLE = (
+    "a job that waits for you (outcome unknown or needs attention) or whose status GEN reports "
+    "as one this app does not know can be dismissed"
+)
+
+
+async def _job_that(
+    services: AppServices, ref: str, allowed: Callable[[LocalJob], bool], only: str
+) -> LocalJob:
+    """The job `ref` names, when the action is `allowed` for it; else exit 2: "only `only`"."""
+    job = await find_job(services.store, ref)
+    if not allowed(job):
+        raise usage_error(f"Job {short_id(job.id)} is {state_text(job)}; only {only}.")
+    return job
+
+
 async def run_retry(ctx: Context, args: argparse.Namespace) -> int:
     """`genpro retry JOB`: user-confirmed re-send (same idempotency key) or download resume."""
     from genpro_desktop.cli.commands.publishing import publish_json
@@ -427,12 +447,7 @@ async def run_retry(ctx: Context, args: argparse.Namespace) -> int:
     from genpro_desktop.core.jobs import DuplicateRiskError, JobActionError
 
     services = await ctx.services()
-    job = await find_job(services.store, args.job)
-    if not job.can_retry():
-        raise usage_error(
-            f"Job {short_id(job.id)} is {state_text(job)}; only a job whose outcome is unknown, "
-            "a render or publish that never reached GEN, or a failed download can be retried.",
-        )
+    job = await _job_that(services, args.job, LocalJob.can_retry, _RETRYABLE)
     expired = job.kind is not JobKind.DOWNLOAD and (
         job.state is JobState.OUTCOME_UNKNOWN and services.tracker.idempotency_expired(job)
     )
@@ -490,13 +505,7 @@ async def run_dismiss(ctx: Context, args: argparse.Namespace) -> int:
     from genpro_desktop.core.jobs import JobActionError
 
     services = await ctx.services()
-    job = await find_job(services.store, args.job)
-    if not job.can_dismiss():
-        raise usage_error(
-            f"Job {short_id(job.id)} is {state_text(job)}; only a job that waits for you "
-            "(outcome unknown or needs attention) or whose status GEN reports as one this app "
-            "does not know can be dismissed."
-        )
+    job = await _job_that(services, args.job, LocalJob.can_dismiss, _DISMISSABLE)
     try:
         job = await services.tracker.dismiss(job.id)
     except JobActionError as exc:

@@ -690,14 +690,7 @@ def _duplicate(exc: Any) -> CliError:
 async def _wait_and_finish(
     ctx: Context, services: AppServices, job: LocalJob, limit: float | None
 ) -> int:
-    pid = job.remote_id or job.id
-    spec = WaitSpec(
-        noun="Post",
-        item_id=pid,
-        resume_command=f"genpro post {pid}",
-        timeout=limit,
-        id_field="post_id",
-    )
+    spec = WaitSpec.of(job, "Post", "genpro post", limit, "post_id")
     job = await wait_for_job(ctx, services, job, spec)
     if job.state is JobState.OUTCOME_UNKNOWN:
         raise_if_not_started(job, check="the accounts (or the GEN app) for the post")

@@ -284,14 +284,7 @@ async def run_publish_status(ctx: Context, args: argparse.Namespace) -> int:
 async def _wait(
     ctx: Context, services: AppServices, job: LocalJob, limit: float | None
 ) -> LocalJob:
-    uid = job.remote_id or job.id
-    spec = WaitSpec(
-        noun="Publish job",
-        item_id=uid,
-        resume_command=f"genpro publish-status {uid}",
-        timeout=limit,
-        id_field="user_job_id",
-    )
+    spec = WaitSpec.of(job, "Publish job", "genpro publish-status", limit, "user_job_id")
     job = await wait_for_job(ctx, services, job, spec)
     if job.state is JobState.NEEDS_ATTENTION:
         ctx.out.emit(publish_json(job))

@@ -252,13 +252,7 @@ async def run_download(ctx: Context, args: argparse.Namespace) -> int:
 async def _wait(
     ctx: Context, services: AppServices, job: LocalJob, limit: float | None
 ) -> LocalJob:
-    gid = job.remote_id or job.id
-    spec = WaitSpec(
-        noun="Generation",
-        item_id=gid,
-        resume_command=f"genpro status {gid}",
-        timeout=limit,
-    )
+    spec = WaitSpec.of(job, "Generation", "genpro status", limit, "generation_id")
     return await wait_for_job(ctx, services, job, spec)
 
 

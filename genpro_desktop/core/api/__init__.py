@@ -4,6 +4,8 @@ Importing this package loads none of it: each public name's module is imported o
 (PEP 562), so `from genpro_desktop.core.api import DEFAULT_BASE_URL` does not load httpx or
 pydantic (the desktop app paints its window before it needs them). Still measured to matter:
 see core/lazy_exports.py for the figures (first paint 2.2x a bare window lazily, 6-7x eagerly).
+The resource groups (`core.api.resources`) are not re-exported: they are reached as the
+client's attributes (`client.renders`, `client.schedule`, ...).
 """
 
 from __future__ import annotations
@@ -44,18 +46,6 @@ if TYPE_CHECKING:
         ServerError,
         UnprocessableError,
         UnsafeURLError,
-    )
-    from genpro_desktop.core.api.resources import (
-        Agents,
-        Cells,
-        Engines,
-        Generations,
-        MeResource,
-        Organizations,
-        Renders,
-        Schedule,
-        UserJobs,
-        Workspaces,
     )
     from genpro_desktop.core.api.schedule_types import (
         ConnectedAccount,
@@ -100,10 +90,8 @@ __all__ = [  # noqa: RUF022
     "APITimeoutError",
     "Agent",
     "AgentDetail",
-    "Agents",
     "AuthenticationError",
     "Cell",
-    "Cells",
     "Clock",
     "Column",
     "ConnectedAccount",
@@ -113,24 +101,20 @@ __all__ = [  # noqa: RUF022
     "DEFAULT_BASE_URL",
     "Engine",
     "EngineSummary",
-    "Engines",
     "FieldProblem",
     "GenClient",
     "GenError",
     "Generation",
-    "Generations",
     "InsufficientCreditsError",
     "InvalidResponseError",
     "JobCannotBeStoppedError",
     "JobStatus",
     "Layer",
     "Me",
-    "MeResource",
     "MissingAgentError",
     "NormalizedStatus",
     "NotFoundError",
     "Organization",
-    "Organizations",
     "OutcomeUnknownError",
     "OutputResource",
     "PREFIX_MEMORY",
@@ -146,11 +130,9 @@ __all__ = [  # noqa: RUF022
     "RateLimitedError",
     "RedactingFilter",
     "RenderStarted",
-    "Renders",
     "RequestKind",
     "RetryPolicy",
     "Row",
-    "Schedule",
     "ScheduleCreated",
     "SchedulePostRequest",
     "ScheduleUnavailableError",
@@ -163,9 +145,7 @@ __all__ = [  # noqa: RUF022
     "UnsafeURLError",
     "UploadedAsset",
     "UserJob",
-    "UserJobs",
     "Workspace",
-    "Workspaces",
     "install_redaction",
     "is_loopback_host",
     "parse_retry_after",
@@ -206,18 +186,6 @@ _SUBMODULES: dict[str, tuple[str, ...]] = {
         "ServerError",
         "UnprocessableError",
         "UnsafeURLError",
-    ),
-    "resources": (
-        "Agents",
-        "Cells",
-        "Engines",
-        "Generations",
-        "MeResource",
-        "Organizations",
-        "Renders",
-        "Schedule",
-        "UserJobs",
-        "Workspaces",
     ),
     "schedule_types": (
         "ConnectedAccount",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-
 import httpx
 
 from genpro_desktop.core.api._base_client import BaseClient
@@ -49,17 +47,23 @@ class GenClient:
         uses https://python.gen.pro; the docs say the API base, which is the default)."""
         secret = api_key if isinstance(api_key, Secret) else Secret(api_key)
         _check_key(secret)
-        self._base = BaseClient(
-            api_key=secret,
-            base_url=base_url,
-            agent_id=agent_id,
-            path_prefix=path_prefix,
-            transport=transport,
-            retry=retry,
-            clock=clock,
-            user_agent=user_agent,
-            prefix_memory=prefix_memory,
-        )
+
+        def connect(url: str) -> BaseClient:
+            """One connection pool; the publish API's, when it has its own base URL, shares
+            everything else (key, agent, retry policy, prefix memory) with the main one."""
+            return BaseClient(
+                api_key=secret,
+                base_url=url,
+                agent_id=agent_id,
+                path_prefix=path_prefix,
+                transport=transport,
+                retry=retry,
+                clock=clock,
+                user_agent=user_agent,
+                prefix_memory=prefix_memory,
+            )
+
+        self._base = connect(base_url)
         self.me = MeResource(self._base)
         self.workspaces = Workspaces(self._base)
         self.agents = Agents(self._base)
@@ -71,17 +75,7 @@ class GenClient:
         self.user_jobs = UserJobs(self._base)
         self._publish: BaseClient | None = None
         if publish_base_url is not None and publish_base_url.rstrip("/") != self.base_url:
-            self._publish = BaseClient(
-                api_key=secret,
-                base_url=publish_base_url,
-                agent_id=agent_id,
-                path_prefix=path_prefix,
-                transport=transport,
-                retry=retry,
-                clock=clock,
-                user_agent=user_agent,
-                prefix_memory=prefix_memory,
-            )
+            self._publish = connect(publish_base_url)
         self.schedule = Schedule(self._base, self._publish, clock)
 
     @property
@@ -135,12 +129,7 @@ class GenClient:
     async def __aenter__(self) -> GenClient:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
     def __repr__(self) -> str:

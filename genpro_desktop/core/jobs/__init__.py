@@ -3,18 +3,26 @@
 `core.store` imports `core.jobs.model`, so this package never imports `core.store`; the tracker
 takes any object with the `JobStore` protocol (`core.store.Store` in the app).
 
-Importing this package loads none of it: each public name's module is imported on first use
-(PEP 562), so `from genpro_desktop.core.jobs import JobState` loads `core.jobs.model` only, not
-the tracker with httpx and pydantic (the desktop app paints its window before it needs them).
+Importing this package loads only the plain job model: every other public name's module is
+imported on first use (PEP 562), so `from genpro_desktop.core.jobs import JobState` loads
+`core.jobs.model` only, not the tracker with httpx and pydantic (the desktop app paints its
+window before it needs them).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from genpro_desktop.core.jobs import model as _model
 from genpro_desktop.core.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
+    from genpro_desktop.core.jobs.book import (
+        JobActionError,
+        TrackerClosedError,
+        UnknownJobError,
+        WaitTimeout,
+    )
     from genpro_desktop.core.jobs.events import EventHub, EventType, JobEvent, Subscriber
     from genpro_desktop.core.jobs.model import (
         ACTIVE_STATES,
@@ -24,21 +32,15 @@ if TYPE_CHECKING:
         JobKind,
         JobState,
         LocalJob,
+        PostPlatform,
         RenderOrigin,
         can_transition,
         new_job_id,
     )
     from genpro_desktop.core.jobs.ports import JobStore
     from genpro_desktop.core.jobs.scheduler import CADENCES, Cadence, PollScheduler
-    from genpro_desktop.core.jobs.tracker import (
-        RESTART_REASON,
-        DuplicateRiskError,
-        JobActionError,
-        JobTracker,
-        TrackerClosedError,
-        UnknownJobError,
-        WaitTimeout,
-    )
+    from genpro_desktop.core.jobs.sending import RESTART_REASON, DuplicateRiskError
+    from genpro_desktop.core.jobs.tracker import JobTracker
 
 __all__ = [
     "ACTIVE_STATES",
@@ -59,6 +61,7 @@ __all__ = [
     "JobTracker",
     "LocalJob",
     "PollScheduler",
+    "PostPlatform",
     "RenderOrigin",
     "Subscriber",
     "TrackerClosedError",
@@ -68,32 +71,16 @@ __all__ = [
     "new_job_id",
 ]
 
-# The submodule behind each public name (`__all__` lists the same names).
+# The submodule behind each public name (`__all__` lists the same names). The model is plain
+# data with no heavy imports, so it is loaded here and its own `__all__` is its row.
 _SUBMODULES: dict[str, tuple[str, ...]] = {
+    "book": ("JobActionError", "TrackerClosedError", "UnknownJobError", "WaitTimeout"),
     "events": ("EventHub", "EventType", "JobEvent", "Subscriber"),
-    "model": (
-        "ACTIVE_STATES",
-        "PARKED_STATES",
-        "TERMINAL_STATES",
-        "FailureKind",
-        "JobKind",
-        "JobState",
-        "LocalJob",
-        "RenderOrigin",
-        "can_transition",
-        "new_job_id",
-    ),
+    "model": tuple(_model.__all__),
     "ports": ("JobStore",),
     "scheduler": ("CADENCES", "Cadence", "PollScheduler"),
-    "tracker": (
-        "RESTART_REASON",
-        "DuplicateRiskError",
-        "JobActionError",
-        "JobTracker",
-        "TrackerClosedError",
-        "UnknownJobError",
-        "WaitTimeout",
-    ),
+    "sending": ("RESTART_REASON", "DuplicateRiskError"),
+    "tracker": ("JobTracker",),
 }
 # Outside TYPE_CHECKING so that type checkers resolve names only through the imports above.
 if not TYPE_CHECKING:

@@ -5,8 +5,8 @@ event loop and go through `set_state`, which refuses to move a job out of a term
 Saves run as tracked tasks, so a cancelled caller never loses a write and `drain` can wait for
 them at shutdown; the events and `wait()` futures fire once the write is on disk.
 
-The other parts of the tracker (submitter, poller, download runner) hold the book and work
-through these methods; none of them touches another part's state.
+The other parts of the tracker (submitter, sending, poller, download runner, post tracker) hold
+the book and work through these methods; none of them touches another part's state.
 """
 
 from __future__ import annotations
@@ -250,6 +250,48 @@ class JobBook:
                 for listener in self._retire_listeners:
                     listener(snapshot.id)
 
+    # -- the user's checks and dismissal (any kind) ---------------------------------------
+
+    async def retryable(self, job_id: str) -> LocalJob:
+        """The job the user asks to retry; `JobActionError` when a retry does not apply."""
+        self.ensure_open()
+        return await self._job_for(
+            job_id,
+            LocalJob.can_retry,
+            "a job whose outcome is unknown, a render, publish or post that was never started, "
+            "or a failed download can be retried",
+        )
+
+    async def needing_attention(self, job_id: str) -> LocalJob:
+        """The job the user wants to keep waiting for: it needs attention and has a GEN id
+        (`JobActionError` otherwise)."""
+        self.ensure_open()
+        return await self._job_for(
+            job_id,
+            lambda job: job.state is JobState.NEEDS_ATTENTION and job.remote_id is not None,
+            "a job that needs attention and has a GEN id can keep waiting",
+        )
+
+    async def dismiss(self, job_id: str) -> LocalJob:
+        """The user gives up on a parked job (outcome unknown / needs attention), or on one
+        whose status GEN reports as one this app does not know (its polling ends)."""
+        job = await self._job_for(
+            job_id,
+            LocalJob.can_dismiss,
+            "a job waiting for you (outcome unknown, needs attention, or a status GEN reports "
+            "that this app does not know) can be dismissed",
+        )
+        await self.finish(job, JobState.DISMISSED)
+        return replace(job)
+
+    async def _job_for(
+        self, job_id: str, allowed: Callable[[LocalJob], bool], only: str
+    ) -> LocalJob:
+        job = await self.job(job_id)
+        if not allowed(job):
+            raise JobActionError(f"This {job.kind} job is {job.state}; only {only}.")
+        return job
+
     async def park(self, job: LocalJob, state: JobState, reason: str) -> None:
         """Move a job to OUTCOME_UNKNOWN / NEEDS_ATTENTION with a reason and save it."""
         if self.set_state(job, state, attention_reason=reason):
@@ -302,8 +344,15 @@ class JobBook:
     def has_task(self, job_id: str) -> bool:
         return self.task(job_id) is not None
 
-    def running_tasks(self) -> list[asyncio.Task[None]]:
-        return [task for task in self._tasks.values() if not task.done()]
+    async def cancel_tasks(self, within: float) -> None:
+        """Cancel every owned task and wait (up to `within` s of loop time) for them to end."""
+        tasks = [task for task in self._tasks.values() if not task.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            _, stuck = await asyncio.wait(tasks, timeout=within)
+            for task in stuck:
+                logger.error("Task %s did not stop within %.0f s", task.get_name(), within)
 
     async def drain(self, within: float) -> None:
         """Wait (up to `within` s of loop time) for the saves and bookkeeping still under way."""

@@ -12,9 +12,9 @@ import asyncio
 import logging
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from genpro_desktop.core.api import GenError, JobStatus
-from genpro_desktop.core.clock import Clock
 from genpro_desktop.core.downloads import (
     Downloader,
     DownloadError,
@@ -25,45 +25,38 @@ from genpro_desktop.core.downloads import (
     ResumeState,
     safe_filename,
 )
-from genpro_desktop.core.jobs.book import (
-    JobActionError,
-    JobBook,
-    TrackerClosedError,
-    UnknownJobError,
-)
-from genpro_desktop.core.jobs.connection import Connection
+from genpro_desktop.core.jobs.book import JobActionError, TrackerClosedError, UnknownJobError
+from genpro_desktop.core.jobs.context import JobContext
 from genpro_desktop.core.jobs.events import EventHub, JobEvent
 from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob
 from genpro_desktop.core.jobs.poller import output_problem
-from genpro_desktop.core.jobs.scheduler import PollScheduler
 
 __all__ = ["MAX_CONCURRENT_DOWNLOADS", "AutoDownload", "DownloadRunner"]
 
 logger = logging.getLogger("genpro_desktop.core.jobs")
 
 MAX_CONCURRENT_DOWNLOADS = 3
+# What a download job takes from the render (or the download) it fetches the video of.
+_INHERITED = (
+    "agent_id",
+    "engine_id",
+    "cell_id",
+    "title",
+    "engine_title",
+    "row_number",
+    "row_text",
+    "output_url",
+    "thumbnail_url",
+)
 
 
 class DownloadRunner:
     """Starting, resuming, cancelling and finishing downloads (a few at a time)."""
 
-    def __init__(
-        self,
-        book: JobBook,
-        connection: Connection,
-        downloader: Downloader,
-        scheduler: PollScheduler,
-        clock: Clock,
-        events: EventHub,
-        *,
-        download_dir: Path,
-    ) -> None:
-        self._book = book
-        self._connection = connection
+    def __init__(self, ctx: JobContext, downloader: Downloader, *, download_dir: Path) -> None:
+        self._ctx = ctx
+        self._book = ctx.book
         self._downloader = downloader
-        self._scheduler = scheduler
-        self._clock = clock
-        self._events = events
         self.download_dir = Path(download_dir)
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_DOWNLOADS)
 
@@ -81,44 +74,13 @@ class DownloadRunner:
         name = safe_filename(render.title, None, render.remote_id)
         folder = self.download_dir if dest is None else Path(dest)
         target = folder / name if dest is None or folder.is_dir() else folder
-        job = self._book.new_job(
-            JobKind.DOWNLOAD,
-            JobState.QUEUED,
-            agent_id=render.agent_id,
-            parent_id=render.id,
-            engine_id=render.engine_id,
-            cell_id=render.cell_id,
-            title=render.title,
-            engine_title=render.engine_title,
-            row_number=render.row_number,
-            row_text=render.row_text,
-            output_url=render.output_url,
-            thumbnail_url=render.thumbnail_url,
-            target_path=str(target),
-        )
-        await self._start_download(job, added=True)
-        return replace(job)
-
-    async def _start_download(self, job: LocalJob, *, added: bool) -> None:
-        self._book.track(job)
-        await self._book.save(job, added=added)
-        self._book.spawn(job, lambda: self._run_download(job))
+        return await self._start_download(render, parent_id=render.id, target_path=str(target))
 
     async def retry(self, failed: LocalJob) -> LocalJob:
         """A new download job that resumes the failed/cancelled one's `.part` file."""
-        job = self._book.new_job(
-            JobKind.DOWNLOAD,
-            JobState.QUEUED,
-            agent_id=failed.agent_id,
+        return await self._start_download(
+            failed,
             parent_id=failed.parent_id,
-            engine_id=failed.engine_id,
-            cell_id=failed.cell_id,
-            title=failed.title,
-            engine_title=failed.engine_title,
-            row_number=failed.row_number,
-            row_text=failed.row_text,
-            output_url=failed.output_url,
-            thumbnail_url=failed.thumbnail_url,
             target_path=failed.target_path,
             part_path=failed.part_path,
             bytes_done=failed.bytes_done,
@@ -126,11 +88,25 @@ class DownloadRunner:
             etag=failed.etag,
             last_modified=failed.last_modified,
         )
-        await self._start_download(job, added=True)
+
+    async def _start_download(self, source: LocalJob, **fields: Any) -> LocalJob:
+        """A new download job of `source`'s video (a render, or a download to resume)."""
+        inherited = {name: getattr(source, name) for name in _INHERITED}
+        job = self._book.new_job(JobKind.DOWNLOAD, JobState.QUEUED, **inherited, **fields)
+        self._book.track(job)
+        await self._book.save(job, added=True)
+        self._book.spawn(job, lambda: self._run_download(job))
         return replace(job)
 
     async def resume(self, job: LocalJob) -> None:
         """Queue again a download a previous run left queued or under way (from its `.part`)."""
+        if job.state not in (JobState.QUEUED, JobState.DOWNLOADING):
+            if job.is_active:
+                # Nothing this version knows how to continue: show it rather than lose it.
+                await self._book.park(
+                    job, JobState.NEEDS_ATTENTION, "this download could not be resumed"
+                )
+            return
         if job.state is JobState.DOWNLOADING:
             self._book.set_state(job, JobState.QUEUED)
             await self._book.save(job)
@@ -212,8 +188,8 @@ class DownloadRunner:
         if parent is None or parent.remote_id is None:
             return None
         try:
-            async with self._scheduler.request_slot():
-                generation = await self._connection.client.generations.get(parent.remote_id)
+            async with self._ctx.scheduler.request_slot():
+                generation = await self._ctx.connection.client.generations.get(parent.remote_id)
         except GenError as exc:
             logger.info("Re-reading generation %s for a fresh link: %s", parent.remote_id, exc)
             return None
@@ -246,7 +222,7 @@ class DownloadRunner:
             )
         job.bytes_done = progress.bytes
         job.bytes_total = progress.total
-        self._events.job_event("download_progress", job, progress=progress)
+        self._ctx.events.job_event("download_progress", job, progress=progress)
 
     async def _on_checkpoint(self, job: LocalJob, state: ResumeState) -> None:
         self._remember_resume(job, state)
@@ -260,7 +236,7 @@ class DownloadRunner:
         job.bytes_total = state.total
         job.etag = state.etag
         job.last_modified = state.last_modified
-        job.updated_at = self._clock.wall()
+        job.updated_at = self._ctx.clock.wall()
 
     async def cancel(self, job: LocalJob) -> LocalJob:
         """Cancel a download (its `.part` stays for a retry)."""

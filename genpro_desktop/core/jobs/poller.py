@@ -21,27 +21,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from enum import Enum
 
-from genpro_desktop.core.api import (
-    APIConnectionError,
-    APIStatusError,
-    AuthenticationError,
-    Generation,
-    InvalidResponseError,
-    JobCannotBeStoppedError,
-    JobStatus,
-    MissingAgentError,
-    NotFoundError,
-    OutcomeUnknownError,
-    PermissionDeniedError,
-    RateLimitedError,
-    ServerError,
-    UserJob,
-)
-from genpro_desktop.core.clock import Clock
+from genpro_desktop.core import api
+from genpro_desktop.core.api import Generation, JobStatus, UserJob
 from genpro_desktop.core.downloads import DownloadError, check_download_url
-from genpro_desktop.core.jobs.book import JobActionError, JobBook, consume_exception
-from genpro_desktop.core.jobs.connection import Connection
-from genpro_desktop.core.jobs.events import EventHub, JobEvent
+from genpro_desktop.core.jobs.book import JobActionError, consume_exception
+from genpro_desktop.core.jobs.context import JobContext
+from genpro_desktop.core.jobs.events import JobEvent
 from genpro_desktop.core.jobs.model import (
     TERMINAL_STATES,
     JobKind,
@@ -49,8 +34,6 @@ from genpro_desktop.core.jobs.model import (
     LocalJob,
     RenderOrigin,
 )
-from genpro_desktop.core.jobs.ports import JobStore
-from genpro_desktop.core.jobs.scheduler import PollScheduler
 from genpro_desktop.core.jobs.view import is_overdue
 
 __all__ = ["PollStep", "Poller", "output_problem"]
@@ -72,27 +55,16 @@ class PollStep(Enum):
 class Poller:
     """The poll loop of renders and publishes: deadlines, typical durations and poll plans."""
 
-    def __init__(
-        self,
-        book: JobBook,
-        connection: Connection,
-        scheduler: PollScheduler,
-        clock: Clock,
-        store: JobStore,
-        events: EventHub,
-    ) -> None:
-        self._book = book
-        self._connection = connection
-        self._scheduler = scheduler
-        self._clock = clock
-        self._store = store
+    def __init__(self, ctx: JobContext) -> None:
+        self._ctx = ctx
+        self._book = ctx.book
         self._deadlines: dict[str, float] = {}
         self._no_output: dict[str, int] = {}
         self._typical: dict[JobKind, float | None] = {}
         # What the poll plan knows per kind: (median of recent successes, how many), even one.
         self._estimates: dict[JobKind, tuple[float | None, int]] = {}
-        book.on_retire(self._forget)
-        self._unsubscribe: Callable[[], None] | None = events.subscribe(self._on_event)
+        ctx.book.on_retire(self._forget)
+        self._unsubscribe: Callable[[], None] | None = ctx.events.subscribe(self._on_event)
 
     def close(self) -> None:
         """Stop following events (the tracker is closed)."""
@@ -118,13 +90,15 @@ class Poller:
 
     def start_deadline(self, job: LocalJob) -> None:
         """The job's deadline runs from now (it was just sent, found, or the user keeps waiting)."""
-        self._deadlines[job.id] = self._clock.now() + self._scheduler.deadline(job.kind)
+        self._deadlines[job.id] = self._ctx.clock.now() + self._ctx.scheduler.deadline(job.kind)
         self._no_output.pop(job.id, None)
 
-    def resume_deadline(self, job: LocalJob) -> None:
-        """At start-up, the deadline counts the time the job already ran (wall clock)."""
-        left = self._scheduler.deadline(job.kind) - self._book.elapsed(job)
-        self._deadlines[job.id] = self._clock.now() + max(0.0, left)
+    def resume(self, job: LocalJob, first_delay: float) -> None:
+        """At start-up: poll a job a previous run left; its deadline counts the time it
+        already ran (wall clock)."""
+        left = self._ctx.scheduler.deadline(job.kind) - self._book.elapsed(job)
+        self._deadlines[job.id] = self._ctx.clock.now() + max(0.0, left)
+        self.start_polling(job, first_delay)
 
     # -- durations -----------------------------------------------------------------------
 
@@ -134,9 +108,9 @@ class Poller:
         Also refreshes what the poll plan uses, which is not that picky: the median of however
         few recent successes there are (one sample is better than none).
         """
-        value = await self._store.typical_duration(kind)
+        value = await self._ctx.store.typical_duration(kind)
         self._typical[kind] = value
-        samples = await self._store.recent_durations(kind)
+        samples = await self._ctx.store.recent_durations(kind)
         self._estimates[kind] = (statistics.median(samples) if samples else None, len(samples))
         return value
 
@@ -156,12 +130,12 @@ class Poller:
         if job.kind not in self._typical:
             await self.typical_duration(job.kind)  # once per kind; refreshed as jobs finish
         ran_before = self._book.elapsed(job)
-        loop_start = self._clock.now()
+        loop_start = self._ctx.clock.now()
 
         def next_delay(attempt: int) -> float:
-            elapsed = ran_before + (self._clock.now() - loop_start)
+            elapsed = ran_before + (self._ctx.clock.now() - loop_start)
             typical, samples = self._estimates.get(job.kind, (None, 0))
-            return self._scheduler.next_delay(
+            return self._ctx.scheduler.next_delay(
                 job.kind, attempt, elapsed=elapsed, typical=typical, samples=samples
             )
 
@@ -171,9 +145,11 @@ class Poller:
             attempt = 1
         else:
             delay = first_delay
-        self._deadlines.setdefault(job.id, self._clock.now() + self._scheduler.deadline(job.kind))
+        self._deadlines.setdefault(
+            job.id, self._ctx.clock.now() + self._ctx.scheduler.deadline(job.kind)
+        )
         while True:
-            await self._clock.sleep(delay)
+            await self._ctx.clock.sleep(delay)
             if not job.is_active or not self._book.is_live(job):
                 return
             if await self._poll_once(job) is PollStep.STOP:
@@ -188,42 +164,42 @@ class Poller:
             await self._book.park(job, JobState.NEEDS_ATTENTION, "GEN never gave this job an id")
             return PollStep.STOP
         try:
-            async with self._scheduler.request_slot():
+            async with self._ctx.scheduler.request_slot():
                 remote = await self._read_remote(job, remote_id)
-        except (AuthenticationError, PermissionDeniedError) as exc:
-            self._connection.pause_auth(exc)
+        except (api.AuthenticationError, api.PermissionDeniedError) as exc:
+            self._ctx.connection.pause_auth(exc)
             return PollStep.CONTINUE
-        except RateLimitedError as exc:
-            self._scheduler.rate_limit(exc.retry_after or DEFAULT_RATE_LIMIT_S)
+        except api.RateLimitedError as exc:
+            self._ctx.scheduler.rate_limit(exc.retry_after or DEFAULT_RATE_LIMIT_S)
             return PollStep.CONTINUE
-        except NotFoundError as exc:
-            self._scheduler.note_online()
+        except api.NotFoundError as exc:
+            self._ctx.scheduler.note_online()
             reason = f"GEN no longer finds this job ({exc}); it was kept here"
             await self._book.park(job, JobState.NEEDS_ATTENTION, reason)
             return PollStep.STOP
-        except APIConnectionError as exc:
+        except api.APIConnectionError as exc:
             logger.info("Polling job %s: %s", job.id, exc)
-            self._scheduler.note_offline()
+            self._ctx.scheduler.note_offline()
             return PollStep.CONTINUE
-        except (ServerError, InvalidResponseError) as exc:
+        except (api.ServerError, api.InvalidResponseError) as exc:
             # Transient for reads: the job stays as it is and the next cadence step tries again.
-            self._scheduler.note_online()
+            self._ctx.scheduler.note_online()
             logger.info("Polling job %s: %s", job.id, exc)
             return PollStep.CONTINUE
-        except MissingAgentError as exc:
+        except api.MissingAgentError as exc:
             await self._book.park(job, JobState.NEEDS_ATTENTION, str(exc))
             return PollStep.STOP
-        except APIStatusError as exc:
+        except api.APIStatusError as exc:
             # An unexpected refusal: shown like an unknown status; the deadline still ends it.
-            self._scheduler.note_online()
+            self._ctx.scheduler.note_online()
             return await self._apply_unknown(job, f"HTTP {exc.status_code}")
-        self._scheduler.note_online()
+        self._ctx.scheduler.note_online()
         return await self.apply_remote(job, remote)
 
     async def _read_remote(self, job: LocalJob, remote_id: str) -> Generation | UserJob:
         if job.kind is JobKind.RENDER:
-            return await self._connection.client.generations.get(remote_id)
-        return await self._connection.client.user_jobs.get(remote_id, agent_id=job.agent_id)
+            return await self._ctx.connection.client.generations.get(remote_id)
+        return await self._ctx.connection.client.user_jobs.get(remote_id, agent_id=job.agent_id)
 
     async def apply_remote(self, job: LocalJob, remote: Generation | UserJob) -> PollStep:
         """Apply a status read from GEN to `job` (terminal jobs ignore it)."""
@@ -268,7 +244,7 @@ class Poller:
             # A user's "check now" of a parked job: show what GEN says; it stays parked.
             if job.raw_status != raw:
                 job.raw_status = raw
-                job.updated_at = self._clock.wall()
+                job.updated_at = self._ctx.clock.wall()
                 await self._book.save(job)
             return PollStep.STOP
         first = job.unknown_count == 0 or job.raw_status != raw
@@ -281,16 +257,17 @@ class Poller:
                 job.id,
                 raw,
             )
-            job.updated_at = self._clock.wall()
+            job.updated_at = self._ctx.clock.wall()
             await self._book.save(job)
         return await self._check_deadline(job, raw)
 
     async def _check_deadline(self, job: LocalJob, raw: str) -> PollStep:
         deadline = self._deadlines.get(job.id)
-        if deadline is not None and self._clock.now() > deadline:
+        if deadline is not None and self._ctx.clock.now() > deadline:
+            span = _span(self._ctx.scheduler.deadline(job.kind))
             reason = (
-                f"taking much longer than usual: still {raw} after "
-                f"{_span(self._scheduler.deadline(job.kind))}; keep waiting, stop it or dismiss it"
+                f"taking much longer than usual: still {raw} after {span}; "
+                "keep waiting, stop it or dismiss it"
             )
             await self._book.park(job, JobState.NEEDS_ATTENTION, reason)
             return PollStep.STOP
@@ -332,14 +309,13 @@ class Poller:
         )
         return PollStep.STOP
 
-    async def refresh(self, job_id: str) -> LocalJob:
+    async def refresh(self, job: LocalJob) -> LocalJob:
         """Read a render/publish from GEN now and apply it (a user's "check now")."""
-        job = await self._book.job(job_id)
         if job.kind is JobKind.DOWNLOAD or job.remote_id is None:
             raise JobActionError(f"This {job.kind} job has no GEN job to check.")
-        async with self._scheduler.request_slot():
+        async with self._ctx.scheduler.request_slot():
             remote = await self._read_remote(job, job.remote_id)
-        self._scheduler.note_online()
+        self._ctx.scheduler.note_online()
         running = (JobStatus.PENDING, JobStatus.PROCESSING, JobStatus.UNKNOWN)
         if job.is_parked and remote.status in running:
             # Checking a parked job that is running again (or that GEN reports with a status
@@ -378,13 +354,13 @@ class Poller:
         live = self._book.find_live(kind, remote_id)
         if live is not None:
             return replace(live)
-        existing = await self._store.find_by_remote(kind, remote_id)
+        existing = await self._ctx.store.find_by_remote(kind, remote_id)
         if existing is not None:
             return replace(existing)
         job = self._book.new_job(
             kind,
             JobState.PENDING,
-            agent_id=agent_id if agent_id is not None else self._connection.client.agent_id,
+            agent_id=agent_id if agent_id is not None else self._ctx.connection.client.agent_id,
             remote_id=remote_id,
             title=title,
             engine_id=engine_id,
@@ -404,7 +380,7 @@ class Poller:
         """
         kinds = {JobKind.RENDER.value: JobKind.RENDER, JobKind.PUBLISH.value: JobKind.PUBLISH}
         finished = {state.value for state in TERMINAL_STATES}
-        for record in await self._store.unreadable_jobs(unfinished_only=True):
+        for record in await self._ctx.store.unreadable_jobs(unfinished_only=True):
             kind = kinds.get(record.kind)
             if kind is None or not record.remote_id or record.state in finished:
                 continue
@@ -417,25 +393,18 @@ class Poller:
         remote_id = job.remote_id
         assert remote_id is not None  # can_stop() checked it
         try:
-            async with self._scheduler.request_slot():
-                await self._connection.client.generations.stop(remote_id)
-        except (JobCannotBeStoppedError, OutcomeUnknownError) as exc:
+            async with self._ctx.scheduler.request_slot():
+                await self._ctx.connection.client.generations.stop(remote_id)
+        except (api.JobCannotBeStoppedError, api.OutcomeUnknownError) as exc:
             # Already finished, or unknown whether the stop landed: the re-read below tells.
             logger.info("Stopping generation %s: %s", remote_id, exc)
-        async with self._scheduler.request_slot():
-            generation = await self._connection.client.generations.get(remote_id)
+        async with self._ctx.scheduler.request_slot():
+            generation = await self._ctx.connection.client.generations.get(remote_id)
         await self.apply_remote(job, generation)
         return replace(job)
 
-    async def keep_waiting(self, job_id: str) -> LocalJob:
+    async def keep_waiting(self, job: LocalJob) -> LocalJob:
         """Resume polling a job that needed attention (e.g. it ran past its deadline)."""
-        self._book.ensure_open()
-        job = await self._book.job(job_id)
-        if job.state is not JobState.NEEDS_ATTENTION or job.remote_id is None:
-            raise JobActionError(
-                f"This {job.kind} job is {job.state}; only a job that needs "
-                "attention and has a GEN id can keep waiting."
-            )
         state = JobState.PENDING if job.raw_status == "pending" else JobState.PROCESSING
         self._book.set_state(job, state, attention_reason=None, unknown_count=0)
         self.start_deadline(job)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from jobs_harness import Harness
 
 from genpro_desktop.core.api.schedule_types import SchedulePostRequest
-from genpro_desktop.core.jobs.model import JobKind, JobState, LocalJob, PostPlatform
+from genpro_desktop.core.jobs.model import FailureKind, JobKind, JobState, LocalJob, PostPlatform
 from genpro_desktop.core.publishing.posts import PostService
 from genpro_desktop.simulator import faults
 
@@ -84,3 +85,39 @@ async def test_a_refused_post_fails_not_started_and_names_the_platform(harness: 
     assert job.post_platforms == (
         PostPlatform("facebook", "pending", dedupe_key=job.post_platforms[0].dedupe_key),
     )
+
+
+async def test_a_crash_while_sending_a_post_leaves_its_outcome_unknown(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+):
+    async def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(harness.client.schedule, "create", broken)
+    job = await harness.tracker.posts.submit(_post(harness, "tiktok"))
+    # The POST was under way when it broke: it may have left, so the outcome is unknown.
+    assert job.state is JobState.OUTCOME_UNKNOWN
+    assert "internal error" in (job.attention_reason or "")
+    stored = await harness.store.get_job(job.id)
+    assert stored is not None
+    assert stored.state is JobState.OUTCOME_UNKNOWN
+    assert harness.tracker.live_jobs() == [stored]  # still shown, never silently dropped
+
+
+async def test_a_crash_before_a_post_is_sent_fails_it_not_sent(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+):
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(SchedulePostRequest, "model_validate_json", broken)
+    job = await harness.tracker.posts.submit(_post(harness, "tiktok"))
+    # Nothing left: an honest "not sent" (retryable), never a post stuck in SUBMITTING.
+    assert job.state is JobState.FAILED
+    assert job.failure is FailureKind.NOT_SENT
+    assert job.error_code == "internal_error"
+    assert "internal error" in (job.failed_reason or "")
+    assert harness.sim.journal.count("POST", CREATE) == 0
+    stored = await harness.store.get_job(job.id)
+    assert stored is not None
+    assert stored.state is JobState.FAILED

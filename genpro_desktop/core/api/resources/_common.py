@@ -48,8 +48,9 @@ def parse_one(model: type[M], *wrappers: str) -> Callable[[object], M]:
     return parse
 
 
-def parse_list_raw(payload: object, *keys: str) -> list[dict[str, Any]]:
-    """The object items of a list, bare or under one of `keys` (or data/items/results)."""
+def parse_list_raw(payload: object, *keys: str, what: str = "objects") -> list[dict[str, Any]]:
+    """The object items of a list, bare or under one of `keys` (or data/items/results);
+    `ValueError` "expected a list of `what`" when there is none."""
     items: object = payload
     if isinstance(payload, dict):
         fields = cast(dict[str, Any], payload)
@@ -57,7 +58,7 @@ def parse_list_raw(payload: object, *keys: str) -> list[dict[str, Any]]:
             (fields[k] for k in (*keys, *_LIST_KEYS) if isinstance(fields.get(k), list)), None
         )
     if not isinstance(items, list):
-        raise ValueError("expected a list of objects")
+        raise ValueError(f"expected a list of {what}")
     return [
         cast(dict[str, Any], item) for item in cast(list[object], items) if isinstance(item, dict)
     ]
@@ -75,18 +76,7 @@ def parse_list(model: type[M], *keys: str) -> Callable[[object], list[M]]:
     """A parser for a list of objects, bare or under one of `keys` (or data/items/results)."""
 
     def parse(payload: object) -> list[M]:
-        items: object = payload
-        if isinstance(payload, dict):
-            fields = cast(dict[str, Any], payload)
-            items = next(
-                (fields[k] for k in (*keys, *_LIST_KEYS) if isinstance(fields.get(k), list)), None
-            )
-        if not isinstance(items, list):
-            raise ValueError(f"expected a list of {model.__name__} objects")
-        return [
-            model.model_validate(item)
-            for item in cast(list[object], items)
-            if isinstance(item, dict)
-        ]
+        items = parse_list_raw(payload, *keys, what=f"{model.__name__} objects")
+        return [model.model_validate(item) for item in items]
 
     return parse

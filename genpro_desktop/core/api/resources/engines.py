@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
+from typing import TypeVar
 
 from genpro_desktop.core.api._prefix import might_be_missing_route
 from genpro_desktop.core.api._retry import RequestKind
@@ -17,26 +19,16 @@ from genpro_desktop.core.api.resources._common import (
 )
 from genpro_desktop.core.api.types import Engine, EngineSummary, Generation
 
+T = TypeVar("T")
+
 
 class Engines(Resource):
     """An agent's engines."""
 
     async def list(self, agent_id: str | None = None) -> builtins.list[EngineSummary] | None:
         """The agent's engines, or None when the server has no listing route (gen-api.md 5.5)."""
-        agent = self._base.resolve_agent(agent_id)
-        try:
-            return await self._base.sheet_request(
-                "GET",
-                "",
-                kind=RequestKind.READ,
-                parse=parse_list(EngineSummary, "spreadsheets", "engines", "projects"),
-                agent_id=agent,
-                allow_405=True,
-            )
-        except APIStatusError as exc:
-            if might_be_missing_route(exc, allow_405=True):
-                return None
-            raise
+        parse = parse_list(EngineSummary, "spreadsheets", "engines", "projects")
+        return await self._read_if_served("", parse, agent_id)
 
     async def get(self, engine_id: str, agent_id: str | None = None) -> Engine:
         """One engine with its columns, rows, cells and layers."""
@@ -58,15 +50,18 @@ class Engines(Resource):
         reference (its shape is unknown), so items are read tolerantly (any without an id are
         skipped) and a missing route is not an error.
         """
+        return await self._read_if_served(
+            f"/{seg(engine_id)}/generations", _generation_items, agent_id
+        )
+
+    async def _read_if_served(
+        self, path: str, parse: Callable[[object], T], agent_id: str | None
+    ) -> T | None:
+        """GET a sheet route the server may not have: None when it answers 404/405 for it."""
         agent = self._base.resolve_agent(agent_id)
         try:
             return await self._base.sheet_request(
-                "GET",
-                f"/{seg(engine_id)}/generations",
-                kind=RequestKind.READ,
-                parse=_generation_items,
-                agent_id=agent,
-                allow_405=True,
+                "GET", path, kind=RequestKind.READ, parse=parse, agent_id=agent, allow_405=True
             )
         except APIStatusError as exc:
             if might_be_missing_route(exc, allow_405=True):

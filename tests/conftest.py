@@ -6,6 +6,7 @@ import os
 from collections.abc import AsyncIterator, Generator, Iterator
 
 import pytest
+from hypothesis import settings
 
 from genpro_desktop.core.api import PREFIX_MEMORY, GenClient
 from genpro_desktop.core.clock import FakeClock
@@ -13,6 +14,12 @@ from genpro_desktop.simulator import DEMO_API_KEY, ManualClock, Simulator
 
 # Qt widgets in tests never need a screen; CI sets this too.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# Hypothesis fails an example that takes over 200 ms of wall time. On a shared or busy machine
+# (two workers, other jobs) a store example doing real fsyncs went over that: wall time says
+# nothing about the property under test, so no deadline (the 180 s pytest-timeout still applies).
+settings.register_profile("genpro", deadline=None)
+settings.load_profile("genpro")
 
 # Test processes by default: the suite waits on sockets and child processes much of the time, so
 # two workers keep two cores busy; more than two buys little and costs a collection each.

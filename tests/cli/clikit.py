@@ -8,7 +8,8 @@ import io
 import itertools
 import json
 import signal
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,9 +25,11 @@ class SimDrivenClock:
     """A core.clock.Clock on virtual time that also moves the simulator's clock.
 
     Sleeps resolve in deadline order, and only once every other task of the loop (except the
-    command's main task) is itself asleep on this clock: a poll waiting for an HTTP answer or a
-    store write holds time still, so the order of events is what real time would give, without
-    any real waiting. A sleep that is cancelled (e.g. the tracker closing) never moves time.
+    command's main task) is itself asleep on this clock and no work handed to a thread (a store
+    read or write, any task's, the main task's too) is still running: a poll waiting for an HTTP
+    answer or the command reading the store after its wait ended holds time still, so the order
+    of events is what real time would give, without any real waiting. A sleep that is cancelled
+    (e.g. the tracker closing) never moves time.
     """
 
     TICK_S = 0.0005  # real seconds between checks
@@ -39,6 +42,8 @@ class SimDrivenClock:
         self._asleep: set[asyncio.Future[None]] = set()
         self._seq = itertools.count()
         self._ticker: asyncio.Task[None] | None = None
+        self._in_threads: set[asyncio.Future[Any]] = set()
+        self._watched: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 
     def now(self) -> float:
         """Virtual seconds elapsed."""
@@ -57,6 +62,7 @@ class SimDrivenClock:
         heapq.heappush(self._heap, (self._now + seconds, next(self._seq), wake))
         self._asleep.add(wake)
         if self._ticker is None or self._ticker.done() or self._ticker.get_loop() is not loop:
+            self._watch_threads(loop)
             self._ticker = loop.create_task(self._tick(), name="sim-driven-clock")
         try:
             await wake
@@ -69,13 +75,31 @@ class SimDrivenClock:
     def woke(self, count: int) -> None:
         """Hook for subclasses: called after a sleep ended normally."""
 
+    def _watch_threads(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Count the loop's run_in_executor work (asyncio.to_thread, the store's thread) as
+        running until it is done. Without it, time could jump while the command's main task
+        (which the ticker never waits for) reads the store, e.g. right after a timeout."""
+        if loop in self._watched:
+            return
+        self._watched.add(loop)
+        original = loop.run_in_executor
+
+        def run_in_executor(executor: Any, func: Callable[..., Any], *args: Any) -> Any:
+            future = original(executor, func, *args)
+            self._in_threads.add(future)
+            future.add_done_callback(self._in_threads.discard)
+            return future
+
+        loop.run_in_executor = run_in_executor  # pyright: ignore[reportAttributeAccessIssue]
+
     async def _tick(self) -> None:
         me = asyncio.current_task()
         while True:
             await asyncio.sleep(self.TICK_S)
             while self._heap and self._heap[0][2].done():
                 heapq.heappop(self._heap)
-            if not self._heap or not self._everyone_asleep(me):
+            busy = self._in_threads or _something_ready(asyncio.get_running_loop())
+            if not self._heap or busy or not self._everyone_asleep(me):
                 continue
             deadline, _, wake = heapq.heappop(self._heap)
             if deadline > self._now:
@@ -91,6 +115,12 @@ class SimDrivenClock:
             if waiter is None or waiter not in self._asleep:
                 return False
         return True
+
+
+def _something_ready(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether callbacks are queued to run (a task just woken, e.g. the main task after its wait
+    timed out, has not reached its next await yet): time stands still until they ran."""
+    return bool(getattr(loop, "_ready", None))
 
 
 def _is_main(task: asyncio.Task[object]) -> bool:

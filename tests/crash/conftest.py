@@ -7,7 +7,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from crashkit import Genpro, LoopReport, simulator
+from crashkit import ForkServer, Genpro, LoopReport, forking_supported, scrubbed_env, simulator
 
 
 @pytest.fixture(scope="session")
@@ -16,8 +16,21 @@ def pycache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pycache")
 
 
+@pytest.fixture(scope="session")
+def forks() -> Iterator[ForkServer | None]:
+    """The warm interpreter every `genpro` run of the session is forked from (None: exec each)."""
+    if not forking_supported():
+        yield None
+        return
+    server = ForkServer(scrubbed_env())
+    yield server
+    server.close()
+
+
 @pytest.fixture
-def lanes(tmp_path: Path, pycache: Path) -> Iterator[Callable[[int], list[Genpro]]]:
+def lanes(
+    tmp_path: Path, pycache: Path, forks: ForkServer | None
+) -> Iterator[Callable[[int], list[Genpro]]]:
     """`lanes(n)`: n independent (simulator, data folder) pairs, one per worker thread."""
     with ExitStack() as stack:
 
@@ -25,7 +38,7 @@ def lanes(tmp_path: Path, pycache: Path) -> Iterator[Callable[[int], list[Genpro
             made: list[Genpro] = []
             for index in range(count):
                 sim = stack.enter_context(simulator())
-                made.append(Genpro(sim, tmp_path / f"lane{index}", pycache))
+                made.append(Genpro(sim, tmp_path / f"lane{index}", pycache, forks))
             return made
 
         yield make

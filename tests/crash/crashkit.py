@@ -6,6 +6,11 @@ socket (`--base-url`), with the demo key in GEN_API_KEY and a private GENPRO_DAT
 are found from events where one exists (a request parked by a simulator hold, a line the CLI
 prints once the job id is stored); only the size of a `.part` file, written by another process,
 has to be polled.
+
+Each `genpro` run is a real process that is really SIGKILLed. On Linux it is forked from a warm
+interpreter that imported the CLI once (`forkserver.py`, one per test session or xdist worker),
+which spares every run a Python start and the CLI's imports (~0.8 s of CPU, hundreds of runs);
+elsewhere, or with GENPRO_CRASH_EXEC=1 in the environment, it is `python -m genpro_desktop.cli`.
 """
 
 from __future__ import annotations
@@ -15,17 +20,21 @@ import hashlib
 import json
 import os
 import queue
+import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Protocol
 
+import genpro_desktop.cli
 from genpro_desktop.core.resources import resource_path
 from genpro_desktop.simulator import DEMO_API_KEY, ManualClock, Simulator, faults
 
@@ -40,6 +49,124 @@ SAMPLE = resource_path("sample/render.mp4").read_bytes()
 SAMPLE_SHA256 = hashlib.sha256(SAMPLE).hexdigest()
 # Never inherited by `genpro`: each run gets exactly the settings the test gives it.
 _SCRUBBED_ENV = ("GEN_API_KEY", "GEN_AGENT_ID", "GEN_API_BASE_URL", "GENPRO_DATA_DIR", "TZ")
+FORK_SERVER = Path(__file__).with_name("forkserver.py")
+# What `python -m genpro_desktop.cli` puts in sys.argv[0].
+CLI_MAIN = str(Path(genpro_desktop.cli.__file__).with_name("__main__.py"))
+_MAX_MESSAGE = 1 << 20
+
+
+def forking_supported() -> bool:
+    """Whether runs can be forked from a warm interpreter (Linux; not when told otherwise)."""
+    wanted = os.environ.get("GENPRO_CRASH_EXEC", "") in ("", "0")
+    return wanted and sys.platform == "linux" and hasattr(os, "pidfd_open")
+
+
+def scrubbed_env() -> dict[str, str]:
+    """This process's environment without the settings a `genpro` run must get from the test."""
+    return {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
+
+
+class Process(Protocol):
+    """What Running needs of a process: subprocess.Popen, or a run of the fork server."""
+
+    stdout: IO[str] | None
+    stderr: IO[str] | None
+
+    def kill(self) -> None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+class Forked:
+    """One `genpro` run forked by the fork server, with the part of Popen's interface used here."""
+
+    def __init__(self, conn: socket.socket, pid: int, stdout: IO[str], stderr: IO[str]) -> None:
+        self._conn = conn
+        self.pid = pid
+        self.stdout: IO[str] | None = stdout
+        self.stderr: IO[str] | None = stderr
+        self.returncode: int | None = None
+
+    def kill(self) -> None:
+        """SIGKILL it (the server's waiter sends the signal; it alone reaps the pid)."""
+        if self.returncode is None:
+            with contextlib.suppress(OSError):  # it already ended and was reported
+                self._conn.send(b"kill")
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Its exit code (-9 after a SIGKILL, like Popen); TimeoutExpired as Popen raises it."""
+        if self.returncode is None:
+            self._conn.settimeout(timeout)
+            try:
+                message = self._conn.recv(_MAX_MESSAGE)
+            except TimeoutError:
+                raise subprocess.TimeoutExpired(f"genpro pid {self.pid}", timeout or 0) from None
+            if not message:
+                raise AssertionError(f"the fork server lost genpro pid {self.pid}")
+            self.returncode = int(json.loads(message)["returncode"])
+            self._conn.close()
+        return self.returncode
+
+
+class ForkServer:
+    """`forkserver.py` running: forks `genpro` runs from an interpreter that imported the CLI."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self._folder = tempfile.mkdtemp(prefix="genpro-fork-")  # short: a socket path is <108
+        self._address = os.path.join(self._folder, "socket")
+        self._process = subprocess.Popen(
+            [sys.executable, "-P", str(FORK_SERVER), self._address],
+            stdin=subprocess.PIPE,  # closing it stops the server
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert self._process.stdout is not None
+        ready = self._process.stdout.readline()
+        if ready.strip() != "ready":
+            self.close()
+            raise AssertionError(f"the genpro fork server did not start: {ready!r}")
+
+    def start(self, argv: Sequence[str], env: dict[str, str]) -> Forked:
+        """Fork `genpro ARGV` with `env`, stdin from the null device, stdout/stderr piped."""
+        out_read, out_write = os.pipe()
+        err_read, err_write = os.pipe()
+        stdin = os.open(os.devnull, os.O_RDONLY)
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            conn.connect(self._address)
+            request = {"argv": [CLI_MAIN, *argv], "env": env, "cwd": os.getcwd()}
+            socket.send_fds(conn, [json.dumps(request).encode()], [stdin, out_write, err_write])
+        except BaseException:
+            conn.close()
+            os.close(out_read)
+            os.close(err_read)
+            raise
+        finally:
+            for fd in (stdin, out_write, err_write):
+                os.close(fd)
+        conn.settimeout(PROCESS_TIMEOUT_S)
+        pid = int(json.loads(conn.recv(_MAX_MESSAGE))["pid"])
+        stdout = open(out_read, encoding="utf-8")  # noqa: SIM115 (Running closes them)
+        stderr = open(err_read, encoding="utf-8")  # noqa: SIM115
+        return Forked(conn, pid, stdout, stderr)
+
+    def __enter__(self) -> ForkServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the server (runs still going end on their own) and remove its socket."""
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=PROCESS_TIMEOUT_S)
+        finally:
+            if self._process.stdout is not None:
+                self._process.stdout.close()
+            shutil.rmtree(self._folder, ignore_errors=True)
 
 
 @dataclass
@@ -58,7 +185,7 @@ class Finished:
 class Running:
     """A `genpro` process the test can wait on (stderr lines) and SIGKILL."""
 
-    def __init__(self, process: subprocess.Popen[str]) -> None:
+    def __init__(self, process: Process) -> None:
         self.process = process
         self._lines: queue.Queue[str | None] = queue.Queue()
         self.err_lines: list[str] = []
@@ -143,11 +270,12 @@ class Genpro:
     sim: Simulator
     data_dir: Path
     pycache: Path | None = None
+    forks: ForkServer | None = None  # None: start `python -m genpro_desktop.cli` each time
     runs: int = 0
     env: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
-        env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
+        env = scrubbed_env()
         env.update(
             GEN_API_KEY=DEMO_API_KEY,
             GENPRO_DATA_DIR=str(self.data_dir),
@@ -171,9 +299,11 @@ class Genpro:
     def start(self, *args: str) -> Running:
         """Start `genpro --base-url SIM --agent 4711 ARGS` (stdout/stderr piped)."""
         self.runs += 1
-        argv = [sys.executable, "-m", "genpro_desktop.cli", "--base-url", self.sim.base_url]
+        argv = ["--base-url", self.sim.base_url, "--agent", AGENT, *args]
+        if self.forks is not None:
+            return Running(self.forks.start(argv, self.env))
         process = subprocess.Popen(
-            [*argv, "--agent", AGENT, *args],
+            [sys.executable, "-m", "genpro_desktop.cli", *argv],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

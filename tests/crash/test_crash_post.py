@@ -66,3 +66,5 @@ def test_kill_while_the_create_post_is_held(lanes: Lanes, report: LoopReport):
         assert again.code == 2, again.err
         assert "--allow-duplicate" in again.err
         assert sim.journal.count("POST", CREATE) == before + 1
+    report.iterations = len(HOLD_VARIANTS)
+    report.processes = genpro.runs

@@ -130,12 +130,21 @@ def test_a_confirmed_retry_after_a_crash_reuses_the_idempotency_key(lanes: Lanes
     assert sim.journal.count("POST", RENDER_POST) == 1
 
     genpro.clock.advance(RENDER_DONE_S + 1)
-    retried = genpro.run("retry", intent["id"][:8], "--yes", "--wait", "--json")
+    # No --wait here: a new wait reads GEN first after the poll plan's early check (~10 real
+    # seconds); `resume --wait` below reads a known job at once. (`retry --wait` is covered
+    # in-process on a fake clock by tests/cli/test_cli_jobs.py.)
+    retried = genpro.run("retry", intent["id"][:8], "--yes", "--json")
     assert retried.code == 0, retried.err
     obj = retried.json_lines()[-1]
-    assert obj["status"] == "completed"
     keys = idempotency_keys(sim, "POST", RENDER_POST)
     assert keys == [intent["idempotency_key"]] * 2  # the same key: a replay, not a new render
     precharges = [e for e in sim.state.ledger() if e.kind == "precharge"]
     assert [e.generation_id for e in precharges] == [int(obj["generation_id"])]  # charged once
+
+    finished = genpro.run("resume", "--wait", "--json")  # the replayed render is tracked to its end
+    assert finished.code == 0, finished.err
+    job = {job["id"]: job for job in finished.json_lines()}[intent["id"]]
+    assert job["state"] == "completed", job
+    assert job["remote_id"] == str(obj["generation_id"])
     assert genpro.newest("render")["state"] == "completed"
+    assert sim.journal.count("POST", RENDER_POST) == 2  # resume sent nothing

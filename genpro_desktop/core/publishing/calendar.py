@@ -358,7 +358,10 @@ class PostsCalendar:
         if self._range == (first, last):
             return
         self._range = (first, last)
-        self._posts = self._in_range(self._merged)  # at once; the next tick reads what is new
+        # At once, from what was read: listeners hear of it even when every window of the new
+        # range was read already (no read follows then); the next tick reads what is new.
+        self._posts = self._in_range(self._merged)
+        self._notify()
         self._wake.set()
 
     def set_active(self, active: bool) -> None:
@@ -615,6 +618,9 @@ class PostsCalendar:
         merged.sort(key=lambda p: (p.when, p.key))
         self._merged = merged
         self._posts = self._in_range(merged)
+        self._notify()
+
+    def _notify(self) -> None:
         for listener in list(self._listeners):
             try:
                 listener()

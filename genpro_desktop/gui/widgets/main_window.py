@@ -172,6 +172,24 @@ class MainWindow(QMainWindow):
         self.jobs_panel.setVisible(True)
         self.preview_dock.setVisible(self.preview_dock.widget() is not None)
         self.sign_out_action.setEnabled(True)
+        self._settle_layout()
+
+    def _settle_layout(self) -> None:
+        """Lay the browser page out now, at its final size.
+
+        Showing the docks and the (loaded) grid raises the window's minimum width above its
+        first size; left alone, Qt grows the window to it later, when the window system gets
+        round to it, and the splitter is re-laid out then: a handle placed (or a splitter
+        state restored) before that moment ends somewhere else than where it was put.
+        """
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        minimum = self.minimumSizeHint()
+        if self.width() < minimum.width() or self.height() < minimum.height():
+            self.resize(self.size().expandedTo(minimum))
+        if layout is not None:
+            layout.activate()
 
     @property
     def on_welcome_page(self) -> bool:

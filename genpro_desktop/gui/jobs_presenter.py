@@ -108,6 +108,7 @@ class JobsPresenter(QObject):
         self._unsubscribe = self._services.events.subscribe(self._on_event)
         self._actions.register(HANDLED_ACTIONS, self._on_action_requested)
         self._panel.clear_finished_requested.connect(self._on_clear_finished)
+        self._panel.undo_clear_requested.connect(self._on_undo_clear)
         self._panel.older_requested.connect(self._on_older_requested)
         self._panel.detail_label.linkActivated.connect(self._on_link)
         if self._undo_action is not None:
@@ -121,6 +122,7 @@ class JobsPresenter(QObject):
             self._unsubscribe = None
             self._actions.unregister(self._on_action_requested)
             self._panel.clear_finished_requested.disconnect(self._on_clear_finished)
+            self._panel.undo_clear_requested.disconnect(self._on_undo_clear)
             self._panel.older_requested.disconnect(self._on_older_requested)
             self._panel.detail_label.linkActivated.disconnect(self._on_link)
             if self._undo_action is not None:
@@ -369,6 +371,7 @@ class JobsPresenter(QObject):
         for job in finished:
             self._model.hide(job.id)
         self._set_undo(finished)
+        self._panel.show_cleared(count, can_undo=True)
         try:
             await self._services.store.hide_jobs(job.id for job in finished)
         except StoreError as exc:
@@ -404,6 +407,7 @@ class JobsPresenter(QObject):
 
     def _set_undo(self, cleared: list[LocalJob]) -> None:
         self._last_cleared = cleared
+        self._panel.set_undo_available(bool(cleared))
         if self._undo_action is not None:
             self._undo_action.setEnabled(bool(cleared))
             count = len(cleared)

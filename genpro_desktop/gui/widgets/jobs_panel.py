@@ -67,6 +67,18 @@ SWEEP_SECONDS = 1.6
 SEARCH_DELAY_MS = 200
 NO_JOBS_TEXT = "No jobs yet. Render a row and it shows up here."
 NO_MATCH_TEXT = "No job matches the filters. <a href='#clear'>Show all jobs</a>"
+HISTORY_LINK = "<a href='#history'>Jobs → History…</a>"
+UNDO_LINK = "<a href='#undo'>Undo</a>"
+
+
+def cleared_text(count: int, *, can_undo: bool) -> str:
+    """The empty list's text after "Clear finished" took the last jobs off it."""
+    if count == 1:
+        text = f"The finished job was cleared: it is in {HISTORY_LINK}"
+    else:
+        text = f"{count} finished jobs were cleared: they are in {HISTORY_LINK}"
+    return f"{text} · {UNDO_LINK}" if can_undo else text
+
 
 STATUS_CHOICES: tuple[tuple[StatusFilter, str], ...] = (
     (StatusFilter.ALL, "All jobs"),
@@ -137,6 +149,8 @@ class JobsPanel(QDockWidget):
     older_requested = Signal()  # show jobs older than the history loaded so far
     link_activated = Signal(str)  # a published platform's chip was clicked: its post link
     view_state_changed = Signal()  # the filter or the row mode changed: remember `view_state()`
+    history_requested = Signal()  # the empty list's "Jobs → History…" link
+    undo_clear_requested = Signal()  # the empty list's "Undo" link after "Clear finished"
 
     def __init__(self, model: JobListModel, parent: QWidget | None = None) -> None:
         super().__init__("Jobs", parent)
@@ -224,7 +238,10 @@ class JobsPanel(QDockWidget):
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setObjectName("jobsEmpty")
         self.empty_label.setTextFormat(Qt.TextFormat.RichText)
-        self.empty_label.linkActivated.connect(lambda _link: self.clear_filters())
+        self.empty_label.linkActivated.connect(self._on_empty_link)
+        # Set by "Clear finished" (how many it hid, whether Undo can bring them back) until a
+        # job is on the list again.
+        self._cleared: tuple[int, bool] | None = None
 
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -316,6 +333,24 @@ class JobsPanel(QDockWidget):
         self.search_edit.setText(f.text)
         self.compact_action.setChecked(state.compact)
         self._apply_filter()
+
+    def show_cleared(self, count: int, *, can_undo: bool) -> None:
+        """Say in the empty list that "Clear finished" emptied it (count 0: forget that)."""
+        self._cleared = (count, can_undo) if count else None
+        self._on_rows_changed()
+
+    def set_undo_available(self, available: bool) -> None:
+        """Whether the empty list may still offer Undo for the last clear."""
+        if self._cleared is not None:
+            self.show_cleared(self._cleared[0], can_undo=available)
+
+    def _on_empty_link(self, link: str) -> None:
+        if link == "#history":
+            self.history_requested.emit()
+        elif link == "#undo":
+            self.undo_clear_requested.emit()
+        else:
+            self.clear_filters()
 
     def clear_filters(self) -> None:
         """Show every job again."""
@@ -479,7 +514,14 @@ class JobsPanel(QDockWidget):
     def _on_rows_changed(self, *_args: object) -> None:
         total = self.model.rowCount()
         shown = self.proxy.rowCount()
-        self.empty_label.setText(NO_JOBS_TEXT if total == 0 else NO_MATCH_TEXT)
+        if total:
+            self._cleared = None  # jobs again: the note about the clear is history
+            self.empty_label.setText(NO_MATCH_TEXT)
+        elif self._cleared is not None:
+            count, can_undo = self._cleared
+            self.empty_label.setText(cleared_text(count, can_undo=can_undo))
+        else:
+            self.empty_label.setText(NO_JOBS_TEXT)
         self.empty_label.setVisible(shown == 0)
         self.list_view.setVisible(shown > 0)
         filtered = not self.proxy.job_filter.is_empty

@@ -334,6 +334,7 @@ class MainWindow(QMainWindow):
         jobs_menu.addActions([self.clear_finished_action, self.undo_clear_action])
         jobs_menu.addSeparator()
         jobs_menu.addActions([panel.older_action, self.history_action])
+        panel.history_requested.connect(self.history_action.trigger)
         self.menuBar().insertMenu(before, jobs_menu)
         render_menu = QMenu("&Render", self)
         render_menu.setObjectName("renderMenu")

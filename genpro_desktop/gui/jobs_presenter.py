@@ -114,6 +114,7 @@ class JobsPresenter(QObject):
         if self._undo_action is not None:
             self._undo_action.triggered.connect(self._on_undo_clear)
         self._panel.link_activated.connect(self._on_link)  # a published platform's chip
+        self._panel.post_link_copy_requested.connect(self._on_copy_post_link)
 
     def detach(self) -> None:
         """Stop listening (the session is closing); the model keeps its rows until cleared."""
@@ -129,6 +130,7 @@ class JobsPresenter(QObject):
                 self._undo_action.triggered.disconnect(self._on_undo_clear)
             self._set_undo([])
             self._panel.link_activated.disconnect(self._on_link)
+            self._panel.post_link_copy_requested.disconnect(self._on_copy_post_link)
 
     async def load_history(self) -> None:
         """This run's jobs and the store's history, minus those the user removed."""
@@ -265,6 +267,10 @@ class JobsPresenter(QObject):
             self._status.show_error(
                 f"{action.value.replace('_', ' ').capitalize()} failed", str(exc)
             )
+
+    def _on_copy_post_link(self, platform: str, url: str) -> None:
+        QGuiApplication.clipboard().setText(url)
+        self._status.show_status(f"{platform} link copied")
 
     def _on_link(self, url: str) -> None:
         if url.startswith(("https://", "http://")):

@@ -17,6 +17,7 @@ from datetime import tzinfo
 from PySide6.QtCore import (
     QItemSelection,
     QModelIndex,
+    QObject,
     QPoint,
     Qt,
     QTimer,
@@ -151,6 +152,7 @@ class JobsPanel(QDockWidget):
     view_state_changed = Signal()  # the filter or the row mode changed: remember `view_state()`
     history_requested = Signal()  # the empty list's "Jobs → History…" link
     undo_clear_requested = Signal()  # the empty list's "Undo" link after "Clear finished"
+    post_link_copy_requested = Signal(str, str)  # platform label, its post link: to the clipboard
 
     def __init__(self, model: JobListModel, parent: QWidget | None = None) -> None:
         super().__init__("Jobs", parent)
@@ -480,6 +482,31 @@ class JobsPanel(QDockWidget):
                 self.action_requested.emit(action_id.value, job.id)
 
         return trigger
+
+    def post_link_actions(
+        self, job: LocalJob, parent: QObject
+    ) -> tuple[list[QAction], list[QAction]]:
+        """("Open on X" items, "Copy X link" items): one of each per platform `job` is
+        published on, owned by `parent` (the menu showing them)."""
+        opens: list[QAction] = []
+        copies: list[QAction] = []
+        for platform, url in post_links(job):
+            label = platform_label(platform)
+            open_item = QAction(f"Open on {label}", parent)
+            open_item.setObjectName(f"job_open_post_link:{platform}")
+            open_item.setToolTip(url)
+            open_item.triggered.connect(lambda _checked=False, u=url: self.link_activated.emit(u))
+            copy_item = QAction(f"Copy {label} link", parent)
+            copy_item.setObjectName(f"job_copy_post_link:{platform}")
+            copy_item.setToolTip(url)
+            copy_item.triggered.connect(
+                lambda _checked=False, name=label, u=url: self.post_link_copy_requested.emit(
+                    name, u
+                )
+            )
+            opens.append(open_item)
+            copies.append(copy_item)
+        return opens, copies
 
     def context_menu_at(self, position: QPoint) -> QMenu | None:
         """The menu of the job under `position` (in the list's viewport), made current first."""

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from genpro_desktop.core.jobs.view import JobAction, post_links
 from genpro_desktop.gui.models.engine_list_model import EngineListModel
 from genpro_desktop.gui.models.engine_table_model import EngineTableModel
 from genpro_desktop.gui.models.job_list_model import JobListModel
@@ -315,7 +316,11 @@ class MainWindow(QMainWindow):
             jobs_menu.addActions(
                 [panel.actions_by_name[a] for a in group if a in panel.actions_by_name]
             )
-            jobs_menu.addSeparator()
+            separator = jobs_menu.addSeparator()
+            if JobAction.COPY_POST_LINK in group:
+                self._post_links_end = separator
+        self._post_link_items: list[QAction] = []
+        jobs_menu.aboutToShow.connect(self._sync_post_link_items)
         self.clear_finished_action = QAction("Clear finished", self)
         self.clear_finished_action.setObjectName("clearFinishedAction")
         self.clear_finished_action.setShortcut(QKeySequence("Ctrl+Shift+Del"))
@@ -346,6 +351,27 @@ class MainWindow(QMainWindow):
         render_menu.addAction(browser.refresh_action)
         self.menuBar().insertMenu(before, render_menu)
         self.jobs_menu, self.render_menu = jobs_menu, render_menu
+
+    def _sync_post_link_items(self) -> None:
+        """The Jobs menu offers Open and Copy for each platform the selected post is on."""
+        panel, menu = self.jobs_panel, self.jobs_menu
+        generic = [
+            panel.actions_by_name[a] for a in (JobAction.OPEN_POST_LINK, JobAction.COPY_POST_LINK)
+        ]
+        for item in self._post_link_items:
+            menu.removeAction(item)
+            item.deleteLater()
+        self._post_link_items = []
+        job = panel.current_job()
+        if job is None or len(post_links(job)) <= 1:
+            if generic[0] not in menu.actions():
+                menu.insertActions(self._post_links_end, generic)
+            return
+        for action in generic:
+            menu.removeAction(action)
+        opens, copies = panel.post_link_actions(job, menu)
+        self._post_link_items = [*opens, *copies]
+        menu.insertActions(self._post_links_end, self._post_link_items)
 
     def show_shortcuts(self) -> ShortcutsDialog:
         """Help > Keyboard shortcuts: every shortcut of the window, read from its actions."""

@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         self.preview_dock.setVisible(False)
         self.toasts = ToastArea(self)
         self.toasts.avoid(self.jobs_panel)  # toasts never cover the queue
+        self.toasts.avoid(self.preview_dock)  # nor the preview's picture and its controls
         self._build_menus()
         self._build_queue_menus()
         self.set_demo(demo)

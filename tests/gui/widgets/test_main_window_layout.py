@@ -23,7 +23,9 @@ def _open_like_the_app(window: MainWindow) -> None:
 
     The grid is as wide as a loaded engine list makes it: wider than the window's first size.
     """
-    window.browser.splitter.widget(1).setMinimumWidth(800)
+    grid_side = window.browser.splitter.widget(1)
+    assert grid_side is not None
+    grid_side.setMinimumWidth(800)
     window.show()
     window.set_preview(QLabel("preview"))
     window.show_browser()

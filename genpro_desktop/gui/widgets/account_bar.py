@@ -25,7 +25,10 @@ def format_credits(amount: Decimal | None) -> str:
 
 
 FIXED_WIDTH = QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-LABEL_MIN_WIDTH = 60  # px; the labels' text may be cut below their natural width
+LABEL_MIN_WIDTH = 60  # px; the user's name may be cut below its natural width
+# The credits label's room, taken from the start: balances up to this long are never cut, and
+# the balance arriving (or changing) does not widen the window.
+CREDITS_ROOM_TEXT = "Credits: 9,999.5  ·  Aura: 999"
 
 
 class AccountBar(QWidget):
@@ -55,11 +58,12 @@ class AccountBar(QWidget):
         self.credits_label.setToolTip("The workspace's available credits")
         self.user_label = QLabel("Connecting…")
         self.user_label.setObjectName("accountLabel")
-        # What arrives after sign-in (names, credits) must not raise the window's minimum
-        # width: the window would grow and the browser splitter move under the user. A text
-        # longer than its room is cut; the tooltip has it whole.
-        for label in (self.credits_label, self.user_label):
-            label.setMinimumWidth(LABEL_MIN_WIDTH)
+        # What arrives after sign-in must not raise the window's minimum width (the window
+        # would grow and the browser splitter move under the user): a long name is cut (the
+        # tooltip has it whole); the credits have room for any usual balance from the start.
+        self.user_label.setMinimumWidth(LABEL_MIN_WIDTH)
+        room = self.credits_label.fontMetrics().horizontalAdvance(CREDITS_ROOM_TEXT)
+        self.credits_label.setMinimumWidth(room)
         self.demo_badge = QLabel("DEMO")
         self.demo_badge.setObjectName("demoBadge")
         self.demo_badge.setStyleSheet(DEMO_BADGE_STYLE)

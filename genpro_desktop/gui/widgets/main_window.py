@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -46,6 +46,7 @@ JOBS_DOCK_HEIGHT = 220  # leaves the grid room for five rows at 1280x800
 # column beside the preview.
 ENGINE_LIST_WIDTH = 170
 PREVIEW_DOCK_WIDTH = 300
+SETTLE_PASSES = 3  # re-layouts a grown window may need before its minimum stops changing
 FRAME_ALLOWANCE = 8  # px a window manager's frame may add to the window's width
 WELCOME_PAGE = 0
 BROWSER_PAGE = 1
@@ -184,14 +185,13 @@ class MainWindow(QMainWindow):
         round to it, and the splitter is re-laid out then: a handle placed (or a splitter
         state restored) before that moment ends somewhere else than where it was put.
         """
-        layout = self.layout()
-        if layout is not None:
-            layout.activate()
-        minimum = self.minimumSizeHint()
-        if self.width() < minimum.width() or self.height() < minimum.height():
+        for _ in range(SETTLE_PASSES):
+            # Every widget's pending re-layout now (the docks', the pages'), not on later turns.
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            minimum = self.minimumSizeHint()
+            if self.width() >= minimum.width() and self.height() >= minimum.height():
+                break
             self.resize(self.size().expandedTo(minimum))
-        if layout is not None:
-            layout.activate()
 
     @property
     def on_welcome_page(self) -> bool:

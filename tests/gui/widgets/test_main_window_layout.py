@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from PySide6.QtCore import QByteArray
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
+from genpro_desktop.core.api.types import CreditBalance
 from genpro_desktop.gui.models.engine_list_model import EngineListModel
 from genpro_desktop.gui.models.engine_table_model import EngineTableModel
 from genpro_desktop.gui.models.job_list_model import JobListModel
@@ -62,6 +65,7 @@ def test_what_arrives_after_sign_in_does_not_widen_the_window_or_move_the_splitt
 
     # The account, the engine's name and its grid (with the pinned column) come in later.
     window.account_bar.show_user("someone.with.a.long.name@a-rather-long-workspace-domain.example")
+    window.account_bar.show_credits(CreditBalance(generic=Decimal("123456.5"), aura=Decimal(120)))
     window.account_bar.workspace_combo.addItem("The workspace with a very long name indeed")
     window.browser.show_engine_title("An engine whose name is longer than the window is", 500)
     window.browser.final_video_view.setVisible(True)

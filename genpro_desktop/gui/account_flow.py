@@ -108,8 +108,12 @@ class AccountFlow:
         paths: AppPaths,
         target: Callable[[DemoTarget | None], SessionTarget],
         demo_setup: DemoSetup | None = None,
+        on_session_closing: Callable[[], None] | None = None,
     ) -> None:
         self._ctx = ctx
+        # Told before a session closes (sign-out, lost key, quit): windows that work on the
+        # session (Jobs > History) close with it rather than stay open with dead actions.
+        self._on_session_closing = on_session_closing
         self._demo_setup = demo_setup or DemoSetup()
         self._window = views.shell
         self._welcome = views.welcome
@@ -363,6 +367,8 @@ class AccountFlow:
     async def _close_session(self) -> None:
         session, self.session = self.session, None
         if session is not None:
+            if self._on_session_closing is not None:
+                self._on_session_closing()
             await session.aclose()
         await self._stop_demo()
 

@@ -236,6 +236,7 @@ class DesktopApp:
             paths=paths,
             target=self._session_target,
             demo_setup=DemoSetup.from_environ(self._environ),
+            on_session_closing=self._close_history,
         )
         opened = await (
             self.flow.start_demo() if self.options.demo else self.flow.start_with_saved_key()
@@ -491,6 +492,12 @@ class DesktopApp:
         presenter.start()
         return presenter
 
+    def _close_history(self) -> None:
+        """The session the history reads is closing: close the window with it."""
+        history, self.history = self.history, None
+        if history is not None:
+            history.dialog.close()
+
     def _history_closed(self, presenter: HistoryPresenter) -> None:
         if self.history is presenter:
             self.history = None
@@ -521,9 +528,7 @@ class DesktopApp:
             for key, state in self.window.layout_state().items():
                 self.prefs_store.save_layout(key, state)
             self.prefs_store.sync()
-        if self.history is not None:
-            self.history.dialog.close()
-            self.history = None
+        self._close_history()
         await self.tasks.aclose()
         if self.flow is not None:
             await self.flow.aclose()

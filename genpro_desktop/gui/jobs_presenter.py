@@ -108,11 +108,13 @@ class JobsPresenter(QObject):
         self._unsubscribe = self._services.events.subscribe(self._on_event)
         self._actions.register(HANDLED_ACTIONS, self._on_action_requested)
         self._panel.clear_finished_requested.connect(self._on_clear_finished)
+        self._panel.undo_clear_requested.connect(self._on_undo_clear)
         self._panel.older_requested.connect(self._on_older_requested)
         self._panel.detail_label.linkActivated.connect(self._on_link)
         if self._undo_action is not None:
             self._undo_action.triggered.connect(self._on_undo_clear)
         self._panel.link_activated.connect(self._on_link)  # a published platform's chip
+        self._panel.post_link_copy_requested.connect(self._on_copy_post_link)
 
     def detach(self) -> None:
         """Stop listening (the session is closing); the model keeps its rows until cleared."""
@@ -121,12 +123,14 @@ class JobsPresenter(QObject):
             self._unsubscribe = None
             self._actions.unregister(self._on_action_requested)
             self._panel.clear_finished_requested.disconnect(self._on_clear_finished)
+            self._panel.undo_clear_requested.disconnect(self._on_undo_clear)
             self._panel.older_requested.disconnect(self._on_older_requested)
             self._panel.detail_label.linkActivated.disconnect(self._on_link)
             if self._undo_action is not None:
                 self._undo_action.triggered.disconnect(self._on_undo_clear)
             self._set_undo([])
             self._panel.link_activated.disconnect(self._on_link)
+            self._panel.post_link_copy_requested.disconnect(self._on_copy_post_link)
 
     async def load_history(self) -> None:
         """This run's jobs and the store's history, minus those the user removed."""
@@ -264,6 +268,10 @@ class JobsPresenter(QObject):
                 f"{action.value.replace('_', ' ').capitalize()} failed", str(exc)
             )
 
+    def _on_copy_post_link(self, platform: str, url: str) -> None:
+        QGuiApplication.clipboard().setText(url)
+        self._status.show_status(f"{platform} link copied")
+
     def _on_link(self, url: str) -> None:
         if url.startswith(("https://", "http://")):
             self._open_url(QUrl(url))
@@ -369,6 +377,7 @@ class JobsPresenter(QObject):
         for job in finished:
             self._model.hide(job.id)
         self._set_undo(finished)
+        self._panel.show_cleared(count, can_undo=True)
         try:
             await self._services.store.hide_jobs(job.id for job in finished)
         except StoreError as exc:
@@ -404,6 +413,7 @@ class JobsPresenter(QObject):
 
     def _set_undo(self, cleared: list[LocalJob]) -> None:
         self._last_cleared = cleared
+        self._panel.set_undo_available(bool(cleared))
         if self._undo_action is not None:
             self._undo_action.setEnabled(bool(cleared))
             count = len(cleared)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
 from guikit import OpenedUrls, until
 from PySide6.QtCore import QModelIndex, QUrl
 
@@ -228,3 +229,26 @@ async def test_pages_load_on_demand(
     model.fetchMore(QModelIndex())  # nothing older: no read
     await _idle(app)
     assert len(reads) == 3
+
+
+async def test_signing_out_closes_the_history_with_its_session(
+    make_app: MakeApp,
+    signed_in: object,
+    isolated_data_dir: Path,
+    old_jobs: dict[str, LocalJob],
+) -> None:
+    app, presenter = await _open_history(make_app, old_jobs, isolated_data_dir)
+    dialog = presenter.dialog
+    assert dialog.isVisible()
+    assert app.flow is not None
+    closed: list[int] = []
+    dialog.finished.connect(closed.append)
+
+    await app.flow.sign_out()
+
+    assert closed  # no window left whose buttons reach a closed session
+    assert not shiboken6.isValid(dialog) or not dialog.isVisible()
+    assert app.history is None
+    assert app.window is not None
+    app.window.history_action.trigger()  # signed out: nothing to show, and it says so
+    assert app.history is None

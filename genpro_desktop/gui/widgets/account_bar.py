@@ -24,6 +24,13 @@ def format_credits(amount: Decimal | None) -> str:
     return f"{amount:,.2f}".rstrip("0").rstrip(".")
 
 
+FIXED_WIDTH = QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+LABEL_MIN_WIDTH = 60  # px; the user's name may be cut below its natural width
+# The credits label's room, taken from the start: balances up to this long are never cut, and
+# the balance arriving (or changing) does not widen the window.
+CREDITS_ROOM_TEXT = "Credits: 9,999.5  ·  Aura: 999"
+
+
 class AccountBar(QWidget):
     """Shows the account and lets the user switch workspace and agent."""
 
@@ -37,11 +44,13 @@ class AccountBar(QWidget):
         self.workspace_combo.setObjectName("workspaceCombo")
         self.workspace_combo.setToolTip("Workspace")
         self.workspace_combo.setMinimumContentsLength(14)
+        self.workspace_combo.setSizeAdjustPolicy(FIXED_WIDTH)
         self.workspace_combo.activated.connect(self._on_workspace_activated)
         self.agent_combo = QComboBox()
         self.agent_combo.setObjectName("agentCombo")
         self.agent_combo.setToolTip("Agent: renders and credits belong to it")
         self.agent_combo.setMinimumContentsLength(14)
+        self.agent_combo.setSizeAdjustPolicy(FIXED_WIDTH)
         self.agent_combo.activated.connect(self._on_agent_activated)
 
         self.credits_label = QLabel("Credits: –")
@@ -49,6 +58,12 @@ class AccountBar(QWidget):
         self.credits_label.setToolTip("The workspace's available credits")
         self.user_label = QLabel("Connecting…")
         self.user_label.setObjectName("accountLabel")
+        # What arrives after sign-in must not raise the window's minimum width (the window
+        # would grow and the browser splitter move under the user): a long name is cut (the
+        # tooltip has it whole); the credits have room for any usual balance from the start.
+        self.user_label.setMinimumWidth(LABEL_MIN_WIDTH)
+        room = self.credits_label.fontMetrics().horizontalAdvance(CREDITS_ROOM_TEXT)
+        self.credits_label.setMinimumWidth(room)
         self.demo_badge = QLabel("DEMO")
         self.demo_badge.setObjectName("demoBadge")
         self.demo_badge.setStyleSheet(DEMO_BADGE_STYLE)
@@ -85,6 +100,7 @@ class AccountBar(QWidget):
     def show_user(self, text: str) -> None:
         """Who is signed in."""
         self.user_label.setText(text)
+        self.user_label.setToolTip(text)
 
     def show_credits(self, balance: CreditBalance | None, *, problem: str | None = None) -> None:
         """The available credits (generic, plus aura when GEN reports it)."""

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTextBrowser,
@@ -110,6 +111,9 @@ class EngineBrowser(QWidget):
 
         self.engine_title = QLabel()
         self.engine_title.setObjectName("engineTitle")
+        # A long engine name is cut (full text in the tooltip) rather than widening the
+        # window's minimum when a grid loads, which would move the splitter under the user.
+        self.engine_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.refresh_action = QAction("Refresh", self)
         self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
         self.refresh_action.setToolTip("Reload the engine from GEN (F5)")
@@ -179,6 +183,7 @@ class EngineBrowser(QWidget):
         self.final_video_delegate.render_clicked.connect(self._on_render_clicked)
         self.final_video_delegate.action_clicked.connect(self._on_action_clicked)
         self.final_video_view.setItemDelegate(self.final_video_delegate)
+        self._reserve_final_video_column()
         self.engine_table_view.selectionModel().selectionChanged.connect(
             self._on_grid_selection_changed
         )
@@ -249,6 +254,9 @@ class EngineBrowser(QWidget):
         """The heading above the grid, with a note in italics (e.g. "saved copy…") if given."""
         text = f"<b>{html.escape(title)}</b> — {rows} rows" if title else ""
         self.engine_title.setText(text + (f" <i>({html.escape(note)})</i>" if note else ""))
+        # Cut when the grid is narrow (it never widens the window): the tooltip has it whole.
+        tip = f"{title} — {rows} rows" if title else ""
+        self.engine_title.setToolTip(tip + (f" ({note})" if note else ""))
 
     def select_engine(self, engine_id: str | None) -> None:
         """Select `engine_id` in the list (the first engine when it is not listed)."""
@@ -429,9 +437,19 @@ class EngineBrowser(QWidget):
         self.final_video_view.setVisible(final >= 0)
         if final >= 0:
             self.final_video_view.setColumnWidth(final, FINAL_VIDEO_COLUMN_WIDTH)
-            frame = 2 * self.final_video_view.frameWidth()
-            bar = self.final_video_view.verticalScrollBar().sizeHint().width()
-            self.final_video_view.setFixedWidth(FINAL_VIDEO_COLUMN_WIDTH + bar + frame)
+
+    def _reserve_final_video_column(self) -> None:
+        """The pinned column's width is taken from the start, shown or not.
+
+        Its arriving with the first grid would raise the window's minimum width after the
+        window is laid out: the window would grow and the splitter move under the user.
+        """
+        frame = 2 * self.final_video_view.frameWidth()
+        bar = self.final_video_view.verticalScrollBar().sizeHint().width()
+        self.final_video_view.setFixedWidth(FINAL_VIDEO_COLUMN_WIDTH + bar + frame)
+        policy = self.final_video_view.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.final_video_view.setSizePolicy(policy)
 
     def _on_grid_context_menu(self, view: QTableView, position: object) -> None:
         rows = self.selected_rows()

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QMenu, QWidget
 
 from genpro_desktop.core.jobs import LocalJob
-from genpro_desktop.core.jobs.view import JobAction, allowed_actions
+from genpro_desktop.core.jobs.view import JobAction, allowed_actions, post_links
 
 if TYPE_CHECKING:
     from genpro_desktop.gui.widgets.jobs_panel import JobsPanel
@@ -50,9 +50,14 @@ def job_context_menu(job: LocalJob, panel: JobsPanel, parent: QWidget | None = N
     """A menu of the panel's actions that `job` (the panel's current job) allows."""
     menu = QMenu(parent or panel)
     menu.setObjectName("jobContextMenu")
+    # A post published on several platforms: an Open and a Copy item for each of them.
+    opens, copies = panel.post_link_actions(job, menu) if len(post_links(job)) > 1 else ([], [])
+    per_platform = {JobAction.OPEN_POST_LINK: opens, JobAction.COPY_POST_LINK: copies}
     for item in menu_actions(job, panel):
         if item is None:
             menu.addSeparator()
+        elif per_platform.get(item):
+            menu.addActions(per_platform[item])
         else:
             menu.addAction(panel.actions_by_name[item])
     return menu

@@ -17,6 +17,7 @@ from datetime import tzinfo
 from PySide6.QtCore import (
     QItemSelection,
     QModelIndex,
+    QObject,
     QPoint,
     Qt,
     QTimer,
@@ -67,6 +68,18 @@ SWEEP_SECONDS = 1.6
 SEARCH_DELAY_MS = 200
 NO_JOBS_TEXT = "No jobs yet. Render a row and it shows up here."
 NO_MATCH_TEXT = "No job matches the filters. <a href='#clear'>Show all jobs</a>"
+HISTORY_LINK = "<a href='#history'>Jobs → History…</a>"
+UNDO_LINK = "<a href='#undo'>Undo</a>"
+
+
+def cleared_text(count: int, *, can_undo: bool) -> str:
+    """The empty list's text after "Clear finished" took the last jobs off it."""
+    if count == 1:
+        text = f"The finished job was cleared: it is in {HISTORY_LINK}"
+    else:
+        text = f"{count} finished jobs were cleared: they are in {HISTORY_LINK}"
+    return f"{text} · {UNDO_LINK}" if can_undo else text
+
 
 STATUS_CHOICES: tuple[tuple[StatusFilter, str], ...] = (
     (StatusFilter.ALL, "All jobs"),
@@ -137,6 +150,9 @@ class JobsPanel(QDockWidget):
     older_requested = Signal()  # show jobs older than the history loaded so far
     link_activated = Signal(str)  # a published platform's chip was clicked: its post link
     view_state_changed = Signal()  # the filter or the row mode changed: remember `view_state()`
+    history_requested = Signal()  # the empty list's "Jobs → History…" link
+    undo_clear_requested = Signal()  # the empty list's "Undo" link after "Clear finished"
+    post_link_copy_requested = Signal(str, str)  # platform label, its post link: to the clipboard
 
     def __init__(self, model: JobListModel, parent: QWidget | None = None) -> None:
         super().__init__("Jobs", parent)
@@ -224,7 +240,10 @@ class JobsPanel(QDockWidget):
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setObjectName("jobsEmpty")
         self.empty_label.setTextFormat(Qt.TextFormat.RichText)
-        self.empty_label.linkActivated.connect(lambda _link: self.clear_filters())
+        self.empty_label.linkActivated.connect(self._on_empty_link)
+        # Set by "Clear finished" (how many it hid, whether Undo can bring them back) until a
+        # job is on the list again.
+        self._cleared: tuple[int, bool] | None = None
 
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -316,6 +335,24 @@ class JobsPanel(QDockWidget):
         self.search_edit.setText(f.text)
         self.compact_action.setChecked(state.compact)
         self._apply_filter()
+
+    def show_cleared(self, count: int, *, can_undo: bool) -> None:
+        """Say in the empty list that "Clear finished" emptied it (count 0: forget that)."""
+        self._cleared = (count, can_undo) if count else None
+        self._on_rows_changed()
+
+    def set_undo_available(self, available: bool) -> None:
+        """Whether the empty list may still offer Undo for the last clear."""
+        if self._cleared is not None:
+            self.show_cleared(self._cleared[0], can_undo=available)
+
+    def _on_empty_link(self, link: str) -> None:
+        if link == "#history":
+            self.history_requested.emit()
+        elif link == "#undo":
+            self.undo_clear_requested.emit()
+        else:
+            self.clear_filters()
 
     def clear_filters(self) -> None:
         """Show every job again."""
@@ -446,6 +483,31 @@ class JobsPanel(QDockWidget):
 
         return trigger
 
+    def post_link_actions(
+        self, job: LocalJob, parent: QObject
+    ) -> tuple[list[QAction], list[QAction]]:
+        """("Open on X" items, "Copy X link" items): one of each per platform `job` is
+        published on, owned by `parent` (the menu showing them)."""
+        opens: list[QAction] = []
+        copies: list[QAction] = []
+        for platform, url in post_links(job):
+            label = platform_label(platform)
+            open_item = QAction(f"Open on {label}", parent)
+            open_item.setObjectName(f"job_open_post_link:{platform}")
+            open_item.setToolTip(url)
+            open_item.triggered.connect(lambda _checked=False, u=url: self.link_activated.emit(u))
+            copy_item = QAction(f"Copy {label} link", parent)
+            copy_item.setObjectName(f"job_copy_post_link:{platform}")
+            copy_item.setToolTip(url)
+            copy_item.triggered.connect(
+                lambda _checked=False, name=label, u=url: self.post_link_copy_requested.emit(
+                    name, u
+                )
+            )
+            opens.append(open_item)
+            copies.append(copy_item)
+        return opens, copies
+
     def context_menu_at(self, position: QPoint) -> QMenu | None:
         """The menu of the job under `position` (in the list's viewport), made current first."""
         from genpro_desktop.gui.widgets.job_menu import job_context_menu
@@ -479,7 +541,14 @@ class JobsPanel(QDockWidget):
     def _on_rows_changed(self, *_args: object) -> None:
         total = self.model.rowCount()
         shown = self.proxy.rowCount()
-        self.empty_label.setText(NO_JOBS_TEXT if total == 0 else NO_MATCH_TEXT)
+        if total:
+            self._cleared = None  # jobs again: the note about the clear is history
+            self.empty_label.setText(NO_MATCH_TEXT)
+        elif self._cleared is not None:
+            count, can_undo = self._cleared
+            self.empty_label.setText(cleared_text(count, can_undo=can_undo))
+        else:
+            self.empty_label.setText(NO_JOBS_TEXT)
         self.empty_label.setVisible(shown == 0)
         self.list_view.setVisible(shown > 0)
         filtered = not self.proxy.job_filter.is_empty

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from genpro_desktop.core.jobs.view import JobAction, post_links
 from genpro_desktop.gui.models.engine_list_model import EngineListModel
 from genpro_desktop.gui.models.engine_table_model import EngineTableModel
 from genpro_desktop.gui.models.job_list_model import JobListModel
@@ -45,6 +46,7 @@ JOBS_DOCK_HEIGHT = 220  # leaves the grid room for five rows at 1280x800
 # column beside the preview.
 ENGINE_LIST_WIDTH = 170
 PREVIEW_DOCK_WIDTH = 300
+SETTLE_PASSES = 3  # re-layouts a grown window may need before its minimum stops changing
 FRAME_ALLOWANCE = 8  # px a window manager's frame may add to the window's width
 WELCOME_PAGE = 0
 BROWSER_PAGE = 1
@@ -131,6 +133,7 @@ class MainWindow(QMainWindow):
         self.preview_dock.setVisible(False)
         self.toasts = ToastArea(self)
         self.toasts.avoid(self.jobs_panel)  # toasts never cover the queue
+        self.toasts.avoid(self.preview_dock)  # nor the preview's picture and its controls
         self._build_menus()
         self._build_queue_menus()
         self.set_demo(demo)
@@ -172,6 +175,23 @@ class MainWindow(QMainWindow):
         self.jobs_panel.setVisible(True)
         self.preview_dock.setVisible(self.preview_dock.widget() is not None)
         self.sign_out_action.setEnabled(True)
+        self._settle_layout()
+
+    def _settle_layout(self) -> None:
+        """Lay the browser page out now, at its final size.
+
+        Showing the docks and the (loaded) grid raises the window's minimum width above its
+        first size; left alone, Qt grows the window to it later, when the window system gets
+        round to it, and the splitter is re-laid out then: a handle placed (or a splitter
+        state restored) before that moment ends somewhere else than where it was put.
+        """
+        for _ in range(SETTLE_PASSES):
+            # Every widget's pending re-layout now (the docks', the pages'), not on later turns.
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            minimum = self.minimumSizeHint()
+            if self.width() >= minimum.width() and self.height() >= minimum.height():
+                break
+            self.resize(self.size().expandedTo(minimum))
 
     @property
     def on_welcome_page(self) -> bool:
@@ -297,7 +317,11 @@ class MainWindow(QMainWindow):
             jobs_menu.addActions(
                 [panel.actions_by_name[a] for a in group if a in panel.actions_by_name]
             )
-            jobs_menu.addSeparator()
+            separator = jobs_menu.addSeparator()
+            if JobAction.COPY_POST_LINK in group:
+                self._post_links_end = separator
+        self._post_link_items: list[QAction] = []
+        jobs_menu.aboutToShow.connect(self._sync_post_link_items)
         self.clear_finished_action = QAction("Clear finished", self)
         self.clear_finished_action.setObjectName("clearFinishedAction")
         self.clear_finished_action.setShortcut(QKeySequence("Ctrl+Shift+Del"))
@@ -316,6 +340,7 @@ class MainWindow(QMainWindow):
         jobs_menu.addActions([self.clear_finished_action, self.undo_clear_action])
         jobs_menu.addSeparator()
         jobs_menu.addActions([panel.older_action, self.history_action])
+        panel.history_requested.connect(self.history_action.trigger)
         self.menuBar().insertMenu(before, jobs_menu)
         render_menu = QMenu("&Render", self)
         render_menu.setObjectName("renderMenu")
@@ -327,6 +352,27 @@ class MainWindow(QMainWindow):
         render_menu.addAction(browser.refresh_action)
         self.menuBar().insertMenu(before, render_menu)
         self.jobs_menu, self.render_menu = jobs_menu, render_menu
+
+    def _sync_post_link_items(self) -> None:
+        """The Jobs menu offers Open and Copy for each platform the selected post is on."""
+        panel, menu = self.jobs_panel, self.jobs_menu
+        generic = [
+            panel.actions_by_name[a] for a in (JobAction.OPEN_POST_LINK, JobAction.COPY_POST_LINK)
+        ]
+        for item in self._post_link_items:
+            menu.removeAction(item)
+            item.deleteLater()
+        self._post_link_items = []
+        job = panel.current_job()
+        if job is None or len(post_links(job)) <= 1:
+            if generic[0] not in menu.actions():
+                menu.insertActions(self._post_links_end, generic)
+            return
+        for action in generic:
+            menu.removeAction(action)
+        opens, copies = panel.post_link_actions(job, menu)
+        self._post_link_items = [*opens, *copies]
+        menu.insertActions(self._post_links_end, self._post_link_items)
 
     def show_shortcuts(self) -> ShortcutsDialog:
         """Help > Keyboard shortcuts: every shortcut of the window, read from its actions."""

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from guikit import FakePrompts
+from guikit import FakePrompts, until
 
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob, new_job_id
 from genpro_desktop.core.store import Store
@@ -131,3 +131,44 @@ async def test_clearing_many_asks_first_saying_how_many(
     await tasks.wait_idle()
     assert _listed(app) >= {job.id for job in many}
     assert await _hidden_in_store(app) == set()
+
+
+async def test_the_emptied_list_says_the_jobs_were_cleared_and_where_they_are(
+    make_app: MakeApp, signed_in: object, isolated_data_dir: Path
+) -> None:
+    finished = [_job(n) for n in range(1, 3)]
+    await _stored(isolated_data_dir, finished)
+    app: DesktopApp = await make_app()
+    window = app.window
+    assert window is not None
+    assert app.flow is not None
+    assert app.flow.session is not None
+    tasks = app.flow.session.tasks
+    panel = window.jobs_panel
+    await until(lambda: _listed(app) >= {job.id for job in finished}, what="the jobs")
+
+    window.clear_finished_action.trigger()
+    await tasks.wait_idle()
+    assert panel.model.rowCount() == 0
+    assert not panel.empty_label.isHidden()
+    text = panel.empty_label.text()
+    assert "No jobs yet" not in text
+    assert "2 finished jobs were cleared" in text
+    assert "History" in text
+    assert "#undo" in text  # Undo offered while it can be done
+
+    panel.empty_label.linkActivated.emit("#undo")
+    await tasks.wait_idle()
+    assert _listed(app) >= {job.id for job in finished}
+
+    window.clear_finished_action.trigger()
+    await tasks.wait_idle()
+    panel.empty_label.linkActivated.emit("#history")
+    assert app.history is not None
+    assert app.history.dialog.isVisible()
+    app.history.dialog.close()
+
+    assert app.flow.session is not None
+    app.flow.session.jobs.detach()  # the session ends: nothing to undo with any more
+    assert "#undo" not in panel.empty_label.text()
+    assert "2 finished jobs were cleared" in panel.empty_label.text()

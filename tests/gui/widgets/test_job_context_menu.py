@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from jobkit import make_job
+from PySide6.QtGui import QAction
 
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
 from genpro_desktop.core.jobs.model import PostPlatform
@@ -160,4 +161,64 @@ def test_the_jobs_menu_holds_the_panels_actions_enabled_by_the_selection(qapp: o
     for name in ("clearFinishedAction", "undoClearAction", "historyAction"):
         assert name in in_menu
     assert not in_menu["undoClearAction"].isEnabled()  # nothing cleared yet
+    window.deleteLater()
+
+
+def _posted_everywhere() -> LocalJob:
+    return make_job(
+        JobState.COMPLETED,
+        kind=JobKind.POST,
+        minutes=9,
+        post_id="7302",
+        post_request='{"platform": ["tiktok", "youtube", "instagram"]}',
+        post_platforms=(
+            PostPlatform("tiktok", status="published", post_url="https://tiktok.com/@me/2"),
+            PostPlatform("youtube", status="published", post_url="https://youtu.be/abc"),
+            PostPlatform("instagram", status="failed", error="token expired"),
+        ),
+    )
+
+
+def _link_items(actions: list[QAction]) -> dict[str, QAction]:
+    return {a.text(): a for a in actions if "link" in a.objectName()}
+
+
+def test_a_post_on_several_platforms_offers_open_and_copy_for_each(qapp: object) -> None:
+    model = JobListModel()
+    post = _posted_everywhere()
+    model.set_jobs([post])
+    window = MainWindow(model, EngineListModel(), EngineTableModel())
+    panel = window.jobs_panel
+    panel.resize(600, 900)
+    panel.show()
+    opened: list[str] = []
+    copied: list[tuple[str, str]] = []
+    panel.link_activated.connect(opened.append)
+    panel.post_link_copy_requested.connect(lambda name, url: copied.append((name, url)))
+
+    index = panel.proxy.index_of(post.id)
+    menu = panel.context_menu_at(panel.list_view.visualRect(index).center())
+    assert menu is not None
+    in_context = _link_items(menu.actions())
+    assert set(in_context) == {
+        "Open on TikTok",
+        "Open on YouTube",
+        "Copy TikTok link",
+        "Copy YouTube link",
+    }
+    in_context["Open on YouTube"].trigger()
+    in_context["Copy TikTok link"].trigger()
+    assert opened == ["https://youtu.be/abc"]
+    assert copied == [("TikTok", "https://tiktok.com/@me/2")]
+
+    window.jobs_menu.aboutToShow.emit()
+    in_menu = _link_items(window.jobs_menu.actions())
+    assert set(in_menu) == set(in_context)
+    in_menu["Open on TikTok"].trigger()
+    in_menu["Copy YouTube link"].trigger()
+    assert opened[-1] == "https://tiktok.com/@me/2"
+    assert copied[-1] == ("YouTube", "https://youtu.be/abc")
+    window.jobs_menu.aboutToShow.emit()  # shown again: still one item per platform
+    assert len(_link_items(window.jobs_menu.actions())) == 4
+    menu.deleteLater()
     window.deleteLater()

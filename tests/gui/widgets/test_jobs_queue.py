@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from jobkit import T0, finished, make_job, moved
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication, QStyleOptionViewItem
+from PySide6.QtWidgets import QApplication, QLabel, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
 from genpro_desktop.core.jobs import JobKind, JobState, LocalJob, RenderOrigin
@@ -403,3 +403,27 @@ def test_toasts_never_cover_the_jobs_panel(qtbot: QtBot, area: object) -> None:
     panel.setVisible(False)
     QApplication.processEvents()
     assert toasts[-1].geometry().bottom() > panel_rect.top()
+
+
+@pytest.mark.parametrize("jobs_shown", [True, False])
+def test_toasts_never_cover_the_preview_and_its_controls(qtbot: QtBot, jobs_shown: bool) -> None:
+    window = MainWindow(JobListModel(), EngineListModel(), EngineTableModel())
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    window.set_preview(QLabel("video, then play, scrub, volume, Set as cover, Full screen"))
+    window.show_browser()
+    window.jobs_panel.setVisible(jobs_shown)
+    qtbot.waitUntil(lambda: window.preview_dock.isVisible())
+    QApplication.processEvents()
+    toasts = [window.toasts.show_toast(f"Render {n} finished") for n in range(3)]
+    dock = window.preview_dock
+    preview_rect = QRect(dock.mapTo(window, QPoint(0, 0)), dock.size())
+    for toast in toasts:
+        assert toast.isVisible()
+        assert not toast.geometry().intersects(preview_rect), (toast.geometry(), preview_rect)
+        assert window.rect().contains(toast.geometry())
+    # A floating preview is a window of its own: the corner is the main window's again.
+    dock.setFloating(True)
+    QApplication.processEvents()
+    assert toasts[-1].geometry().right() > preview_rect.left()

@@ -30,15 +30,20 @@ class DialogPrompts:
     def __init__(self, parent: QWidget) -> None:
         self._parent = parent
 
-    async def confirm(self, title: str, text: str, *, accept: str, details: str = "") -> bool:
-        """A question with `accept` and Cancel; Cancel is the default button."""
+    def _question(self, name: str, title: str, text: str, details: str) -> QMessageBox:
+        """A question box over the parent window, still without its buttons."""
         box = QMessageBox(self._parent)
-        box.setObjectName("confirmBox")
+        box.setObjectName(name)
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle(title)
         box.setText(text)
         if details:
             box.setInformativeText(details)
+        return box
+
+    async def confirm(self, title: str, text: str, *, accept: str, details: str = "") -> bool:
+        """A question with `accept` and Cancel; Cancel is the default button."""
+        box = self._question("confirmBox", title, text, details)
         accept_button = box.addButton(accept, QMessageBox.ButtonRole.AcceptRole)
         cancel_button = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(cancel_button)
@@ -52,13 +57,7 @@ class DialogPrompts:
         self, title: str, text: str, choices: Sequence[str], *, details: str = ""
     ) -> int | None:
         """A question with one button per choice and Cancel; Cancel is the default button."""
-        box = QMessageBox(self._parent)
-        box.setObjectName("chooseBox")
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle(title)
-        box.setText(text)
-        if details:
-            box.setInformativeText(details)
+        box = self._question("chooseBox", title, text, details)
         buttons = [box.addButton(c, QMessageBox.ButtonRole.AcceptRole) for c in choices]
         cancel_button = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(cancel_button)

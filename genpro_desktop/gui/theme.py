@@ -90,58 +90,61 @@ def apply_theme(app: QApplication, theme: Theme) -> None:
 
 
 def _light_palette() -> QPalette:
+    return _palette(_LIGHT_ROLES, disabled="#8e8e93")
+
+
+def _dark_palette() -> QPalette:
+    return _palette(_DARK_ROLES, disabled="#77777d")
+
+
+_LIGHT_ROLES = {
+    QPalette.ColorRole.Window: "#f4f4f6",
+    QPalette.ColorRole.WindowText: "#1d1d1f",
+    QPalette.ColorRole.Base: "#ffffff",
+    QPalette.ColorRole.AlternateBase: "#f0f0f3",
+    QPalette.ColorRole.Text: "#1d1d1f",
+    QPalette.ColorRole.Button: "#ececef",
+    QPalette.ColorRole.ButtonText: "#1d1d1f",
+    QPalette.ColorRole.Highlight: "#2a6ad8",
+    QPalette.ColorRole.HighlightedText: "#ffffff",
+    QPalette.ColorRole.ToolTipBase: "#ffffff",
+    QPalette.ColorRole.ToolTipText: "#1d1d1f",
+    QPalette.ColorRole.PlaceholderText: "#6e6e73",
+    QPalette.ColorRole.Link: "#1a5fb4",
+    QPalette.ColorRole.LinkVisited: "#6e3fc8",
+    QPalette.ColorRole.Mid: "#c7c7cc",
+}
+
+_DARK_ROLES = {
+    QPalette.ColorRole.Window: "#1f1f23",
+    QPalette.ColorRole.WindowText: "#e8e8ea",
+    QPalette.ColorRole.Base: "#26262b",
+    QPalette.ColorRole.AlternateBase: "#2c2c31",
+    QPalette.ColorRole.Text: "#e8e8ea",
+    QPalette.ColorRole.Button: "#2c2c31",
+    QPalette.ColorRole.ButtonText: "#e8e8ea",
+    QPalette.ColorRole.Highlight: "#2a6ad8",
+    QPalette.ColorRole.HighlightedText: "#ffffff",
+    QPalette.ColorRole.ToolTipBase: "#2c2c31",
+    QPalette.ColorRole.ToolTipText: "#e8e8ea",
+    QPalette.ColorRole.PlaceholderText: "#9a9aa0",
+    # Qt's default link blue (#0000ff) is unreadable on a dark background.
+    QPalette.ColorRole.Link: "#7ab8ff",
+    QPalette.ColorRole.LinkVisited: "#c0a0ff",
+    QPalette.ColorRole.Mid: "#48484f",
+    QPalette.ColorRole.Light: "#3a3a40",
+    QPalette.ColorRole.Dark: "#141417",
+}
+
+
+def _palette(roles: dict[QPalette.ColorRole, str], disabled: str) -> QPalette:
+    """A palette of `roles`' colours, with `disabled` for the text of disabled widgets."""
     palette = QPalette()
-    roles = {
-        QPalette.ColorRole.Window: "#f4f4f6",
-        QPalette.ColorRole.WindowText: "#1d1d1f",
-        QPalette.ColorRole.Base: "#ffffff",
-        QPalette.ColorRole.AlternateBase: "#f0f0f3",
-        QPalette.ColorRole.Text: "#1d1d1f",
-        QPalette.ColorRole.Button: "#ececef",
-        QPalette.ColorRole.ButtonText: "#1d1d1f",
-        QPalette.ColorRole.Highlight: "#2a6ad8",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.ToolTipBase: "#ffffff",
-        QPalette.ColorRole.ToolTipText: "#1d1d1f",
-        QPalette.ColorRole.PlaceholderText: "#6e6e73",
-        QPalette.ColorRole.Link: "#1a5fb4",
-        QPalette.ColorRole.LinkVisited: "#6e3fc8",
-        QPalette.ColorRole.Mid: "#c7c7cc",
-    }
     for role, colour in roles.items():
         palette.setColor(role, QColor(colour))
     # Without this a disabled button or field reads like an enabled one (setColor sets every group).
     for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#8e8e93"))
-    return palette
-
-
-def _dark_palette() -> QPalette:
-    palette = QPalette()
-    roles = {
-        QPalette.ColorRole.Window: "#1f1f23",
-        QPalette.ColorRole.WindowText: "#e8e8ea",
-        QPalette.ColorRole.Base: "#26262b",
-        QPalette.ColorRole.AlternateBase: "#2c2c31",
-        QPalette.ColorRole.Text: "#e8e8ea",
-        QPalette.ColorRole.Button: "#2c2c31",
-        QPalette.ColorRole.ButtonText: "#e8e8ea",
-        QPalette.ColorRole.Highlight: "#2a6ad8",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.ToolTipBase: "#2c2c31",
-        QPalette.ColorRole.ToolTipText: "#e8e8ea",
-        QPalette.ColorRole.PlaceholderText: "#9a9aa0",
-        # Qt's default link blue (#0000ff) is unreadable on a dark background.
-        QPalette.ColorRole.Link: "#7ab8ff",
-        QPalette.ColorRole.LinkVisited: "#c0a0ff",
-        QPalette.ColorRole.Mid: "#48484f",
-        QPalette.ColorRole.Light: "#3a3a40",
-        QPalette.ColorRole.Dark: "#141417",
-    }
-    for role, colour in roles.items():
-        palette.setColor(role, QColor(colour))
-    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#77777d"))
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(disabled))
     return palette
 
 

@@ -82,13 +82,9 @@ class SimState(World):
     def engines(self, agent_id: str | None) -> Reply:
         """GET /{prefix}?agent_id: the agent's engines without columns and rows."""
         with self._tick() as now:
-            agent = self._agent(agent_id)
+            agent = self._usable_agent(agent_id)
             if isinstance(agent, Reply):
                 return agent
-            if not self.usable_credit:
-                return error(
-                    422, "usable_gen_credit_required", "GEN credits are required to use the API."
-                )
             wire = self._wire(now)
             return Reply(
                 200, [wire.engine_summary(self.engine_records[i]) for i in agent.engine_ids]
@@ -105,12 +101,10 @@ class SimState(World):
     def cell(self, agent_id: str | None, engine_id: str, cell_id: str) -> Reply:
         """GET /{prefix}/{sheet_id}/cells/{cell_id}?agent_id (cell id as a string)."""
         with self._tick() as now:
-            sheet = self._sheet(agent_id, engine_id)
-            if isinstance(sheet, Reply):
-                return sheet
-            cell = self._find_cell(sheet, cell_id)
-            if cell is None:
-                return error(404, "not_found", "Cell not found")
+            found = self._sheet_cell(agent_id, engine_id, cell_id)
+            if isinstance(found, Reply):
+                return found
+            _, cell = found
             return Reply(200, self._wire(now).cell(cell, id_as_str=True))
 
     # -- renders -----------------------------------------------------------------------
@@ -123,12 +117,10 @@ class SimState(World):
         with self._tick() as now:
             if replayed := self._replay(scope, idempotency_key, now):
                 return replayed
-            sheet = self._sheet(agent_id, engine_id)
-            if isinstance(sheet, Reply):
-                return sheet
-            cell = self._find_cell(sheet, cell_id)
-            if cell is None:
-                return error(404, "not_found", "Cell not found")
+            found = self._sheet_cell(agent_id, engine_id, cell_id)
+            if isinstance(found, Reply):
+                return found
+            sheet, cell = found
             column = next(c for c in sheet.columns if c.id == cell.column_id)
             if column.role != "final_video":
                 return error(422, "validation_error", "Only a final video cell can be rendered")

@@ -345,7 +345,8 @@ class World:
             return error(422, "agent_not_found", "Agent not found")
         return agent
 
-    def _sheet(self, agent_id: str | None, engine_id: str) -> EngineRec | Reply:
+    def _usable_agent(self, agent_id: str | None) -> AgentRec | Reply:
+        """The agent, when the engine endpoints may be used at all (GEN wants usable credit)."""
         agent = self._agent(agent_id)
         if isinstance(agent, Reply):
             return agent
@@ -353,19 +354,30 @@ class World:
             return error(
                 422, "usable_gen_credit_required", "GEN credits are required to use the API."
             )
+        return agent
+
+    def _sheet(self, agent_id: str | None, engine_id: str) -> EngineRec | Reply:
+        agent = self._usable_agent(agent_id)
+        if isinstance(agent, Reply):
+            return agent
         engine = self.engine_records.get(_as_int(engine_id) or -1)
         if engine is None or engine.id not in agent.engine_ids:
             return error(404, "spreadsheet_not_found", "Spreadsheet not found")
         return engine
 
-    @staticmethod
-    def _find_cell(engine: EngineRec, cell_id: str) -> CellRec | None:
+    def _sheet_cell(
+        self, agent_id: str | None, engine_id: str, cell_id: str
+    ) -> tuple[EngineRec, CellRec] | Reply:
+        """The engine and its cell `cell_id`, or GEN's refusal."""
+        sheet = self._sheet(agent_id, engine_id)
+        if isinstance(sheet, Reply):
+            return sheet
         wanted = _as_int(cell_id)
-        for row in engine.rows:
+        for row in sheet.rows:
             for cell in row.cells:
                 if cell.id == wanted:
-                    return cell
-        return None
+                    return sheet, cell
+        return error(404, "not_found", "Cell not found")
 
     def _charge(self, org: OrgRec, now: float, generation_id: int) -> Reply | None:
         if org.generic < RENDER_PRECHARGE:

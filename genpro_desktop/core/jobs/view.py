@@ -292,6 +292,11 @@ def _credits(value: Decimal) -> str:
     return text or "0"
 
 
+def _unsettled(reserved: Decimal | None, summary: str, note: str) -> CreditFacts:
+    """Credits GEN holds for a render and has not said what it charged for (yet)."""
+    return CreditFacts(reserved, None, None, False, False, summary, note)
+
+
 def credit_facts(
     job: LocalJob, reserved: Decimal | None = RENDER_RESERVATION
 ) -> CreditFacts | None:
@@ -335,12 +340,8 @@ def render_credit_facts(
     if state is JobState.COMPLETED or state is JobState.DOWNLOADED:
         cost = execution_cost
         if cost is None:
-            return CreditFacts(
+            return _unsettled(
                 reserved,
-                None,
-                None,
-                False,
-                False,
                 f"reserved {held}, cost not reported",
                 f"GEN reserved {held} credits when the render started and has not reported "
                 "what it finally charged (execution_cost); the balance shows it.",
@@ -365,12 +366,8 @@ def render_credit_facts(
             f"{_credits(cost)} when it finished{settle}.",
         )
     if state in ACTIVE_STATES or state in PARKED_STATES:
-        return CreditFacts(
+        return _unsettled(
             reserved,
-            None,
-            None,
-            False,
-            False,
             f"reserved {held}",
             f"GEN reserved {held} credits when the render started; they are settled when it "
             "finishes (the difference given back or charged), or refunded in full if it "

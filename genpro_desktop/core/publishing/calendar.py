@@ -803,11 +803,7 @@ def _from_gen(
         return None
     if job is not None and job.post_platforms and (read_at is None or job.updated_at > read_at):
         # The tracker read this post after the list did: its platforms are fresher.
-        platforms = tuple(
-            _job_platform(p.platform, p.status, p.post_url, p.error, when, now, job)
-            for p in job.post_platforms
-            if p.status != "skipped"
-        )
+        platforms = _job_platforms(job, when, now)
     else:
         platforms = tuple(
             CalendarPlatform(
@@ -844,16 +840,11 @@ def _from_job(job: LocalJob, now: datetime) -> CalendarPost | None:
             JobState.OUTCOME_UNKNOWN: "not confirmed by GEN: check the Jobs panel",
             JobState.QUEUED: "waiting to be sent",
         }.get(job.state, "not sent: see the Jobs panel")
-    platforms = tuple(
-        _job_platform(p.platform, p.status, p.post_url, p.error, when, now, job)
-        for p in job.post_platforms
-        if p.status != "skipped"
-    )
     return CalendarPost(
         key=f"job:{job.id}",
         when=when,
         caption=job.caption or "",
-        platforms=platforms,
+        platforms=_job_platforms(job, when, now),
         post_id=job.remote_id,
         job_id=job.id,
         title=job.post_title,
@@ -861,6 +852,15 @@ def _from_job(job: LocalJob, now: datetime) -> CalendarPost | None:
         schedule_type="now" if job.scheduled_utc is None else "specific_time",
         raw_status=job.raw_status,
         note=note,
+    )
+
+
+def _job_platforms(job: LocalJob, when: datetime, now: datetime) -> tuple[CalendarPlatform, ...]:
+    """A local post job's platforms as the calendar shows them (those skipped left out)."""
+    return tuple(
+        _job_platform(p.platform, p.status, p.post_url, p.error, when, now, job)
+        for p in job.post_platforms
+        if p.status != "skipped"
     )
 
 

@@ -26,7 +26,7 @@ numbers are their published guidance, not confirmed through GEN, so they only wa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -501,73 +501,86 @@ def _check_one_video(info: VideoInfo, rule: PlatformRule, report: ValidationRepo
     limits = rule.video
     label = rule.label
     found: list[tuple[str, str]] = []
-    duration = info.duration_s
-    if duration is not None:
-        if limits.min_duration_s is not None and duration < limits.min_duration_s:
-            found.append(
-                (
-                    "too_short",
-                    f"{label} needs at least {limits.min_duration_s:g} s "
-                    f"(the video is {duration:.1f} s).",
-                )
-            )
-        if limits.max_duration_s is not None and duration > limits.max_duration_s:
-            found.append(
-                (
-                    "too_long",
-                    f"{label} takes at most {limits.max_duration_s / 60:g} min "
-                    f"(the video is {duration / 60:.1f} min).",
-                )
-            )
-    if limits.max_bytes is not None and info.size_bytes > limits.max_bytes:
-        found.append(
-            (
-                "too_big",
-                f"{label} takes files up to {limits.max_bytes / _MB:,.0f} MB "
-                f"(this one is {info.size_bytes / _MB:,.0f} MB).",
-            )
-        )
+
+    def bound(
+        code: str,
+        value: float | None,
+        limit: float | None,
+        at_least: bool,
+        say: Callable[[float, float], str],
+    ) -> None:
+        """An issue `code` when `value` is under (`at_least`) or over `limit`, worded by `say`
+        from the limit and the value; no issue where either is unknown."""
+        if value is None or limit is None:
+            return
+        if (value < limit) if at_least else (value > limit):
+            found.append((code, say(limit, value)))
+
+    bound(
+        "too_short",
+        info.duration_s,
+        limits.min_duration_s,
+        True,
+        lambda least, seconds: (
+            f"{label} needs at least {least:g} s (the video is {seconds:.1f} s)."
+        ),
+    )
+    bound(
+        "too_long",
+        info.duration_s,
+        limits.max_duration_s,
+        False,
+        lambda most, seconds: (
+            f"{label} takes at most {most / 60:g} min (the video is {seconds / 60:.1f} min)."
+        ),
+    )
+    bound(
+        "too_big",
+        info.size_bytes,
+        limits.max_bytes,
+        False,
+        lambda most, size: (
+            f"{label} takes files up to {most / _MB:,.0f} MB (this one is {size / _MB:,.0f} MB)."
+        ),
+    )
     if info.width and info.height:
         short, long = sorted((info.width, info.height))
-        if limits.min_side_px is not None and short < limits.min_side_px:
-            found.append(
-                (
-                    "resolution_too_low",
-                    f"{label} needs at least {limits.min_side_px} px per side "
-                    f"(the video is {info.width}x{info.height}).",
-                )
-            )
-        if limits.max_side_px is not None and long > limits.max_side_px:
-            found.append(
-                (
-                    "resolution_too_high",
-                    f"{label} takes at most {limits.max_side_px} px per side "
-                    f"(the video is {info.width}x{info.height}).",
-                )
-            )
+        picture = f"{info.width}x{info.height}"
+        bound(
+            "resolution_too_low",
+            short,
+            limits.min_side_px,
+            True,
+            lambda least, _: (
+                f"{label} needs at least {least} px per side (the video is {picture})."
+            ),
+        )
+        bound(
+            "resolution_too_high",
+            long,
+            limits.max_side_px,
+            False,
+            lambda most, _: f"{label} takes at most {most} px per side (the video is {picture}).",
+        )
         aspect = info.width / info.height
         if (limits.min_aspect is not None and aspect < limits.min_aspect) or (
             limits.max_aspect is not None and aspect > limits.max_aspect
         ):
-            found.append(
-                ("aspect_ratio", f"{label} does not take a {info.width}x{info.height} picture.")
-            )
-    if info.fps is not None:
-        if limits.min_fps is not None and info.fps < limits.min_fps:
-            found.append(
-                (
-                    "frame_rate",
-                    f"{label} needs at least {limits.min_fps:g} fps "
-                    f"(the video has {info.fps:.3g}).",
-                )
-            )
-        if limits.max_fps is not None and info.fps > limits.max_fps:
-            found.append(
-                (
-                    "frame_rate",
-                    f"{label} takes at most {limits.max_fps:g} fps (the video has {info.fps:.3g}).",
-                )
-            )
+            found.append(("aspect_ratio", f"{label} does not take a {picture} picture."))
+    bound(
+        "frame_rate",
+        info.fps,
+        limits.min_fps,
+        True,
+        lambda least, fps: f"{label} needs at least {least:g} fps (the video has {fps:.3g}).",
+    )
+    bound(
+        "frame_rate",
+        info.fps,
+        limits.max_fps,
+        False,
+        lambda most, fps: f"{label} takes at most {most:g} fps (the video has {fps:.3g}).",
+    )
     if limits.codecs and info.codec is not None and info.codec not in limits.codecs:
         wanted = ", ".join(sorted(limits.codecs))
         found.append(("codec", f"{label} takes {wanted} video, not {info.codec}."))

@@ -131,8 +131,8 @@ class EngineTableModel(QAbstractTableModel):
                 for cell, column in zip(row.cells, grid.columns, strict=True):
                     live = live_jobs.get(cell.cell_id) if cell.cell_id else None
                     shown = takes if column.is_final_video else None
-                    text = _display_text(cell, column, shown, live, layers, now, typical)
-                    tip = _tooltip_text(cell, column, shown, live, layers, now)
+                    words = (cell, column, shown, live, layers, now, typical)
+                    text, tip = _cell_words(*words), _cell_words(*words, tooltip=True)
                     cells.append(SnapshotCell(cell.cell_id, text, tip))
                 rows.append(SnapshotRow(row.row_id, row.final_video_cell_id, cells))
             return GridSnapshot(
@@ -363,12 +363,17 @@ class EngineTableModel(QAbstractTableModel):
             return saved.text if role == Qt.ItemDataRole.DisplayRole else saved.tooltip
         live = self._live_jobs.get(cell.cell_id) if cell.cell_id else None
         renders = self._renders.get(grid_row.row_id) if column.is_final_video else None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _display_text(
-                cell, column, renders, live, self._layers, self._now(), self._typical_render
+        if role in _SNAPSHOT_ROLES:
+            return _cell_words(
+                cell,
+                column,
+                renders,
+                live,
+                self._layers,
+                self._now(),
+                self._typical_render,
+                tooltip=role == Qt.ItemDataRole.ToolTipRole,
             )
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return _tooltip_text(cell, column, renders, live, self._layers, self._now())
         if role == Qt.ItemDataRole.BackgroundRole and column.is_final_video:
             return QBrush(FINAL_VIDEO_TINT)
         if role == Qt.ItemDataRole.DecorationRole:
@@ -391,7 +396,7 @@ class EngineTableModel(QAbstractTableModel):
         return None
 
 
-def _display_text(
+def _cell_words(
     cell: GridCell,
     column: GridColumn,
     renders: RowRenders | None,
@@ -399,31 +404,21 @@ def _display_text(
     layers: dict[str, list[str]],
     now: datetime,
     typical_render: float | None = None,
+    *,
+    tooltip: bool = False,
 ) -> str:
-    """A cell's shown text (`data`'s DisplayRole; the saved copy keeps it too)."""
+    """A cell's shown text, or with `tooltip` its tooltip (`data`'s DisplayRole and ToolTipRole;
+    the saved copy keeps both)."""
     if column.is_final_video:
+        if tooltip:
+            return final_video_tooltip(renders, live, now)
         return final_video_label(renders, live, now, typical_render)
     names = layers.get(cell.cell_id or "")
+    if names and tooltip:
+        return "Layers:\n" + "\n".join(f"• {name}" for name in names)
     if names:
         return f"{_count(len(names), 'layer')}: {', '.join(names)}"
-    return _cell_text(cell.value, cell.media_type)
-
-
-def _tooltip_text(
-    cell: GridCell,
-    column: GridColumn,
-    renders: RowRenders | None,
-    live: LocalJob | None,
-    layers: dict[str, list[str]],
-    now: datetime,
-) -> str:
-    """A cell's tooltip (`data`'s ToolTipRole; the saved copy keeps it too)."""
-    if column.is_final_video:
-        return final_video_tooltip(renders, live, now)
-    names = layers.get(cell.cell_id or "")
-    if names:
-        return "Layers:\n" + "\n".join(f"• {name}" for name in names)
-    return _cell_tooltip(cell.value, cell.media_type)
+    return (_cell_tooltip if tooltip else _cell_text)(cell.value, cell.media_type)
 
 
 def ago(moment: datetime | None, now: datetime) -> str:

@@ -223,6 +223,19 @@ class _Fonts:
     small_metrics: QFontMetrics
 
 
+def _draw_elided(
+    painter: QPainter, rect: QRect, text: str, font: QFont, metrics: QFontMetrics, pen: QColor
+) -> None:
+    """`text` on one line in `rect`, left-aligned and cut with an ellipsis where it is too long."""
+    painter.setFont(font)
+    painter.setPen(pen)
+    painter.drawText(
+        rect,
+        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width()),
+    )
+
+
 def starts_batch(index: _Index) -> bool:
     """True when `index` is the first row of its batch as the view shows it (filtered)."""
     batch = index.data(BatchIdRole)
@@ -397,14 +410,10 @@ class JobDelegate(QStyledItemDelegate):
         painter.drawText(
             inner, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, summary
         )
-        painter.setFont(fonts.title)
         title_rect = QRect(inner)
         title_rect.setRight(inner.right() - summary_width - PAD)
-        painter.drawText(
-            title_rect,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            fonts.title_metrics.elidedText(title, Qt.TextElideMode.ElideRight, title_rect.width()),
-        )
+        text_colour = palette.color(QPalette.ColorRole.Text)
+        _draw_elided(painter, title_rect, title, fonts.title, fonts.title_metrics, text_colour)
         # How much of the batch is done, as a thin determinate bar under the header.
         track = QRectF(rect.left() + PAD, rect.bottom() - 2, rect.width() - 2 * PAD, 3)
         colour = QColor(palette.color(QPalette.ColorRole.Mid))
@@ -482,6 +491,17 @@ class JobDelegate(QStyledItemDelegate):
             return ATTENTION_COLOUR
         return muted
 
+    def _paint_frame(
+        self, painter: QPainter, option: QStyleOptionViewItem, job: LocalJob
+    ) -> tuple[QColor, QColor, bool, _Fonts]:
+        """A job row's background and attention strip; its text colour, muted colour, whether it
+        is selected, and its fonts."""
+        self._paint_background(painter, option)
+        rect: QRect = option.rect
+        if job.is_parked or job.status_unknown:
+            painter.fillRect(QRect(rect.left(), rect.top(), 3, rect.height()), ATTENTION_COLOUR)
+        return (*self._colours(option), self._fonts(option.font))
+
     def _paint_background(self, painter: QPainter, option: QStyleOptionViewItem) -> None:
         widget = option.widget
         style = widget.style() if widget is not None else QApplication.style()
@@ -492,13 +512,8 @@ class JobDelegate(QStyledItemDelegate):
         self, painter: QPainter, option: QStyleOptionViewItem, row: RowPaint, line: str
     ) -> None:
         job = row.job
-        self._paint_background(painter, option)
         rect: QRect = option.rect
-        text_colour, muted, selected = self._colours(option)
-        fonts = self._fonts(option.font)
-
-        if job.is_parked or job.status_unknown:
-            painter.fillRect(QRect(rect.left(), rect.top(), 3, rect.height()), ATTENTION_COLOUR)
+        text_colour, muted, selected, fonts = self._paint_frame(painter, option, job)
         icon_rect = QRect(rect.left() + PAD, rect.top() + PAD, ICON_SIZE, ICON_SIZE)
         kind_icon(job.kind).paint(painter, icon_rect)
 
@@ -513,17 +528,9 @@ class JobDelegate(QStyledItemDelegate):
             painter.drawText(
                 line1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, cost_text
             )
-        painter.setFont(fonts.title)
-        painter.setPen(text_colour)
         title_rect = QRect(line1)
         title_rect.setRight(right - cost_width - (PAD if cost_text else 0))
-        painter.drawText(
-            title_rect,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            fonts.title_metrics.elidedText(
-                row.title, Qt.TextElideMode.ElideRight, title_rect.width()
-            ),
-        )
+        _draw_elided(painter, title_rect, row.title, fonts.title, fonts.title_metrics, text_colour)
 
         chips = self.chip_rects(job, rect, option.font)
         if chips:
@@ -531,25 +538,16 @@ class JobDelegate(QStyledItemDelegate):
         else:
             chip_right = self._paint_chip(painter, job, fonts, left, rect.top() + 28)
         line_rect = QRect(chip_right + PAD, rect.top() + 27, right - chip_right - PAD, 18)
-        painter.setFont(fonts.small)
-        painter.setPen(self._line_pen(job, row, muted, selected))
-        painter.drawText(
-            line_rect,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            fonts.small_metrics.elidedText(line, Qt.TextElideMode.ElideRight, line_rect.width()),
-        )
+        pen = self._line_pen(job, row, muted, selected)
+        _draw_elided(painter, line_rect, line, fonts.small, fonts.small_metrics, pen)
 
     def _paint_compact(
         self, painter: QPainter, option: QStyleOptionViewItem, row: RowPaint, line: str
     ) -> None:
         """One line: icon, title, state chip (or a post's platform chips), status text."""
         job = row.job
-        self._paint_background(painter, option)
         rect: QRect = option.rect
-        text_colour, muted, selected = self._colours(option)
-        fonts = self._fonts(option.font)
-        if job.is_parked or job.status_unknown:
-            painter.fillRect(QRect(rect.left(), rect.top(), 3, rect.height()), ATTENTION_COLOUR)
+        text_colour, muted, selected, fonts = self._paint_frame(painter, option, job)
         top = rect.top() + (rect.height() - COMPACT_ICON_SIZE) // 2
         kind_icon(job.kind, COMPACT_ICON_SIZE).paint(
             painter, QRect(rect.left() + PAD, top, COMPACT_ICON_SIZE, COMPACT_ICON_SIZE)
@@ -564,15 +562,7 @@ class JobDelegate(QStyledItemDelegate):
             chip_width = fonts.small_metrics.horizontalAdvance(chip_label(job)) + 14
             chip_left = status_left - PAD - chip_width
         title_rect = QRect(left, rect.top(), chip_left - left - PAD, rect.height())
-        painter.setFont(fonts.title)
-        painter.setPen(text_colour)
-        painter.drawText(
-            title_rect,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            fonts.title_metrics.elidedText(
-                row.title, Qt.TextElideMode.ElideRight, title_rect.width()
-            ),
-        )
+        _draw_elided(painter, title_rect, row.title, fonts.title, fonts.title_metrics, text_colour)
         chip_top = rect.top() + (rect.height() - CHIP_HEIGHT) // 2
         if chips:
             self._paint_platform_chips(painter, job, chips, fonts)
@@ -581,13 +571,8 @@ class JobDelegate(QStyledItemDelegate):
         if job.execution_cost is not None:
             line = f"{line} · {format_cost(job.execution_cost)}" if line else ""
         line_rect = QRect(status_left, rect.top(), right - status_left, rect.height())
-        painter.setFont(fonts.small)
-        painter.setPen(self._line_pen(job, row, muted, selected))
-        painter.drawText(
-            line_rect,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            fonts.small_metrics.elidedText(line, Qt.TextElideMode.ElideRight, line_rect.width()),
-        )
+        pen = self._line_pen(job, row, muted, selected)
+        _draw_elided(painter, line_rect, line, fonts.small, fonts.small_metrics, pen)
 
     def _fonts(self, base: QFont) -> _Fonts:
         key = base.key()

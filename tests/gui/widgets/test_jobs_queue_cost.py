@@ -1,0 +1,152 @@
+"""What one job's change costs the Jobs panel with many jobs listed (issue #20): a change
+repaints its row and its batch's header, without measuring every row again, and painting a
+batch's rows works out the batch's progress only for its header."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from jobkit import make_job, moved
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QApplication, QStyleOptionViewItem
+from pytestqt.qtbot import QtBot
+from test_jobs_queue import panel_with, row_job
+
+from genpro_desktop.core.downloads import DownloadProgress
+from genpro_desktop.core.jobs import JobKind, JobState
+from genpro_desktop.core.jobs import view as job_view
+from genpro_desktop.core.jobs.events import JobEvent
+from genpro_desktop.gui.models import job_list_model
+from genpro_desktop.gui.models.job_list_model import JobListModel, RowPaintRole
+from genpro_desktop.gui.widgets.job_delegate import (
+    BATCH_HEADER_HEIGHT,
+    COMPACT_ROW_HEIGHT,
+    ROW_HEIGHT,
+    JobDelegate,
+)
+from genpro_desktop.gui.widgets.jobs_panel import JobsPanel
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def settle(panel: JobsPanel) -> None:
+    """Deliver posted events and run any pending layout of the list now."""
+    QApplication.processEvents()
+    panel.list_view.executeDelayedItemsLayout()
+
+
+@pytest.fixture
+def measured(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Rows measured by the job delegate (one entry per `sizeHint` call)."""
+    calls: list[int] = []
+    original = JobDelegate.sizeHint
+
+    def counting(self: JobDelegate, option: QStyleOptionViewItem, index: _Index) -> Any:
+        calls.append(index.row())
+        return original(self, option, index)
+
+    monkeypatch.setattr(JobDelegate, "sizeHint", counting)
+    return calls
+
+
+def on_screen(panel: JobsPanel) -> set[int]:
+    """The list's rows (at least partly) on screen."""
+    view = panel.list_view
+    return {
+        row
+        for row in range(panel.proxy.rowCount())
+        if view.visualRect(panel.proxy.index(row, 0)).intersects(view.viewport().rect())
+    }
+
+
+def batch_panel(qtbot: QtBot, size: int = 40) -> tuple[JobsPanel, list[Any], Any]:
+    renders = [row_job(row, minutes=0.01 * row, batch="b1") for row in range(1, size + 1)]
+    download = make_job(JobState.DOWNLOADING, kind=JobKind.DOWNLOAD, minutes=5)
+    panel = panel_with(qtbot, [*renders, download])
+    settle(panel)
+    return panel, renders, download
+
+
+def test_download_progress_does_not_measure_every_row_again(
+    qtbot: QtBot, measured: list[int]
+) -> None:
+    panel, renders, download = batch_panel(qtbot)
+    rows = panel.proxy.rowCount()
+    assert rows == len(renders) + 1
+    measured.clear()
+    for tick in range(10):
+        progress = DownloadProgress(tick * 100, 1000, 100.0, 9.0 - tick)
+        panel.model.apply(JobEvent("download_progress", download, progress=progress))
+        settle(panel)
+    # Ten ticks measure the changed row and the one after it (which may start a batch), not
+    # all 41 rows ten times.
+    row = panel.proxy.index_of(download.id).row()
+    assert measured
+    assert set(measured) <= {row, row + 1}
+    assert panel.model.progress(download.id) == DownloadProgress(900, 1000, 100.0, 0.0)
+
+
+def test_a_render_change_repaints_its_batch_header_without_measuring_the_batch(
+    qtbot: QtBot, measured: list[int]
+) -> None:
+    panel, renders, _download = batch_panel(qtbot)
+    measured.clear()
+    changed = renders[:5]
+    for render in changed:
+        panel.model.apply(JobEvent("job_updated", moved(render, JobState.PROCESSING)))
+        settle(panel)
+    # Each change measures its row and the next, and painting the rows on screen; the batch's
+    # other rows (off screen) are neither measured nor laid out.
+    rows = {panel.proxy.index_of(render.id).row() for render in changed}
+    assert measured
+    assert set(measured) <= rows | {row + 1 for row in rows} | on_screen(panel)
+    assert len(on_screen(panel)) < panel.proxy.rowCount() // 2
+
+
+def test_one_render_change_signals_its_row_and_one_range_for_its_batch(qtbot: QtBot) -> None:
+    renders = [row_job(row, minutes=0.01 * row, batch="b1") for row in range(1, 31)]
+    model = JobListModel()
+    model.set_jobs(renders)
+    changed: list[tuple[int, int, list[int]]] = []
+    model.dataChanged.connect(
+        lambda top, bottom, roles=(): changed.append((top.row(), bottom.row(), list(roles)))
+    )
+    model.apply(JobEvent("job_updated", moved(renders[4], JobState.PROCESSING)))
+    row = model.row_of(renders[4].id)
+    rows = sorted(model.row_of(render.id) for render in renders)
+    # Its own row, then the batch's header (on whichever of its rows the view shows first).
+    assert changed == [(row, row, []), (rows[0], rows[-1], [RowPaintRole])]
+
+
+def test_a_row_whose_height_changed_is_laid_out_again(qtbot: QtBot) -> None:
+    panel, _renders, download = batch_panel(qtbot, size=3)
+    view = panel.list_view
+    index = panel.proxy.index_of(download.id)
+    assert view.visualRect(index).height() == ROW_HEIGHT
+    panel.delegate.compact = True  # the rows' height changes behind the view's back
+    source = panel.model.index(panel.model.row_of(download.id))
+    panel.model.dataChanged.emit(source, source)
+    settle(panel)
+    assert view.visualRect(index).height() == COMPACT_ROW_HEIGHT
+
+
+def test_painting_a_batch_works_out_its_progress_for_the_header_only(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    panel, renders, _download = batch_panel(qtbot)
+    passes: list[int] = []
+    original = job_view.batch_progress
+
+    def counting(members: Any, *args: Any) -> Any:
+        passes.append(len(members))
+        return original(members, *args)
+
+    monkeypatch.setattr(job_list_model, "batch_progress", counting)
+    view = panel.list_view
+    assert len(on_screen(panel)) > 3  # several of the batch's rows are on screen
+    header = panel.proxy.index_of(renders[0].id)
+    assert view.visualRect(header).height() == ROW_HEIGHT + BATCH_HEADER_HEIGHT
+    view.viewport().render(QPixmap(view.viewport().size()))
+    assert passes == [len(renders)]  # one pass, for the one header on screen

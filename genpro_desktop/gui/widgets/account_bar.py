@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSignalBlocker, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from genpro_desktop.gui.theme import DEMO_BADGE_STYLE
@@ -29,6 +30,24 @@ LABEL_MIN_WIDTH = 60  # px; the user's name may be cut below its natural width
 # The credits label's room, taken from the start: balances up to this long are never cut, and
 # the balance arriving (or changing) does not widen the window.
 CREDITS_ROOM_TEXT = "Credits: 9,999.5  ·  Aura: 999"
+
+
+class EndCutLabel(QLabel):
+    """A one-line label that, given less room than its text needs, ends it with "…" (instead of
+    clipping a letter in half); `text()` stays whole, and the tooltip says it in full."""
+
+    def shown_text(self) -> str:
+        """What is drawn at the current width."""
+        metrics = self.fontMetrics()
+        return metrics.elidedText(
+            self.text(), Qt.TextElideMode.ElideRight, self.contentsRect().width()
+        )
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(self.contentsRect(), int(self.alignment()), self.shown_text())
+        painter.end()
 
 
 class AccountBar(QWidget):
@@ -56,7 +75,7 @@ class AccountBar(QWidget):
         self.credits_label = QLabel("Credits: –")
         self.credits_label.setObjectName("creditsLabel")
         self.credits_label.setToolTip("The workspace's available credits")
-        self.user_label = QLabel("Connecting…")
+        self.user_label = EndCutLabel("Connecting…")
         self.user_label.setObjectName("accountLabel")
         # What arrives after sign-in must not raise the window's minimum width (the window
         # would grow and the browser splitter move under the user): a long name is cut (the

@@ -1,7 +1,7 @@
 """The posts calendar's core (issue 17) over the simulator's real sockets, on a stepped clock.
 
-The clock's sleeps wait until the test advances it (so the post tracker's own polling never
-runs time ahead), and every advance moves the simulator's clock too.
+The clock (guikit's SimDrivenClock) lets sleeps wait until the test advances it (so the post
+tracker's own polling never runs time ahead), and every advance moves the simulator's clock too.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from guikit import (
+    SimDrivenClock,  # the stepped clock the GUI tests use: sleepers wait for advance()
+)
 
 from genpro_desktop.core.api.schedule_types import SchedulePostRequest
 from genpro_desktop.core.clock import FakeClock
@@ -37,40 +40,14 @@ LIST = r"/schedule/posts$"
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-class SteppedClock(FakeClock):
-    """Sleepers wait until `advance()` passes their time; the simulator's clock moves along."""
-
-    def __init__(self, sim_clock: ManualClock) -> None:
-        super().__init__()
-        self.sim_clock = sim_clock
-        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
-
-    async def sleep(self, seconds: float) -> None:
-        seconds = max(0.0, float(seconds))
-        self.sleeps.append(seconds)
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._sleepers.append((self.now() + seconds, future))
-        try:
-            await future
-        finally:
-            self._sleepers = [(t, f) for t, f in self._sleepers if f is not future]
-
-    def advance(self, seconds: float) -> None:
-        super().advance(seconds)
-        self.sim_clock.advance(seconds)
-        for wake_at, future in list(self._sleepers):
-            if wake_at <= self.now() and not future.done():
-                future.set_result(None)
-
-
 @pytest.fixture
-def clock(sim_clock: ManualClock) -> SteppedClock:
-    return SteppedClock(sim_clock)
+def clock(sim_clock: ManualClock) -> SimDrivenClock:
+    return SimDrivenClock(sim_clock)
 
 
 @pytest.fixture
 async def services(
-    sim: Simulator, clock: SteppedClock, tmp_path: Path
+    sim: Simulator, clock: SimDrivenClock, tmp_path: Path
 ) -> AsyncIterator[AppServices]:
     store = Store.open(tmp_path / "data" / "genpro.sqlite3")
     built = build_services(
@@ -151,7 +128,7 @@ def test_a_move_keeps_the_time_of_day_in_the_users_zone_and_refuses_dst_gaps() -
 
 
 async def test_posts_made_elsewhere_appear_and_ours_are_shown_once(
-    services: AppServices, sim: Simulator, clock: SteppedClock
+    services: AppServices, sim: Simulator, clock: SimDrivenClock
 ) -> None:
     wall = clock.wall()
     elsewhere = sim.schedule.add_post_elsewhere(
@@ -173,7 +150,7 @@ async def test_posts_made_elsewhere_appear_and_ours_are_shown_once(
 
 
 async def test_refreshing_while_open_does_not_storm_and_stops_when_hidden(
-    services: AppServices, sim: Simulator, clock: SteppedClock
+    services: AppServices, sim: Simulator, clock: SimDrivenClock
 ) -> None:
     calendar = services.calendar
     sim.schedule.add_post_elsewhere(["tiktok"], clock.wall() + timedelta(days=1))
@@ -199,7 +176,7 @@ async def test_refreshing_while_open_does_not_storm_and_stops_when_hidden(
 
 
 async def test_a_post_about_to_go_out_is_read_sooner_then_the_cadence_slows(
-    services: AppServices, sim: Simulator, clock: SteppedClock
+    services: AppServices, sim: Simulator, clock: SimDrivenClock
 ) -> None:
     calendar = services.calendar
     sim.schedule.add_post_elsewhere(["tiktok"], clock.wall() + timedelta(seconds=90))
@@ -221,7 +198,7 @@ async def test_a_post_about_to_go_out_is_read_sooner_then_the_cadence_slows(
 
 
 async def test_a_move_patches_the_time_records_the_edit_and_rereads_one_window(
-    services: AppServices, sim: Simulator, clock: SteppedClock
+    services: AppServices, sim: Simulator, clock: SimDrivenClock
 ) -> None:
     calendar = services.calendar
     calendar.set_zone(BERLIN)
@@ -251,7 +228,7 @@ async def test_a_move_patches_the_time_records_the_edit_and_rereads_one_window(
 
 
 async def test_cancel_deletes_on_gen_and_stops_our_job(
-    services: AppServices, sim: Simulator, clock: SteppedClock
+    services: AppServices, sim: Simulator, clock: SimDrivenClock
 ) -> None:
     calendar = services.calendar
     job_id = await our_post(services, sim, clock.wall() + timedelta(days=1), "Cancel me")
@@ -266,7 +243,7 @@ async def test_cancel_deletes_on_gen_and_stops_our_job(
 
 
 async def test_refusals_are_explained_and_change_nothing(
-    services: AppServices, sim: Simulator, clock: SteppedClock
+    services: AppServices, sim: Simulator, clock: SimDrivenClock
 ) -> None:
     calendar = services.calendar
     wall = clock.wall()
@@ -296,7 +273,7 @@ async def test_refusals_are_explained_and_change_nothing(
 
 
 async def test_another_agent_gets_its_own_posts_not_the_last_ones(
-    services: AppServices, sim: Simulator, clock: SteppedClock
+    services: AppServices, sim: Simulator, clock: SimDrivenClock
 ) -> None:
     calendar = services.calendar
     sim.schedule.add_post_elsewhere(["tiktok"], clock.wall() + timedelta(days=1))
@@ -312,7 +289,7 @@ async def test_another_agent_gets_its_own_posts_not_the_last_ones(
 
 
 async def test_a_post_we_make_while_it_is_open_appears_without_asking_gen(
-    services: AppServices, sim: Simulator, clock: SteppedClock
+    services: AppServices, sim: Simulator, clock: SimDrivenClock
 ) -> None:
     calendar = services.calendar
     sim.schedule.add_post_elsewhere(["x"], clock.wall() + timedelta(days=1))
@@ -327,7 +304,7 @@ async def test_a_post_we_make_while_it_is_open_appears_without_asking_gen(
 
 
 async def test_going_back_to_read_days_shows_their_posts_at_once_without_a_read(
-    services: AppServices, sim: Simulator, clock: SteppedClock
+    services: AppServices, sim: Simulator, clock: SimDrivenClock
 ) -> None:
     # Seen in the demo: week -> next week -> month lost the first week's posts, because a range
     # whose windows were all read already made no read, so no listener heard of the new range.

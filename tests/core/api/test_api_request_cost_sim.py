@@ -1,4 +1,5 @@
-"""The client's cookie store: no per-response work without Set-Cookie; cookies still kept."""
+"""Per-request work the client skips (hundreds of render polls a second run on the GUI thread):
+no cookie-jar work without Set-Cookie (cookies still kept), one URL parse per URL."""
 
 from __future__ import annotations
 
@@ -6,15 +7,18 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import httpx._urls as httpx_urls
 import pytest
 from aiohttp import web
 from api_helpers import MakeClient
 
-from genpro_desktop.core.api import RequestKind
+from genpro_desktop.core.api import JobStatus, RequestKind
 from genpro_desktop.core.api._base_client import BaseClient
 from genpro_desktop.core.api._security import Secret
 from genpro_desktop.core.clock import FakeClock
-from genpro_desktop.simulator import DEMO_API_KEY, Simulator
+from genpro_desktop.simulator import DEMO_API_KEY, ENGINE_IDS, ManualClock, Simulator
+
+ENGINE = str(ENGINE_IDS[0])
 
 
 class _CountedCompatRequest(httpx.Cookies._CookieCompatRequest):  # pyright: ignore[reportPrivateUsage]
@@ -41,6 +45,33 @@ async def test_a_response_without_set_cookie_costs_the_cookie_jar_nothing(
     await client.me.get()
     await client.agents.list()
     assert compat_requests.built == 0
+
+
+async def test_polling_the_same_url_again_parses_no_url(
+    make_client: MakeClient,
+    sim: Simulator,
+    sim_clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = make_client(sim.base_url)
+    engine = await client.engines.get(ENGINE)
+    cell = engine.final_video_cell(engine.spreadsheet_rows[0])
+    assert cell is not None
+    started = await client.renders.create(ENGINE, cell.id)
+    first = await client.generations.get(started.generation_id)
+    parses: list[str] = []
+    real = httpx_urls.urlparse
+
+    def counted(url: str = "", **kwargs: Any) -> Any:
+        parses.append(url)
+        return real(url, **kwargs)
+
+    monkeypatch.setattr(httpx_urls, "urlparse", counted)
+    sim_clock.advance(9)
+    again = await client.generations.get(started.generation_id)
+    assert (first.status, again.status) == (JobStatus.PENDING, JobStatus.COMPLETED)
+    assert parses == []
+    assert sim.journal.last("GET", r"/generations/").path.endswith(started.generation_id)
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import httpx._urls as httpx_urls
 import pytest
 from aiohttp import web
 from api_helpers import MakeClient
+from httpx import _urlparse
 
 from genpro_desktop.core.api import JobStatus, RequestKind
 from genpro_desktop.core.api._base_client import BaseClient
@@ -60,13 +60,13 @@ async def test_polling_the_same_url_again_parses_no_url(
     started = await client.renders.create(ENGINE, cell.id)
     first = await client.generations.get(started.generation_id)
     parses: list[str] = []
-    real = httpx_urls.urlparse
+    real = _urlparse.urlparse
 
     def counted(url: str = "", **kwargs: Any) -> Any:
         parses.append(url)
         return real(url, **kwargs)
 
-    monkeypatch.setattr(httpx_urls, "urlparse", counted)
+    monkeypatch.setattr("httpx._urls.urlparse", counted)  # what httpx.URL() calls
     sim_clock.advance(9)
     again = await client.generations.get(started.generation_id)
     assert (first.status, again.status) == (JobStatus.PENDING, JobStatus.COMPLETED)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 
@@ -121,7 +121,7 @@ class PollScheduler:
     def request_slot(self) -> AbstractAsyncContextManager[None]:
         """Wait while tracking is paused, then hold one of the `max_concurrent` request slots
         (`async with`; the slot is given back when the block ends, however it ends)."""
-        return _RequestSlot(self)
+        return _RequestSlot(self._take_slot, self._give_back_slot)
 
     async def _take_slot(self) -> None:
         while True:
@@ -262,13 +262,14 @@ class _RequestSlot(AbstractAsyncContextManager[None]):
     """`PollScheduler.request_slot()`: a plain class rather than an `@asynccontextmanager`
     generator, which cost ~0.05 ms of GUI-thread CPU per render poll (hundreds a second)."""
 
-    __slots__ = ("_scheduler",)
+    __slots__ = ("_give_back", "_take")
 
-    def __init__(self, scheduler: PollScheduler) -> None:
-        self._scheduler = scheduler
+    def __init__(self, take: Callable[[], Awaitable[None]], give_back: Callable[[], None]) -> None:
+        self._take = take
+        self._give_back = give_back
 
     async def __aenter__(self) -> None:
-        await self._scheduler._take_slot()  # pyright: ignore[reportPrivateUsage]
+        await self._take()
 
     async def __aexit__(
         self,
@@ -276,4 +277,4 @@ class _RequestSlot(AbstractAsyncContextManager[None]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._scheduler._give_back_slot()  # pyright: ignore[reportPrivateUsage]
+        self._give_back()

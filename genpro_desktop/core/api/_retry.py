@@ -128,7 +128,25 @@ async def run_with_retries(
     clock: Clock,
     description: str,
 ) -> T:
-    """Run `attempt` under `policy`, sleeping on `clock`; the last error propagates unchanged."""
+    """Run `attempt` under `policy`, sleeping on `clock`; the last error propagates unchanged.
+
+    The first attempt runs directly: nearly every request succeeds at once, and building
+    tenacity's machinery (a retry object, its callbacks, their coroutine checks) cost about a
+    fifth of a render poll's CPU on the GUI thread. When it fails, tenacity takes over with that
+    failure as its attempt 1, so which errors retry, how long it waits, the Retry-After floor,
+    the log line and the number of attempts are exactly the policy's, as before.
+    """
+    try:
+        return await attempt()
+    except Exception as error:  # handed to the retry policy just below
+        first_failure: Exception | None = error
+
+    async def replay_then_attempt() -> T:
+        nonlocal first_failure
+        failure, first_failure = first_failure, None
+        if failure is not None:
+            raise failure
+        return await attempt()
 
     def wait(state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome is not None else None
@@ -147,5 +165,5 @@ async def run_with_retries(
         before_sleep=before_sleep,
         reraise=True,
     )
-    result: T = await retrying(attempt)
+    result: T = await retrying(replay_then_attempt)
     return result

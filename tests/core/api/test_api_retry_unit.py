@@ -204,3 +204,70 @@ async def test_a_policy_of_one_attempt_never_sleeps() -> None:
             description="POST /x",
         )
     assert clock.sleeps == []
+
+
+class _NoTenacity:
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError("a first attempt that succeeds must not build tenacity's machinery")
+
+
+async def test_a_first_attempt_that_succeeds_builds_no_retry_machinery(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every render poll goes through here (hundreds a second on the GUI thread): the retry
+    # objects are built only once an attempt has failed.
+    monkeypatch.setattr("genpro_desktop.core.api._retry.AsyncRetrying", _NoTenacity)
+
+    async def ok() -> str:
+        return "ok"
+
+    result = await run_with_retries(
+        ok, kind=RequestKind.READ, policy=RetryPolicy(), clock=FakeClock(), description="GET /x"
+    )
+    assert result == "ok"
+
+
+async def test_a_failed_first_attempt_counts_as_attempt_one_of_the_policy() -> None:
+    clock = FakeClock()
+    calls: list[int] = []
+    outcomes: list[Exception | str] = [
+        _status(ServerError, 503),
+        _status(ServerError, 502),
+        "ok",
+    ]
+
+    async def flaky() -> str:
+        calls.append(len(calls) + 1)
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    policy = RetryPolicy(rng=random.Random(3))
+    result = await run_with_retries(
+        flaky, kind=RequestKind.READ, policy=policy, clock=clock, description="GET /x"
+    )
+    assert result == "ok"
+    assert calls == [1, 2, 3]  # the failed first attempt is not sent again on its own
+    replay = random.Random(3)
+    # The back-off of failed attempts 1 and 2 (ceilings 0.5 and 1.0 s), drawn in that order.
+    assert clock.sleeps == [replay.uniform(0.0, 0.5), replay.uniform(0.0, 1.0)]
+
+
+async def test_a_definitive_first_failure_propagates_unchanged_without_a_retry() -> None:
+    clock = FakeClock()
+    error = _status(NotFoundError, 404)
+    calls = 0
+
+    async def missing() -> None:
+        nonlocal calls
+        calls += 1
+        raise error
+
+    with pytest.raises(NotFoundError) as raised:
+        await run_with_retries(
+            missing, kind=RequestKind.READ, policy=RetryPolicy(), clock=clock, description="GET /x"
+        )
+    assert raised.value is error
+    assert calls == 1
+    assert clock.sleeps == []

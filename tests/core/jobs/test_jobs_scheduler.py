@@ -143,3 +143,40 @@ async def test_request_slots_cap_concurrency():
     assert peak == 3 == scheduler.peak_in_flight
     with pytest.raises(ValueError, match="at least 1"):
         PollScheduler(FakeClock(), max_concurrent=0)
+
+
+async def test_a_slot_is_given_back_however_the_block_ends():
+    # Guards the plain-class request_slot (it replaced an @asynccontextmanager for CPU).
+    scheduler = PollScheduler(FakeClock(), max_concurrent=1)
+
+    async def failing() -> None:
+        async with scheduler.request_slot():
+            assert scheduler.in_flight == 1
+            raise RuntimeError("the request failed")
+
+    with pytest.raises(RuntimeError):
+        await failing()
+    assert scheduler.in_flight == 0
+
+    holder_inside = asyncio.Event()
+
+    async def holder() -> None:
+        async with scheduler.request_slot():
+            holder_inside.set()
+            await asyncio.Event().wait()
+
+    async def queued() -> None:
+        async with scheduler.request_slot():
+            raise AssertionError("the only slot is held")
+
+    held = asyncio.create_task(holder())
+    await holder_inside.wait()
+    waiting = asyncio.create_task(queued())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    waiting.cancel()  # cancelled while queued for the slot: it held nothing
+    held.cancel()  # cancelled inside the block: its slot comes back
+    await asyncio.gather(held, waiting, return_exceptions=True)
+    assert scheduler.in_flight == 0
+    async with scheduler.request_slot():
+        assert scheduler.in_flight == 1

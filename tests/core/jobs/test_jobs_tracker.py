@@ -14,6 +14,7 @@ from genpro_desktop.core.jobs import (
     JobActionError,
     JobKind,
     JobState,
+    LocalJob,
     TrackerClosedError,
     UnknownJobError,
     WaitTimeout,
@@ -259,3 +260,30 @@ async def test_a_crash_while_submitting_never_leaves_the_job_submitting(
     stored = await harness.store.get_job(job.id)
     assert stored is not None
     assert stored.state is JobState.OUTCOME_UNKNOWN
+
+
+async def test_a_poll_that_reads_the_same_status_writes_and_announces_nothing(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+):
+    # 500 pending renders are polled hundreds of times a second on the GUI thread: a read that
+    # changes nothing must cost no store write, no event and so no repaint.
+    harness.sim.state.script_render(pending_s=1000, done_s=2000)
+    job = await harness.submit(0)
+    assert job.state is JobState.PENDING
+    saved: list[JobState] = []
+    save_job = harness.store.save_job
+
+    async def counted(snapshot: LocalJob) -> None:
+        saved.append(snapshot.state)
+        await save_job(snapshot)
+
+    monkeypatch.setattr(harness.store, "save_job", counted)
+    events_before = len(harness.event_types(job.id))
+    reads_before = harness.sim.journal.count("GET", r"/generations/")
+    await harness.clock.until(900)
+    assert harness.sim.journal.count("GET", r"/generations/") - reads_before >= 5
+    assert saved == []
+    assert len(harness.event_types(job.id)) == events_before
+    await harness.clock.until(1100)  # GEN now says processing: one write, one event
+    assert saved == [JobState.PROCESSING]
+    assert harness.event_types(job.id)[events_before:] == ["job_updated"]

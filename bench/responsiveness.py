@@ -249,7 +249,9 @@ async def start_renders(app: DesktopApp, session: Session, count: int) -> list[L
     return jobs
 
 
-async def measure(sim: SimProcess, jobs: int, seconds: float, work: Path) -> dict[str, Any]:
+async def measure(
+    sim: SimProcess, jobs: int, seconds: float, work: Path, poll_rate: float | None = None
+) -> dict[str, Any]:
     """One N: start the app, the download and N renders, then record the heartbeat."""
     credentials = MemoryCredentialStore()
     credentials.set(sim.api_key)
@@ -272,6 +274,9 @@ async def measure(sim: SimProcess, jobs: int, seconds: float, work: Path) -> dic
         session = flow.session if flow is not None else None
         if session is None or app.window is None:
             raise RuntimeError("the app did not sign in to the simulator")
+        scheduler = session.services.scheduler
+        if poll_rate is not None:
+            scheduler.set_poll_rate(poll_rate or None)
         render = await completed_render(session)
         started_at = time.perf_counter()
         renders = await start_renders(app, session, jobs)
@@ -314,6 +319,7 @@ async def measure(sim: SimProcess, jobs: int, seconds: float, work: Path) -> dic
             "gui_thread_id": threading.get_native_id(),
             "polls": counters.polls,
             "polls_per_s": round(counters.polls / elapsed, 1),
+            "poll_rate_cap": scheduler.pace.rate,
             "events": counters.events,
             "download_mb_s": round(counters.download_bytes / elapsed / 1e6, 1),
             "download_progress_events": counters.progress_events,
@@ -365,7 +371,7 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             # Each N starts from the same disk state: the previous N's gigabytes flushed.
             await asyncio.to_thread(os.sync)
             with scratch_dir(f"genpro-resp-{count}-") as work:
-                result = await measure(sim, count, args.seconds, work)
+                result = await measure(sim, count, args.seconds, work, args.poll_rate)
             if count == 0:
                 baseline = result
             for key in ("p50_ms", "p99_ms", "max_ms"):
@@ -408,6 +414,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--video-mib", type=int, default=2048, help="size of the streamed file")
     parser.add_argument(
         "--sim-speed", type=float, default=0.01, help="simulator clock speed (renders stay active)"
+    )
+    parser.add_argument(
+        "--poll-rate",
+        type=float,
+        default=None,
+        help="status reads a second over all jobs (default: the app's own pace; 0 = unpaced)",
     )
     return parser.parse_args(argv)
 

@@ -164,7 +164,7 @@ class Poller:
             await self._book.park(job, JobState.NEEDS_ATTENTION, "GEN never gave this job an id")
             return PollStep.STOP
         try:
-            async with self._ctx.scheduler.request_slot():
+            async with self._ctx.scheduler.poll_slot():
                 remote = await self._read_remote(job, remote_id)
         except (api.AuthenticationError, api.PermissionDeniedError) as exc:
             self._ctx.connection.pause_auth(exc)

@@ -227,7 +227,7 @@ class PostTracker:
             await self._book.park(job, JobState.NEEDS_ATTENTION, "GEN never gave this post an id")
             return False
         try:
-            async with self._ctx.scheduler.request_slot():
+            async with self._ctx.scheduler.poll_slot():
                 post = await self._ctx.connection.client.schedule.get(remote_id)
         except (api.AuthenticationError, api.PermissionDeniedError) as exc:
             self._ctx.connection.pause_auth(exc)

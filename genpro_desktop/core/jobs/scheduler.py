@@ -7,7 +7,12 @@ fixed-interval baseline the polling benchmark compares against.
 Every request the tracker makes to GEN goes through `request_slot()`, which waits while tracking
 is paused (401/403 until the user signs in again, offline with reconnect back-off, 429 until the
 Retry-After instant) and then takes one of `max_concurrent` slots, so 500 active jobs never
-stampede the API. Time comes only from the injected `Clock`; jitter from an injectable RNG.
+stampede the API. The periodic status reads (`poll_slot()`) are also paced: at most
+`poll_rate` a second over all jobs (`DEFAULT_POLL_RATE`, bursts of `poll_burst`), so with
+hundreds of renders in their dense phase each one is read a little less often instead of GEN
+getting hundreds of requests a second (and the GUI thread, which runs them, a third of its time
+busy). A user's "check now", submissions and actions are not paced. Time comes only from the
+injected `Clock`; jitter from an injectable RNG.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from genpro_desktop.core.jobs.poll_plan import CADENCES, Cadence, PollPlan, Pred
 __all__ = [
     "CADENCES",
     "DEFAULT_MAX_CONCURRENT",
+    "DEFAULT_POLL_BURST",
+    "DEFAULT_POLL_RATE",
     "Cadence",
     "PauseListener",
     "PollScheduler",
@@ -34,6 +41,11 @@ __all__ = [
 logger = logging.getLogger("genpro_desktop.core.jobs")
 
 DEFAULT_MAX_CONCURRENT = 6
+# Status reads per second over all jobs (issue #20). The dense phase of the predictive plan
+# reads a render every ~2-4 s, so up to ~60-100 renders at once are never slowed by it; with
+# 500 each is read about every 17 s (GEN's SDK would send 250 requests a second for them).
+DEFAULT_POLL_RATE = 30.0
+DEFAULT_POLL_BURST = 30
 # Reconnect probing while offline (reliability anchors row 6): 1 s x1.6, cap 120 s, +-20 %.
 OFFLINE_FIRST_S = 1.0
 OFFLINE_FACTOR = 1.6
@@ -56,10 +68,13 @@ class PollScheduler:
         rng: random.Random | None = None,
         max_concurrent: int = DEFAULT_MAX_CONCURRENT,
         plan: PollPlan | None = None,
+        poll_rate: float | None = DEFAULT_POLL_RATE,
+        poll_burst: int = DEFAULT_POLL_BURST,
     ) -> None:
         if max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
         self._clock = clock
+        self.pace = PollPace(clock, poll_rate, poll_burst)
         self._rng = rng or random.Random()
         self.plan: PollPlan = plan if plan is not None else PredictivePlan()
         self.max_concurrent = max_concurrent
@@ -122,6 +137,19 @@ class PollScheduler:
         """Wait while tracking is paused, then hold one of the `max_concurrent` request slots
         (`async with`; the slot is given back when the block ends, however it ends)."""
         return _RequestSlot(self._take_slot, self._give_back_slot)
+
+    def set_poll_rate(self, rate: float | None, burst: int | None = None) -> None:
+        """Pace status reads at `rate` a second over all jobs (None or 0: unpaced)."""
+        self.pace = PollPace(self._clock, rate, self.pace.burst if burst is None else burst)
+
+    def poll_slot(self) -> AbstractAsyncContextManager[None]:
+        """`request_slot()` for a job's periodic status read: first wait for the poll pace
+        (at most `pace.rate` reads a second over all jobs), then as `request_slot()`."""
+        return _RequestSlot(self._take_poll_slot, self._give_back_slot)
+
+    async def _take_poll_slot(self) -> None:
+        await self.pace.wait()
+        await self._take_slot()
 
     async def _take_slot(self) -> None:
         while True:
@@ -278,3 +306,37 @@ class _RequestSlot(AbstractAsyncContextManager[None]):
         traceback: TracebackType | None,
     ) -> None:
         self._give_back()
+
+
+class PollPace:
+    """At most `rate` status reads a second, in bursts of up to `burst`, first come first served.
+
+    The generic cell rate algorithm: each read is given the next free instant on a schedule
+    that advances by 1 / `rate` per read, and may go up to `burst` - 1 intervals ahead of it.
+    A `rate` of None (or 0) paces nothing. Time comes from the scheduler's clock.
+    """
+
+    __slots__ = ("_clock", "_interval", "_next", "_tolerance", "burst", "rate")
+
+    def __init__(self, clock: Clock, rate: float | None, burst: int) -> None:
+        if burst < 1:
+            raise ValueError("poll_burst must be at least 1")
+        if rate is not None and rate < 0:
+            raise ValueError("poll_rate cannot be negative")
+        self._clock = clock
+        self.rate = rate or None
+        self.burst = burst
+        self._interval = 1.0 / rate if rate else 0.0
+        self._tolerance = (burst - 1) * self._interval
+        self._next = float("-inf")
+
+    async def wait(self) -> None:
+        """Return when this read may go out (at once while under the rate)."""
+        if self.rate is None:
+            return
+        now = self._clock.now()
+        due = max(self._next, now)
+        self._next = due + self._interval
+        start = due - self._tolerance
+        if start > now:
+            await self._clock.sleep(start - now)

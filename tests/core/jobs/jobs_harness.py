@@ -27,6 +27,7 @@ from genpro_desktop.core.jobs import (
     PollScheduler,
     new_job_id,
 )
+from genpro_desktop.core.jobs.scheduler import DEFAULT_POLL_RATE
 from genpro_desktop.core.store import Store
 from genpro_desktop.simulator import DEMO_API_KEY, ManualClock, Simulator
 
@@ -123,7 +124,9 @@ class Harness:
         transport: httpx.AsyncBaseTransport | None = None,
         auto_download: bool = False,
         downloader: Downloader | None = None,
+        poll_rate: float | None = DEFAULT_POLL_RATE,
     ) -> None:
+        self.poll_rate = poll_rate
         self.sim = sim
         self.store = store
         self.clock = clock
@@ -150,7 +153,9 @@ class Harness:
         )
 
     def _make_tracker(self) -> tuple[PollScheduler, EventHub, JobTracker]:
-        scheduler = PollScheduler(self.clock, rng=self.rng, max_concurrent=self.max_concurrent)
+        scheduler = PollScheduler(
+            self.clock, rng=self.rng, max_concurrent=self.max_concurrent, poll_rate=self.poll_rate
+        )
         hub = EventHub()
         hub.subscribe(self.events.append)
         self.download_dir.mkdir(parents=True, exist_ok=True)

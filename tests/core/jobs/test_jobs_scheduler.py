@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 
 import pytest
@@ -180,3 +181,58 @@ async def test_a_slot_is_given_back_however_the_block_ends():
     assert scheduler.in_flight == 0
     async with scheduler.request_slot():
         assert scheduler.in_flight == 1
+
+
+async def test_poll_pace_lets_a_burst_through_then_spaces_reads_at_the_rate():
+    clock = FakeClock()
+    scheduler = PollScheduler(clock, poll_rate=10.0, poll_burst=5)
+    started: list[float] = []
+    for _ in range(25):
+        async with scheduler.poll_slot():
+            started.append(clock.now())
+    # The first five go out at once; then one every 0.1 s, never faster.
+    assert started[:5] == [0.0] * 5
+    gaps = [later - earlier for earlier, later in itertools.pairwise(started[4:])]
+    assert gaps == pytest.approx([0.1] * 20)
+    assert started[-1] == pytest.approx(2.0)
+
+
+async def test_poll_pace_refills_while_idle_but_never_beyond_the_burst():
+    clock = FakeClock()
+    scheduler = PollScheduler(clock, poll_rate=10.0, poll_burst=3)
+    for _ in range(3):
+        await scheduler.pace.wait()
+    clock.advance(60.0)  # a long quiet spell earns a burst of 3, not 600 reads
+    before = len(clock.sleeps)
+    for _ in range(3):
+        await scheduler.pace.wait()
+    assert len(clock.sleeps) == before
+    await scheduler.pace.wait()
+    assert clock.sleeps[-1] == pytest.approx(0.1)
+
+
+async def test_only_status_reads_are_paced_not_requests_a_user_starts():
+    clock = FakeClock()
+    scheduler = PollScheduler(clock, poll_rate=1.0, poll_burst=1)
+    async with scheduler.poll_slot():
+        pass
+    # A submission, an action or a "check now" goes through request_slot: no pace wait.
+    for _ in range(10):
+        async with scheduler.request_slot():
+            pass
+    assert clock.now() == 0.0
+    async with scheduler.poll_slot():
+        assert clock.now() == pytest.approx(1.0)
+
+
+async def test_poll_pace_can_be_turned_off_and_rejects_nonsense():
+    clock = FakeClock()
+    scheduler = PollScheduler(clock, poll_rate=None)
+    for _ in range(1000):
+        async with scheduler.poll_slot():
+            pass
+    assert clock.now() == 0.0
+    with pytest.raises(ValueError, match="negative"):
+        PollScheduler(clock, poll_rate=-1.0)
+    with pytest.raises(ValueError, match="at least 1"):
+        PollScheduler(clock, poll_burst=0)

@@ -298,7 +298,9 @@ class DesktopApp:
                 log.warning("could not read the saved grid", exc_info=True)
                 return None
 
-        return asyncio.ensure_future(asyncio.to_thread(read))
+        # Handed to a worker thread now (`to_thread` would start it only at the next await,
+        # after the window is built): it reads while the window is built.
+        return asyncio.get_running_loop().run_in_executor(None, read)
 
     async def _show_saved_grid(
         self, window: MainWindow, reading: asyncio.Future[GridSnapshot | None]

@@ -254,3 +254,31 @@ def test_main_waits_for_the_paint_before_any_asyncio_loop_exists(
     finally:
         frame.window.close()
         frame.window.deleteLater()
+
+
+def test_building_the_window_changes_no_pixel_of_the_first_frame(
+    qapp: object, isolated_data_dir: Path
+) -> None:
+    """The pages, docks and menu items arrive behind "Starting…": the window looks exactly as
+    it did in its first frame until a page is shown (no flicker, nothing moves)."""
+    from genpro_desktop.gui.models.engine_list_model import EngineListModel
+    from genpro_desktop.gui.models.engine_table_model import EngineTableModel
+    from genpro_desktop.gui.models.job_list_model import JobListModel
+
+    frame = _open_frame(isolated_data_dir)
+    window = frame.window
+    try:
+        window.resize(1000, 700)
+        assert frame.wait_for_paint(30)
+        first = window.grab().toImage()
+        window.build(JobListModel(), EngineListModel(), EngineTableModel())
+        QApplication.processEvents()
+        built = window.grab().toImage()
+        assert built.size() == first.size()
+        assert built == first
+        window.show_welcome()
+        QApplication.processEvents()
+        assert window.grab().toImage() != first  # the check can see a change
+    finally:
+        window.close()
+        window.deleteLater()

@@ -12,8 +12,7 @@ import binascii
 from functools import cache
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPalette, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
 if TYPE_CHECKING:
@@ -155,6 +154,11 @@ def app_icon() -> QIcon:
 
 def draw_app_icon(size: int = 64) -> QPixmap:
     """The app icon drawn: a white play triangle on a rounded square of the accent colour."""
+    # Imported here: PySide6 sets each class up on first use (QPainter ~2 ms), and the app only
+    # draws the icon to renew its PNG.
+    from PySide6.QtCore import QPointF, QRectF
+    from PySide6.QtGui import QPainter, QPainterPath
+
     pixmap = QPixmap(size, size)
     pixmap.fill(QColor(0, 0, 0, 0))
     painter = QPainter(pixmap)

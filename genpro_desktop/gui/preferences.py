@@ -10,18 +10,36 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, get_args
+from typing import get_args
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray
 
 from genpro_desktop.core.api import DEFAULT_BASE_URL, PathPrefix
 from genpro_desktop.core.jobs.view import JobFilter, KindFilter, StatusFilter
 from genpro_desktop.core.paths import AppPaths
+from genpro_desktop.gui.settings_file import (
+    SETTINGS_FILE,
+    THEME_KEY,
+    THEMES,
+    Theme,
+    open_settings,
+    saved_layout,
+    saved_theme,
+)
 
-Theme = Literal["system", "light", "dark"]
-THEMES: tuple[Theme, ...] = get_args(Theme)
+__all__ = [
+    "PATH_PREFIXES",
+    "SETTINGS_FILE",
+    "THEMES",
+    "JobsViewState",
+    "LastView",
+    "PreferenceStore",
+    "Preferences",
+    "Theme",
+    "check_base_url",
+]
+
 PATH_PREFIXES: tuple[PathPrefix, ...] = get_args(PathPrefix)
-SETTINGS_FILE = "desktop.ini"
 
 # Words that must never appear in a settings key: the key lives in the OS keyring only.
 _SECRET_WORDS = ("api_key", "apikey", "token", "secret", "password")
@@ -81,9 +99,7 @@ class PreferenceStore:
 
     def __init__(self, paths: AppPaths) -> None:
         self._paths = paths
-        self._settings = QSettings(
-            str(paths.config_dir / SETTINGS_FILE), QSettings.Format.IniFormat
-        )
+        self._settings = open_settings(paths.config_dir)
         # In the demo: the chosen workspace/agent, kept in memory (None: in the file).
         self._account: dict[str, str | None] | None = None
         # In the demo: caption templates of the simulator's engines, in memory only.
@@ -101,7 +117,6 @@ class PreferenceStore:
         """The saved preferences, with defaults for anything missing or invalid."""
         s = self._settings
         download_dir = _text(s.value("downloads/folder")) or str(self._paths.downloads_dir)
-        theme = _text(s.value("appearance/theme"))
         prefix = _text(s.value("api/path_prefix"))
         base_url = _text(s.value("api/base_url")) or DEFAULT_BASE_URL
         # The default is valid; checking it would import httpx before the window is painted.
@@ -112,7 +127,7 @@ class PreferenceStore:
             auto_download=_flag(s.value("downloads/auto_download")),
             path_prefix=prefix if prefix in PATH_PREFIXES else "auto",  # type: ignore[arg-type]
             base_url=base_url,
-            theme=theme if theme in THEMES else "system",  # type: ignore[arg-type]
+            theme=saved_theme(s),
             batch_limit=_credits(s.value("renders/batch_limit")),
             daily_limit=_credits(s.value("renders/daily_limit")),
             confirm_below=_credits(s.value("renders/confirm_below")),
@@ -127,7 +142,7 @@ class PreferenceStore:
         self._set("downloads/auto_download", prefs.auto_download)
         self._set("api/path_prefix", prefs.path_prefix)
         self._set("api/base_url", prefs.base_url.strip())
-        self._set("appearance/theme", prefs.theme)
+        self._set(THEME_KEY, prefs.theme)
         self._set("renders/batch_limit", prefs.batch_limit)
         self._set("renders/daily_limit", prefs.daily_limit)
         self._set("renders/confirm_below", prefs.confirm_below)
@@ -190,8 +205,7 @@ class PreferenceStore:
 
     def layout(self, name: str) -> QByteArray | None:
         """A saved window geometry, window state or splitter state."""
-        value = self._settings.value(f"layout/{name}")
-        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+        return saved_layout(self._settings, name)
 
     def save_layout(self, name: str, state: QByteArray) -> None:
         """Save a window geometry, window state or splitter state."""

@@ -2,6 +2,8 @@
 
 Icons are painted with QPainter from simple shapes, so there are no image files to ship and they
 follow the palette. Colours for job states are chosen to read on both light and dark backgrounds.
+The palettes and the app icon live in `gui/palette.py` (the first frame needs them before this
+module's imports) and are re-exported here.
 """
 
 from __future__ import annotations
@@ -9,13 +11,34 @@ from __future__ import annotations
 from functools import cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPalette, QPen, QPixmap
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
 from genpro_desktop.core.jobs import JobKind, JobState
-from genpro_desktop.gui.preferences import Theme
+from genpro_desktop.gui.palette import (
+    ACCENT,
+    ERROR_TEXT_DARK,
+    ERROR_TEXT_LIGHT,
+    app_icon,
+    apply_theme,
+    error_colour,
+    error_style,
+    is_dark,
+)
 
-ACCENT = QColor("#ff9f1c")
+__all__ = [
+    "ACCENT",
+    "DEMO_BADGE_STYLE",
+    "ERROR_TEXT_DARK",
+    "ERROR_TEXT_LIGHT",
+    "STATE_COLOURS",
+    "STATE_LABELS",
+    "app_icon",
+    "apply_theme",
+    "error_colour",
+    "error_style",
+    "is_dark",
+    "kind_icon",
+]
 DEMO_BADGE_STYLE = (
     "QLabel { background: #ffb300; color: #1d1d1d; font-weight: bold;"
     " border-radius: 4px; padding: 2px 8px; }"
@@ -50,102 +73,6 @@ STATE_LABELS: dict[JobState, str] = {
     JobState.OUTCOME_UNKNOWN: "outcome unknown",
     JobState.NEEDS_ATTENTION: "needs attention",
 }
-
-# Text colours for problems; one red cannot reach WCAG AA (4.5:1) on both palettes' windows.
-ERROR_TEXT_LIGHT = QColor("#c62828")
-ERROR_TEXT_DARK = QColor("#ff6b6b")
-
-_original_palette: QPalette | None = None
-
-
-def is_dark(palette: QPalette | None = None) -> bool:
-    """True when the (app's) palette has a dark window background."""
-    palette = palette if palette is not None else QApplication.palette()
-    return palette.color(QPalette.ColorRole.Window).lightness() < 128
-
-
-def error_colour(palette: QPalette | None = None) -> QColor:
-    """The colour for a problem's text that reads on the (app's) palette."""
-    return QColor(ERROR_TEXT_DARK if is_dark(palette) else ERROR_TEXT_LIGHT)
-
-
-def error_style() -> str:
-    """A style sheet colouring a label's text as a problem, readable on the current palette."""
-    return f"color: {error_colour().name()};"
-
-
-def apply_theme(app: QApplication, theme: Theme) -> None:
-    """Switch the whole app to the system, light or dark palette."""
-    global _original_palette
-    if _original_palette is None:
-        _original_palette = QPalette(app.palette())
-        app.setStyle("Fusion")
-    hints = app.styleHints()
-    if theme == "system":
-        hints.setColorScheme(Qt.ColorScheme.Unknown)
-        app.setPalette(_original_palette)
-        return
-    hints.setColorScheme(Qt.ColorScheme.Dark if theme == "dark" else Qt.ColorScheme.Light)
-    app.setPalette(_dark_palette() if theme == "dark" else _light_palette())
-
-
-def _light_palette() -> QPalette:
-    return _palette(_LIGHT_ROLES, disabled="#8e8e93")
-
-
-def _dark_palette() -> QPalette:
-    return _palette(_DARK_ROLES, disabled="#77777d")
-
-
-_LIGHT_ROLES = {
-    QPalette.ColorRole.Window: "#f4f4f6",
-    QPalette.ColorRole.WindowText: "#1d1d1f",
-    QPalette.ColorRole.Base: "#ffffff",
-    QPalette.ColorRole.AlternateBase: "#f0f0f3",
-    QPalette.ColorRole.Text: "#1d1d1f",
-    QPalette.ColorRole.Button: "#ececef",
-    QPalette.ColorRole.ButtonText: "#1d1d1f",
-    QPalette.ColorRole.Highlight: "#2a6ad8",
-    QPalette.ColorRole.HighlightedText: "#ffffff",
-    QPalette.ColorRole.ToolTipBase: "#ffffff",
-    QPalette.ColorRole.ToolTipText: "#1d1d1f",
-    QPalette.ColorRole.PlaceholderText: "#6e6e73",
-    QPalette.ColorRole.Link: "#1a5fb4",
-    QPalette.ColorRole.LinkVisited: "#6e3fc8",
-    QPalette.ColorRole.Mid: "#c7c7cc",
-}
-
-_DARK_ROLES = {
-    QPalette.ColorRole.Window: "#1f1f23",
-    QPalette.ColorRole.WindowText: "#e8e8ea",
-    QPalette.ColorRole.Base: "#26262b",
-    QPalette.ColorRole.AlternateBase: "#2c2c31",
-    QPalette.ColorRole.Text: "#e8e8ea",
-    QPalette.ColorRole.Button: "#2c2c31",
-    QPalette.ColorRole.ButtonText: "#e8e8ea",
-    QPalette.ColorRole.Highlight: "#2a6ad8",
-    QPalette.ColorRole.HighlightedText: "#ffffff",
-    QPalette.ColorRole.ToolTipBase: "#2c2c31",
-    QPalette.ColorRole.ToolTipText: "#e8e8ea",
-    QPalette.ColorRole.PlaceholderText: "#9a9aa0",
-    # Qt's default link blue (#0000ff) is unreadable on a dark background.
-    QPalette.ColorRole.Link: "#7ab8ff",
-    QPalette.ColorRole.LinkVisited: "#c0a0ff",
-    QPalette.ColorRole.Mid: "#48484f",
-    QPalette.ColorRole.Light: "#3a3a40",
-    QPalette.ColorRole.Dark: "#141417",
-}
-
-
-def _palette(roles: dict[QPalette.ColorRole, str], disabled: str) -> QPalette:
-    """A palette of `roles`' colours, with `disabled` for the text of disabled widgets."""
-    palette = QPalette()
-    for role, colour in roles.items():
-        palette.setColor(role, QColor(colour))
-    # Without this a disabled button or field reads like an enabled one (setColor sets every group).
-    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(disabled))
-    return palette
 
 
 @cache
@@ -190,26 +117,5 @@ def kind_icon(kind: JobKind, size: int = 32) -> QIcon:
         plane.lineTo(s * 0.48, s * 0.56)
         plane.closeSubpath()
         painter.drawPath(plane)
-    painter.end()
-    return QIcon(pixmap)
-
-
-@cache
-def app_icon() -> QIcon:
-    """The window and tray icon: the render mark on the accent colour."""
-    size = 64
-    pixmap = QPixmap(size, size)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(ACCENT)
-    painter.drawRoundedRect(QRectF(2, 2, size - 4, size - 4), 14, 14)
-    triangle = QPainterPath(QPointF(24, 18))
-    triangle.lineTo(46, 32)
-    triangle.lineTo(24, 46)
-    triangle.closeSubpath()
-    painter.setBrush(QColor("white"))
-    painter.drawPath(triangle)
     painter.end()
     return QIcon(pixmap)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtGui import QColor, QPalette
 
-from genpro_desktop.gui import theme
+from genpro_desktop.gui import palette as theme
 from genpro_desktop.gui.models.engine_table_model import FINAL_VIDEO_TINT
 
 AA = 4.5

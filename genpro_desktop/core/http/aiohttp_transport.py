@@ -56,11 +56,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     Use it from one event loop; ``aclose`` (called by the httpx client's ``aclose``) closes the
     session and its connections.
 
-    ``read_size`` is how much one read of a plain-TCP socket may take (asyncio reads at most
-    256 KiB). Every block read costs the same Python work (the protocol, aiohttp's parser and
-    timeout, httpx's stream, the downloader's loop and its writer threads' wake-ups) whatever
-    its size, so a big download is cheaper per GiB in bigger blocks. TLS connections keep
-    asyncio's TLS layer's own size.
+    ``read_size`` is how much one read of the socket may take (asyncio reads at most 256 KiB,
+    with or without TLS). Every block read costs the same Python work (the protocol, aiohttp's
+    parser and timeout, httpx's stream, the downloader's loop and its writer threads' wake-ups)
+    whatever its size, so a big download is cheaper per GiB in bigger blocks.
     """
 
     def __init__(
@@ -174,13 +173,18 @@ def _set_read_size(response: aiohttp.ClientResponse, size: int) -> None:
     """Let one read of the response's socket take up to ``size`` bytes.
 
     asyncio's plain-TCP transport reads ``max_size`` bytes at a time (an attribute of its
-    class, 256 KiB); a TLS transport has no such attribute and is left as it is, as is any
-    other event loop's transport. The size stays with the pooled connection.
+    class, 256 KiB); over TLS, its ``SSLProtocol`` (behind the transport's ``_ssl_protocol``)
+    reads and decrypts ``max_size`` at a time. Neither is public API: where they are missing (an
+    other event loop, a later Python), nothing changes, and the tests that check the size fail.
+    The size stays with the pooled connection.
     """
     connection = response.connection
     transport = connection.transport if connection is not None else None
     if isinstance(getattr(transport, "max_size", None), int):
         setattr(transport, "max_size", size)  # noqa: B010 (not a typed attribute)
+    tls = getattr(transport, "_ssl_protocol", None)
+    if isinstance(getattr(tls, "max_size", None), int):
+        setattr(tls, "max_size", size)  # noqa: B010 (not a typed attribute)
 
 
 def _unread_bytes(content: aiohttp.StreamReader) -> bytes:

@@ -10,6 +10,7 @@ import asyncio
 import gzip
 import os
 import socket
+import ssl
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -17,6 +18,8 @@ from pathlib import Path
 import aiohttp
 import httpx
 import pytest
+import trustme
+from aiohttp import web
 from aiohttp.client_proto import ResponseHandler
 
 from genpro_desktop.core.http.aiohttp_transport import AiohttpTransport, preferred_transport
@@ -161,6 +164,53 @@ async def test_the_socket_is_read_up_to_read_size_at_a_time(
         fed.read_sizes.clear()
         assert (await reader.get(url)).content == body
     assert fed.read_sizes == {MIB}  # the pooled connection kept it, head included
+
+
+@pytest.fixture
+async def tls_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[str, bytes]]:
+    """A 4 MiB body over TLS from a local aiohttp server whose test CA the client trusts."""
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))  # httpx's context reads it
+    body = os.urandom(4 * MIB)
+
+    async def answer(_request: web.Request) -> web.Response:
+        return web.Response(body=body, content_type="video/mp4")
+
+    app = web.Application()
+    app.router.add_get("/big.mp4", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    await web.SockSite(runner, listener, ssl_context=server_context).start()
+    try:
+        yield f"https://127.0.0.1:{port}/big.mp4", body
+    finally:
+        await runner.cleanup()
+
+
+async def test_tls_reads_are_up_to_read_size_too(
+    tls_url: tuple[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # asyncio's TLS layer reads (and decrypts) 256 KiB at a time unless told.
+    sizes: set[int] = set()
+    received = ResponseHandler.data_received
+
+    def spy(protocol: ResponseHandler, data: bytes) -> None:
+        tls = getattr(protocol.transport, "_ssl_protocol", None)
+        sizes.add(getattr(tls, "max_size", 0))
+        received(protocol, data)
+
+    monkeypatch.setattr(ResponseHandler, "data_received", spy)
+    url, body = tls_url
+    async with httpx.AsyncClient(transport=AiohttpTransport(read_size=MIB)) as reader:
+        assert (await reader.get(url)).content == body
+    assert MIB in sizes
 
 
 # -- failures ---------------------------------------------------------------------------------

@@ -213,6 +213,36 @@ async def test_tls_reads_are_up_to_read_size_too(
     assert MIB in sizes
 
 
+async def test_a_chunked_body_arrives_whole_across_its_chunk_ends() -> None:
+    # readchunk() marks each HTTP chunk's end with an empty block; none may end the body early.
+    pieces = [os.urandom(size) for size in (1, 70_000, 0x10000, 300_000, 5)]
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "video/mp4"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for piece in pieces:
+            await response.write(piece)
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_get("/chunked.mp4", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    await web.SockSite(runner, listener).start()
+    try:
+        async with httpx.AsyncClient(transport=AiohttpTransport()) as reader:
+            got = bytearray()
+            response = await receive(reader, f"http://127.0.0.1:{port}/chunked.mp4", got)
+        assert response.headers["transfer-encoding"] == "chunked"
+        assert bytes(got) == b"".join(pieces)
+    finally:
+        await runner.cleanup()
+
+
 # -- failures ---------------------------------------------------------------------------------
 
 

@@ -33,7 +33,9 @@ from typing import BinaryIO, Protocol
 
 from genpro_desktop.core.downloads.priority import lower_this_thread
 
-DEFAULT_MAX_PENDING = 8 * 1024 * 1024
+# Per queue (waiting for the disk; written, waiting for the hash). 4 MiB is four of the
+# downloader's 1 MiB pieces; 8 MiB queues of them held ~8 MiB more at the peak for no speed.
+DEFAULT_MAX_PENDING = 4 * 1024 * 1024
 # While the socket has data, httpx's body iterator never suspends: ``room`` gives the event
 # loop a turn after this many bytes (a few ms of receiving), so other tasks (the GUI) run.
 YIELD_BYTES = 512 * 1024

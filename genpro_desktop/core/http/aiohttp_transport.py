@@ -37,8 +37,8 @@ import aiohttp
 import httpx
 from yarl import URL
 
-# Body reads ask for up to this much at once (aiohttp hands over what is buffered, up to it);
-# the downloader's default piece size, so its pieces need no re-slicing.
+# The socket is read up to this much at a time (asyncio's own size, for small answers); the body
+# goes up in the blocks received, never re-cut. The downloader asks for more (``read_size``).
 DEFAULT_READ_SIZE = 256 * 1024
 # aiohttp's per-connection buffer (its default is 64 KiB); reading pauses above about twice it.
 DEFAULT_READ_BUFSIZE = 1024 * 1024
@@ -55,6 +55,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     Use it from one event loop; ``aclose`` (called by the httpx client's ``aclose``) closes the
     session and its connections.
+
+    ``read_size`` is how much one read of the socket may take (asyncio reads at most 256 KiB,
+    with or without TLS). Every block read costs the same Python work (the protocol, aiohttp's
+    parser and timeout, httpx's stream, the downloader's loop and its writer threads' wake-ups)
+    whatever its size, so a big download is cheaper per GiB in bigger blocks.
     """
 
     def __init__(
@@ -107,11 +112,12 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 allow_redirects=False,
                 timeout=_client_timeout(request.extensions.get("timeout")),
             )
+        _set_read_size(response, self._read_size)
         version = response.version
         return httpx.Response(
             response.status,
             headers=list(response.raw_headers),
-            stream=_AiohttpBody(response, request, self._read_size),
+            stream=_AiohttpBody(response, request),
             extensions={
                 "http_version": b"HTTP/1.1"
                 if version is None
@@ -131,18 +137,22 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 class _AiohttpBody(httpx.AsyncByteStream):
     """The response body as aiohttp receives it; closing releases the connection."""
 
-    def __init__(
-        self, response: aiohttp.ClientResponse, request: httpx.Request, read_size: int
-    ) -> None:
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
         self._response = response
         self._request = request
-        self._read_size = read_size
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         content = self._response.content
         try:
-            async for chunk in content.iter_chunked(self._read_size):
-                yield chunk
+            # Each block as the socket delivered it. ``iter_chunked(n)`` re-cuts the buffer
+            # into n-byte pieces: once one short block is buffered, every later piece is a
+            # slice of one block joined to a slice of the next (two extra copies of each byte).
+            while True:
+                block, _end_of_http_chunk = await content.readchunk()
+                if block:
+                    yield block
+                elif content.at_eof():
+                    return
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             # httpcore hands over every byte received before the failure; so must we, or a
             # cut download would keep less of its .part than it could (or none at all).
@@ -157,6 +167,24 @@ class _AiohttpBody(httpx.AsyncByteStream):
             response.release()  # the whole body was read: the connection can be reused
         else:
             response.close()  # unread bytes would confuse the next request: drop it
+
+
+def _set_read_size(response: aiohttp.ClientResponse, size: int) -> None:
+    """Let one read of the response's socket take up to ``size`` bytes.
+
+    asyncio's plain-TCP transport reads ``max_size`` bytes at a time (an attribute of its
+    class, 256 KiB); over TLS, its ``SSLProtocol`` (behind the transport's ``_ssl_protocol``)
+    reads and decrypts ``max_size`` at a time. Neither is public API: where they are missing (an
+    other event loop, a later Python), nothing changes, and the tests that check the size fail.
+    The size stays with the pooled connection.
+    """
+    connection = response.connection
+    transport = connection.transport if connection is not None else None
+    if isinstance(getattr(transport, "max_size", None), int):
+        setattr(transport, "max_size", size)  # noqa: B010 (not a typed attribute)
+    tls = getattr(transport, "_ssl_protocol", None)
+    if isinstance(getattr(tls, "max_size", None), int):
+        setattr(tls, "max_size", size)  # noqa: B010 (not a typed attribute)
 
 
 def _unread_bytes(content: aiohttp.StreamReader) -> bytes:
@@ -238,7 +266,8 @@ def _cause_of_type(exc: BaseException, kind: type[BaseException]) -> bool:
     return False
 
 
-def preferred_transport() -> AiohttpTransport | None:
-    """The transport for a new client: ``AiohttpTransport``, or None (httpx's own) when the
-    environment configures a proxy, which only httpx's transport honours."""
-    return None if urllib.request.getproxies() else AiohttpTransport()
+def preferred_transport(*, read_size: int = DEFAULT_READ_SIZE) -> AiohttpTransport | None:
+    """The transport for a new client: ``AiohttpTransport`` (reading up to ``read_size`` at a
+    time), or None (httpx's own) when the environment configures a proxy, which only httpx's
+    transport honours."""
+    return None if urllib.request.getproxies() else AiohttpTransport(read_size=read_size)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import hashlib
 import io
@@ -10,6 +11,8 @@ import threading
 import pytest
 
 from genpro_desktop.core.downloads.background import BackgroundWriter
+
+MIB = 1024 * 1024
 
 
 class GatedFile(io.BytesIO):
@@ -58,6 +61,26 @@ async def test_a_slow_disk_holds_the_loop_back_and_close_keeps_every_byte() -> N
     threading.Timer(0.05, sink.gate.set).start()
     writer.close()  # e.g. a cancelled download: what was received still lands in the file
     assert sink.getvalue() == b"x" * 6144 + b"y" * 100
+
+
+async def test_at_most_4_mib_waits_for_the_disk_before_the_loop_holds_back() -> None:
+    # With the downloader's 1 MiB pieces, 8 MiB per queue held ~8 MiB more at the peak (RSS
+    # growth ~27 vs ~19 MiB against the 32 MiB budget) and bought no speed.
+    sink = GatedFile()
+    sink.gate.clear()  # the disk takes nothing
+    writer = BackgroundWriter(sink, hashlib.sha256())
+    for _ in range(4):
+        writer.put(b"m" * MIB)
+    await writer.room()  # 4 MiB pending: still room
+    writer.put(b"m" * MIB)
+    waiting = asyncio.ensure_future(writer.room())
+    for _ in range(5):
+        await asyncio.sleep(0)  # turns of the loop, not a wait for time
+    assert not waiting.done()  # 5 MiB pending: the loop holds back
+    sink.gate.set()
+    await waiting
+    writer.close()
+    assert writer.stored == 5 * MIB
 
 
 async def test_a_failed_write_is_raised_on_the_loop_and_later_pieces_are_dropped() -> None:

@@ -23,6 +23,7 @@ from genpro_desktop.core.downloads import (
     ResumeState,
 )
 from genpro_desktop.core.downloads.cadence import CHECKPOINT_BYTES
+from genpro_desktop.core.downloads.downloader import CHUNK_SIZE
 from genpro_desktop.core.downloads.part import is_disk_full
 from genpro_desktop.core.resources import resource_path
 from genpro_desktop.simulator import Simulator, faults
@@ -78,7 +79,8 @@ def test_the_default_byte_bound_keeps_checkpoints_rare_on_a_fast_link() -> None:
 async def test_checkpoints_every_byte_bound_when_time_stands_still(
     video_url: str, downloads: Path, sim: Simulator
 ) -> None:
-    big = SAMPLE[:1000] + bytes(5 * MIB)
+    # Long enough for 4 gaps even when each is a whole 1 MiB read late.
+    big = SAMPLE[:1000] + bytes(9 * MIB)
     sim.faults.add("GET", r"/cdn/", faults.status(200, big, {"Content-Type": "video/mp4"}))
     seen: list[int] = []
     async with Downloader(clock=FakeClock(), checkpoint_bytes=MIB) as instance:
@@ -89,8 +91,9 @@ async def test_checkpoints_every_byte_bound_when_time_stands_still(
     assert seen[0] == 0
     gaps = [b - a for a, b in itertools.pairwise(seen)]
     assert len(gaps) >= 4
-    # Never more often than the 1 MiB bound (time does not move), never more than a read late.
-    assert all(MIB <= gap < MIB + 256 * 1024 for gap in gaps)
+    # Never more often than the 1 MiB bound (time does not move), never more than a read (one
+    # piece, up to CHUNK_SIZE) late.
+    assert all(MIB <= gap < MIB + CHUNK_SIZE for gap in gaps)
 
 
 async def test_checkpoints_every_second_on_a_slow_link(

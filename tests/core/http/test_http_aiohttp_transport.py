@@ -6,14 +6,21 @@ messages and resume logic depend on the class), after every byte that arrived be
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import os
 import socket
+import ssl
 import sys
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
+import aiohttp
 import httpx
 import pytest
+import trustme
+from aiohttp import web
+from aiohttp.client_proto import ResponseHandler
 
 from genpro_desktop.core.http.aiohttp_transport import AiohttpTransport, preferred_transport
 from genpro_desktop.core.resources import resource_path
@@ -84,6 +91,156 @@ async def test_bodies_come_up_raw_and_httpx_decodes_them(
         raw = b"".join([piece async for piece in response.aiter_raw()])
     assert raw == packed
     assert (await client.get(video_url)).content == b"plain text " * 1000
+
+
+# -- blocks -----------------------------------------------------------------------------------
+
+MIB = 1024 * 1024
+
+
+@pytest.fixture
+def big_file_url(sim: Simulator, tmp_path: Path) -> tuple[str, bytes]:
+    """A 4 MiB file the simulator sends from disk (sendfile), so the body spans many reads."""
+    body = os.urandom(4 * MIB)
+    path = tmp_path / "big.mp4"
+    path.write_bytes(body)
+    sim.state.media_files["big.mp4"] = path
+    return f"{sim.cdn_base_url}/files/big.mp4", body
+
+
+class FedBlocks:
+    """Spies on aiohttp's body buffer: the blocks its parser fed in, and asyncio's read size
+    on the connection at the time (reading is not changed)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.ids: set[int] = set()
+        self.read_sizes: set[int] = set()
+        self.keep: list[bytes] = []  # so an id is never reused while the test runs
+        self.buffered = asyncio.Event()  # three blocks fed: the reader has a backlog
+        feed, received = aiohttp.StreamReader.feed_data, ResponseHandler.data_received
+
+        def spy_feed(reader: aiohttp.StreamReader, data: bytes, size: int = 0) -> bool:
+            self.ids.add(id(data))
+            self.keep.append(data)
+            if len(self.keep) >= 3:
+                self.buffered.set()
+            return feed(reader, data, size)
+
+        def spy_received(protocol: ResponseHandler, data: bytes) -> None:
+            self.read_sizes.add(getattr(protocol.transport, "max_size", 0))
+            received(protocol, data)
+
+        monkeypatch.setattr(aiohttp.StreamReader, "feed_data", spy_feed)
+        monkeypatch.setattr(ResponseHandler, "data_received", spy_received)
+
+
+async def test_body_blocks_go_up_as_received_without_copies(
+    big_file_url: tuple[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # iter_chunked(read_size) re-cut a backlog into read_size pieces: slices of one block
+    # joined to slices of the next, new bytes objects (two extra copies of each byte).
+    fed = FedBlocks(monkeypatch)
+    url, body = big_file_url
+    transport = AiohttpTransport(read_size=100_000)
+    async with (
+        httpx.AsyncClient(transport=transport) as reader,
+        reader.stream("GET", url) as response,
+    ):
+        await asyncio.wait_for(fed.buffered.wait(), 10)  # failsafe only; never reached
+        blocks = [block async for block in response.aiter_raw()]
+    assert b"".join(blocks) == body
+    assert len(blocks) > 3
+    assert all(id(block) in fed.ids for block in blocks)  # the very objects aiohttp received
+
+
+async def test_the_socket_is_read_up_to_read_size_at_a_time(
+    big_file_url: tuple[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fed = FedBlocks(monkeypatch)
+    url, body = big_file_url
+    async with httpx.AsyncClient(transport=AiohttpTransport(read_size=MIB)) as reader:
+        assert (await reader.get(url)).content == body
+        assert MIB in fed.read_sizes  # the body's reads (asyncio's 256 KiB read the head)
+        fed.read_sizes.clear()
+        assert (await reader.get(url)).content == body
+    assert fed.read_sizes == {MIB}  # the pooled connection kept it, head included
+
+
+@pytest.fixture
+async def tls_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[str, bytes]]:
+    """A 4 MiB body over TLS from a local aiohttp server whose test CA the client trusts."""
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))  # httpx's context reads it
+    body = os.urandom(4 * MIB)
+
+    async def answer(_request: web.Request) -> web.Response:
+        return web.Response(body=body, content_type="video/mp4")
+
+    app = web.Application()
+    app.router.add_get("/big.mp4", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    await web.SockSite(runner, listener, ssl_context=server_context).start()
+    try:
+        yield f"https://127.0.0.1:{port}/big.mp4", body
+    finally:
+        await runner.cleanup()
+
+
+async def test_tls_reads_are_up_to_read_size_too(
+    tls_url: tuple[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # asyncio's TLS layer reads (and decrypts) 256 KiB at a time unless told.
+    sizes: set[int] = set()
+    received = ResponseHandler.data_received
+
+    def spy(protocol: ResponseHandler, data: bytes) -> None:
+        tls = getattr(protocol.transport, "_ssl_protocol", None)
+        sizes.add(getattr(tls, "max_size", 0))
+        received(protocol, data)
+
+    monkeypatch.setattr(ResponseHandler, "data_received", spy)
+    url, body = tls_url
+    async with httpx.AsyncClient(transport=AiohttpTransport(read_size=MIB)) as reader:
+        assert (await reader.get(url)).content == body
+    assert MIB in sizes
+
+
+async def test_a_chunked_body_arrives_whole_across_its_chunk_ends() -> None:
+    # readchunk() marks each HTTP chunk's end with an empty block; none may end the body early.
+    pieces = [os.urandom(size) for size in (1, 70_000, 0x10000, 300_000, 5)]
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "video/mp4"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for piece in pieces:
+            await response.write(piece)
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_get("/chunked.mp4", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    await web.SockSite(runner, listener).start()
+    try:
+        async with httpx.AsyncClient(transport=AiohttpTransport()) as reader:
+            got = bytearray()
+            response = await receive(reader, f"http://127.0.0.1:{port}/chunked.mp4", got)
+        assert response.headers["transfer-encoding"] == "chunked"
+        assert bytes(got) == b"".join(pieces)
+    finally:
+        await runner.cleanup()
 
 
 # -- failures ---------------------------------------------------------------------------------

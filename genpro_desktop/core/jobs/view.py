@@ -623,22 +623,57 @@ def about(seconds: float) -> str:
     return f"about {minutes // 60} h {minutes % 60} min"
 
 
+@dataclass(frozen=True)
+class BatchTally:
+    """A batch's counts and its youngest running render: what `BatchProgress` needs that does
+    not change while time passes, so a header painted many times a second is one pass over
+    the batch per change of a member, not one per paint."""
+
+    total: int
+    done: int
+    failed: int
+    waiting: int
+    youngest: LocalJob | None  # the running render that has run the shortest time
+
+    def progress(
+        self, elapsed: Callable[[LocalJob], float], typical: float | None
+    ) -> BatchProgress:
+        """The progress now: running renders all age alike, so the one expected to finish
+        last is still the youngest."""
+        left: float | None = None
+        overdue = False
+        if self.youngest is not None and typical is not None:
+            remaining = typical - elapsed(self.youngest)
+            if remaining > 0:
+                left = remaining
+            else:
+                overdue = True
+        return BatchProgress(self.total, self.done, self.failed, self.waiting, left, overdue)
+
+
+def tally_batch(members: Sequence[LocalJob], elapsed: Callable[[LocalJob], float]) -> BatchTally:
+    """Count a batch's renders and find its youngest running one (one pass)."""
+    done = failed = waiting = 0
+    youngest: LocalJob | None = None
+    youngest_elapsed = 0.0
+    for job in members:
+        if job.is_terminal:
+            done += 1
+        if job.state in (JobState.FAILED, JobState.STOPPED):
+            failed += 1
+        if job.is_parked:
+            waiting += 1
+        if job.is_active:
+            seconds = elapsed(job)
+            if youngest is None or seconds < youngest_elapsed:
+                youngest, youngest_elapsed = job, seconds
+    return BatchTally(len(members), done, failed, waiting, youngest)
+
+
 def batch_progress(
     members: Sequence[LocalJob], elapsed: Callable[[LocalJob], float], typical: float | None
 ) -> BatchProgress:
     """Progress of a batch from its renders; the time left is that of the render expected to
     finish last, from the typical render duration (the renders of a batch run side by side on
     GEN), and unknown without a typical duration."""
-    done = sum(1 for job in members if job.is_terminal)
-    failed = sum(1 for job in members if job.state in (JobState.FAILED, JobState.STOPPED))
-    waiting = sum(1 for job in members if job.is_parked)
-    running = [job for job in members if job.is_active]
-    left: float | None = None
-    overdue = False
-    if running and typical is not None:
-        remaining = max(typical - elapsed(job) for job in running)
-        if remaining > 0:
-            left = remaining
-        else:
-            overdue = True
-    return BatchProgress(len(members), done, failed, waiting, left, overdue)
+    return tally_batch(members, elapsed).progress(elapsed, typical)

@@ -35,13 +35,14 @@ from genpro_desktop.core.jobs import JobKind, JobState, LocalJob
 from genpro_desktop.core.jobs.events import JobEvent
 from genpro_desktop.core.jobs.view import (
     BatchProgress,
+    BatchTally,
     JobFilter,
-    batch_progress,
     is_overdue,
     job_engine,
     job_explanation,
     job_title,
     search_text,
+    tally_batch,
 )
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -131,6 +132,8 @@ class JobListModel(QAbstractListModel):
         # Batches: when each started (fixed once known, so sort keys stay valid) and its jobs.
         self._batch_started: dict[str, float] = {}
         self._batch_members: dict[str, dict[str, LocalJob]] = {}
+        # Each batch's counts and youngest running render, until a member changes.
+        self._batch_tallies: dict[str, BatchTally] = {}
         # What the search box matches per job, computed on first use after each change.
         self._haystack: dict[str, str] = {}
 
@@ -139,6 +142,7 @@ class JobListModel(QAbstractListModel):
     def set_elapsed_clock(self, elapsed: ElapsedClock) -> None:
         """How to measure a job's running time (the tracker's clock, so tests control it)."""
         self._elapsed = elapsed
+        self._batch_tallies.clear()
 
     def clear(self) -> None:
         """Forget every row (signed out)."""
@@ -150,6 +154,7 @@ class JobListModel(QAbstractListModel):
         self._hidden.clear()
         self._batch_started.clear()
         self._batch_members.clear()
+        self._batch_tallies.clear()
         self._haystack.clear()
         self.endResetModel()
 
@@ -159,6 +164,7 @@ class JobListModel(QAbstractListModel):
         unique = {job.id: job for job in jobs if job.id not in self._hidden}
         unique.update({job.id: job for job in self._jobs})
         self._batch_members.clear()
+        self._batch_tallies.clear()
         self._haystack.clear()
         for job in unique.values():
             self._join_batch(job)
@@ -259,9 +265,11 @@ class JobListModel(QAbstractListModel):
         members = self._batch_members.get(batch_id)
         if not members:
             return None
-        return batch_progress(
-            list(members.values()), self._elapsed, self._typical.get(JobKind.RENDER)
-        )
+        tally = self._batch_tallies.get(batch_id)
+        if tally is None:
+            tally = tally_batch(list(members.values()), self._elapsed)
+            self._batch_tallies[batch_id] = tally
+        return tally.progress(self._elapsed, self._typical.get(JobKind.RENDER))
 
     def batch_title(self, batch_id: str) -> str:
         """E.g. "Batch of 8 renders · Spring launch" (the engine when all share one)."""
@@ -385,6 +393,7 @@ class JobListModel(QAbstractListModel):
         if job.batch_id is None:
             return
         self._batch_members.setdefault(job.batch_id, {})[job.id] = job
+        self._batch_tallies.pop(job.batch_id, None)
         started = self._batch_started.get(job.batch_id)
         if started is None:
             self._batch_started[job.batch_id] = job.created_at.timestamp()
@@ -394,6 +403,7 @@ class JobListModel(QAbstractListModel):
             members = self._batch_members.get(job.batch_id)
             if members is not None:
                 members.pop(job.id, None)
+            self._batch_tallies.pop(job.batch_id, None)
 
     def _batch_changed(self, job: LocalJob) -> None:
         """Repaint `job`'s batch header (it shows the batch's progress): one `dataChanged` over

@@ -15,6 +15,7 @@ from genpro_desktop.core.jobs.model import (
     new_job_id,
 )
 from genpro_desktop.core.jobs.view import (
+    BatchProgress,
     JobAction,
     JobFilter,
     JobIndex,
@@ -33,6 +34,7 @@ from genpro_desktop.core.jobs.view import (
     render_of,
     search_text,
     status_group,
+    tally_batch,
     video_url,
 )
 
@@ -238,6 +240,29 @@ def test_batch_progress_counts_done_and_estimates_the_time_left_from_typical() -
     done = batch_progress(finished, lambda j: 0.0, 270.0)
     assert done.finished
     assert done.summary() == "2 of 2 done"
+
+
+def test_a_batch_tally_kept_while_time_passes_gives_what_a_fresh_pass_gives() -> None:
+    # The Jobs panel keeps a batch's tally until a member changes and asks it for the progress
+    # on every frame: later, it must say exactly what a new pass over the batch would.
+    started = [render_of_row(JobState.PROCESSING, batch_id="b1") for _ in range(4)]
+    parked = render_of_row(JobState.NEEDS_ATTENTION, batch_id="b1")
+    members = [*started, parked, render_of_row(JobState.STOPPED, batch_id="b1")]
+    began = {job.id: float(index * 7) for index, job in enumerate(members)}
+    now = {"t": 40.0}
+
+    def elapsed(job: LocalJob) -> float:
+        return now["t"] - began[job.id]
+
+    tally = tally_batch(members, elapsed)
+    assert tally.youngest is started[-1]
+    for moment in (40.0, 100.0, 250.0, 400.0):
+        now["t"] = moment
+        for typical in (None, 120.0, 300.0):
+            assert tally.progress(elapsed, typical) == batch_progress(members, elapsed, typical)
+    idle = tally_batch([parked], elapsed)
+    assert idle.youngest is None
+    assert idle.progress(elapsed, 300.0) == BatchProgress(1, 0, 0, 1, None, False)
 
 
 def test_a_cut_row_text_does_not_end_on_a_separator() -> None:

@@ -135,18 +135,59 @@ def test_a_row_whose_height_changed_is_laid_out_again(qtbot: QtBot) -> None:
 def test_painting_a_batch_works_out_its_progress_for_the_header_only(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    passes = counted_tallies(monkeypatch)
     panel, renders, _download = batch_panel(qtbot)
-    passes: list[int] = []
-    original = job_view.batch_progress
-
-    def counting(members: Any, *args: Any) -> Any:
-        passes.append(len(members))
-        return original(members, *args)
-
-    monkeypatch.setattr(job_list_model, "batch_progress", counting)
     view = panel.list_view
     assert len(on_screen(panel)) > 3  # several of the batch's rows are on screen
     header = panel.proxy.index_of(renders[0].id)
     assert view.visualRect(header).height() == ROW_HEIGHT + BATCH_HEADER_HEIGHT
     view.viewport().render(QPixmap(view.viewport().size()))
-    assert passes == [len(renders)]  # one pass, for the one header on screen
+    # One pass over the batch, for the one header on screen, however often it was painted.
+    assert passes == [len(renders)]
+
+
+def counted_tallies(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the size of every pass over a batch's members."""
+    passes: list[int] = []
+    original = job_view.tally_batch
+
+    def counting(members: Any, *args: Any) -> Any:
+        passes.append(len(members))
+        return original(members, *args)
+
+    monkeypatch.setattr(job_list_model, "tally_batch", counting)
+    return passes
+
+
+def test_the_animated_header_passes_over_its_batch_once_per_change_not_per_frame(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The bars animate 16 times a second while renders run: with 500 renders in a batch, a
+    # pass over the batch on every frame cost ~1 ms of each frame.
+    panel, renders, _download = batch_panel(qtbot)
+    now = {"t": max(job.created_at.timestamp() for job in renders) + 10.0}
+    panel.model.set_elapsed_clock(lambda job: now["t"] - job.created_at.timestamp())
+    passes = counted_tallies(monkeypatch)
+    view = panel.list_view
+    for _frame in range(10):
+        view.viewport().render(QPixmap(view.viewport().size()))
+    assert passes == [len(renders)]
+    # The time left still moves with the clock without another pass.
+    panel.model.set_typical_duration(JobKind.RENDER, 600.0)
+    before = panel.model.batch_progress("b1")
+    now["t"] += 120.0
+    after = panel.model.batch_progress("b1")
+    assert before is not None
+    assert after is not None
+    assert before.seconds_left is not None
+    assert after.seconds_left is not None
+    assert before.seconds_left - after.seconds_left == pytest.approx(120.0)
+    passes.clear()
+    # A member's change is one new pass, and its outcome shows.
+    finished = moved(renders[0], JobState.FAILED)
+    panel.model.apply(JobEvent("job_finished", finished))
+    view.viewport().render(QPixmap(view.viewport().size()))
+    progress = panel.model.batch_progress("b1")
+    assert passes == [len(renders)]
+    assert progress is not None
+    assert (progress.done, progress.failed) == (1, 1)

@@ -134,6 +134,7 @@ class JobListModel(QAbstractListModel):
         self._batch_members: dict[str, dict[str, LocalJob]] = {}
         # Each batch's counts and youngest running render, until a member changes.
         self._batch_tallies: dict[str, BatchTally] = {}
+        self._batch_titles: dict[str, str] = {}
         # What the search box matches per job, computed on first use after each change.
         self._haystack: dict[str, str] = {}
 
@@ -143,6 +144,7 @@ class JobListModel(QAbstractListModel):
         """How to measure a job's running time (the tracker's clock, so tests control it)."""
         self._elapsed = elapsed
         self._batch_tallies.clear()
+        self._batch_titles.clear()
 
     def clear(self) -> None:
         """Forget every row (signed out)."""
@@ -155,6 +157,7 @@ class JobListModel(QAbstractListModel):
         self._batch_started.clear()
         self._batch_members.clear()
         self._batch_tallies.clear()
+        self._batch_titles.clear()
         self._haystack.clear()
         self.endResetModel()
 
@@ -165,6 +168,7 @@ class JobListModel(QAbstractListModel):
         unique.update({job.id: job for job in self._jobs})
         self._batch_members.clear()
         self._batch_tallies.clear()
+        self._batch_titles.clear()
         self._haystack.clear()
         for job in unique.values():
             self._join_batch(job)
@@ -272,13 +276,19 @@ class JobListModel(QAbstractListModel):
         return tally.progress(self._elapsed, self._typical.get(JobKind.RENDER))
 
     def batch_title(self, batch_id: str) -> str:
-        """E.g. "Batch of 8 renders · Spring launch" (the engine when all share one)."""
+        """E.g. "Batch of 8 renders · Spring launch" (the engine when all share one); kept,
+        like the tally, until a member joins, changes or leaves."""
+        title = self._batch_titles.get(batch_id)
+        if title is not None:
+            return title
         members = list(self._batch_members.get(batch_id, {}).values())
         engines = {job.engine_title or job.engine_id for job in members}
         noun = "render" if len(members) == 1 else "renders"
         head = f"Batch of {len(members)} {noun}"
         engine = next(iter(engines)) if len(engines) == 1 else None
-        return f"{head} · {engine}" if engine else head
+        title = f"{head} · {engine}" if engine else head
+        self._batch_titles[batch_id] = title
+        return title
 
     def search_text(self, job: LocalJob) -> str:
         """What the search box matches for `job` (cached until the job changes)."""
@@ -394,6 +404,7 @@ class JobListModel(QAbstractListModel):
             return
         self._batch_members.setdefault(job.batch_id, {})[job.id] = job
         self._batch_tallies.pop(job.batch_id, None)
+        self._batch_titles.pop(job.batch_id, None)
         started = self._batch_started.get(job.batch_id)
         if started is None:
             self._batch_started[job.batch_id] = job.created_at.timestamp()
@@ -404,6 +415,7 @@ class JobListModel(QAbstractListModel):
             if members is not None:
                 members.pop(job.id, None)
             self._batch_tallies.pop(job.batch_id, None)
+        self._batch_titles.pop(job.batch_id, None)
 
     def _batch_changed(self, job: LocalJob) -> None:
         """Repaint `job`'s batch header (it shows the batch's progress): one `dataChanged` over

@@ -253,6 +253,10 @@ class JobDelegate(QStyledItemDelegate):
         super().__init__(parent)  # type: ignore[arg-type]
         self.phase = 0.0
         self.compact = False
+        # Set by the list while it repaints an animation frame that covers only the bars.
+        self.bars_only = False
+        # Set by the list while it paints otherwise: where each animated bar was drawn.
+        self.animated_bars: list[QRect] | None = None
         self._font_cache: dict[str, _Fonts] = {}
         # job id -> (what the pixmap shows, the row's static part); least recently used first.
         self._row_cache: OrderedDict[str, tuple[tuple[object, ...], QPixmap]] = OrderedDict()
@@ -278,6 +282,46 @@ class JobDelegate(QStyledItemDelegate):
             return rect.adjusted(0, BATCH_HEADER_HEIGHT, 0, 0)
         return QRect(rect)
 
+    def _paint_bar_only(
+        self,
+        painter: QPainter,
+        row: RowPaint,
+        rect: QRect,
+        bar: QRect,
+        option: QStyleOptionViewItem,
+    ) -> None:
+        """An animation frame: the view repaints only the bars, so the row's cached picture is
+        put back under the bar (whatever text changed elsewhere in it is outside the bar) and
+        the bar drawn on it; no text, no header."""
+        painter.save()
+        painter.setClipRect(bar.adjusted(-1, -1, 1, 1))
+        cached = self._row_cache.get(row.job.id)
+        if cached is not None and cached[1].deviceIndependentSize().toSize() == rect.size():
+            painter.drawPixmap(rect.topLeft(), cached[1])
+        else:
+            line = status_line(
+                row.job,
+                elapsed=row.elapsed,
+                typical=row.typical,
+                overdue=row.overdue,
+                progress=row.progress,
+            )
+            body = QStyleOptionViewItem(option)
+            body.rect = rect
+            painter.drawPixmap(rect.topLeft(), self._static_part(row, line, body))
+        self._paint_bar(painter, row.job, row.progress, bar, option.palette, row.overdue)
+        painter.restore()
+
+    def bar_rect(self, rect: QRect) -> QRect:
+        """Where the status bar of a job whose body is `rect` is drawn."""
+        if self.compact:
+            left = rect.left() + PAD
+            return QRect(left, rect.bottom() - 2, rect.right() - PAD - left, 2)
+        left = rect.left() + 2 * PAD + ICON_SIZE
+        return QRect(
+            left, rect.bottom() - PAD - BAR_HEIGHT + 2, rect.right() - PAD - left, BAR_HEIGHT
+        )
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
         row = index.data(RowPaintRole)
         if not isinstance(row, RowPaint):
@@ -285,6 +329,10 @@ class JobDelegate(QStyledItemDelegate):
             return
         full: QRect = option.rect
         rect = self.body_rect(full, index)
+        bar = self.bar_rect(rect)
+        if self.bars_only:
+            self._paint_bar_only(painter, row, rect, bar, option)
+            return
         if rect.top() != full.top() and row.batch is not None:
             header = QRect(full.left(), full.top(), full.width(), BATCH_HEADER_HEIGHT)
             painter.save()
@@ -301,14 +349,8 @@ class JobDelegate(QStyledItemDelegate):
         body.rect = rect
         static = self._static_part(row, line, body)
         painter.drawPixmap(rect.topLeft(), static)
-        if self.compact:
-            left = rect.left() + PAD
-            bar = QRect(left, rect.bottom() - 2, rect.right() - PAD - left, 2)
-        else:
-            left = rect.left() + 2 * PAD + ICON_SIZE
-            bar = QRect(
-                left, rect.bottom() - PAD - BAR_HEIGHT + 2, rect.right() - PAD - left, BAR_HEIGHT
-            )
+        if self.animated_bars is not None and _animates(row.job, row.progress):
+            self.animated_bars.append(bar)
         painter.save()
         self._paint_bar(painter, row.job, row.progress, bar, option.palette, row.overdue)
         painter.restore()
@@ -652,7 +694,17 @@ class JobDelegate(QStyledItemDelegate):
         # Indeterminate: a segment a quarter of the width sweeps across.
         segment = bar.width() * 0.25
         x = bar.left() - segment + (bar.width() + segment) * self.phase
-        moving = QRectF(max(x, bar.left()), bar.top(), segment, bar.height())
-        moving.setRight(min(moving.right(), bar.right()))
+        # It slides in at the left and out at the right (was: parked whole at the left edge for
+        # the first fifth of each sweep).
+        moving = QRectF(x, bar.top(), segment, bar.height()).intersected(QRectF(bar))
         if moving.width() > 0:
             painter.drawRoundedRect(moving, 2, 2)
+
+
+def _animates(job: LocalJob, progress: DownloadProgress | None) -> bool:
+    """Whether `job`'s bar moves on every animation frame (an indeterminate bar)."""
+    if not job.is_active or is_scheduled(job):
+        return False
+    if job.kind is JobKind.DOWNLOAD and job.state is JobState.DOWNLOADING:
+        return download_fraction(job, progress) is None
+    return True

@@ -20,11 +20,12 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     QPoint,
+    QRect,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QPaintEvent, QRegion
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -156,7 +157,49 @@ class JobListView(QListView):
     and those lay the list out anyway), so a change repaints its rows, and the list is laid out
     again only when a changed row (or the one after it, which may start a batch) no longer has
     the height it was laid out with. A range of rows (a batch's header) repaints what is
-    visible."""
+    visible.
+
+    While bars animate (16 frames a second), a frame repaints only the bars of the rows on
+    screen (`animate_bars`); a paint whose region is only those bars tells the delegate, which
+    then draws just the bar over the row's cached picture (no text, no batch header)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Where the animated bars were drawn on screen, as recorded by the last paints.
+        self._bars = QRegion()
+
+    def animate_bars(self, delegate: JobDelegate) -> None:
+        """Repaint the animated status bars on screen (an animation frame)."""
+        del delegate  # the bars' places come from the paints themselves
+        if not self._bars.isEmpty():
+            self.viewport().update(self._bars)
+
+    def paintEvent(self, e: QPaintEvent) -> None:
+        delegate = self.itemDelegate()
+        if not isinstance(delegate, JobDelegate):
+            super().paintEvent(e)
+            return
+        region = e.region()
+        bars_only = not self._bars.isEmpty() and region.subtracted(self._bars).isEmpty()
+        drawn: list[QRect] = []
+        delegate.bars_only = bars_only
+        delegate.animated_bars = None if bars_only else drawn
+        try:
+            super().paintEvent(e)
+        finally:
+            delegate.bars_only = False
+            delegate.animated_bars = None
+        if not bars_only:
+            # The bars inside the repainted region are exactly the ones just drawn.
+            bars = self._bars.subtracted(region)
+            for rect in drawn:
+                bars += rect.adjusted(-1, -1, 1, 1).intersected(region.boundingRect())
+            self._bars = bars
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        # The viewport's pixels move, and the bars with them; what scrolls in is painted anew.
+        self._bars.translate(dx, dy)
+        super().scrollContentsBy(dx, dy)
 
     def dataChanged(
         self,
@@ -624,4 +667,4 @@ class JobsPanel(QDockWidget):
         self._ticks += 1
         steps = SWEEP_SECONDS * 1000 / ANIMATION_INTERVAL_MS
         self.delegate.phase = (self._ticks % steps) / steps
-        self.list_view.viewport().update()
+        self.list_view.animate_bars(self.delegate)

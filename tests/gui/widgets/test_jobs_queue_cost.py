@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from jobkit import make_job, moved
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPixmap, QRegion
 from PySide6.QtWidgets import QApplication, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 from test_jobs_queue import panel_with, row_job
@@ -73,6 +73,10 @@ def test_download_progress_does_not_measure_every_row_again(
     qtbot: QtBot, measured: list[int]
 ) -> None:
     panel, renders, download = batch_panel(qtbot)
+    # Every paint measures the rows it draws; an animation frame landing inside the ticks
+    # would count the rows on screen (this test is about what progress alone measures).
+    panel._sync_animation = lambda: None  # type: ignore[method-assign]
+    panel._animation.stop()
     rows = panel.proxy.rowCount()
     assert rows == len(renders) + 1
     measured.clear()
@@ -191,3 +195,54 @@ def test_the_animated_header_passes_over_its_batch_once_per_change_not_per_frame
     assert passes == [len(renders)]
     assert progress is not None
     assert (progress.done, progress.failed) == (1, 1)
+    # The header's title is kept too, and follows a render joining the batch.
+    assert panel.model.batch_title("b1").startswith(f"Batch of {len(renders)} renders")
+    joined = row_job(len(renders) + 1, minutes=0.5, batch="b1")
+    panel.model.apply(JobEvent("job_added", joined))
+    assert panel.model.batch_title("b1").startswith(f"Batch of {len(renders) + 1} renders")
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_an_animation_frame_repaints_only_the_bars_and_looks_like_a_whole_repaint(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, compact: bool
+) -> None:
+    # 16 frames a second while renders run: a frame repaints the bars alone (no text, no batch
+    # header), and the picture it leaves is exactly what a whole repaint would draw.
+    panel, renders, _download = batch_panel(qtbot)
+    monkeypatch.setattr(panel, "_sync_animation", lambda: None)
+    panel._animation.stop()  # the test draws the frames itself
+    panel.model.set_elapsed_clock(lambda job: 42.0)  # the rows' texts stay put meanwhile
+    panel.delegate.set_compact(compact)
+    settle(panel)
+    view = panel.list_view
+    view.scrollToTop()
+    settle(panel)
+    viewport = view.viewport()
+    assert len(on_screen(panel)) > 3
+    screen = QPixmap(viewport.size())
+    viewport.render(screen)  # a whole paint: it records where the animated bars are
+    headers: list[int] = []
+    original = JobDelegate._paint_header
+
+    def counting(self: JobDelegate, *args: Any) -> None:
+        headers.append(1)
+        original(self, *args)
+
+    monkeypatch.setattr(JobDelegate, "_paint_header", counting)
+    for _frame in range(5):
+        before = screen.toImage()
+        panel._on_animation_tick()
+        bars = QRegion(view._bars)
+        assert not bars.isEmpty()
+        # Only thin strips: far less than the list's area.
+        area = sum(rect.width() * rect.height() for rect in bars)
+        assert area < viewport.width() * viewport.height() / 4
+        # The frame, onto what was there (render() puts the region's corner at the offset).
+        viewport.render(screen, bars.boundingRect().topLeft(), bars)
+        assert screen.toImage() != before  # the bars did move
+    assert headers == []  # the batch header on screen was not drawn again
+    whole = QPixmap(viewport.size())
+    viewport.render(whole)  # the same phase, everything drawn
+    assert headers  # a whole repaint does draw the header
+    assert screen.toImage() == whole.toImage()
+    assert renders[0].is_active

@@ -415,7 +415,7 @@ class JobListModel(QAbstractListModel):
             if members is not None:
                 members.pop(job.id, None)
             self._batch_tallies.pop(job.batch_id, None)
-        self._batch_titles.pop(job.batch_id, None)
+            self._batch_titles.pop(job.batch_id, None)
 
     def _batch_changed(self, job: LocalJob) -> None:
         """Repaint `job`'s batch header (it shows the batch's progress): one `dataChanged` over

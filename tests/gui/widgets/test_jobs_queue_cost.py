@@ -246,3 +246,37 @@ def test_an_animation_frame_repaints_only_the_bars_and_looks_like_a_whole_repain
     assert headers  # a whole repaint does draw the header
     assert screen.toImage() == whole.toImage()
     assert renders[0].is_active
+
+
+def test_running_times_stay_current_while_the_bars_animate(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Bars-only frames leave the rows' texts alone; every fourth frame repaints the rows whole,
+    # so "0:07" moves on at least four times a second (seen stuck at 0:00 in the demo).
+    panel, _renders, _download = batch_panel(qtbot)
+    monkeypatch.setattr(panel, "_sync_animation", lambda: None)
+    panel._animation.stop()
+    now = {"t": 7.0}
+    panel.model.set_elapsed_clock(lambda job: now["t"])
+    settle(panel)
+    view = panel.list_view
+    viewport = view.viewport()
+    screen = QPixmap(viewport.size())
+    viewport.render(screen)
+    whole: list[bool] = []
+    update = type(viewport).update
+
+    def recorded(widget: Any, *args: Any) -> None:
+        whole.append(not args)
+        update(widget, *args)
+
+    monkeypatch.setattr(type(viewport), "update", recorded)
+    for _ in range(8):
+        panel._on_animation_tick()
+    assert whole.count(True) == 2
+    assert whole.count(False) == 6
+    # And a whole frame shows the new time.
+    now["t"] = 8.0
+    before = screen.toImage()
+    viewport.render(screen)
+    assert screen.toImage() != before

@@ -299,18 +299,22 @@ class JobDelegate(QStyledItemDelegate):
         if cached is not None and cached[1].deviceIndependentSize().toSize() == rect.size():
             painter.drawPixmap(rect.topLeft(), cached[1])
         else:
-            line = status_line(
-                row.job,
-                elapsed=row.elapsed,
-                typical=row.typical,
-                overdue=row.overdue,
-                progress=row.progress,
-            )
-            body = QStyleOptionViewItem(option)
-            body.rect = rect
-            painter.drawPixmap(rect.topLeft(), self._static_part(row, line, body))
+            painter.drawPixmap(rect.topLeft(), self._row_picture(row, rect, option))
         self._paint_bar(painter, row.job, row.progress, bar, option.palette, row.overdue)
         painter.restore()
+
+    def _row_picture(self, row: RowPaint, rect: QRect, option: QStyleOptionViewItem) -> QPixmap:
+        """The row's static part for its body `rect` (from the cache when it still holds)."""
+        line = status_line(
+            row.job,
+            elapsed=row.elapsed,
+            typical=row.typical,
+            overdue=row.overdue,
+            progress=row.progress,
+        )
+        body = QStyleOptionViewItem(option)
+        body.rect = rect
+        return self._static_part(row, line, body)
 
     def bar_rect(self, rect: QRect) -> QRect:
         """Where the status bar of a job whose body is `rect` is drawn."""
@@ -338,17 +342,7 @@ class JobDelegate(QStyledItemDelegate):
             painter.save()
             self._paint_header(painter, header, row.batch_title, row.batch, option)
             painter.restore()
-        line = status_line(
-            row.job,
-            elapsed=row.elapsed,
-            typical=row.typical,
-            overdue=row.overdue,
-            progress=row.progress,
-        )
-        body = QStyleOptionViewItem(option)
-        body.rect = rect
-        static = self._static_part(row, line, body)
-        painter.drawPixmap(rect.topLeft(), static)
+        painter.drawPixmap(rect.topLeft(), self._row_picture(row, rect, option))
         if self.animated_bars is not None and _animates(row.job, row.progress):
             self.animated_bars.append(bar)
         painter.save()

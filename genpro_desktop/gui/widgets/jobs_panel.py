@@ -171,9 +171,9 @@ class JobListView(QListView):
         # Where the animated bars were drawn on screen, as recorded by the last paints.
         self._bars = QRegion()
 
-    def animate_bars(self, delegate: JobDelegate) -> None:
-        """Repaint the animated status bars on screen (an animation frame)."""
-        del delegate  # the bars' places come from the paints themselves
+    def animate_bars(self) -> None:
+        """Repaint the animated status bars on screen (an animation frame); where they are
+        comes from the paints that drew them."""
         if not self._bars.isEmpty():
             self.viewport().update(self._bars)
 
@@ -674,4 +674,4 @@ class JobsPanel(QDockWidget):
             # The rows' running times ("1:07 · typically 1:10") move on with the clock.
             self.list_view.viewport().update()
         else:
-            self.list_view.animate_bars(self.delegate)
+            self.list_view.animate_bars()

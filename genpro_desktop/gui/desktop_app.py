@@ -189,7 +189,9 @@ class DesktopApp:
             probe.watch_grid()
         self.notifier = Notifier(window.toasts, window)
         await self._show_saved_grid(window, saved_grid)
-        # Everything below may import slow modules: the window is on screen by now.
+        # Everything below may import slow modules (about a second with the GUI thread busy):
+        # paint the built window now, or the screen shows it empty until they are done.
+        window.repaint()
         if isinstance(app, QApplication):
             app.setApplicationVersion(genpro_desktop.__version__)
         from genpro_desktop.core.credentials import KeyringCredentialStore

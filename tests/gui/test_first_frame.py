@@ -282,3 +282,45 @@ def test_building_the_window_changes_no_pixel_of_the_first_frame(
     finally:
         window.close()
         window.deleteLater()
+
+
+async def test_the_built_window_is_painted_before_the_slow_imports(
+    sim: Simulator,
+    isolated_data_dir: Path,
+    signed_in: MemoryCredentialStore,
+    tracker_clock: SimDrivenClock,
+    prompts: FakePrompts,
+    opened_urls: OpenedUrls,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After the build the GUI thread imports the session's modules for about a second; the
+    window must be painted (still "Starting…") before that, or the screen shows it empty (seen
+    under Xvfb: a blank window between "Starting…" and the browser)."""
+    frame = _open_frame(isolated_data_dir)
+    window = frame.window
+    events: list[str] = []
+    repaint = MainWindow.repaint
+
+    def recorded(widget: MainWindow, *args: object) -> None:
+        if widget is window:
+            events.append("painted" if window.on_starting_page else "painted, not starting")
+        repaint(widget, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MainWindow, "repaint", recorded)
+    import genpro_desktop.gui.session as session_module
+
+    session_class = session_module.SessionContext
+
+    def seen(*args: object, **kwargs: object) -> object:
+        events.append("session")
+        return session_class(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(session_module, "SessionContext", seen)
+    app = _app(sim, frame, signed_in, tracker_clock, prompts, opened_urls)
+    try:
+        await app.start()
+        assert window.built
+        assert "session" in events
+        assert events.index("painted") < events.index("session")
+    finally:
+        await app.aclose()

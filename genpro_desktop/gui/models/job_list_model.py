@@ -143,8 +143,7 @@ class JobListModel(QAbstractListModel):
     def set_elapsed_clock(self, elapsed: ElapsedClock) -> None:
         """How to measure a job's running time (the tracker's clock, so tests control it)."""
         self._elapsed = elapsed
-        self._batch_tallies.clear()
-        self._batch_titles.clear()
+        self._batch_tallies.clear()  # the youngest running render depends on the clock
 
     def clear(self) -> None:
         """Forget every row (signed out)."""
@@ -403,8 +402,7 @@ class JobListModel(QAbstractListModel):
         if job.batch_id is None:
             return
         self._batch_members.setdefault(job.batch_id, {})[job.id] = job
-        self._batch_tallies.pop(job.batch_id, None)
-        self._batch_titles.pop(job.batch_id, None)
+        self._forget_batch(job.batch_id)
         started = self._batch_started.get(job.batch_id)
         if started is None:
             self._batch_started[job.batch_id] = job.created_at.timestamp()
@@ -414,8 +412,12 @@ class JobListModel(QAbstractListModel):
             members = self._batch_members.get(job.batch_id)
             if members is not None:
                 members.pop(job.id, None)
-            self._batch_tallies.pop(job.batch_id, None)
-            self._batch_titles.pop(job.batch_id, None)
+            self._forget_batch(job.batch_id)
+
+    def _forget_batch(self, batch_id: str) -> None:
+        """A member joined, changed or left: the batch's kept tally and title no longer hold."""
+        self._batch_tallies.pop(batch_id, None)
+        self._batch_titles.pop(batch_id, None)
 
     def _batch_changed(self, job: LocalJob) -> None:
         """Repaint `job`'s batch header (it shows the batch's progress): one `dataChanged` over

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from jobs_harness import Harness, LinkedClock
 
+from genpro_desktop.core.jobs.scheduler import PollPace
 from genpro_desktop.core.store import Store
 from genpro_desktop.simulator import ManualClock, Simulator
 
@@ -43,3 +44,17 @@ async def harness(
         yield built
     finally:
         await built.aclose()
+
+
+@pytest.fixture
+def pace_waits(monkeypatch: pytest.MonkeyPatch) -> list[PollPace]:
+    """Every wait for the scheduler's poll pace, in order (the waits still happen)."""
+    waits: list[PollPace] = []
+    wait = PollPace.wait
+
+    async def counted(pace: PollPace) -> None:
+        waits.append(pace)
+        await wait(pace)
+
+    monkeypatch.setattr(PollPace, "wait", counted)
+    return waits

@@ -125,23 +125,14 @@ async def test_a_crash_before_a_post_is_sent_fails_it_not_sent(
 
 
 async def test_status_reads_of_a_post_keep_to_the_poll_pace_and_its_create_does_not(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
+    harness: Harness, pace_waits: list[PollPace]
 ):
     # The pace (test_jobs_scheduler.py) spaces periodic status reads only: the POST that
     # publishes goes out at once, every GET of the post waits its turn.
-    paced = 0
-    wait = PollPace.wait
-
-    async def counted(pace: PollPace) -> None:
-        nonlocal paced
-        paced += 1
-        await wait(pace)
-
-    monkeypatch.setattr(PollPace, "wait", counted)
     job = await harness.tracker.posts.submit(_post(harness, "tiktok"))
     done = await harness.settle(job.id)
     assert done.state is JobState.COMPLETED
     reads = harness.sim.journal.count("GET", r"/schedule/post/")
     assert reads >= 1
     assert harness.sim.journal.count("POST", CREATE) == 1
-    assert paced == reads  # one wait per GET, none for the POST
+    assert len(pace_waits) == reads  # one wait per GET, none for the POST

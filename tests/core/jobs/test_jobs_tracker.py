@@ -291,19 +291,10 @@ async def test_a_poll_that_reads_the_same_status_writes_and_announces_nothing(
 
 
 async def test_every_status_read_of_a_render_keeps_to_the_poll_pace_and_check_now_does_not(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
+    harness: Harness, pace_waits: list[PollPace]
 ):
     # The pace itself is pinned in test_jobs_scheduler.py; here: the poller's reads go through
     # it (one pace wait per read), and a user's "check now" does not wait for it.
-    paced = 0
-    wait = PollPace.wait
-
-    async def counted(pace: PollPace) -> None:
-        nonlocal paced
-        paced += 1
-        await wait(pace)
-
-    monkeypatch.setattr(PollPace, "wait", counted)
     harness.sim.state.script_render(pending_s=30, done_s=60)
     job = await harness.submit(0)
     reads_before = harness.sim.journal.count("GET", r"/generations/")
@@ -311,7 +302,7 @@ async def test_every_status_read_of_a_render_keeps_to_the_poll_pace_and_check_no
     assert done.state is JobState.COMPLETED
     reads = harness.sim.journal.count("GET", r"/generations/") - reads_before
     assert reads >= 3
-    assert paced == reads
+    assert len(pace_waits) == reads
     await harness.tracker.refresh(job.id)
     assert harness.sim.journal.count("GET", r"/generations/") - reads_before == reads + 1
-    assert paced == reads
+    assert len(pace_waits) == reads
